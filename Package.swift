@@ -1,0 +1,94 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+// One settings array for every target: Swift 6 language mode (strict concurrency) comes with tools 6.x.
+let settings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "clvkit",
+    // Linux is the target; the macOS floor only lets Darwin builds use Synchronization.Mutex.
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "clv", targets: ["CLVCommand"]),
+        .library(name: "CLVCore", targets: ["CLVCore"]),
+        .library(name: "CLVNumerics", targets: ["CLVNumerics"]),
+        .library(name: "CLVData", targets: ["CLVData"]),
+        .library(name: "CLVModels", targets: ["CLVModels"]),
+        .library(name: "CLVText", targets: ["CLVText"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-numerics.git", from: "1.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
+    ],
+    targets: [
+        // OpenBLAS through pkg-config; `make setup` installs libopenblas-dev.
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        // Value types and errors shared by every module; no dependencies.
+        .target(name: "CLVCore", swiftSettings: settings),
+        // Special functions, optimisers, BLAS-backed linear algebra.
+        .target(
+            name: "CLVNumerics",
+            dependencies: ["CBLAS", .product(name: "RealModule", package: "swift-numerics")],
+            swiftSettings: settings
+        ),
+        // Ingestion, storage (SQLite through GRDB), per-customer summaries.
+        .target(
+            name: "CLVData",
+            dependencies: ["CLVCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: settings
+        ),
+        // Probabilistic CLV models: pure, synchronous, no storage.
+        .target(
+            name: "CLVModels",
+            dependencies: ["CLVCore", "CLVNumerics", .product(name: "RealModule", package: "swift-numerics")],
+            swiftSettings: settings
+        ),
+        // Language models: tokenizers, BERT encoder, Llama decoder, on OpenBLAS.
+        .target(name: "CLVText", dependencies: ["CLVCore", "CLVNumerics", "CBLAS"], swiftSettings: settings),
+        // The `clv` command-line tool.
+        .executableTarget(
+            name: "CLVCommand",
+            dependencies: [
+                "CLVCore", "CLVData", "CLVModels", "CLVText",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: settings
+        ),
+
+        // MARK: - Tests
+        .target(
+            name: "CLVTestSupport",
+            dependencies: ["CLVCore", .product(name: "RealModule", package: "swift-numerics")],
+            path: "Tests/CLVTestSupport",
+            swiftSettings: settings
+        ),
+        .testTarget(name: "CLVCoreTests", dependencies: ["CLVCore", "CLVTestSupport"], swiftSettings: settings),
+        .testTarget(
+            name: "CLVDataTests",
+            dependencies: ["CLVData", "CLVCore", "CLVTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            resources: [.copy("Resources")],
+            swiftSettings: settings
+        ),
+        .testTarget(
+            name: "CLVModelsTests",
+            dependencies: ["CLVModels", "CLVCore", "CLVNumerics", "CLVTestSupport"],
+            resources: [.copy("Resources")],
+            swiftSettings: settings
+        ),
+        .testTarget(
+            name: "CLVTextTests",
+            dependencies: ["CLVText", "CLVNumerics", "CLVTestSupport"],
+            resources: [.copy("Resources")],
+            swiftSettings: settings
+        ),
+        .testTarget(
+            name: "CLVCommandTests",
+            dependencies: ["CLVTestSupport"],
+            swiftSettings: settings
+        ),
+    ]
+)

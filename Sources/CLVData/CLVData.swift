@@ -1,0 +1,1 @@
+// CLVData: ingestion (validate, normalise, quarantine), SQLite storage through GRDB, per-customer summaries.

@@ -1,0 +1,1 @@
+// CLVText: the language-model runtime (tokenizers, BERT encoder, Llama decoder) on OpenBLAS.

