@@ -1,1 +1,0 @@
-// CLVText: the language-model runtime (tokenizers, BERT encoder, Llama decoder) on OpenBLAS.
