@@ -1,6 +1,9 @@
 import ArgumentParser
+import Foundation
 
 /// The `clv` command-line tool: one subcommand per job, results on stdout, progress and logs on stderr.
+///
+/// Exit codes: 0 success, 1 a failure the user can fix (one line saying how), 2 misuse (bad flags or arguments).
 @main
 struct CLV: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -8,9 +11,35 @@ struct CLV: AsyncParsableCommand {
         abstract: "Customer lifetime value: ingest orders, summarise customers, fit models, predict, serve.",
         discussion: """
             Data lives in one SQLite file: --db PATH, else $CLV_DB, else ./clv.sqlite.
-            Start with `clv ingest orders FILE --preset cdnow-sample`, then `clv summary --end YYYY-MM-DD`.
+            Start with `clv ingest orders FILE --preset cdnow-sample`, then `clv summary --end 1997-09-30 --unit week`.
             """,
         version: "0.1.0",
-        subcommands: []
+        subcommands: [Ingest.self, Summary.self]
     )
+
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            terminate(with: error)
+        }
+    }
+
+    /// Maps errors to the documented exit codes: usage errors 2 with ArgumentParser's message, help and version 0,
+    /// everything else 1 with a one-line message.
+    static func terminate(with error: any Error) -> Never {
+        let code = exitCode(for: error)
+        if code == .success || error is ExitCode { exit(withError: error) }
+        if code == .validationFailure {
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            Foundation.exit(2)
+        }
+        FileHandle.standardError.write(Data("clv: error: \(String(describing: error))\n".utf8))
+        Foundation.exit(1)
+    }
 }

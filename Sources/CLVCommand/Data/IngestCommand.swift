@@ -1,0 +1,221 @@
+import ArgumentParser
+import CLVCore
+import CLVData
+import Foundation
+
+extension CLV {
+    /// `clv ingest …`: bring data into the store.
+    struct Ingest: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import data files into the database.",
+            subcommands: [Orders.self]
+        )
+    }
+}
+
+extension CLV.Ingest {
+    /// `clv ingest orders FILE`.
+    struct Orders: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import order lines from a CSV/TSV file or a CDNOW text file.",
+            discussion: """
+                Re-importing a file changes nothing: each line has a stable key. Identical lines within one order are
+                kept as separate purchases. Bad lines go to <db>.quarantine/<file>.csv with their line number and
+                reason. Cancellations and returns (negative quantities or amounts; Online Retail's C invoices) are
+                stored and netted against revenue but never counted as purchases.
+
+                Presets: cdnow-sample, cdnow, online-retail. Without a preset, name the columns, e.g.
+                  clv ingest orders shop.csv --customer-col email_hash --date-col created_at --amount-col total
+                """
+        )
+
+        enum Preset: String, ExpressibleByArgument, CaseIterable {
+            case cdnowSample = "cdnow-sample"
+            case cdnow
+            case onlineRetail = "online-retail"
+
+            var format: OrderFileFormat {
+                switch self {
+                case .cdnowSample: .cdnowSample
+                case .cdnow: .cdnow
+                case .onlineRetail: .onlineRetail
+                }
+            }
+        }
+
+        enum Delimiter: String, ExpressibleByArgument, CaseIterable {
+            case comma, tab, semicolon, whitespace
+        }
+
+        enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
+            case table, json
+        }
+
+        @Argument(help: "The file to import.")
+        var file: String
+
+        @OptionGroup var database: DatabaseOptions
+
+        @Option(help: "A known file layout.")
+        var preset: Preset?
+
+        @Option(name: .customLong("customer-col"), help: ArgumentHelp("Customer id column (header name or 1-based number).", valueName: "column"))
+        var customerColumn: String?
+
+        @Option(name: .customLong("date-col"), help: ArgumentHelp("Order date column.", valueName: "column"))
+        var dateColumn: String?
+
+        @Option(name: .customLong("amount-col"), help: ArgumentHelp("Line amount column (or give --quantity-col and --price-col).", valueName: "column"))
+        var amountColumn: String?
+
+        @Option(name: .customLong("quantity-col"), help: ArgumentHelp("Quantity column; amount = quantity × price.", valueName: "column"))
+        var quantityColumn: String?
+
+        @Option(name: .customLong("price-col"), help: ArgumentHelp("Unit price column; amount = quantity × price.", valueName: "column"))
+        var priceColumn: String?
+
+        @Option(name: .customLong("order-col"), help: ArgumentHelp("Order id column (optional).", valueName: "column"))
+        var orderColumn: String?
+
+        @Option(name: .customLong("product-col"), help: ArgumentHelp("Product id column (optional).", valueName: "column"))
+        var productColumn: String?
+
+        @Option(
+            name: .customLong("date-format"),
+            help: ArgumentHelp("iso8601 (default), yyyymmdd, or a pattern of %Y %m %d %H %M %S such as '%d/%m/%Y %H:%M'.", valueName: "format")
+        )
+        var dateFormat: String?
+
+        @Option(help: "Field separator; default from the extension (.tsv: tab, else comma).")
+        var delimiter: Delimiter?
+
+        @Flag(name: .customLong("no-header"), help: "The file has no header line; name columns by number.")
+        var noHeader = false
+
+        @Flag(name: .customLong("keep-guest-orders"), help: "Store lines without a customer id as guest orders instead of quarantining them.")
+        var keepGuestOrders = false
+
+        @Option(name: .customLong("batch-size"), help: "Lines per database transaction.")
+        var batchSize = 50_000
+
+        @Option(help: "Output format of the import report.")
+        var format: ReportFormat = .table
+
+        func validate() throws {
+            if preset != nil {
+                let custom = [customerColumn, dateColumn, amountColumn, quantityColumn, priceColumn, orderColumn, productColumn, dateFormat]
+                if custom.contains(where: { $0 != nil }) || delimiter != nil || noHeader {
+                    throw ValidationError("--preset sets the columns itself: drop the column, --delimiter and --no-header options, or drop --preset.")
+                }
+            } else {
+                guard customerColumn != nil, dateColumn != nil else {
+                    throw ValidationError("Name the columns with --customer-col and --date-col (and --amount-col), or pick --preset \(Preset.allCases.map(\.rawValue).joined(separator: "|")).")
+                }
+                let hasPair = quantityColumn != nil && priceColumn != nil
+                guard amountColumn != nil || hasPair else {
+                    throw ValidationError("Give --amount-col, or both --quantity-col and --price-col.")
+                }
+                if amountColumn != nil, priceColumn != nil {
+                    throw ValidationError("Give either --amount-col or --price-col (with --quantity-col), not both.")
+                }
+                if let dateFormat, DateFormat(argument: dateFormat) == nil {
+                    throw ValidationError("--date-format '\(dateFormat)' is not iso8601, yyyymmdd, or a pattern with %Y, %m and %d.")
+                }
+            }
+            guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1.") }
+        }
+
+        var fileFormat: OrderFileFormat {
+            if let preset { return preset.format }
+            func column(_ text: String) -> OrderFileFormat.Column { .init(argument: text) }
+            let amount: OrderFileFormat.Amount = if let amountColumn {
+                .column(column(amountColumn))
+            } else {
+                .quantityTimesPrice(quantity: column(quantityColumn!), price: column(priceColumn!))
+            }
+            let separator: OrderFileFormat.Separator = switch delimiter {
+            case .comma: .comma
+            case .tab: .tab
+            case .semicolon: .semicolon
+            case .whitespace: .whitespace
+            case nil: file.lowercased().hasSuffix(".tsv") || file.lowercased().hasSuffix(".tab") ? .tab : .comma
+            }
+            return .custom(
+                separator: separator, hasHeader: !noHeader,
+                columns: .init(
+                    customer: column(customerColumn!), date: column(dateColumn!), amount: amount,
+                    order: orderColumn.map(column), product: productColumn.map(column), quantity: quantityColumn.map(column)
+                ),
+                dateFormat: dateFormat.flatMap(DateFormat.init(argument:)) ?? .iso8601,
+                keepsGuestOrders: keepGuestOrders
+            )
+        }
+
+        func run() async throws {
+            let url = URL(fileURLWithPath: file)
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+                throw UserError("No file at \(file): check the path.")
+            }
+            let store = try database.openForWriting()
+            let ingester = OrderIngester(format: fileFormat, batchSize: batchSize)
+            let quarantine = Self.quarantineURL(database: database.path, source: url)
+            let started = Date()
+            let progress = ProgressLine(label: "ingest \(url.lastPathComponent)")
+            let report: OrderIngester.Report
+            do {
+                report = try await ingester.ingest(file: url, into: store, quarantineFile: quarantine) { p in
+                    progress.update(fraction: p.totalBytes > 0 ? Double(p.bytesRead) / Double(p.totalBytes) : 0, detail: "\(p.counts.read) lines")
+                }
+            } catch let error as IngestError {
+                progress.finish()
+                throw UserError(error.description)
+            }
+            progress.finish()
+            let seconds = Date().timeIntervalSince(started)
+            switch format {
+            case .json:
+                var object: [String: Any] = [
+                    "source": report.source, "format": report.format, "database": database.path,
+                    "lines_read": report.counts.read, "imported": report.counts.imported,
+                    "duplicates_skipped": report.counts.duplicates, "quarantined": report.counts.quarantined,
+                    "cancellations": report.counts.returns, "guest_lines": report.counts.guestLines,
+                    "quarantine_reasons": report.quarantineReasons, "seconds": seconds,
+                ]
+                object["quarantine_file"] = report.quarantineFile
+                try Output.write(Tabular.json(object), to: nil)
+            case .table:
+                try Output.write(Self.describe(report, database: database.path, seconds: seconds), to: nil)
+            }
+        }
+
+        /// `<db folder>/<db name>.quarantine/<source file name>.csv`.
+        static func quarantineURL(database: String, source: URL) -> URL {
+            let db = URL(fileURLWithPath: database)
+            return db.deletingLastPathComponent()
+                .appendingPathComponent(db.deletingPathExtension().lastPathComponent + ".quarantine")
+                .appendingPathComponent(source.lastPathComponent + ".csv")
+        }
+
+        static func describe(_ report: OrderIngester.Report, database: String, seconds: Double) -> String {
+            let c = report.counts
+            func n(_ value: Int) -> String { value.formatted(.number.grouping(.automatic)) }
+            var rows: [(String, String, String)] = [
+                ("lines read", n(c.read), ""),
+                ("imported", n(c.imported), ""),
+                ("duplicates skipped", n(c.duplicates), c.duplicates > 0 ? "already in the database" : ""),
+                ("quarantined", n(c.quarantined), report.quarantineReasons.sorted { $0.key < $1.key }.map { "\($0.key): \(n($0.value))" }.joined(separator: ", ")),
+                ("cancellations", n(c.returns), "stored, netted against revenue, not purchases"),
+            ]
+            if c.guestLines > 0 { rows.append(("guest lines", n(c.guestLines), "no customer id: stored, left out of customer summaries")) }
+            let width = rows.map(\.1.count).max() ?? 0
+            var out = "Imported \(URL(fileURLWithPath: report.source).lastPathComponent) (\(report.format)) into \(database) in \(String(format: "%.2f", seconds)) s\n"
+            for (label, value, note) in rows {
+                let padded = label.padding(toLength: 20, withPad: " ", startingAt: 0) + String(repeating: " ", count: width - value.count) + value
+                out += "  " + (note.isEmpty ? padded : padded + "  (\(note))") + "\n"
+            }
+            if let file = report.quarantineFile { out += "  rejected lines: \(file)\n" }
+            return out
+        }
+    }
+}

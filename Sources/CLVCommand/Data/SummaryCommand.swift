@@ -1,0 +1,85 @@
+import ArgumentParser
+import CLVCore
+import CLVData
+
+extension CalendarDay: ExpressibleByArgument {
+    public init?(argument: String) { self.init(iso: argument) }
+}
+
+extension TimeUnit: ExpressibleByArgument {}
+
+extension CLV {
+    /// `clv summary`: per-customer (x, tₓ, T, monetary value), with an optional holdout.
+    struct Summary: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Summarise each customer's purchases: frequency, recency, T, monetary value.",
+            discussion: """
+                Same semantics as lifetimes' summary_data_from_transaction_data / calibration_and_holdout_data:
+                purchases on one day count once, frequency counts repeat purchase days, recency and T are measured
+                from the first purchase in the unit (week = days / 7, month = days / 30.4375), monetary value is the
+                mean of the repeat purchase days. Cancellations never count as purchases.
+                """
+        )
+
+        @OptionGroup var database: DatabaseOptions
+
+        @Option(help: ArgumentHelp("Last day of the calibration window, inclusive (default: the last order day).", valueName: "YYYY-MM-DD"))
+        var end: CalendarDay?
+
+        @Option(name: .customLong("holdout-end"), help: ArgumentHelp("Last day of a holdout window after --end, inclusive.", valueName: "YYYY-MM-DD"))
+        var holdoutEnd: CalendarDay?
+
+        @Option(help: "Time unit of recency, T and duration.")
+        var unit: TimeUnit = .day
+
+        @Option(help: "Output format.")
+        var format: OutputFormat = .table
+
+        @Option(help: ArgumentHelp("Write the result to a file instead of stdout.", valueName: "file"))
+        var output: String?
+
+        func validate() throws {
+            if let end, let holdoutEnd, holdoutEnd <= end {
+                throw ValidationError("--holdout-end (\(holdoutEnd)) must be after --end (\(end)).")
+            }
+        }
+
+        func run() async throws {
+            let store = try database.openExisting()
+            let rows = try await Self.summaries(store: store, end: end, holdoutEnd: holdoutEnd, unit: unit)
+            try Output.write(Self.tabular(rows, holdout: holdoutEnd != nil).render(format), to: output)
+            if output != nil { Output.log("Wrote \(rows.count) customers to \(output!)") }
+        }
+
+        /// The summaries for a window; `end` defaults to the last day with an order.
+        static func summaries(store: some OrderStore, end: CalendarDay?, holdoutEnd: CalendarDay?, unit: TimeUnit) async throws -> [CustomerSummaryRow] {
+            let calibrationEnd: CalendarDay
+            if let end {
+                calibrationEnd = end
+            } else {
+                guard let last = try await store.statistics().lastDay else {
+                    throw UserError("The database holds no orders: import some with `clv ingest orders FILE`.")
+                }
+                calibrationEnd = last
+            }
+            let window = CustomerSummarizer.Window(calibrationEnd: calibrationEnd, holdoutEnd: holdoutEnd, unit: unit)
+            let days = try await store.purchaseDays(through: window.lastDay)
+            return CustomerSummarizer.summarise(days, window: window)
+        }
+
+        static func tabular(_ rows: [CustomerSummaryRow], holdout: Bool) -> Tabular {
+            var columns = ["customer_id", "frequency", "recency", "T", "monetary_value"]
+            if holdout { columns += ["frequency_holdout", "monetary_value_holdout", "duration_holdout"] }
+            return Tabular(columns: columns, rows: rows.map { r in
+                var values: [Tabular.Value] = [
+                    .text(r.customer.rawValue), .integer(r.frequency), .number(r.recency, decimals: 2),
+                    .number(r.age, decimals: 2), .number(r.monetaryValue, decimals: 2),
+                ]
+                if holdout, let h = r.holdout {
+                    values += [.integer(h.frequency), .number(h.monetaryValue, decimals: 2), .number(h.duration, decimals: 2)]
+                }
+                return values
+            })
+        }
+    }
+}

@@ -1,0 +1,127 @@
+import ArgumentParser
+import Foundation
+
+/// How results are printed.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, csv, json
+}
+
+/// A result as rows of named columns, printable as an aligned table, CSV or JSON.
+struct Tabular {
+    enum Value {
+        case text(String)
+        case integer(Int)
+        case number(Double, decimals: Int)
+        case missing
+
+        var csv: String {
+            switch self {
+            case let .text(s): Tabular.csvQuoted(s)
+            case let .integer(n): String(n)
+            case let .number(x, _): Tabular.shortest(x)
+            case .missing: ""
+            }
+        }
+
+        var table: String {
+            switch self {
+            case let .text(s): s
+            case let .integer(n): String(n)
+            case let .number(x, decimals): String(format: "%.\(decimals)f", x)
+            case .missing: "-"
+            }
+        }
+
+        var json: Any {
+            switch self {
+            case let .text(s): s
+            case let .integer(n): n
+            case let .number(x, _): x.isFinite ? x : NSNull()
+            case .missing: NSNull()
+            }
+        }
+
+        var isNumeric: Bool {
+            switch self {
+            case .integer, .number: true
+            default: false
+            }
+        }
+    }
+
+    var columns: [String]
+    var rows: [[Value]]
+
+    func render(_ format: OutputFormat) -> String {
+        switch format {
+        case .csv:
+            var out = columns.joined(separator: ",") + "\n"
+            for row in rows { out += row.map(\.csv).joined(separator: ",") + "\n" }
+            return out
+        case .json:
+            let objects = rows.map { row in Dictionary(uniqueKeysWithValues: zip(columns, row.map(\.json))) }
+            return Self.json(objects)
+        case .table:
+            let cells = rows.map { $0.map(\.table) }
+            var widths = columns.map(\.count)
+            for row in cells { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
+            let numeric = columns.indices.map { i in rows.first.map { $0[i].isNumeric } ?? false }
+            func line(_ values: [String]) -> String {
+                values.enumerated().map { i, v in
+                    let pad = String(repeating: " ", count: widths[i] - v.count)
+                    return numeric[i] ? pad + v : v + pad
+                }.joined(separator: "  ").trimmingTrailingSpaces()
+            }
+            var out = line(columns) + "\n"
+            out += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n"
+            for row in cells { out += line(row) + "\n" }
+            return out
+        }
+    }
+
+    /// Pretty JSON with keys in a stable order.
+    static func json(_ value: Any) -> String {
+        let data = (try? JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data("null".utf8)
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+
+    /// The shortest decimal text that reads back as the same Double.
+    static func shortest(_ x: Double) -> String {
+        guard x.isFinite else { return "" }
+        if x == x.rounded(), abs(x) < 1e15 { return String(Int(x)) }
+        return "\(x)"
+    }
+
+    static func csvQuoted(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}
+
+extension String {
+    func trimmingTrailingSpaces() -> String {
+        var s = self
+        while s.last == " " { s.removeLast() }
+        return s
+    }
+}
+
+/// Writes results to stdout or to `--output FILE`; progress and logs go to stderr.
+enum Output {
+    static func write(_ text: String, to path: String?) throws {
+        if let path {
+            do { try Data(text.utf8).write(to: URL(fileURLWithPath: path)) } catch {
+                throw UserError("Cannot write \(path): \((error as NSError).localizedDescription). Check the folder exists and is writable.")
+            }
+        } else {
+            FileHandle.standardOutput.write(Data(text.utf8))
+        }
+    }
+
+    static func log(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+
+    /// True when stderr is a terminal, so progress can redraw one line.
+    static let stderrIsTerminal = isatty(2) == 1
+}

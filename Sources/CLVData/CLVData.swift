@@ -1,1 +1,0 @@
-// CLVData: ingestion (validate, normalise, quarantine), SQLite storage through GRDB, per-customer summaries.

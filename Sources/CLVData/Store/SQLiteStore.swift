@@ -1,0 +1,199 @@
+import CLVCore
+import Foundation
+import GRDB
+
+/// The embedded store: one SQLite file in WAL mode, through GRDB.
+public struct SQLiteStore: OrderStore {
+    public let path: String
+    let pool: DatabasePool
+
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    /// - Throws: ``StoreError/cannotOpen(path:reason:)`` when the file cannot be opened or is not a CLVKit database.
+    public init(path: String) throws(StoreError) {
+        self.path = path
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            // WAL + NORMAL: a crash never corrupts the file or loses a committed batch; only a power loss may
+            // lose the last batches.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        do {
+            let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try Schema.migrator.migrate(pool)
+        } catch {
+            throw .cannotOpen(path: path, reason: StoreError.reason(error))
+        }
+    }
+
+    // MARK: - Imports
+
+    public func beginImport(source: String, format: String) async throws -> Int64 {
+        let now = ISO8601DateFormatter().string(from: Date())
+        return try await pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO ingest_run (source, format, started_at, status) VALUES (?, ?, ?, 'running')",
+                arguments: [source, format, now]
+            )
+            return db.lastInsertedRowID
+        }
+    }
+
+    public func write(_ batch: OrderBatch, importID: Int64, counts: IngestCounts) async throws -> (inserted: Int, duplicates: Int) {
+        try await pool.write { db in try Self.write(batch, importID: importID, counts: counts, in: db) }
+    }
+
+    public func finishImport(_ importID: Int64, counts: IngestCounts) async throws {
+        let now = ISO8601DateFormatter().string(from: Date())
+        try await pool.write { db in
+            try Self.updateCounts(counts, importID: importID, in: db)
+            try db.execute(sql: "UPDATE ingest_run SET status = 'finished', finished_at = ? WHERE id = ?", arguments: [now, importID])
+        }
+    }
+
+    private static func write(_ batch: OrderBatch, importID: Int64, counts: IngestCounts, in db: Database) throws -> (inserted: Int, duplicates: Int) {
+        let insertLine = try db.cachedStatement(sql: """
+            INSERT OR IGNORE INTO order_line
+                (id, customer_id, order_id, product_id, day, second_of_day, quantity, unit_price, amount, is_return, ingest_run_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        struct DayTotals { var purchase = 0.0, purchaseLines = 0, returns = 0.0, returnLines = 0 }
+        var days: [CustomerDayKey: DayTotals] = [:]
+        var firstSeen: [CustomerID: Int] = [:]
+        var inserted = 0
+        for line in batch.lines {
+            insertLine.setUncheckedArguments([
+                line.key, line.customer?.rawValue, line.order, line.product, line.day.daysSinceEpoch, line.secondOfDay,
+                line.quantity, line.unitPrice, line.amount, line.isReturn, importID,
+            ])
+            try insertLine.execute()
+            guard db.changesCount > 0 else { continue }
+            inserted += 1
+            guard let customer = line.customer else { continue }
+            let key = CustomerDayKey(customer: customer, day: line.day.daysSinceEpoch)
+            if line.isReturn {
+                days[key, default: DayTotals()].returns += line.amount
+                days[key, default: DayTotals()].returnLines += 1
+            } else {
+                days[key, default: DayTotals()].purchase += line.amount
+                days[key, default: DayTotals()].purchaseLines += 1
+            }
+            firstSeen[customer] = min(firstSeen[customer] ?? .max, line.day.daysSinceEpoch)
+        }
+        let upsertDay = try db.cachedStatement(sql: """
+            INSERT INTO customer_day (customer_id, day, purchase_amount, purchase_lines, return_amount, return_lines)
+            VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (customer_id, day) DO UPDATE SET
+                purchase_amount = purchase_amount + excluded.purchase_amount,
+                purchase_lines = purchase_lines + excluded.purchase_lines,
+                return_amount = return_amount + excluded.return_amount,
+                return_lines = return_lines + excluded.return_lines
+            """)
+        for (key, totals) in days {
+            upsertDay.setUncheckedArguments([key.customer.rawValue, key.day, totals.purchase, totals.purchaseLines, totals.returns, totals.returnLines])
+            try upsertDay.execute()
+        }
+        let upsertCustomer = try db.cachedStatement(sql: """
+            INSERT INTO customer (id, country, first_seen_day) VALUES (?, ?, ?)
+            ON CONFLICT (id) DO UPDATE SET
+                country = coalesce(excluded.country, country),
+                first_seen_day = min(first_seen_day, excluded.first_seen_day)
+            """)
+        for (customer, day) in firstSeen {
+            upsertCustomer.setUncheckedArguments([customer.rawValue, batch.customerCountries[customer], day])
+            try upsertCustomer.execute()
+        }
+        let upsertProduct = try db.cachedStatement(sql: """
+            INSERT INTO product (id, title) VALUES (?, ?)
+            ON CONFLICT (id) DO UPDATE SET title = coalesce(title, excluded.title)
+            """)
+        for (product, title) in batch.productTitles {
+            upsertProduct.setUncheckedArguments([product, title])
+            try upsertProduct.execute()
+        }
+        var running = counts
+        running.imported += inserted
+        running.duplicates += batch.lines.count - inserted
+        try updateCounts(running, importID: importID, in: db)
+        return (inserted, batch.lines.count - inserted)
+    }
+
+    private static func updateCounts(_ counts: IngestCounts, importID: Int64, in db: Database) throws {
+        try db.execute(
+            sql: """
+                UPDATE ingest_run SET lines_read = ?, imported = ?, duplicates = ?, quarantined = ?, returns = ?, guest_lines = ?
+                WHERE id = ?
+                """,
+            arguments: [counts.read, counts.imported, counts.duplicates, counts.quarantined, counts.returns, counts.guestLines, importID]
+        )
+    }
+
+    // MARK: - Reading
+
+    public func purchaseDays(through lastDay: CalendarDay) async throws -> [CustomerDay] {
+        try await pool.read { db in
+            var result: [CustomerDay] = []
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT customer_id, day, purchase_amount, return_amount FROM customer_day
+                    WHERE purchase_lines > 0 AND day <= ? ORDER BY customer_id, day
+                    """,
+                arguments: [lastDay.daysSinceEpoch]
+            )
+            while let row = try rows.next() {
+                result.append(CustomerDay(
+                    customer: CustomerID(row[0] as String),
+                    day: CalendarDay(daysSinceEpoch: row[1]),
+                    purchaseAmount: row[2],
+                    returnAmount: row[3]
+                ))
+            }
+            return result
+        }
+    }
+
+    public func statistics() async throws -> StoreStatistics {
+        try await pool.read { db in
+            let lines = try Int.fetchOne(db, sql: "SELECT count(*) FROM order_line") ?? 0
+            let customers = try Int.fetchOne(db, sql: "SELECT count(*) FROM customer") ?? 0
+            let products = try Int.fetchOne(db, sql: "SELECT count(*) FROM product") ?? 0
+            let row = try Row.fetchOne(db, sql: "SELECT min(day), max(day), total(amount) FROM order_line")
+            let first: Int? = row?[0], last: Int? = row?[1]
+            return StoreStatistics(
+                orderLines: lines, customers: customers, products: products,
+                firstDay: first.map(CalendarDay.init(daysSinceEpoch:)), lastDay: last.map(CalendarDay.init(daysSinceEpoch:)),
+                netRevenue: row?[2] ?? 0
+            )
+        }
+    }
+
+    /// Runs a read-only query; for tests and diagnostics inside the package.
+    func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
+        try await pool.read(body)
+    }
+}
+
+private struct CustomerDayKey: Hashable {
+    var customer: CustomerID
+    var day: Int
+}
+
+/// Why the store could not do what was asked.
+public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    case cannotOpen(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .cannotOpen(path, reason):
+            "Cannot open database \(path): \(reason). Check the path and its permissions, or pass another --db."
+        }
+    }
+
+    static func reason(_ error: any Error) -> String {
+        if let db = error as? DatabaseError { return db.message ?? "SQLite error \(db.resultCode.rawValue)" }
+        return "\(error)"
+    }
+}

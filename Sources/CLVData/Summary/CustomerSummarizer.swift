@@ -1,0 +1,104 @@
+import CLVCore
+
+/// One customer's calibration summary and, when asked for, their holdout.
+public struct CustomerSummaryRow: Sendable, Equatable, Codable {
+    public var customer: CustomerID
+    /// x: repeat purchase days in the calibration window.
+    public var frequency: Int
+    /// tₓ: time from the first to the last purchase day, in the unit.
+    public var recency: Double
+    /// T: time from the first purchase day to the end of the calibration window, in the unit.
+    public var age: Double
+    /// Mean value of the repeat purchase days (the first purchase excluded); 0 without repeats.
+    public var monetaryValue: Double
+    public var holdout: Holdout?
+
+    /// Purchases after the calibration window.
+    public struct Holdout: Sendable, Equatable, Codable {
+        /// Purchase days in the holdout window.
+        public var frequency: Int
+        /// Mean value of those days; 0 without any.
+        public var monetaryValue: Double
+        /// Length of the holdout window, in the unit.
+        public var duration: Double
+    }
+
+    /// The validated (x, tₓ, T) the models take.
+    public func summary() throws(SummaryError) -> CustomerSummary {
+        try CustomerSummary(frequency: frequency, recency: recency, age: age)
+    }
+}
+
+/// Turns customer-days into per-customer summaries with the semantics of lifetimes'
+/// `summary_data_from_transaction_data` and `calibration_and_holdout_data` (lifetimes 0.11, `freq='D'` with a
+/// day multiplier): purchases on one day count once, frequency counts repeat purchase days, recency and T run from
+/// the first purchase day, and a customer whose first purchase falls after the calibration end is left out.
+public enum CustomerSummarizer {
+    /// The window and unit of a summary.
+    public struct Window: Sendable, Equatable {
+        /// Last day of the calibration period (inclusive).
+        public var calibrationEnd: CalendarDay
+        /// Last day of the holdout period (inclusive), if any.
+        public var holdoutEnd: CalendarDay?
+        public var unit: TimeUnit
+
+        public init(calibrationEnd: CalendarDay, holdoutEnd: CalendarDay? = nil, unit: TimeUnit = .day) {
+            self.calibrationEnd = calibrationEnd
+            self.holdoutEnd = holdoutEnd
+            self.unit = unit
+        }
+
+        /// The last day any purchase is read for.
+        public var lastDay: CalendarDay { holdoutEnd ?? calibrationEnd }
+    }
+
+    /// Summarises `days`, which must be ordered by customer and then by day (as ``OrderStore/purchaseDays(through:)``
+    /// returns them). Rows come back ordered by customer id (numerically when ids are integers).
+    /// - Complexity: O(n) in the number of customer-days, plus sorting the customers.
+    public static func summarise(_ days: [CustomerDay], window: Window) -> [CustomerSummaryRow] {
+        var rows: [CustomerSummaryRow] = []
+        var start = 0
+        while start < days.count {
+            var end = start + 1
+            while end < days.count, days[end].customer == days[start].customer { end += 1 }
+            if let row = summarise(customer: days[start].customer, days: days[start..<end], window: window) { rows.append(row) }
+            start = end
+        }
+        rows.sort { $0.customer < $1.customer }
+        return rows
+    }
+
+    private static func summarise(customer: CustomerID, days: ArraySlice<CustomerDay>, window: Window) -> CustomerSummaryRow? {
+        let cal = window.calibrationEnd
+        guard let first = days.first, first.day <= cal else { return nil }
+        var lastInCalibration = first.day
+        var repeatDays = 0, repeatValue = 0.0
+        var holdoutDays = 0, holdoutValue = 0.0
+        for d in days.dropFirst() {
+            if d.day <= cal {
+                repeatDays += 1
+                repeatValue += d.purchaseAmount
+                lastInCalibration = d.day
+            } else if let end = window.holdoutEnd, d.day <= end {
+                holdoutDays += 1
+                holdoutValue += d.purchaseAmount
+            }
+        }
+        let unitDays = window.unit.days
+        var row = CustomerSummaryRow(
+            customer: customer,
+            frequency: repeatDays,
+            recency: Double(first.day.days(to: lastInCalibration)) / unitDays,
+            age: Double(first.day.days(to: cal)) / unitDays,
+            monetaryValue: repeatDays > 0 ? repeatValue / Double(repeatDays) : 0
+        )
+        if let end = window.holdoutEnd {
+            row.holdout = .init(
+                frequency: holdoutDays,
+                monetaryValue: holdoutDays > 0 ? holdoutValue / Double(holdoutDays) : 0,
+                duration: Double(cal.days(to: end)) / unitDays
+            )
+        }
+        return row
+    }
+}
