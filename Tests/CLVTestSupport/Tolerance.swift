@@ -1,4 +1,4 @@
-import RealModule
+@_exported import RealModule
 
 extension Double {
     /// True when `self` equals a value published to `decimals` decimal places, i.e. |Δ| ≤ half a unit in the last place

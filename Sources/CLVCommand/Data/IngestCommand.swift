@@ -194,7 +194,7 @@ extension CLV.Ingest {
             let db = URL(fileURLWithPath: database)
             return db.deletingLastPathComponent()
                 .appendingPathComponent(db.deletingPathExtension().lastPathComponent + ".quarantine")
-                .appendingPathComponent(source.lastPathComponent + ".csv")
+                .appendingPathComponent(source.deletingPathExtension().lastPathComponent + ".csv")
         }
 
         static func describe(_ report: OrderIngester.Report, database: String, seconds: Double) -> String {
