@@ -54,6 +54,7 @@ public struct OrderIngester: Sendable {
         var batch = OrderBatch()
         batch.lines.reserveCapacity(batchSize)
         var occurrences = OccurrenceCounter()
+        var pending: Task<(inserted: Int, duplicates: Int), any Error>?
         let signature = RowKey.of(format.signature)
 
         while try reader.next() {
@@ -69,12 +70,21 @@ public struct OrderIngester: Sendable {
                 try quarantine.append(line: reader.lineNumber, reason: reason, raw: reader.record)
             }
             if batch.lines.count >= batchSize {
-                try await flush(&batch, store: store, importID: importID, counts: &counts)
+                // Parse the next batch while the database writes this one: two cores, two stages.
+                try await collect(&pending, counts: &counts)
+                pending = startWrite(batch, store: store, importID: importID, counts: counts)
+                batch.lines.removeAll(keepingCapacity: true)
+                batch.productTitles.removeAll(keepingCapacity: true)
+                batch.customerCountries.removeAll(keepingCapacity: true)
                 try quarantine.flush()
                 progress(Progress(bytesRead: reader.bytesConsumed, totalBytes: totalBytes, counts: counts))
             }
         }
-        try await flush(&batch, store: store, importID: importID, counts: &counts)
+        try await collect(&pending, counts: &counts)
+        if !batch.isEmpty {
+            pending = startWrite(batch, store: store, importID: importID, counts: counts)
+            try await collect(&pending, counts: &counts)
+        }
         try quarantine.close()
         try await store.finishImport(importID, counts: counts)
         progress(Progress(bytesRead: reader.bytesConsumed, totalBytes: totalBytes, counts: counts))
@@ -87,14 +97,19 @@ public struct OrderIngester: Sendable {
         return report
     }
 
-    private func flush(_ batch: inout OrderBatch, store: some OrderStore, importID: Int64, counts: inout IngestCounts) async throws {
-        guard !batch.isEmpty else { return }
-        let outcome = try await store.write(batch, importID: importID, counts: counts)
+    private func startWrite(
+        _ batch: OrderBatch, store: some OrderStore, importID: Int64, counts: IngestCounts
+    ) -> Task<(inserted: Int, duplicates: Int), any Error> {
+        Task { try await store.write(batch, importID: importID, counts: counts) }
+    }
+
+    /// Waits for the batch in flight, if any, and adds its outcome to the counts.
+    private func collect(_ pending: inout Task<(inserted: Int, duplicates: Int), any Error>?, counts: inout IngestCounts) async throws {
+        guard let task = pending else { return }
+        pending = nil
+        let outcome = try await task.value
         counts.imported += outcome.inserted
         counts.duplicates += outcome.duplicates
-        batch.lines.removeAll(keepingCapacity: true)
-        batch.productTitles.removeAll(keepingCapacity: true)
-        batch.customerCountries.removeAll(keepingCapacity: true)
     }
 
     // MARK: - Layout

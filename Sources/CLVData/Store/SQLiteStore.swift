@@ -17,6 +17,8 @@ public struct SQLiteStore: OrderStore {
             // WAL + NORMAL: a crash never corrupts the file or loses a committed batch; only a power loss may
             // lose the last batches.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // 64 MiB of page cache: imports touch the key index all over; bounded, whatever the file size.
+            try db.execute(sql: "PRAGMA cache_size = -65536")
         }
         do {
             let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
@@ -56,19 +58,31 @@ public struct SQLiteStore: OrderStore {
     private static func write(_ batch: OrderBatch, importID: Int64, counts: IngestCounts, in db: Database) throws -> (inserted: Int, duplicates: Int) {
         let insertLine = try db.cachedStatement(sql: """
             INSERT OR IGNORE INTO order_line
-                (id, customer_id, order_id, product_id, day, second_of_day, quantity, unit_price, amount, is_return, ingest_run_id)
+                (line_key, customer_id, order_id, product_id, day, second_of_day, quantity, unit_price, amount, is_return, ingest_run_id)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         struct DayTotals { var purchase = 0.0, purchaseLines = 0, returns = 0.0, returnLines = 0 }
         var days: [CustomerDayKey: DayTotals] = [:]
         var firstSeen: [CustomerID: Int] = [:]
         var inserted = 0
-        for line in batch.lines {
-            insertLine.setUncheckedArguments([
-                line.key, line.customer?.rawValue, line.order, line.product, line.day.daysSinceEpoch, line.secondOfDay,
-                line.quantity, line.unitPrice, line.amount, line.isReturn, importID,
-            ])
-            try insertLine.execute()
+        // The hot loop binds through the C API: GRDB's StatementArguments box every value, which cost more than
+        // SQLite's own work at half a million lines.
+        // Keys in ascending order walk the key index once per batch instead of jumping around it.
+        let raw = RawStatement(insertLine.sqliteStatement)
+        for line in batch.lines.sorted(by: { $0.key < $1.key }) {
+            raw.reset()
+            raw.bind(1, line.key)
+            raw.bind(2, line.customer?.rawValue)
+            raw.bind(3, line.order)
+            raw.bind(4, line.product)
+            raw.bind(5, Int64(line.day.daysSinceEpoch))
+            raw.bind(6, line.secondOfDay.map(Int64.init))
+            raw.bind(7, line.quantity)
+            raw.bind(8, line.unitPrice)
+            raw.bind(9, line.amount)
+            raw.bind(10, Int64(line.isReturn ? 1 : 0))
+            raw.bind(11, importID)
+            try raw.step(db)
             guard db.changesCount > 0 else { continue }
             inserted += 1
             guard let customer = line.customer else { continue }

@@ -29,9 +29,11 @@ enum Schema {
                     id TEXT PRIMARY KEY NOT NULL,
                     title TEXT
                 ) WITHOUT ROWID;
-                -- id is the stable row key of the source line, so a re-import inserts nothing.
+                -- line_key is the stable key of the source line, so a re-import inserts nothing. Rows are appended in
+                -- id order (cheap) while the unique index on the 8-byte keys absorbs the random inserts.
                 CREATE TABLE order_line (
                     id INTEGER PRIMARY KEY,
+                    line_key INTEGER NOT NULL UNIQUE,
                     customer_id TEXT,
                     order_id TEXT,
                     product_id TEXT,
@@ -43,7 +45,6 @@ enum Schema {
                     is_return INTEGER NOT NULL CHECK (is_return IN (0, 1)),
                     ingest_run_id INTEGER NOT NULL REFERENCES ingest_run(id)
                 );
-                CREATE INDEX order_line_by_customer ON order_line(customer_id, day) WHERE customer_id IS NOT NULL;
                 -- Purchases and returns netted per customer and calendar day; maintained in the same transaction as
                 -- the lines, so summaries read a few rows per customer instead of every line.
                 CREATE TABLE customer_day (
