@@ -85,9 +85,11 @@ let package = Package(
             resources: [.copy("Resources")],
             swiftSettings: settings
         ),
+        // Runs the built `clv` executable as a subprocess.
         .testTarget(
             name: "CLVCommandTests",
-            dependencies: ["CLVTestSupport"],
+            dependencies: ["CLVTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            resources: [.copy("Golden")],
             swiftSettings: settings
         ),
     ]

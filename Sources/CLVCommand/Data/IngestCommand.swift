@@ -19,10 +19,10 @@ extension CLV.Ingest {
         static let configuration = CommandConfiguration(
             abstract: "Import order lines from a CSV/TSV file or a CDNOW text file.",
             discussion: """
-                Re-importing a file changes nothing: each line has a stable key. Identical lines within one order are
-                kept as separate purchases. Bad lines go to <db>.quarantine/<file>.csv with their line number and
-                reason. Cancellations and returns (negative quantities or amounts; Online Retail's C invoices) are
-                stored and netted against revenue but never counted as purchases.
+                Re-importing a file changes nothing: each line has a stable key. Identical lines within one order \
+                are kept as separate purchases. Bad lines go to <db>.quarantine/<file>.csv with their line number \
+                and reason. Cancellations and returns (negative quantities or amounts; Online Retail's C invoices) \
+                are stored and netted against revenue but never counted as purchases.
 
                 Presets: cdnow-sample, cdnow, online-retail. Without a preset, name the columns, e.g.
                   clv ingest orders shop.csv --customer-col email_hash --date-col created_at --amount-col total

@@ -14,10 +14,10 @@ extension CLV {
         static let configuration = CommandConfiguration(
             abstract: "Summarise each customer's purchases: frequency, recency, T, monetary value.",
             discussion: """
-                Same semantics as lifetimes' summary_data_from_transaction_data / calibration_and_holdout_data:
-                purchases on one day count once, frequency counts repeat purchase days, recency and T are measured
-                from the first purchase in the unit (week = days / 7, month = days / 30.4375), monetary value is the
-                mean of the repeat purchase days. Cancellations never count as purchases.
+                Same semantics as lifetimes' summary_data_from_transaction_data / calibration_and_holdout_data: \
+                purchases on one day count once, frequency counts repeat purchase days, recency and T are measured \
+                from the first purchase in the unit (week = days / 7, month = days / 30.4375), monetary value is \
+                the mean of the repeat purchase days. Cancellations never count as purchases.
                 """
         )
 
