@@ -17,8 +17,8 @@ public struct SQLiteStore: OrderStore {
             // WAL + NORMAL: a crash never corrupts the file or loses a committed batch; only a power loss may
             // lose the last batches.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            // 64 MiB of page cache: imports touch the key index all over; bounded, whatever the file size.
-            try db.execute(sql: "PRAGMA cache_size = -65536")
+            // A bounded 16 MiB page cache holds the hot part of the line-key index during imports.
+            try db.execute(sql: "PRAGMA cache_size = -16384")
         }
         do {
             let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path

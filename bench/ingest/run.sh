@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Ingest and summary benchmark on all 541,909 lines of UCI Online Retail, CLVKit against the pandas + lifetimes
+# path, in the same run on the same file. Run by hand (never in CI):  bench/ingest/run.sh [RUNS]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+RUNS="${1:-3}"
+DATA="${ONLINE_RETAIL:-../shared/data/online-retail/online_retail.csv}"
+[ -f "$DATA" ] || { echo "bench: $DATA not found; set ONLINE_RETAIL=path/to/online_retail.csv" >&2; exit 1; }
+VENV="${BENCH_VENV:-bench/.venv}"
+if [ ! -x "$VENV/bin/python" ]; then
+    echo "bench: creating $VENV with lifetimes 0.11.3" >&2
+    python3 -m venv "$VENV" && "$VENV/bin/pip" install -q lifetimes==0.11.3
+fi
+swift build -c release --product clv 2>&1 | grep -E "error|warning" || true
+CLV=.build/release/clv
+WORK="$(mktemp -d)"; trap 'rm -rf "$WORK"' EXIT
+LINES=$(($(wc -l < "$DATA") - 1))
+
+best_ingest=999; peak_full=0
+for _ in $(seq "$RUNS"); do
+    rm -rf "$WORK"/bench.*
+    /usr/bin/time -f "%M" -o "$WORK/rss" "$CLV" ingest orders "$DATA" --preset online-retail --db "$WORK/bench.sqlite" --format json > "$WORK/report.json"
+    s=$(python3 -c "import json,sys; print(json.load(open('$WORK/report.json'))['seconds'])")
+    best_ingest=$(python3 -c "print(min($best_ingest, $s))")
+    peak_full=$(cat "$WORK/rss")
+done
+# Peak memory must not grow with the file: ingest the first quarter of the file too.
+head -n $((LINES / 4 + 1)) "$DATA" > "$WORK/quarter.csv"
+/usr/bin/time -f "%M" -o "$WORK/rss-quarter" "$CLV" ingest orders "$WORK/quarter.csv" --preset online-retail --db "$WORK/quarter.sqlite" --format json > /dev/null
+peak_quarter=$(cat "$WORK/rss-quarter")
+
+best_summary=999
+for _ in $(seq $((RUNS + 2))); do
+    s=$(python3 -c "
+import subprocess, time
+t = time.perf_counter()
+subprocess.run(['$CLV', 'summary', '--db', '$WORK/bench.sqlite', '--end', '2011-12-09', '--format', 'csv', '--output', '$WORK/summary.csv'], check=True, stderr=subprocess.DEVNULL)
+print(time.perf_counter() - t)")
+    best_summary=$(python3 -c "print(min($best_summary, $s))")
+done
+read -r pandas_seconds pandas_customers < <("$VENV/bin/python" bench/ingest/pandas_path.py "$DATA" "$RUNS")
+clv_customers=$(($(wc -l < "$WORK/summary.csv") - 1))
+
+python3 - <<PY
+lines, ingest, summary, pandas = $LINES, $best_ingest, $best_summary, $pandas_seconds
+print(f"Online Retail, {lines:,} lines, best of $RUNS runs, load average {open('/proc/loadavg').read().split()[0]}")
+print(f"  clv ingest (SQLite, durable, validated): {ingest:.3f} s = {lines / ingest:,.0f} lines/s   (target >= 400,000)")
+print(f"  clv ingest peak RSS: full file {$peak_full / 1024:.0f} MiB, first quarter {$peak_quarter / 1024:.0f} MiB  (must not grow with the file)")
+print(f"  clv summary from the store (process start to CSV written): {summary:.3f} s, {$clv_customers} customers")
+print(f"  pandas + lifetimes (read_csv, clean, summary_data_from_transaction_data): {pandas:.3f} s, {$pandas_customers} customers")
+print(f"  ratio summary: pandas path / clv summary = {pandas / summary:.1f}x   (target >= 2x)")
+print(f"  ratio incl. ingest: pandas path / (clv ingest + summary) = {pandas / (ingest + summary):.2f}x")
+PY
