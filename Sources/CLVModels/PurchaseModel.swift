@@ -14,6 +14,8 @@ public protocol PurchaseModel: Sendable, Codable, Equatable {
     static var kind: ModelKind { get }
     var parameters: Parameters { get }
     var diagnostics: FitDiagnostics { get }
+    /// A model with given parameters (e.g. published ones, or a draw for prediction intervals).
+    init(parameters: Parameters, diagnostics: FitDiagnostics)
 
     /// E[X(t)]: expected repeat purchases of a random new customer in (0, t].
     func expectedPurchases(within t: Double) -> Double

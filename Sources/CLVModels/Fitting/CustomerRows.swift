@@ -9,6 +9,8 @@ public struct CustomerRows: Sendable, Equatable {
     public private(set) var recency: [Double] = []
     public private(set) var age: [Double] = []
     public private(set) var weight: [Double] = []
+    /// Number of input rows before compression (lifetimes' Pareto/NBD penalizer divides by their mean weight).
+    public private(set) var inputCount: Int = 0
 
     public var count: Int { frequency.count }
     /// Σ weights: the number of customers represented.
@@ -24,6 +26,7 @@ public struct CustomerRows: Sendable, Equatable {
         struct Key: Hashable { var x: Int; var tx: UInt64; var t: UInt64 }
         var index: [Key: Int] = [:]
         index.reserveCapacity(min(customers.count, 1 << 16))
+        inputCount = customers.count
         for (i, c) in customers.enumerated() {
             let w = weights?[i] ?? 1
             guard w.isFinite, w >= 0 else { throw .invalidCustomer(row: i + 1, reason: "weight must be a finite number ≥ 0, got \(w)") }
@@ -47,10 +50,13 @@ public struct CustomerRows: Sendable, Equatable {
         self.recency = recency
         self.age = age
         self.weight = weight
+        self.inputCount = weight.count
     }
 
     /// The same rows with times multiplied by `factor` (lifetimes rescales time so that max T = 1).
     func scalingTime(by factor: Double) -> CustomerRows {
-        CustomerRows(frequency: frequency, recency: recency.map { $0 * factor }, age: age.map { $0 * factor }, weight: weight)
+        var rows = CustomerRows(frequency: frequency, recency: recency.map { $0 * factor }, age: age.map { $0 * factor }, weight: weight)
+        rows.inputCount = inputCount
+        return rows
     }
 }

@@ -85,7 +85,7 @@ struct MaximumLikelihood<Kernel: LikelihoodKernel> {
         let totalWeight = rows.totalWeight
         let normaliser = switch Kernel.penaltyNormalisation {
         case .perCustomer: totalWeight
-        case .perMeanWeight: totalWeight / Double(rows.count)
+        case .perMeanWeight: totalWeight / Double(max(1, rows.inputCount))
         }
         let penalizer = penalizer
         // Objective over log-parameters, as lifetimes: −Σ wℓ / normaliser + λ Σ θ².

@@ -74,10 +74,11 @@ public struct BGBB: PurchaseModel {
         let x = Double(h.frequency), n = h.age.rounded(), m = t.rounded()
         let logL = logLikelihood(of: h)
         let l2 = logBeta(p.alpha + x + 1, p.beta + n - x) - logBeta(p.alpha, p.beta)
-        let l3 = Double.log(p.delta / (p.gamma - 1)) + Double.logGamma(p.gamma + p.delta) - Double.logGamma(1 + p.delta)
+        // δ/(γ−1) and 1 − e^(g5−g4) change sign together at γ = 1, so their product stays positive.
+        let l3 = Double.logGamma(p.gamma + p.delta) - Double.logGamma(1 + p.delta)
         let g4 = Double.logGamma(1 + p.delta + n) - Double.logGamma(p.gamma + p.delta + n)
         let g5 = Double.logGamma(1 + p.delta + n + m) - Double.logGamma(p.gamma + p.delta + n + m)
-        return Double.exp(l2 + l3 - logL + g4) * -Double.expMinusOne(g5 - g4)
+        return Double.exp(l2 + l3 - logL + g4) * p.delta / (p.gamma - 1) * -Double.expMinusOne(g5 - g4)
     }
 
     /// P(alive at opportunity n+1 | x, tₓ, n), eq. 11 (the m = 0 case of ``probabilityAlive(after:given:)``).

@@ -2,7 +2,7 @@ import RealModule
 
 /// Options of the ``BFGS`` minimiser.
 public struct BFGSOptions: Sendable, Equatable, Codable {
-    /// Stop when the largest absolute gradient component is below this.
+    /// Stop when the largest absolute gradient component is below this times max(1, |f|).
     public var gradientTolerance: Double
     /// Also stop when a step changes f by less than this relative amount (and the gradient is small-ish).
     public var relativeFunctionTolerance: Double
@@ -58,8 +58,9 @@ public struct BFGS: Sendable {
         var iterations = 0
         var converged = false
         var firstStep = true
+        func tolerance() -> Double { options.gradientTolerance * max(1, abs(fx)) }
         while iterations < options.maximumIterations {
-            if maxAbs(g) < options.gradientTolerance { converged = true; break }
+            if maxAbs(g) < tolerance() { converged = true; break }
             var p = matVec(h, g).map { -$0 }
             var slope = dot(p, g)
             if !(slope < 0) {  // not a descent direction: restart from steepest descent
@@ -71,7 +72,7 @@ public struct BFGS: Sendable {
             guard let step = lineSearch(f, x: x, fx: fx, g: g, p: p, slope: slope, initial: initialStep, evaluations: &evaluations)
             else {
                 // Line search failed: accept convergence if the gradient is already small, else stop unconverged.
-                converged = maxAbs(g) < options.gradientTolerance * 1e3
+                converged = maxAbs(g) < tolerance() * 1e3
                 break
             }
             let s = (0..<n).map { step.alpha * p[$0] }
@@ -86,12 +87,12 @@ public struct BFGS: Sendable {
                 if firstStep { h = scaled(identity(n), sy / dot(y, y)); firstStep = false }
                 h = bfgsUpdate(h, s: s, y: y, sy: sy)
             }
-            if abs(previous - fx) <= options.relativeFunctionTolerance * max(abs(fx), 1), maxAbs(g) < options.gradientTolerance * 1e3 {
+            if abs(previous - fx) <= options.relativeFunctionTolerance * max(abs(fx), 1), maxAbs(g) < tolerance() * 1e3 {
                 converged = true
                 break
             }
         }
-        if !converged, maxAbs(g) < options.gradientTolerance { converged = true }
+        if !converged, maxAbs(g) < tolerance() { converged = true }
         return MinimizationResult(x: x, value: fx, gradient: g, iterations: iterations, evaluations: evaluations, converged: converged)
     }
 
