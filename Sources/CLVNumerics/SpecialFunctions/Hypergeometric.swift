@@ -53,8 +53,9 @@ import RealModule
 /// Regimes (Abramowitz & Stegun ch. 15):
 /// 1. |z| ≤ 0.9: the power series (15.1.1).
 /// 2. 0.9 < z < 1: the linear transformation to 1 − z (15.3.6), with Γ of possibly negative arguments through
-///    `logGamma`/`signGamma`. When c − a − b is within 1e-9 of an integer, that formula is singular; it is then
-///    evaluated at c ± 1e-5 and averaged (the singular parts cancel, error O(1e-10) relative).
+///    `logGamma`/`signGamma`. When c − a − b is within 1e-9 of an integer, that formula is singular: the series is
+///    then summed directly up to z = 0.995 (≤ 20,000 terms), and beyond that the transformation is evaluated at
+///    c ± 1e-5 and averaged (the singular parts cancel; error about 1e-9 relative).
 /// 3. z < −0.9: Pfaff's transformation (15.3.5) maps z to z / (z − 1) ∈ (0.47, 1), then regime 1 or 2.
 ///
 /// - Returns: the value; NaN only for arguments outside the domain (z ≥ 1 with a divergent series, c a
@@ -69,6 +70,7 @@ public func hypergeometric2F1(_ a: Double, _ b: Double, _ c: Double, _ z: Double
     guard z < 1 else { return .nan }
     let d = c - a - b
     if abs(d - d.rounded()) < 1e-9 {
+        if z <= 0.995, let f = hypergeometric2F1Series(a, b, c, z, maximumArgument: 0.995, maximumTerms: 20_000) { return f }
         let eps = 1e-5
         return 0.5 * (oneMinusZTransform(a, b, c + eps, z) + oneMinusZTransform(a, b, c - eps, z))
     }
