@@ -67,6 +67,7 @@ let package = Package(
             swiftSettings: settings
         ),
         .testTarget(name: "CLVCoreTests", dependencies: ["CLVCore", "CLVTestSupport"], swiftSettings: settings),
+        .testTarget(name: "CLVNumericsTests", dependencies: ["CLVNumerics", "CLVTestSupport"], swiftSettings: settings),
         .testTarget(
             name: "CLVDataTests",
             dependencies: ["CLVData", "CLVCore", "CLVTestSupport", .product(name: "GRDB", package: "GRDB.swift")],

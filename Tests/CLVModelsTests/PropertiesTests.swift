@@ -1,0 +1,127 @@
+import CLVCore
+@testable import CLVModels
+import CLVNumerics
+import CLVTestSupport
+import RealModule
+import Testing
+
+/// Properties every model must have, on the CDNOW sample.
+@Suite struct PropertiesTests {
+    static let summaries = Result { try Fixtures.cdnowSummaries() }
+
+    @Test func probabilitiesAreProbabilities() throws {
+        let s = try Self.summaries.get()
+        let bg = try BGNBD.Estimator().fit(s), pn = try ParetoNBD.Estimator().fit(s), mbg = try MBGNBD.Estimator().fit(s)
+        for h in s {
+            for p in [bg.probabilityAlive(given: h), pn.probabilityAlive(given: h), mbg.probabilityAlive(given: h),
+                      bg.probabilityAlive(after: 26, given: h), pn.probabilityAlive(after: 26, given: h)] {
+                #expect(p >= 0 && p <= 1)
+            }
+            #expect(bg.probabilityAlive(after: 26, given: h) <= bg.probabilityAlive(given: h) + 1e-12)
+        }
+        // P(X(t) = n | history) sums to 1 and its mean is the conditional expectation.
+        let h = try CustomerSummary(frequency: 2, recency: 30.43, age: 38.86)
+        for model in [bg as any PurchaseModel, pn, mbg] {
+            let probs = (0...120).map { model.probabilityOfPurchases($0, within: 39, given: h) }
+            #expect(probs.reduce(0, +).isApproximatelyEqual(to: 1, relativeTolerance: 1e-6))
+            let mean = probs.enumerated().map { Double($0.offset) * $0.element }.reduce(0, +)
+            #expect(mean.isApproximatelyEqual(to: model.expectedPurchases(within: 39, given: h), relativeTolerance: 1e-5))
+            let uncond = (0...120).map { model.probabilityOfPurchases($0, within: 39) }
+            let uncondMean = uncond.enumerated().map { Double($0.offset) * $0.element }.reduce(0, +)
+            #expect(uncondMean.isApproximatelyEqual(to: model.expectedPurchases(within: 39), relativeTolerance: 1e-5))
+        }
+    }
+
+    @Test func rescalingTimeRescalesRateParametersOnly() throws {
+        // Measuring time in days instead of weeks multiplies α (and β) by 7 and leaves the rest unchanged.
+        let s = try Self.summaries.get()
+        let days = try s.map { try CustomerSummary(frequency: $0.frequency, recency: $0.recency * 7, age: $0.age * 7) }
+        let w = try BGNBD.Estimator().fit(s).parameters, d = try BGNBD.Estimator().fit(days).parameters
+        #expect(d.r.isApproximatelyEqual(to: w.r, relativeTolerance: 1e-5))
+        #expect(d.alpha.isApproximatelyEqual(to: 7 * w.alpha, relativeTolerance: 1e-5))
+        #expect(d.a.isApproximatelyEqual(to: w.a, relativeTolerance: 1e-5))
+        let pw = try ParetoNBD.Estimator().fit(s).parameters, pd = try ParetoNBD.Estimator().fit(days).parameters
+        #expect(pd.beta.isApproximatelyEqual(to: 7 * pw.beta, relativeTolerance: 1e-3))
+        #expect(pd.s.isApproximatelyEqual(to: pw.s, relativeTolerance: 1e-3))
+    }
+
+    @Test func penalizerShrinksParameters() throws {
+        let s = try Self.summaries.get()
+        let free = try BGNBD.Estimator().fit(s).parameters.values
+        let shrunk = try BGNBD.Estimator(options: EstimatorOptions(penalizer: 0.5)).fit(s).parameters.values
+        let shrunkNorm: Double = shrunk.map { $0 * $0 }.reduce(0, +)
+        let freeNorm: Double = free.map { $0 * $0 }.reduce(0, +)
+        #expect(shrunkNorm < freeNorm)
+    }
+
+    @Test func likelihoodIsAdditiveAndCompressionChangesNothing() throws {
+        let s = try Self.summaries.get()
+        let model = try BGNBD.Estimator().fit(s)
+        let total = s.map { model.logLikelihood(of: $0) }.reduce(0, +)
+        #expect(total.isApproximatelyEqual(to: model.diagnostics.logLikelihood, relativeTolerance: 1e-12))
+        // Doubling every customer doubles log L and leaves the estimate unchanged; weights do the same.
+        let doubled = try BGNBD.Estimator().fit(s + s)
+        let weighted = try BGNBD.Estimator().fit(s, weights: [Double](repeating: 2, count: s.count))
+        #expect(doubled.diagnostics.logLikelihood.isApproximatelyEqual(to: 2 * total, relativeTolerance: 1e-9))
+        #expect(weighted.parameters.r.isApproximatelyEqual(to: model.parameters.r, relativeTolerance: 1e-6))
+        #expect(doubled.diagnostics.distinctRows == model.diagnostics.distinctRows)
+    }
+
+    @Test func edgeCasesStayFinite() throws {
+        let s = try Self.summaries.get()
+        let bg = try BGNBD.Estimator().fit(s), pn = try ParetoNBD.Estimator().fit(s)
+        let cases = try [
+            CustomerSummary(frequency: 0, recency: 0, age: 38),
+            CustomerSummary(frequency: 5, recency: 38, age: 38),
+            CustomerSummary(frequency: 500, recency: 9_000, age: 10_000),
+            CustomerSummary(frequency: 3, recency: 1, age: 100_000),
+        ]
+        for h in cases {
+            for v in [bg.expectedPurchases(within: 52, given: h), bg.probabilityAlive(given: h), bg.logLikelihood(of: h),
+                      pn.expectedPurchases(within: 52, given: h), pn.probabilityAlive(given: h), pn.logLikelihood(of: h)] {
+                #expect(v.isFinite)
+            }
+        }
+        #expect(bg.probabilityAlive(given: cases[0]) == 1)
+    }
+
+    @Test func paretoFallbackAgreesWithTheSeries() {
+        // The quadrature fallback and the ₂F₁ series must give the same dropout term where both apply.
+        for (x, tx, T) in [(0.0, 0.0, 38.0), (2, 30.43, 38.86), (26, 30.857, 31), (7, 5, 60)] {
+            for (alpha, beta) in [(10.577, 11.668), (20.0, 3.0), (2.0, 9.0)] {
+                let series: Double? = ParetoNBD.logDropoutTerm(r: 0.55, alpha: alpha, s: 0.61, beta: beta, x: x, recency: tx, age: T)
+                let quad: Double? = ParetoNBD.logDropoutTerm(r: 0.55, alpha: alpha, s: 0.61, beta: beta, x: x, recency: tx, age: T, forceQuadrature: true)
+                #expect(series!.isApproximatelyEqual(to: quad!, relativeTolerance: 1e-9))
+            }
+        }
+    }
+
+    @Test func clearErrorsInsteadOfNaN() throws {
+        let nobodyReturns = try (0..<50).map { _ in try CustomerSummary(frequency: 0, recency: 0, age: 20) }
+        #expect(throws: FitError.noRepeatBuyers) { try BGNBD.Estimator().fit(nobodyReturns) }
+        #expect(throws: FitError.noCustomers) { try ParetoNBD.Estimator().fit([]) }
+        let one = [try CustomerSummary(frequency: 2, recency: 5, age: 10)]
+        #expect(throws: FitError.tooFewCustomers(count: 1, parameters: 4)) { try BGNBD.Estimator().fit(one) }
+        #expect(throws: FitError.invalidPenalizer(-1)) {
+            try BGNBD.Estimator(options: EstimatorOptions(penalizer: -1)).fit(try Self.summaries.get())
+        }
+    }
+
+    @Test func standardErrorsAndIntervals() throws {
+        let model = try BGNBD.Estimator().fit(try Self.summaries.get())
+        let se = try #require(model.diagnostics.standardErrors)
+        let ci = try #require(model.diagnostics.confidenceIntervals(for: model.parameters.values))
+        for i in 0..<4 {
+            #expect(se[i] > 0 && se[i] < model.parameters.values[i])
+            #expect(ci[i].lower < model.parameters.values[i] && model.parameters.values[i] < ci[i].upper)
+        }
+        // Parameter-sampling interval contains the point prediction.
+        var rng = SplitMix64(seed: 7)
+        let sampling = ParameterSampling(draws: 100, level: 0.9)
+        let models = sampling.sampleModels(model, using: &rng)
+        let h = try CustomerSummary(frequency: 2, recency: 30.43, age: 38.86)
+        let bounds = sampling.bounds(of: models.map { $0.expectedPurchases(within: 39, given: h) })
+        let point = model.expectedPurchases(within: 39, given: h)
+        #expect(bounds.lower < point && point < bounds.upper)
+    }
+}
