@@ -79,6 +79,7 @@ let package = Package(
             resources: [.copy("Resources")],
             swiftSettings: settings
         ),
+        .testTarget(name: "CLVNumericsTests", dependencies: ["CLVNumerics", "CLVTestSupport"], swiftSettings: settings),
         .testTarget(
             name: "CLVTextTests",
             dependencies: ["CLVText", "CLVNumerics", "CLVTestSupport"],
