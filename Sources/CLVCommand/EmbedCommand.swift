@@ -1,0 +1,93 @@
+import ArgumentParser
+import CLVText
+import Foundation
+
+/// `clv embed`: sentence embeddings with all-MiniLM-L6-v2, computed locally.
+struct Embed: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "embed",
+        abstract: "Embed texts with all-MiniLM-L6-v2 (384 dimensions, unit length), offline.",
+        discussion: """
+            Give the texts as arguments, or --input FILE with one text a line (--input - reads stdin).
+            JSON: {"model": "all-MiniLM-L6-v2", "dimensions": 384, "embeddings": [[...], ...]}, one vector per
+            text in input order. CSV: a header `index,e0,...,e383`, then one row per text.
+            The model is read from $CLV_MODELS (default ~/.cache/clvkit/models); `make setup` fetches it.
+            """
+    )
+
+    /// Output formats.
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case json, csv
+    }
+
+    @Option(help: "Output format.")
+    var format: Format = .json
+
+    @Option(name: .long, help: ArgumentHelp("Read texts from FILE, one a line ('-' for stdin).", valueName: "FILE"))
+    var input: String?
+
+    @Option(help: "Texts per forward pass.")
+    var batchSize: Int = 32
+
+    @Option(help: "Threads to use (default: every core).")
+    var threads: Int?
+
+    @Argument(help: "Texts to embed.")
+    var texts: [String] = []
+
+    func validate() throws {
+        if input != nil && !texts.isEmpty { throw ValidationError("Give texts as arguments or with --input, not both.") }
+        if input == nil && texts.isEmpty { throw ValidationError("Give at least one text, or --input FILE.") }
+        if batchSize < 1 { throw ValidationError("--batch-size must be at least 1.") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1.") }
+    }
+
+    func run() throws {
+        let texts = try input.map(Self.readLines) ?? self.texts
+        var settings = SentenceEncoder.Settings(batchSize: batchSize)
+        if let threads { settings.threads = threads }
+        let encoder = try SentenceEncoder(settings: settings)
+        let embeddings = try encoder.embed(texts)
+        var out = ""
+        switch format {
+        case .json:
+            out.reserveCapacity(embeddings.count * encoder.dimensions * 12 + 100)
+            out += #"{"model": "\#(encoder.modelName)", "dimensions": \#(encoder.dimensions), "embeddings": ["#
+            for (i, vector) in embeddings.enumerated() {
+                if i > 0 { out += ", " }
+                out += "["
+                out += vector.map { "\($0)" }.joined(separator: ", ")
+                out += "]"
+            }
+            out += "]}\n"
+        case .csv:
+            out += "index," + (0..<encoder.dimensions).map { "e\($0)" }.joined(separator: ",") + "\n"
+            for (i, vector) in embeddings.enumerated() {
+                out += "\(i)," + vector.map { "\($0)" }.joined(separator: ",") + "\n"
+            }
+        }
+        FileHandle.standardOutput.write(Data(out.utf8))
+    }
+
+    /// The lines of a file (or stdin for "-"); a final newline does not start another text.
+    static func readLines(_ path: String) throws -> [String] {
+        let data: Data
+        if path == "-" {
+            data = FileHandle.standardInput.readDataToEndOfFile()
+        } else {
+            guard let contents = FileManager.default.contents(atPath: path) else {
+                throw ValidationError("Cannot read --input \(path): check that the file exists and is readable.")
+            }
+            data = contents
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ValidationError("--input \(path) is not UTF-8 text.")
+        }
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            line.hasSuffix("\r") ? String(line.dropLast()) : String(line)
+        }
+        if lines.last == "" { lines.removeLast() }
+        guard !lines.isEmpty else { throw ValidationError("--input \(path) has no lines to embed.") }
+        return lines
+    }
+}

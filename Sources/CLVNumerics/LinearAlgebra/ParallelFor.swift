@@ -1,0 +1,71 @@
+import Dispatch
+import Synchronization
+
+/// A small parallel-for over independent work items, for CPU-bound numeric code.
+///
+/// `run(count:)` calls `body(i)` exactly once for every `i` in `0..<count`, on up to ``threads`` threads, and
+/// returns when all calls have finished. Items are handed out dynamically (a shared atomic counter), which keeps
+/// both cores busy when the machine is loaded; the *results* are deterministic as long as `body(i)` depends only
+/// on `i` and writes only to storage owned by item `i`, because which thread runs an item never changes what
+/// the item computes.
+///
+/// With `threads == 1` (or a single item) everything runs on the calling thread, in order.
+public struct ParallelFor: Sendable, Equatable {
+    /// The largest number of threads used at once (at least 1).
+    public let threads: Int
+
+    /// A parallel-for over `threads` threads (clamped to at least 1).
+    public init(threads: Int) { self.threads = max(1, threads) }
+
+    /// One thread per active processor.
+    public static var allCores: ParallelFor { ParallelFor(threads: ProcessInfoCores.active) }
+
+    /// Calls `body(i)` for every `i` in `0..<count`, in parallel.
+    ///
+    /// - Parameters:
+    ///   - count: the number of items.
+    ///   - body: the work for one item; must only write to storage owned by that item.
+    public func run(count: Int, _ body: (Int) -> Void) {
+        guard count > 0 else { return }
+        let workers = min(threads, count)
+        if workers == 1 {
+            for i in 0..<count { body(i) }
+            return
+        }
+        let next = Atomic<Int>(0)
+        withoutActuallyEscaping(body) { body in
+            let box = UncheckedBody(body: body)
+            DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                while true {
+                    let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                    if i >= count { break }
+                    box.body(i)
+                }
+            }
+        }
+    }
+}
+
+/// Carries a non-`Sendable` closure into `concurrentPerform`.
+///
+/// `@unchecked Sendable` is sound here because ``ParallelFor/run(count:_:)`` documents that `body` may be called
+/// concurrently for *different* items and each item writes only to its own storage; the closure never outlives
+/// the call (`withoutActuallyEscaping`).
+private struct UncheckedBody: @unchecked Sendable {
+    let body: (Int) -> Void
+}
+
+/// The number of processors the scheduler gives this process.
+enum ProcessInfoCores {
+    static var active: Int {
+        #if canImport(Glibc)
+        return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        #else
+        return 1
+        #endif
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

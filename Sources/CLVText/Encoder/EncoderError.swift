@@ -1,0 +1,26 @@
+/// A sentence encoder could not be loaded, or an embedding request could not finish.
+public enum EncoderError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// A model file is missing (the message names the command that fetches it).
+    case model(ModelDirectoryError)
+    /// The weights file is unreadable or does not match the configuration.
+    case weights(WeightsError)
+    /// The vocabulary is unreadable or not a BERT vocabulary.
+    case vocabulary(WordPieceError)
+    /// `config.json` is unreadable or describes an unsupported model.
+    case invalidConfiguration(path: String, reason: String)
+    /// The encoder's own settings are inconsistent with the model.
+    case invalidSettings(String)
+    /// The surrounding task was cancelled between batches.
+    case cancelled
+
+    public var description: String {
+        switch self {
+        case let .model(error): error.description
+        case let .weights(error): error.description
+        case let .vocabulary(error): error.description
+        case let .invalidConfiguration(path, reason): "Model configuration \(path) is unusable: \(reason)."
+        case let .invalidSettings(reason): "Invalid encoder settings: \(reason)."
+        case .cancelled: "Embedding was cancelled before it finished; no partial results are returned."
+        }
+    }
+}
