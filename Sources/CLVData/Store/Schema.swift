@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// The database schema as named, append-only migrations: never edit a registered migration, add a new one.
@@ -57,6 +58,52 @@ enum Schema {
                     PRIMARY KEY (customer_id, day)
                 ) WITHOUT ROWID;
                 """)
+        }
+        migrator.registerMigration("createServiceTables") { db in
+            try db.execute(sql: """
+                ALTER TABLE customer ADD COLUMN consent_marketing INTEGER NOT NULL DEFAULT 0 CHECK (consent_marketing IN (0, 1));
+                ALTER TABLE customer ADD COLUMN consent_profiling INTEGER NOT NULL DEFAULT 0 CHECK (consent_profiling IN (0, 1));
+                -- Installation secrets, e.g. the key of the audit log's keyed customer hashes.
+                CREATE TABLE setting (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    value BLOB NOT NULL
+                ) WITHOUT ROWID;
+                CREATE TABLE api_key (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    secret_hash TEXT NOT NULL UNIQUE,
+                    prefix TEXT NOT NULL,
+                    role TEXT NOT NULL CHECK (role IN ('admin', 'analyst', 'agent', 'ingest')),
+                    label TEXT,
+                    created_at TEXT NOT NULL,
+                    revoked_at TEXT
+                );
+                -- Who did what to which customer. customer_hash is an HMAC of the id under setting 'audit_key', so
+                -- erasing a customer leaves the log intact and holding nothing that identifies them.
+                CREATE TABLE audit_event (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    at TEXT NOT NULL,
+                    actor TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    customer_hash TEXT,
+                    detail TEXT
+                );
+                CREATE TABLE model_run (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    model TEXT NOT NULL,
+                    created_at TEXT NOT NULL,
+                    data_end INTEGER NOT NULL,
+                    time_unit TEXT NOT NULL CHECK (time_unit IN ('day', 'week', 'month')),
+                    customers INTEGER NOT NULL,
+                    log_likelihood REAL,
+                    converged INTEGER NOT NULL CHECK (converged IN (0, 1)),
+                    -- Versioned JSON of the fitted model (parameters, standard errors, diagnostics).
+                    fit_json TEXT NOT NULL
+                );
+                """)
+            var key = [UInt8](repeating: 0, count: 32)
+            var generator = SystemRandomNumberGenerator()
+            for i in key.indices { key[i] = UInt8.random(in: 0...255, using: &generator) }
+            try db.execute(sql: "INSERT INTO setting (name, value) VALUES ('audit_key', ?)", arguments: [Data(key)])
         }
         return migrator
     }

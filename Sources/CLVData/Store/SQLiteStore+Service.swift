@@ -1,0 +1,206 @@
+import CLVCore
+import Foundation
+import GRDB
+
+// MARK: - Customers and privacy
+
+extension SQLiteStore: CustomerDirectory {
+    public func customer(_ id: CustomerID) async throws -> CustomerRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT id, country, first_seen_day, consent_marketing, consent_profiling FROM customer WHERE id = ?",
+                arguments: [id.rawValue]
+            ).map { row in
+                CustomerRecord(
+                    id: CustomerID(row[0] as String), country: row[1], firstSeen: CalendarDay(daysSinceEpoch: row[2]),
+                    consent: Consent(marketing: row[3], profiling: row[4])
+                )
+            }
+        }
+    }
+
+    public func customerDays(of id: CustomerID) async throws -> [CustomerDay] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT day, purchase_amount, return_amount, purchase_lines FROM customer_day WHERE customer_id = ? ORDER BY day",
+                arguments: [id.rawValue]
+            ).map { row in
+                CustomerDay(customer: id, day: CalendarDay(daysSinceEpoch: row[0]), purchaseAmount: row[1], returnAmount: row[2])
+            }
+        }
+    }
+
+    public func consents() async throws -> [CustomerID: Consent] {
+        try await pool.read { db in
+            var result: [CustomerID: Consent] = [:]
+            let rows = try Row.fetchCursor(db, sql: "SELECT id, consent_marketing, consent_profiling FROM customer")
+            while let row = try rows.next() { result[CustomerID(row[0] as String)] = Consent(marketing: row[1], profiling: row[2]) }
+            return result
+        }
+    }
+
+    public func setConsent(_ consent: Consent, for id: CustomerID) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE customer SET consent_marketing = ?, consent_profiling = ? WHERE id = ?",
+                arguments: [consent.marketing, consent.profiling, id.rawValue]
+            )
+            return db.changesCount > 0
+        }
+    }
+
+    public func erase(_ id: CustomerID, actor: String) async throws -> [String: Int] {
+        try await pool.write { db in
+            var deleted: [String: Int] = [:]
+            for table in ["order_line", "customer_day"] {
+                try db.execute(sql: "DELETE FROM \(table) WHERE customer_id = ?", arguments: [id.rawValue])
+                deleted[table] = db.changesCount
+            }
+            try db.execute(sql: "DELETE FROM customer WHERE id = ?", arguments: [id.rawValue])
+            deleted["customer"] = db.changesCount
+            let hash = try Self.auditHash(of: id, in: db)
+            try Self.insertAudit([AuditEvent(actor: actor, action: "erase", customerHash: hash, detail: Self.describe(deleted))], in: db)
+            return deleted
+        }
+    }
+
+    public func purge(before day: CalendarDay, actor: String) async throws -> [String: Int] {
+        try await pool.write { db in
+            var deleted: [String: Int] = [:]
+            for table in ["order_line", "customer_day"] {
+                try db.execute(sql: "DELETE FROM \(table) WHERE day < ?", arguments: [day.daysSinceEpoch])
+                deleted[table] = db.changesCount
+            }
+            try db.execute(sql: "DELETE FROM customer WHERE id NOT IN (SELECT DISTINCT customer_id FROM customer_day)")
+            deleted["customer"] = db.changesCount
+            try db.execute(sql: """
+                UPDATE customer SET first_seen_day = (SELECT min(day) FROM customer_day WHERE customer_id = customer.id)
+                WHERE first_seen_day < ?
+                """, arguments: [day.daysSinceEpoch])
+            try Self.insertAudit([AuditEvent(actor: actor, action: "retention", detail: "before \(day): " + Self.describe(deleted))], in: db)
+            return deleted
+        }
+    }
+
+    public func audit(_ events: [AuditEvent]) async throws {
+        guard !events.isEmpty else { return }
+        try await pool.write { db in try Self.insertAudit(events, in: db) }
+    }
+
+    public func auditHash(of id: CustomerID) async throws -> String {
+        try await pool.read { db in try Self.auditHash(of: id, in: db) }
+    }
+
+    public func auditEvents(limit: Int) async throws -> [AuditEvent] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT at, actor, action, customer_hash, detail FROM audit_event ORDER BY id DESC LIMIT ?", arguments: [limit]
+            ).map { row in
+                AuditEvent(
+                    at: ISO8601DateFormatter().date(from: row[0]) ?? Date(timeIntervalSince1970: 0),
+                    actor: row[1], action: row[2], customerHash: row[3], detail: row[4]
+                )
+            }
+        }
+    }
+
+    static func auditHash(of id: CustomerID, in db: Database) throws -> String {
+        guard let key = try Data.fetchOne(db, sql: "SELECT value FROM setting WHERE name = 'audit_key'") else {
+            throw DatabaseError(message: "the audit key is missing from table setting")
+        }
+        return SHA256.hmac(key: Array(key), message: Array(id.rawValue.utf8)).hexString
+    }
+
+    static func insertAudit(_ events: [AuditEvent], in db: Database) throws {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let statement = try db.cachedStatement(sql: "INSERT INTO audit_event (at, actor, action, customer_hash, detail) VALUES (?, ?, ?, ?, ?)")
+        for event in events {
+            try statement.execute(arguments: [formatter.string(from: event.at), event.actor, event.action, event.customerHash, event.detail])
+        }
+    }
+
+    private static func describe(_ counts: [String: Int]) -> String {
+        counts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+    }
+}
+
+// MARK: - API keys
+
+extension SQLiteStore: KeyStore {
+    public func createKey(role: String, label: String?) async throws -> (key: APIKeyRecord, secret: String) {
+        var generator = SystemRandomNumberGenerator()
+        let secret = "clv_" + (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }.hexString
+        let now = ISO8601DateFormatter().string(from: Date())
+        let prefix = String(secret.prefix(10))
+        let id = try await pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO api_key (secret_hash, prefix, role, label, created_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [SHA256.hex(secret), prefix, role, label, now]
+            )
+            return db.lastInsertedRowID
+        }
+        return (APIKeyRecord(id: id, prefix: prefix, role: role, label: label, createdAt: now, revokedAt: nil), secret)
+    }
+
+    public func key(secretHash: String) async throws -> APIKeyRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM api_key WHERE secret_hash = ? AND revoked_at IS NULL", arguments: [secretHash]).map(Self.keyRecord)
+        }
+    }
+
+    public func keys() async throws -> [APIKeyRecord] {
+        try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM api_key ORDER BY id").map(Self.keyRecord) }
+    }
+
+    public func revokeKey(id: Int64) async throws -> Bool {
+        let now = ISO8601DateFormatter().string(from: Date())
+        return try await pool.write { db in
+            try db.execute(sql: "UPDATE api_key SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", arguments: [now, id])
+            return db.changesCount > 0
+        }
+    }
+
+    private static func keyRecord(_ row: Row) -> APIKeyRecord {
+        APIKeyRecord(id: row["id"], prefix: row["prefix"], role: row["role"], label: row["label"], createdAt: row["created_at"], revokedAt: row["revoked_at"])
+    }
+}
+
+// MARK: - Model runs
+
+extension SQLiteStore: ModelRunStore {
+    public func saveModelRun(_ run: ModelRunRecord) async throws -> Int64 {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO model_run (model, created_at, data_end, time_unit, customers, log_likelihood, converged, fit_json)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [run.model, run.createdAt, run.dataEnd.daysSinceEpoch, run.unit.rawValue, run.customers, run.logLikelihood, run.converged, run.fitJSON]
+            )
+            return db.lastInsertedRowID
+        }
+    }
+
+    public func modelRuns() async throws -> [ModelRunRecord] {
+        try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM model_run ORDER BY id DESC").map(Self.modelRun) }
+    }
+
+    public func modelRun(id: Int64) async throws -> ModelRunRecord? {
+        try await pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM model_run WHERE id = ?", arguments: [id]).map(Self.modelRun) }
+    }
+
+    public func latestModelRun(model: String) async throws -> ModelRunRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM model_run WHERE model = ? ORDER BY id DESC LIMIT 1", arguments: [model]).map(Self.modelRun)
+        }
+    }
+
+    private static func modelRun(_ row: Row) -> ModelRunRecord {
+        ModelRunRecord(
+            id: row["id"], model: row["model"], createdAt: row["created_at"], dataEnd: CalendarDay(daysSinceEpoch: row["data_end"]),
+            unit: TimeUnit(rawValue: row["time_unit"]) ?? .week, customers: row["customers"], logLikelihood: row["log_likelihood"],
+            converged: row["converged"], fitJSON: row["fit_json"]
+        )
+    }
+}
