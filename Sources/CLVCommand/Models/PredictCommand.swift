@@ -1,0 +1,157 @@
+import ArgumentParser
+import CLVCore
+import CLVData
+import CLVModels
+import Foundation
+
+/// One row of `clv predict` (contract: column names).
+struct PredictionRow: Encodable {
+    var customer_id: String
+    var frequency: Int
+    var recency: Double
+    var T: Double
+    var expected_purchases: Double
+    var p_alive: Double
+    var expected_spend: Double?
+    var clv: Double?
+    var expected_purchases_lower: Double?
+    var expected_purchases_upper: Double?
+    var clv_lower: Double?
+    var clv_upper: Double?
+}
+
+extension CLV {
+    /// `clv predict`: per-customer expected purchases, P(alive), expected spend and CLV.
+    struct Predict: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Predict purchases, P(alive), spend and CLV per customer.",
+            discussion: """
+                CLV is lifetimes' monthly discounted cash flow over the horizon (rounded to whole months), with
+                expected spend from the Gamma-Gamma model (--spend-model gg, needs monetary_value).
+                --interval L adds _lower/_upper columns: quantiles over parameter draws from the fit's asymptotic
+                normal distribution (parameter uncertainty of the expectation, not the count's Poisson noise).
+                """)
+
+        @Option(help: "Purchase model: bgnbd, pnbd, mbgnbd or bgbb.")
+        var model: ModelKind
+
+        @Option(help: "Spend model for expected spend and CLV (gg).")
+        var spendModel: ModelKind?
+
+        @Option(help: "Prediction horizon in the time unit (--unit).")
+        var horizon: Double
+
+        @Option(help: "Monthly discount rate for CLV (0.01 = 1% a month).")
+        var discountRate: Double = 0.01
+
+        @Option(help: "Central coverage of prediction intervals, e.g. 0.9.")
+        var interval: Double?
+
+        @Option(help: "Parameter draws for --interval.")
+        var draws: Int = 200
+
+        @Option(help: "Random seed for --interval.")
+        var seed: UInt64 = 42
+
+        @Option(help: "L2 penalizer when the model is fitted here.")
+        var penalizer: Double = 0
+
+        @OptionGroup var data: DataOptions
+
+        @Option(help: "Output format: csv or json.")
+        var format: OutputFormat = .csv
+
+        func validate() throws {
+            guard model != .gg else { throw ValidationError("--model must be a purchase model (bgnbd, pnbd, mbgnbd, bgbb); use --spend-model gg for spend.") }
+            if let spendModel, spendModel != .gg { throw ValidationError("--spend-model must be gg.") }
+            guard horizon > 0, horizon.isFinite else { throw ValidationError("--horizon must be a positive number of time units.") }
+            guard discountRate > -1, discountRate.isFinite else { throw ValidationError("--discount-rate must be a number above -1.") }
+            if let interval, !(interval > 0 && interval < 1) { throw ValidationError("--interval must be between 0 and 1, e.g. 0.9.") }
+            guard draws >= 10 else { throw ValidationError("--draws must be at least 10.") }
+            guard format != .table else { throw ValidationError("clv predict prints --format csv or json.") }
+        }
+
+        func run() async throws {
+            let table = try await data.source().load()
+            // With the database, use the latest saved run of each model (same time unit) and fit only when there is none.
+            let store = data.usesDatabase ? try data.database.openExisting() : nil
+            func model(_ kind: ModelKind) async throws -> FittedModel {
+                if let store, let saved = try await FittedModel.latestSaved(kind, unit: data.unit, in: store) { return saved }
+                return try FittedModel.fit(kind, table, penalizer: penalizer)
+            }
+            guard case let .purchase(fitted) = try await model(self.model) else { return }
+            var spend: (model: GammaGamma, meanSpend: [Double])?
+            if spendModel == .gg {
+                guard let monetary = table.monetary else { throw UserError("--spend-model gg needs a monetary_value column.") }
+                guard case let .spend(gg) = try await model(.gg) else { return }
+                spend = (gg, monetary)
+            }
+            let dcf = cashFlow()
+            let scores = fitted.score(table.summaries, horizon: horizon, spend: spend, cashFlow: dcf)
+            var rows = table.summaries.indices.map { i in
+                PredictionRow(
+                    customer_id: table.ids[i].rawValue, frequency: table.summaries[i].frequency, recency: table.summaries[i].recency,
+                    T: table.summaries[i].age, expected_purchases: scores[i].expectedPurchases, p_alive: scores[i].probabilityAlive,
+                    expected_spend: scores[i].expectedSpend, clv: scores[i].clv)
+            }
+            if let interval {
+                let sampling = ParameterSampling(draws: draws, level: interval)
+                var rng = SeededGenerator(seed: seed)
+                let models = fitted.sampleModels(sampling, using: &rng)
+                guard !models.isEmpty else {
+                    throw UserError("The fit has no usable covariance (Hessian not positive definite), so no intervals: try --penalizer 0.001.")
+                }
+                let drawn = models.map { $0.score(table.summaries, horizon: horizon, spend: spend, cashFlow: dcf) }
+                for i in rows.indices {
+                    let e = sampling.bounds(of: drawn.map { $0[i].expectedPurchases })
+                    rows[i].expected_purchases_lower = e.lower
+                    rows[i].expected_purchases_upper = e.upper
+                    if spend != nil {
+                        let c = sampling.bounds(of: drawn.map { $0[i].clv ?? 0 })
+                        rows[i].clv_lower = c.lower
+                        rows[i].clv_upper = c.upper
+                    }
+                }
+            }
+            switch format {
+            case .json: emit(try jsonText(rows))
+            case .csv, .table: emit(csv(rows))
+            }
+        }
+
+        func cashFlow() -> DiscountedCashFlow {
+            var dcf = DiscountedCashFlow(months: 1, monthlyDiscountRate: discountRate, timeUnit: data.unit)
+            dcf.months = max(1, Int((horizon / dcf.unitsPerMonth).rounded()))
+            return dcf
+        }
+
+        func csv(_ rows: [PredictionRow]) -> String {
+            var header = ["customer_id", "frequency", "recency", "T", "expected_purchases", "p_alive", "expected_spend", "clv"]
+            if interval != nil { header += ["expected_purchases_lower", "expected_purchases_upper", "clv_lower", "clv_upper"] }
+            var out = header.joined(separator: ",") + "\n"
+            out.reserveCapacity(rows.count * 80)
+            for r in rows {
+                var f = [r.customer_id, String(r.frequency), formatted(r.recency, 10), formatted(r.T, 10), formatted(r.expected_purchases, 8),
+                         formatted(r.p_alive, 8), r.expected_spend.map { formatted($0, 8) } ?? "", r.clv.map { formatted($0, 8) } ?? ""]
+                if interval != nil {
+                    f += [r.expected_purchases_lower, r.expected_purchases_upper, r.clv_lower, r.clv_upper].map { $0.map { formatted($0, 8) } ?? "" }
+                }
+                out += f.joined(separator: ",") + "\n"
+            }
+            return out
+        }
+    }
+}
+
+/// SplitMix64 (Steele, Lea & Flood 2014) for reproducible command-line randomness.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -1,0 +1,137 @@
+import CLVCore
+
+/// A fitted purchase model of any kind, for code that picks the model at run time (CLI, server, storage).
+///
+/// Codable as versioned JSON: `{"schemaVersion": 1, "model": "bgnbd", "parameters": {...}, "diagnostics": {...}}`.
+public enum AnyPurchaseModel: Sendable, Equatable {
+    case bgnbd(BGNBD)
+    case pnbd(ParetoNBD)
+    case mbgnbd(MBGNBD)
+    case bgbb(BGBB)
+
+    /// The purchase-model kinds (every kind but `gg`).
+    public static let kinds: [ModelKind] = [.bgnbd, .pnbd, .mbgnbd, .bgbb]
+
+    /// Fits a model of the given kind.
+    /// - Throws: ``FitError``; `.invalidCustomer` when `kind` is `gg` (a spend model, fitted with ``GammaGamma/Estimator``).
+    public static func fit(
+        _ kind: ModelKind, customers: [CustomerSummary], weights: [Double]? = nil, options: EstimatorOptions = EstimatorOptions()
+    ) throws(FitError) -> AnyPurchaseModel {
+        switch kind {
+        case .bgnbd: .bgnbd(try BGNBD.Estimator(options: options).fit(customers, weights: weights))
+        case .pnbd: .pnbd(try ParetoNBD.Estimator(options: options).fit(customers, weights: weights))
+        case .mbgnbd: .mbgnbd(try MBGNBD.Estimator(options: options).fit(customers, weights: weights))
+        case .bgbb: .bgbb(try BGBB.Estimator(options: options).fit(customers, weights: weights))
+        case .gg: throw .invalidCustomer(row: 0, reason: "gg is a spend model; fit it with frequency and monetary values")
+        }
+    }
+
+    /// Builds a model from parameter values in the order of the kind's names (e.g. for simulation or saved runs).
+    public static func make(_ kind: ModelKind, parameters values: [Double], diagnostics: FitDiagnostics) -> AnyPurchaseModel? {
+        switch kind {
+        case .bgnbd: .bgnbd(BGNBD(parameters: .init(values: values), diagnostics: diagnostics))
+        case .pnbd: .pnbd(ParetoNBD(parameters: .init(values: values), diagnostics: diagnostics))
+        case .mbgnbd: .mbgnbd(MBGNBD(parameters: .init(values: values), diagnostics: diagnostics))
+        case .bgbb: .bgbb(BGBB(parameters: .init(values: values), diagnostics: diagnostics))
+        case .gg: nil
+        }
+    }
+
+    /// The model as an existential, for predictions.
+    public var model: any PurchaseModel {
+        switch self {
+        case let .bgnbd(m): m
+        case let .pnbd(m): m
+        case let .mbgnbd(m): m
+        case let .bgbb(m): m
+        }
+    }
+
+    public var kind: ModelKind {
+        switch self {
+        case .bgnbd: .bgnbd
+        case .pnbd: .pnbd
+        case .mbgnbd: .mbgnbd
+        case .bgbb: .bgbb
+        }
+    }
+
+    /// Parameter names and values in contract order.
+    public var namedParameters: [(name: String, value: Double)] {
+        switch self {
+        case let .bgnbd(m): Array(zip(BGNBD.Parameters.names, m.parameters.values))
+        case let .pnbd(m): Array(zip(ParetoNBD.Parameters.names, m.parameters.values))
+        case let .mbgnbd(m): Array(zip(MBGNBD.Parameters.names, m.parameters.values))
+        case let .bgbb(m): Array(zip(BGBB.Parameters.names, m.parameters.values))
+        }
+    }
+
+    public var diagnostics: FitDiagnostics { model.diagnostics }
+
+    /// Scores customers (see ``scoreCustomers(model:customers:horizon:spend:cashFlow:)``).
+    public func score(
+        _ customers: [CustomerSummary], horizon: Double, spend: (model: GammaGamma, meanSpend: [Double])? = nil,
+        cashFlow: DiscountedCashFlow = DiscountedCashFlow()
+    ) -> [CustomerScore] {
+        switch self {
+        case let .bgnbd(m): scoreCustomers(model: m, customers: customers, horizon: horizon, spend: spend, cashFlow: cashFlow)
+        case let .pnbd(m): scoreCustomers(model: m, customers: customers, horizon: horizon, spend: spend, cashFlow: cashFlow)
+        case let .mbgnbd(m): scoreCustomers(model: m, customers: customers, horizon: horizon, spend: spend, cashFlow: cashFlow)
+        case let .bgbb(m): scoreCustomers(model: m, customers: customers, horizon: horizon, spend: spend, cashFlow: cashFlow)
+        }
+    }
+
+    /// Models under parameter draws (see ``ParameterSampling``).
+    public func sampleModels(_ sampling: ParameterSampling, using rng: inout some RandomNumberGenerator) -> [AnyPurchaseModel] {
+        switch self {
+        case let .bgnbd(m): sampling.sampleModels(m, using: &rng).map { .bgnbd($0) }
+        case let .pnbd(m): sampling.sampleModels(m, using: &rng).map { .pnbd($0) }
+        case let .mbgnbd(m): sampling.sampleModels(m, using: &rng).map { .mbgnbd($0) }
+        case let .bgbb(m): sampling.sampleModels(m, using: &rng).map { .bgbb($0) }
+        }
+    }
+
+    /// A holdout comparison under this model.
+    public func holdoutComparison(calibration: [CustomerSummary], holdoutPurchases: [Int], holdoutLength: [Double]) -> HoldoutComparison {
+        HoldoutComparison(model: model, calibration: calibration, holdoutPurchases: holdoutPurchases, holdoutLength: holdoutLength)
+    }
+}
+
+extension AnyPurchaseModel: Codable {
+    private enum CodingKeys: String, CodingKey { case schemaVersion, model, parameters, diagnostics }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(1, forKey: .schemaVersion)
+        try c.encode(kind, forKey: .model)
+        try c.encode(Dictionary(uniqueKeysWithValues: namedParameters.map { ($0.name, $0.value) }), forKey: .parameters)
+        try c.encode(diagnostics, forKey: .diagnostics)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let version = try c.decode(Int.self, forKey: .schemaVersion)
+        guard version == 1 else {
+            throw DecodingError.dataCorruptedError(forKey: .schemaVersion, in: c, debugDescription: "unsupported model schema version \(version)")
+        }
+        let kind = try c.decode(ModelKind.self, forKey: .model)
+        let dict = try c.decode([String: Double].self, forKey: .parameters)
+        let diagnostics = try c.decode(FitDiagnostics.self, forKey: .diagnostics)
+        let names: [String] = switch kind {
+        case .bgnbd, .mbgnbd: BGNBD.Parameters.names
+        case .pnbd: ParetoNBD.Parameters.names
+        case .bgbb: BGBB.Parameters.names
+        case .gg: GammaGamma.Parameters.names
+        }
+        let values = try names.map { name in
+            guard let v = dict[name] else {
+                throw DecodingError.dataCorruptedError(forKey: .parameters, in: c, debugDescription: "missing parameter \(name)")
+            }
+            return v
+        }
+        guard let model = AnyPurchaseModel.make(kind, parameters: values, diagnostics: diagnostics) else {
+            throw DecodingError.dataCorruptedError(forKey: .model, in: c, debugDescription: "gg is not a purchase model")
+        }
+        self = model
+    }
+}
