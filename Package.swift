@@ -18,11 +18,18 @@ let package = Package(
         .library(name: "CLVData", targets: ["CLVData"]),
         .library(name: "CLVModels", targets: ["CLVModels"]),
         .library(name: "CLVText", targets: ["CLVText"]),
+        .library(name: "CLVServer", targets: ["CLVServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-numerics.git", from: "1.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
+        // Only the core traits: swift-configuration support is not needed and costs build time.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.0.0", traits: ["FullFoundation"]),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
+        // Tests only: a real HTTP client for the integration tests.
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.20.0"),
     ],
     targets: [
         // OpenBLAS through pkg-config; `make setup` installs libopenblas-dev.
@@ -49,11 +56,23 @@ let package = Package(
         ),
         // Language models: tokenizers, BERT encoder, Llama decoder, on OpenBLAS.
         .target(name: "CLVText", dependencies: ["CLVCore", "CLVNumerics", "CBLAS"], swiftSettings: settings),
+        // HTTP API, auth, metrics (and later the dashboard) on Hummingbird.
+        .target(
+            name: "CLVServer",
+            dependencies: [
+                "CLVCore", "CLVData", "CLVModels", "CLVText",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: settings
+        ),
         // The `clv` command-line tool.
         .executableTarget(
             name: "CLVCommand",
             dependencies: [
-                "CLVCore", "CLVData", "CLVModels", "CLVText",
+                "CLVCore", "CLVData", "CLVModels", "CLVText", "CLVServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings
@@ -84,6 +103,17 @@ let package = Package(
             name: "CLVTextTests",
             dependencies: ["CLVText", "CLVNumerics", "CLVTestSupport"],
             resources: [.copy("Resources")],
+            swiftSettings: settings
+        ),
+        // Starts the real server on a loopback port and speaks HTTP to it.
+        .testTarget(
+            name: "CLVServerTests",
+            dependencies: [
+                "CLVServer", "CLVData", "CLVCore", "CLVTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: settings
         ),
         // Runs the built `clv` executable as a subprocess.

@@ -96,7 +96,7 @@ extension CLV {
             }
             if let interval {
                 let sampling = ParameterSampling(draws: draws, level: interval)
-                var rng = SeededGenerator(seed: seed)
+                var rng = SplitMix64(seed: seed)
                 let models = fitted.sampleModels(sampling, using: &rng)
                 guard !models.isEmpty else {
                     throw UserError("The fit has no usable covariance (Hessian not positive definite), so no intervals: try --penalizer 0.001.")
@@ -140,18 +140,5 @@ extension CLV {
             }
             return out
         }
-    }
-}
-
-/// SplitMix64 (Steele, Lea & Flood 2014) for reproducible command-line randomness.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

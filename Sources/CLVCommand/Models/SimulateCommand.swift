@@ -72,7 +72,7 @@ extension CLV {
 
         func run() throws {
             let values = try parameterValues()
-            var rng = SeededGenerator(seed: seed)
+            var rng = SplitMix64(seed: seed)
             let resolution = output == .orders ? 1 / unit.days : nil
             let simulator = PurchaseSimulator(observationEnd: length, cohortLength: cohort, resolution: resolution)
             let simulated: [SimulatedCustomer] = switch model {

@@ -110,6 +110,12 @@ public enum DateFormat: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The day and the second of the day (when a time is present), or nil when the text does not match.
+    public func parse(_ text: String) -> (day: CalendarDay, second: Int?)? {
+        var copy = text
+        return copy.withUTF8 { parse($0) }
+    }
+
+    /// The day and the second of the day (when a time is present), or nil when the bytes do not match.
     func parse(_ raw: UnsafeBufferPointer<UInt8>) -> (day: CalendarDay, second: Int?)? {
         let b = FieldParsing.trimmed(raw)
         switch self {

@@ -17,6 +17,22 @@ public struct OrderLine: Sendable, Equatable {
     public var amount: Double
     /// A cancellation or return: netted against revenue, never counted as a purchase.
     public var isReturn: Bool
+
+    public init(
+        key: Int64, customer: CustomerID?, order: String?, product: String?, day: CalendarDay, secondOfDay: Int?,
+        quantity: Double?, unitPrice: Double?, amount: Double, isReturn: Bool
+    ) {
+        self.key = key
+        self.customer = customer
+        self.order = order
+        self.product = product
+        self.day = day
+        self.secondOfDay = secondOfDay
+        self.quantity = quantity
+        self.unitPrice = unitPrice
+        self.amount = amount
+        self.isReturn = isReturn
+    }
 }
 
 /// The lines of one batch plus the side facts they carry (product titles, customers' countries).
@@ -30,7 +46,7 @@ public struct OrderBatch: Sendable {
     public var isEmpty: Bool { lines.isEmpty }
 }
 
-/// The purchases of one customer on one calendar day, netted per day: what summaries are computed from.
+/// The purchases and returns of one customer on one calendar day: what summaries are computed from.
 public struct CustomerDay: Sendable, Equatable {
     public var customer: CustomerID
     public var day: CalendarDay
@@ -38,11 +54,25 @@ public struct CustomerDay: Sendable, Equatable {
     public var purchaseAmount: Double
     /// Sum of the day's cancellation and return lines (zero or negative).
     public var returnAmount: Double
+    /// Purchase lines that day; 0 on a day with returns only.
+    public var purchaseLines: Int
 
-    public init(customer: CustomerID, day: CalendarDay, purchaseAmount: Double, returnAmount: Double = 0) {
+    public init(customer: CustomerID, day: CalendarDay, purchaseAmount: Double, returnAmount: Double = 0, purchaseLines: Int = 1) {
         self.customer = customer
         self.day = day
         self.purchaseAmount = purchaseAmount
         self.returnAmount = returnAmount
+        self.purchaseLines = purchaseLines
+    }
+}
+
+extension OrderLine {
+    /// The stable key of line `index` of an order posted through the API: posting the same order again is a no-op.
+    public static func eventKey(orderID: String, lineIndex: Int) -> Int64 {
+        var key = RowKey(seed: RowKey.of("api-order-event"))
+        var text = orderID
+        text.withUTF8 { key.combine($0) }
+        key.combine(UInt64(lineIndex))
+        return key.value
     }
 }

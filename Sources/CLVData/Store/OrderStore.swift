@@ -17,6 +17,7 @@ public protocol OrderStore: Sendable {
     func finishImport(_ importID: Int64, counts: IngestCounts) async throws
 
     /// Every customer-day with at least one purchase on or before `lastDay`, ordered by customer id then day.
+    /// (A day with returns only is not a purchase day.)
     func purchaseDays(through lastDay: CalendarDay) async throws -> [CustomerDay]
 
     /// Totals over everything stored.

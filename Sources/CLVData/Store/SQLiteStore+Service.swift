@@ -25,7 +25,7 @@ extension SQLiteStore: CustomerDirectory {
                 db, sql: "SELECT day, purchase_amount, return_amount, purchase_lines FROM customer_day WHERE customer_id = ? ORDER BY day",
                 arguments: [id.rawValue]
             ).map { row in
-                CustomerDay(customer: id, day: CalendarDay(daysSinceEpoch: row[0]), purchaseAmount: row[1], returnAmount: row[2])
+                CustomerDay(customer: id, day: CalendarDay(daysSinceEpoch: row[0]), purchaseAmount: row[1], returnAmount: row[2], purchaseLines: row[3])
             }
         }
     }

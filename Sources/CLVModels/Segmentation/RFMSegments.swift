@@ -9,6 +9,13 @@ public struct RFMScore: Sendable, Equatable, Codable, Hashable {
     public var monetary: Int
     /// The frequency-monetary score, round((F + M) / 2), or F when there is no monetary value.
     public var frequencyMonetary: Int
+
+    public init(recency: Int, frequency: Int, monetary: Int, frequencyMonetary: Int) {
+        self.recency = recency
+        self.frequency = frequency
+        self.monetary = monetary
+        self.frequencyMonetary = frequencyMonetary
+    }
 }
 
 /// The eleven standard RFM segments.

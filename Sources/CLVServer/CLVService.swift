@@ -1,0 +1,66 @@
+import CLVCore
+import CLVData
+import CLVModels
+import CLVText
+import Foundation
+import Hummingbird
+import Logging
+
+/// Builds the HTTP service: storage, scoring, routes, auth, metrics and the audit trail, as one Hummingbird
+/// application. Each capability is one file of routes registered here.
+public enum CLVService {
+    /// The application for `configuration`, over `store`.
+    /// - Parameters:
+    ///   - onServerRunning: called with the bound port once the server listens (port 0 picks a free one).
+    /// - Throws: storage errors while preparing; a failed model fit only leaves the service "not ready".
+    public static func application(
+        configuration: ServerConfiguration, store: SQLiteStore, logger: Logger,
+        modelDirectory: ModelDirectory = ModelDirectory(),
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) async throws -> some ApplicationProtocol {
+        let model = ModelKind(rawValue: configuration.model) ?? .bgnbd
+        let scores = ScoreBook(
+            store: store,
+            policy: ScoringPolicy(
+                horizonWeeks: configuration.horizonWeeks, clvMonths: configuration.clvMonths,
+                monthlyDiscountRate: configuration.monthlyDiscountRate, snapshotMaxAge: configuration.snapshotMaxAgeSeconds
+            ),
+            model: model
+        )
+        do {
+            try await scores.start()
+        } catch {
+            logger.warning("no scoring model yet", metadata: ["reason": .string("\(error)")])
+        }
+        let audit = AuditTrail(store: store, logger: logger)
+        let services = Services(
+            store: store, scores: scores, audit: audit, metrics: Metrics(), fits: FitJobs(),
+            language: LanguageModels(directory: modelDirectory), configuration: configuration,
+            eventImportID: try await store.beginImport(source: "POST /v1/events", format: "api"),
+            eventLedger: EventRoutes.Ledger(), logger: logger
+        )
+        let router = Router(context: APIRequestContext.self)
+        router.add(middleware: MetricsMiddleware(metrics: services.metrics))
+        router.add(middleware: ErrorMiddleware())
+        router.add(middleware: AuthMiddleware(
+            keys: KeyCache(store: store), limiter: RateLimiter(rate: configuration.rateLimit, burst: configuration.rateBurst),
+            bodyLimit: configuration.maxBodyBytes
+        ))
+        let routes = RouteTable(router: router)
+        OperationsRoutes.register(routes, services)
+        CustomerRoutes.register(routes, services)
+        EventRoutes.register(routes, services)
+        SegmentRoutes.register(routes, services)
+        ModelRunRoutes.register(routes, services)
+        LanguageRoutes.register(routes, services)
+        OperationsRoutes.registerDocument(routes)
+
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "clvkit"),
+            services: [audit],
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+            logger: logger
+        )
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// Turns every error into a JSON body `{"error": {"status": N, "message": "..."}}` whose message says what is wrong
+/// and what to do; unexpected errors become a 500 that reveals nothing internal (the log has the details).
+struct ErrorMiddleware: RouterMiddleware {
+    typealias Context = APIRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError {
+            return Self.response(error.status, error.body ?? error.status.reasonPhrase, headers: error.headers)
+        } catch let error as any HTTPResponseError {
+            return Self.response(error.status, Self.message(for: error.status))
+        } catch {
+            context.logger.error("request failed", metadata: ["path": .string(request.uri.path), "error": .string("\(error)")])
+            return Self.response(.internalServerError, "The server failed to handle this request; the error is logged. Retry, or report it with the time of the request.")
+        }
+    }
+
+    static func message(for status: HTTPResponse.Status) -> String {
+        switch status {
+        case .contentTooLarge: "The request body is too large; send a smaller body."
+        case .notFound: "No such route; see /openapi.json for the API."
+        case .methodNotAllowed: "This route does not take that method; see /openapi.json."
+        default: status.reasonPhrase
+        }
+    }
+
+    static func response(_ status: HTTPResponse.Status, _ message: String, headers: HTTPFields = [:]) -> Response {
+        var fields = headers
+        fields[.contentType] = "application/json; charset=utf-8"
+        let body = JSON.encode(["error": ["status": status.code, "message": message] as [String: any Sendable]])
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+}
+
+/// Errors handlers throw: each becomes its status with the message.
+enum APIError {
+    static func badRequest(_ message: String) -> HTTPError { HTTPError(.badRequest, message: message) }
+    static func unprocessable(_ message: String) -> HTTPError { HTTPError(.unprocessableContent, message: message) }
+    static func notFound(_ message: String) -> HTTPError { HTTPError(.notFound, message: message) }
+    static func unauthorized(_ message: String) -> HTTPError {
+        HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer"], message: message)
+    }
+    static func forbidden(_ message: String) -> HTTPError { HTTPError(.forbidden, message: message) }
+    static func conflict(_ message: String) -> HTTPError { HTTPError(.conflict, message: message) }
+    static func unavailable(_ message: String) -> HTTPError { HTTPError(.serviceUnavailable, message: message) }
+}

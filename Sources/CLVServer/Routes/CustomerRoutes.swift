@@ -1,0 +1,117 @@
+import CLVCore
+import CLVData
+import CLVModels
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// `/v1/customers`: one customer's summary and scores, the scored list, consent, erasure.
+enum CustomerRoutes {
+    static func register(_ routes: RouteTable, _ services: Services) {
+        routes.add(RouteSpec(
+            method: .get, path: "/v1/customers/{id}", roles: .readers,
+            summary: "One customer: summary, scores (with ?interval=0.9 a prediction interval), tier, RFM segment, churn risk.",
+            tag: "customers", query: [.init(name: "interval", description: "Prediction-interval level in (0, 1), e.g. 0.9", type: "number")],
+            responses: [200: "The customer", 404: "No such customer"]
+        )) { request, context in
+            let id = CustomerID(try context.id())
+            let level = try request.query("interval", number: 0.5...0.999)
+            let view = try await customerView(id, services: services, level: level)
+            await services.audit.record(AuditEvent(actor: context.actor, action: "read customer", customerHash: try await services.store.auditHash(of: id)))
+            return try JSON.response(view)
+        }
+
+        routes.add(RouteSpec(
+            method: .get, path: "/v1/customers", roles: .analysts,
+            summary: "Scored customers, highest CLV first (or by ?sort=p_alive|expected_purchases|churn_risk).",
+            tag: "customers",
+            query: [
+                .init(name: "limit", description: "At most this many (default 50, max 1000)", type: "integer"),
+                .init(name: "offset", description: "Skip this many", type: "integer"),
+                .init(name: "sort", description: "clv (default), p_alive, expected_purchases, churn_risk"),
+            ]
+        )) { request, context in
+            let population = try await requirePopulation(services)
+            let limit = Int(try request.query("limit", number: 1...1000) ?? 50)
+            let offset = Int(try request.query("offset", number: 0...1e9) ?? 0)
+            let sort = try request.query("sort", oneOf: SortKey.self) ?? .clv
+            let ordered = population.customers.sorted { sort.value($0) > sort.value($1) || (sort.value($0) == sort.value($1) && $0.row.customer < $1.row.customer) }
+            let page = ordered.dropFirst(offset).prefix(limit)
+            let horizon = services.configuration.horizonWeeks
+            await services.audit.record(AuditEvent(actor: context.actor, action: "list customers", detail: "\(page.count) customers"))
+            return try JSON.response(CustomerPage(
+                total: population.customers.count, offset: offset, as_of: population.asOf.description,
+                customers: page.map { CustomerView(record: nil, scored: $0, models: population.models, asOf: population.asOf, horizon: horizon, level: nil) }
+            ))
+        }
+
+        routes.add(RouteSpec(
+            method: .put, path: "/v1/customers/{id}/consent", roles: [.admin, .ingest],
+            summary: "Set a customer's consent to marketing and profiling (both default to false).", tag: "privacy",
+            requestBody: "Consent", responses: [200: "Updated", 404: "No such customer", 422: "Invalid body"]
+        )) { request, context in
+            let id = CustomerID(try context.id())
+            let consent = try await JSON.decode(Consent.self, from: request, context: context)
+            guard try await services.store.setConsent(consent, for: id) else { throw APIError.notFound("No customer with that id.") }
+            await services.audit.record(AuditEvent(
+                actor: context.actor, action: "set consent", customerHash: try await services.store.auditHash(of: id),
+                detail: "marketing=\(consent.marketing) profiling=\(consent.profiling)"
+            ))
+            services.scores.invalidate()
+            return try JSON.response(["customer_id": id.rawValue, "marketing": "\(consent.marketing)", "profiling": "\(consent.profiling)"])
+        }
+
+        routes.add(RouteSpec(
+            method: .delete, path: "/v1/customers/{id}", roles: .admins,
+            summary: "Erase a customer: every row and cache entry; the audit log keeps only a keyed hash.", tag: "privacy",
+            responses: [200: "Erased", 404: "No such customer"]
+        )) { _, context in
+            let id = CustomerID(try context.id())
+            let deleted = try await services.store.erase(id, actor: context.actor)
+            guard deleted.values.contains(where: { $0 > 0 }) else { throw APIError.notFound("No customer with that id.") }
+            services.scores.invalidate()
+            _ = try await services.scores.population(maxAge: 0)
+            return JSON.response(object: ["erased": true, "deleted_rows": deleted])
+        }
+    }
+
+    enum SortKey: String, CaseIterable {
+        case clv, p_alive, expected_purchases, churn_risk
+
+        func value(_ c: ScoredCustomer) -> Double {
+            switch self {
+            case .clv: c.score.clv ?? c.score.expectedPurchases
+            case .p_alive: c.score.probabilityAlive
+            case .expected_purchases: c.score.expectedPurchases
+            case .churn_risk: 1 - c.score.probabilityAlive
+            }
+        }
+    }
+
+    struct CustomerPage: Encodable, Sendable {
+        var total: Int
+        var offset: Int
+        var as_of: String
+        var customers: [CustomerView]
+    }
+
+    /// The customer scored now, or 404/503 with a reason.
+    static func customerView(_ id: CustomerID, services: Services, level: Double?) async throws -> CustomerView {
+        guard let record = try await services.store.customer(id) else { throw APIError.notFound("No customer with that id.") }
+        let days = try await services.store.customerDays(of: id)
+        guard let models = services.scores.models, let asOf = services.scores.asOf else {
+            throw APIError.unavailable("No fitted model yet (\(services.scores.problem ?? "starting")); fit one with `clv fit` or POST /v1/model-runs.")
+        }
+        guard let scored = try await services.scores.score(id, days: days, level: level) else {
+            throw APIError.notFound("This customer has no purchases on or before \(asOf).")
+        }
+        return CustomerView(record: record, scored: scored, models: models, asOf: asOf, horizon: services.configuration.horizonWeeks, level: level)
+    }
+
+    static func requirePopulation(_ services: Services) async throws -> Population {
+        guard let population = try await services.scores.population(maxAge: services.configuration.snapshotMaxAgeSeconds) else {
+            throw APIError.unavailable("No fitted model yet (\(services.scores.problem ?? "starting")); fit one with `clv fit` or POST /v1/model-runs.")
+        }
+        return population
+    }
+}

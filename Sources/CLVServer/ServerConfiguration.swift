@@ -1,0 +1,90 @@
+import Foundation
+
+/// Everything `clv serve` can be configured with. Sources, weakest first: defaults, a JSON file
+/// (`--config FILE` or `$CLV_CONFIG`), environment variables (`CLV_HOST`, `CLV_PORT`, `CLV_DB`, `CLV_RATE_LIMIT`,
+/// `CLV_MAX_BODY_BYTES`), then command-line flags.
+public struct ServerConfiguration: Sendable, Equatable, Codable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    public var database = "clv.sqlite"
+    /// Requests per second allowed per API key (a token bucket with `rateBurst` tokens).
+    public var rateLimit = 2_000.0
+    public var rateBurst = 4_000.0
+    /// Largest request body accepted; larger bodies get 413.
+    public var maxBodyBytes = 1 << 20
+    /// The purchase model scored by default, and the prediction horizon and CLV horizon.
+    public var model = "bgnbd"
+    public var horizonWeeks = 52.0
+    public var clvMonths = 12
+    public var monthlyDiscountRate = 0.01
+    /// How long a population snapshot (tiers, RFM, segments) may lag behind new events.
+    public var snapshotMaxAgeSeconds = 30.0
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case host, port, database, model
+        case rateLimit = "rate_limit"
+        case rateBurst = "rate_burst"
+        case maxBodyBytes = "max_body_bytes"
+        case horizonWeeks = "horizon_weeks"
+        case clvMonths = "clv_months"
+        case monthlyDiscountRate = "monthly_discount_rate"
+        case snapshotMaxAgeSeconds = "snapshot_max_age_seconds"
+    }
+
+    /// Every key is optional in the file: missing keys keep their defaults.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = ServerConfiguration()
+        host = try c.decodeIfPresent(String.self, forKey: .host) ?? d.host
+        port = try c.decodeIfPresent(Int.self, forKey: .port) ?? d.port
+        database = try c.decodeIfPresent(String.self, forKey: .database) ?? d.database
+        rateLimit = try c.decodeIfPresent(Double.self, forKey: .rateLimit) ?? d.rateLimit
+        rateBurst = try c.decodeIfPresent(Double.self, forKey: .rateBurst) ?? d.rateBurst
+        maxBodyBytes = try c.decodeIfPresent(Int.self, forKey: .maxBodyBytes) ?? d.maxBodyBytes
+        model = try c.decodeIfPresent(String.self, forKey: .model) ?? d.model
+        horizonWeeks = try c.decodeIfPresent(Double.self, forKey: .horizonWeeks) ?? d.horizonWeeks
+        clvMonths = try c.decodeIfPresent(Int.self, forKey: .clvMonths) ?? d.clvMonths
+        monthlyDiscountRate = try c.decodeIfPresent(Double.self, forKey: .monthlyDiscountRate) ?? d.monthlyDiscountRate
+        snapshotMaxAgeSeconds = try c.decodeIfPresent(Double.self, forKey: .snapshotMaxAgeSeconds) ?? d.snapshotMaxAgeSeconds
+    }
+
+    /// Defaults, overridden by the file (if any), then by the environment.
+    /// - Throws: ``ServerConfigurationError`` naming the file or variable that is wrong.
+    public static func load(file: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ServerConfigurationError) -> ServerConfiguration {
+        var configuration = ServerConfiguration()
+        if let file = file ?? environment["CLV_CONFIG"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            guard let data = FileManager.default.contents(atPath: file) else { throw .unreadableFile(file) }
+            do { configuration = try JSONDecoder().decode(ServerConfiguration.self, from: data) } catch {
+                throw .invalidFile(file, reason: "\(error)")
+            }
+        }
+        func value<T>(_ name: String, _ parse: (String) -> T?) throws(ServerConfigurationError) -> T? {
+            guard let text = environment[name], !text.isEmpty else { return nil }
+            guard let parsed = parse(text) else { throw .invalidVariable(name, text) }
+            return parsed
+        }
+        if let v = try value("CLV_HOST", { $0 }) { configuration.host = v }
+        if let v = try value("CLV_PORT", { Int($0).flatMap { (0...65535).contains($0) ? $0 : nil } }) { configuration.port = v }
+        if let v = try value("CLV_DB", { $0 }) { configuration.database = v }
+        if let v = try value("CLV_RATE_LIMIT", { Double($0).flatMap { $0 > 0 ? $0 : nil } }) { configuration.rateLimit = v; configuration.rateBurst = max(configuration.rateBurst, v) }
+        if let v = try value("CLV_MAX_BODY_BYTES", { Int($0).flatMap { $0 > 0 ? $0 : nil } }) { configuration.maxBodyBytes = v }
+        return configuration
+    }
+}
+
+/// A configuration source that cannot be used.
+public enum ServerConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
+    case unreadableFile(String)
+    case invalidFile(String, reason: String)
+    case invalidVariable(String, String)
+
+    public var description: String {
+        switch self {
+        case let .unreadableFile(path): "Cannot read the configuration file \(path): check the path."
+        case let .invalidFile(path, reason): "The configuration file \(path) is not valid JSON for clv serve (\(reason)): fix it or remove --config."
+        case let .invalidVariable(name, value): "\(name)=\(value) is not valid: unset it or give a valid value."
+        }
+    }
+}
