@@ -51,5 +51,6 @@ public enum TestData {
 /// A data file a test needs is not there.
 public struct MissingTestData: Error, CustomStringConvertible {
     public let path: String
+    public init(path: String) { self.path = path }
     public var description: String { "Missing test data \(path): run `make setup` (scripts/setup.sh) to fetch it." }
 }

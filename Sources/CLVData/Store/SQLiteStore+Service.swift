@@ -58,6 +58,7 @@ extension SQLiteStore: CustomerDirectory {
             }
             try db.execute(sql: "DELETE FROM customer WHERE id = ?", arguments: [id.rawValue])
             deleted["customer"] = db.changesCount
+            guard deleted.values.contains(where: { $0 > 0 }) else { return deleted }
             let hash = try Self.auditHash(of: id, in: db)
             try Self.insertAudit([AuditEvent(actor: actor, action: "erase", customerHash: hash, detail: Self.describe(deleted))], in: db)
             return deleted

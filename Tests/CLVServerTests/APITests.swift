@@ -1,0 +1,259 @@
+import AsyncHTTPClient
+import CLVCore
+import CLVData
+import CLVModels
+import CLVServer
+import CLVTestSupport
+import Foundation
+import NIOHTTP1
+import GRDB
+import Testing
+
+/// The HTTP API over real sockets: auth, every route, errors, events, erasure, metrics, the OpenAPI document.
+@Suite(.serialized) struct APITests {
+    @Test func healthIsPublicAndEverythingElseNeedsAKeyWithTheRightRole() async throws {
+        try await TestServer.with { server in
+            #expect(try await server.request(.GET, "/healthz", key: nil).status == 200)
+            let ready = try await server.request(.GET, "/readyz", key: nil)
+            #expect(ready.status == 200)
+            #expect(try ready.json()["model"] as? String == "bgnbd")
+
+            let missing = try await server.request(.GET, "/v1/customers/1", key: nil)
+            #expect(missing.status == 401)
+            #expect(missing.headers["www-authenticate"] == "Bearer")
+            #expect(try (missing.json()["error"] as? [String: Any])?["message"] as? String == "Missing API key: send 'Authorization: Bearer <key>' (create one with `clv keys create --role analyst`).")
+            #expect(try await server.request(.GET, "/v1/customers/1", key: nil, rawKey: "clv_wrong").status == 401)
+            #expect(try await server.request(.GET, "/metrics", key: nil).status == 401)
+            #expect(try await server.request(.GET, "/openapi.json", key: nil).status == 401)
+
+            let forbidden = try await server.request(.GET, "/v1/segments", key: "agent")
+            #expect(forbidden.status == 403)
+            #expect(forbidden.body.contains("needs one of: admin, analyst"))
+            #expect(try await server.request(.GET, "/v1/customers/1", key: "ingest").status == 403)
+            #expect(try await server.request(.GET, "/v1/customers/1", key: "agent").status == 200)
+            #expect(try await server.request(.DELETE, "/v1/customers/1", key: "analyst").status == 403)
+
+            #expect(try await server.request(.GET, "/v1/customers/no-such-customer").status == 404)
+            let noRoute = try await server.request(.GET, "/v1/nothing-here")
+            #expect(noRoute.status == 404)
+            #expect(try noRoute.json()["error"] != nil)
+        }
+    }
+
+    @Test func customerScoresEqualTheSavedModelsPredictions() async throws {
+        try await TestServer.with { server in
+            let reply = try await server.request(.GET, "/v1/customers/1?interval=0.9")
+            #expect(reply.status == 200)
+            let customer = try reply.json()
+            let summary = try #require(customer["summary"] as? [String: Any])
+            let scores = try #require(customer["scores"] as? [String: Any])
+            #expect(summary["as_of"] as? String == "1998-06-30")
+            // Customer 1 bought on 1997-01-01, 01-18, 08-02 and 12-12: x = 3, tₓ = 345 days, T = 545 days.
+            #expect(summary["frequency"] as? Int == 3)
+            #expect((summary["recency"] as! Double).isApproximatelyEqual(to: 345.0 / 7, relativeTolerance: 1e-12))
+            #expect((summary["T"] as! Double).isApproximatelyEqual(to: 545.0 / 7, relativeTolerance: 1e-12))
+
+            let runID = try #require(scores["model_run_id"] as? Int)
+            #expect(try await server.request(.GET, "/v1/model-runs/\(runID)").json()["model"] as? String == "bgnbd")
+            let json = try #require(try server.query { try String.fetchOne($0, sql: "SELECT fit_json FROM model_run WHERE id = ?", arguments: [runID]) })
+            let model = try JSONDecoder().decode(AnyPurchaseModel.self, from: Data(json.utf8)).model
+            let history = try CustomerSummary(frequency: 3, recency: 345.0 / 7, age: 545.0 / 7)
+            #expect((scores["expected_purchases"] as! Double).isApproximatelyEqual(to: model.expectedPurchases(within: 52, given: history), relativeTolerance: 1e-12))
+            #expect((scores["p_alive"] as! Double).isApproximatelyEqual(to: model.probabilityAlive(given: history), relativeTolerance: 1e-12))
+            let interval = try #require(scores["interval"] as? [String: Any])
+            let bounds = try #require(interval["expected_purchases"] as? [Double])
+            #expect(bounds[0] <= scores["expected_purchases"] as! Double && (scores["expected_purchases"] as! Double) <= bounds[1])
+            #expect(["platinum", "gold", "silver", "bronze"].contains(scores["tier"] as? String ?? ""))
+            #expect((scores["rfm"] as? [String: Any])?["segment"] as? String != nil)
+        }
+    }
+
+    @Test func anOrderUpdatesTheCustomerInTheSameRequestAndIsIdempotent() async throws {
+        try await TestServer.with { server in
+            let before = try await server.request(.GET, "/v1/customers/1").json()
+            let x0 = (before["summary"] as! [String: Any])["frequency"] as! Int
+            let order = #"{"order_id": "web-1001", "customer_id": "1", "timestamp": "1998-07-02T10:15:00Z", "lines": [{"product_id": "cd-42", "quantity": 2, "unit_price": 12.5}]}"#
+            let first = try await server.request(.POST, "/v1/events", key: "ingest", body: order)
+            #expect(first.status == 201, "\(first.body)")
+            let accepted = try first.json()
+            #expect(accepted["duplicate"] as? Bool == false)
+            let summary = try #require((accepted["customer"] as? [String: Any])?["summary"] as? [String: Any])
+            #expect(summary["frequency"] as? Int == x0 + 1)
+            #expect(summary["as_of"] as? String == "1998-07-02")
+
+            let again = try await server.request(.POST, "/v1/events", key: "ingest", body: order)
+            #expect(again.status == 200)
+            #expect(try again.json()["duplicate"] as? Bool == true)
+            let after = try await server.request(.GET, "/v1/customers/1").json()
+            #expect((after["summary"] as! [String: Any])["frequency"] as? Int == x0 + 1)
+        }
+    }
+
+    @Test func concurrentEventsForOneCustomerLoseNoUpdate() async throws {
+        try await TestServer.with { server in
+            let n = 40
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for i in 0..<n {
+                    group.addTask {
+                        let day = CalendarDay(iso: "1998-07-01")!.adding(days: i)
+                        let body = #"{"order_id": "burst-\#(i)", "customer_id": "burst-customer", "timestamp": "\#(day)", "amount": 10.25}"#
+                        return try await server.request(.POST, "/v1/events", key: "ingest", body: body).status
+                    }
+                }
+                for try await status in group { #expect(status == 201) }
+            }
+            let customer = try await server.request(.GET, "/v1/customers/burst-customer").json()
+            let summary = try #require(customer["summary"] as? [String: Any])
+            #expect(summary["frequency"] as? Int == n - 1)
+            #expect(summary["monetary_value"] as? Double == 10.25)
+            let (days, total) = try server.query { db in
+                (try Int.fetchOne(db, sql: "SELECT count(*) FROM customer_day WHERE customer_id = 'burst-customer'"),
+                 try Double.fetchOne(db, sql: "SELECT total(amount) FROM order_line WHERE customer_id = 'burst-customer'"))
+            }
+            #expect(days == n)
+            #expect(total == Double(n) * 10.25)
+        }
+    }
+
+    @Test func malformedAndOversizedBodiesAreRejectedWithTheRightStatus() async throws {
+        try await TestServer.with(configure: { $0.maxBodyBytes = 4_096 }) { server in
+            let notJSON = try await server.request(.POST, "/v1/events", key: "ingest", body: "{not json")
+            #expect(notJSON.status == 400)
+            #expect(notJSON.body.contains("not valid JSON"))
+            let wrongType = try await server.request(.POST, "/v1/events", key: "ingest", body: #"{"order_id": 5, "customer_id": "1", "timestamp": "1998-07-01"}"#)
+            #expect(wrongType.status == 422)
+            #expect(wrongType.body.contains("'order_id' must be a string"))
+            let missing = try await server.request(.POST, "/v1/events", key: "ingest", body: #"{"customer_id": "1", "timestamp": "1998-07-01", "amount": 1}"#)
+            #expect(missing.status == 422)
+            #expect(missing.body.contains("Missing field 'order_id'"))
+            let badDate = try await server.request(.POST, "/v1/events", key: "ingest", body: #"{"order_id": "x", "customer_id": "1", "timestamp": "yesterday", "amount": 1}"#)
+            #expect(badDate.status == 422)
+            let huge = try await server.request(.POST, "/v1/events", key: "ingest", body: #"{"order_id": "x", "customer_id": "1", "timestamp": "1998-07-01", "amount": 1e300}"#)
+            #expect(huge.status == 422)
+            let big = String(repeating: "a", count: 10_000)
+            let oversized = try await server.request(.POST, "/v1/events", key: "ingest", body: #"{"order_id": "\#(big)", "customer_id": "1", "timestamp": "1998-07-01", "amount": 1}"#)
+            #expect(oversized.status == 413)
+            #expect(oversized.body.contains("larger than 4096 bytes"))
+            let invalidUTF8 = try await server.request(.POST, "/v1/events", key: "ingest", bytes: Array(#"{"order_id": ""#.utf8) + [0xFF, 0xFE] + Array(#"", "customer_id": "1", "timestamp": "1998-07-01", "amount": 1}"#.utf8))
+            #expect(invalidUTF8.status == 400)
+        }
+    }
+
+    @Test func rateLimitGives429WithRetryAfter() async throws {
+        try await TestServer.with(configure: { $0.rateLimit = 1; $0.rateBurst = 3 }) { server in
+            var statuses: [Int] = []
+            for _ in 0..<5 { statuses.append(try await server.request(.GET, "/v1/customers/1", key: "agent").status) }
+            #expect(statuses.prefix(3).allSatisfy { $0 == 200 })
+            #expect(statuses.last == 429)
+            let limited = try await server.request(.GET, "/v1/customers/1", key: "agent")
+            #expect(limited.headers["retry-after"] != nil)
+            // Another key has its own bucket.
+            #expect(try await server.request(.GET, "/v1/customers/1", key: "analyst").status == 200)
+        }
+    }
+
+    @Test func erasureLeavesNothingButAKeyedHash() async throws {
+        try await TestServer.with { server in
+            let id = "erase-me-7f3a9c"
+            let order = #"{"order_id": "erase-order-1", "customer_id": "\#(id)", "timestamp": "1998-07-03", "country": "Iceland", "amount": 99.5}"#
+            #expect(try await server.request(.POST, "/v1/events", key: "ingest", body: order).status == 201)
+            #expect(try await server.request(.GET, "/v1/customers/\(id)").status == 200)
+            let erased = try await server.request(.DELETE, "/v1/customers/\(id)")
+            #expect(erased.status == 200, "\(erased.body)")
+            #expect(try await server.request(.GET, "/v1/customers/\(id)").status == 404)
+            #expect(try await server.request(.DELETE, "/v1/customers/\(id)").status == 404)
+            let audience = try await server.request(.GET, "/v1/audiences?format=csv")
+            #expect(!audience.body.contains(id))
+
+            try await Task.sleep(for: .milliseconds(500))  // let the audit trail flush
+            let leftovers = try server.query { db -> [String] in
+                var found: [String] = []
+                let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+                for table in tables {
+                    let columns = try Row.fetchAll(db, sql: "PRAGMA table_info(\(table))").map { $0["name"] as String }
+                    for column in columns {
+                        let hits = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table) WHERE CAST(\(column) AS TEXT) LIKE ?", arguments: ["%\(id)%"]) ?? 0
+                        if hits > 0 { found.append("\(table).\(column)") }
+                    }
+                }
+                return found
+            }
+            #expect(leftovers.isEmpty, "the erased id is still in \(leftovers)")
+            let erasures = try server.query { db in
+                try String.fetchAll(db, sql: "SELECT customer_hash FROM audit_event WHERE action = 'erase'")
+            }
+            #expect(erasures.count == 1)
+            #expect(erasures.first?.count == 64)
+        }
+    }
+
+    @Test func everyDocumentedRouteIsServedAndMetricsCountThem() async throws {
+        try await TestServer.with { server in
+            let document = try await server.request(.GET, "/openapi.json").json()
+            #expect(document["openapi"] as? String == "3.1.0")
+            let paths = try #require(document["paths"] as? [String: [String: Any]])
+            #expect(paths.count >= 12)
+            for (path, operations) in paths {
+                for method in operations.keys {
+                    let concrete = path.replacingOccurrences(of: "{id}", with: path.contains("model-runs") || path.contains("fit-jobs") ? "1" : "2")
+                    let body: String? = method == "get" || method == "delete" ? nil : "{}"
+                    let reply = try await server.request(HTTPMethod(rawValue: method.uppercased()), concrete, body: body)
+                    #expect(!reply.body.contains("No such route"), "\(method) \(path) is documented but not served")
+                    #expect(reply.status != 500, "\(method) \(path): \(reply.body)")
+                }
+            }
+            #expect(try await server.request(.GET, "/v1/customers/nobody").status == 404)
+            let metrics = try await server.request(.GET, "/metrics", key: "analyst")
+            #expect(metrics.status == 200)
+            #expect(metrics.body.contains(#"clv_http_requests_total{method="GET",route="/openapi.json",status="200"} 2"#))
+            #expect(metrics.body.contains(#"clv_http_requests_total{method="GET",route="/v1/customers/{id}",status="404"} 1"#))
+            #expect(metrics.body.contains(#"clv_http_request_duration_seconds_bucket{route="/v1/customers/{id}",le="+Inf"}"#))
+            #expect(metrics.body.contains("clv_model_run_age_seconds"))
+        }
+    }
+
+    @Test func segmentsAndAudiencesAddUpAndRespectConsent() async throws {
+        try await TestServer.with { server in
+            let tiers = try await server.request(.GET, "/v1/segments?method=tier").json()
+            let rows = try #require(tiers["segments"] as? [[String: Any]])
+            #expect(rows.map { $0["segment"] as? String } == ["platinum", "gold", "silver", "bronze"])
+            #expect(rows.reduce(0) { $0 + ($1["customers"] as! Int) } == 2_357)
+            #expect(abs(rows.reduce(0.0) { $0 + ($1["share_of_clv"] as! Double) } - 1) < 1e-9)
+
+            let gold = try await server.request(.GET, "/v1/audiences?tier=gold").json()
+            #expect(gold["size"] as? Int == rows[1]["customers"] as? Int)
+            let csv = try await server.request(.GET, "/v1/audiences?tier=gold&format=csv")
+            #expect(csv.headers["x-audience-size"] == String(gold["size"] as! Int))
+            #expect(csv.body.split(separator: "\n").count == (gold["size"] as! Int) + 1)
+
+            #expect(try await server.request(.GET, "/v1/audiences?consent=marketing").json()["size"] as? Int == 0)
+            let consent = try await server.request(.PUT, "/v1/customers/1/consent", body: #"{"marketing": true, "profiling": false}"#)
+            #expect(consent.status == 200)
+            let opted = try await server.request(.GET, "/v1/audiences?consent=marketing").json()
+            #expect(opted["size"] as? Int == 1)
+            #expect(try await server.request(.GET, "/v1/audiences?tier=diamond").status == 400)
+            #expect(try await server.request(.GET, "/v1/audiences?min_p_alive=2").status == 400)
+        }
+    }
+
+    @Test func fitsRunInTheBackgroundAndAreListed() async throws {
+        try await TestServer.with { server in
+            let queued = try await server.request(.POST, "/v1/model-runs", key: "analyst", body: #"{"model": "pnbd", "end": "1997-09-30", "unit": "week"}"#)
+            #expect(queued.status == 202, "\(queued.body)")
+            let job = try #require(try queued.json()["id"] as? Int)
+            var status = ""
+            for _ in 0..<200 where status != "finished" && status != "failed" {
+                try await Task.sleep(for: .milliseconds(50))
+                status = try await server.request(.GET, "/v1/fit-jobs/\(job)", key: "analyst").json()["status"] as? String ?? ""
+            }
+            #expect(status == "finished")
+            let runs = try #require(try await server.request(.GET, "/v1/model-runs").json()["model_runs"] as? [[String: Any]])
+            let pnbd = try #require(runs.first { $0["model"] as? String == "pnbd" })
+            let params = try #require(pnbd["params"] as? [String: Double])
+            // Pareto/NBD on the CDNOW calibration period (Fader, Hardie & Lee 2005): r = 0.553, α = 10.578, s = 0.606, β = 11.669.
+            #expect(params["r"]!.isApproximatelyEqual(to: 0.5533, relativeTolerance: 1e-2))
+            #expect(params["s"]!.isApproximatelyEqual(to: 0.6061, relativeTolerance: 1e-2))
+            #expect(try await server.request(.POST, "/v1/model-runs", key: "analyst", body: #"{"model": "nope"}"#).status == 422)
+        }
+    }
+}
