@@ -52,14 +52,15 @@ enum EncoderKernels {
         }
     }
 
-    /// Exact GELU in place: `x · Φ(x) = x/2 · (1 + erf(x/√2))`.
+    /// Exact GELU in place: `x · Φ(x) = x/2 · (1 + erf(x/√2)) = x/2 · erfc(−x/√2)`.
     ///
-    /// Hendrycks & Gimpel (2016), "Gaussian error linear units (GELUs)", arXiv:1606.08415, §2.
+    /// Hendrycks & Gimpel (2016), "Gaussian error linear units (GELUs)", arXiv:1606.08415, §2. The erfc form
+    /// keeps full relative precision for large negative x, where 1 + erf would cancel.
     static func gelu(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        let inverseSqrt2: Float = 0.707_106_781_186_547_524_4
+        let negativeInverseSqrt2: Float = -0.707_106_781_186_547_524_4
         for i in 0..<count {
             let v = x[i]
-            x[i] = 0.5 * v * (1 + erff(v * inverseSqrt2))
+            x[i] = 0.5 * v * fastErfc(v * negativeInverseSqrt2)
         }
     }
 
@@ -68,13 +69,10 @@ enum EncoderKernels {
         for r in 0..<rows {
             let row = s + r * stride
             var maximum = -Float.infinity
-            for j in 0..<n { maximum = max(maximum, row[j]) }
+            for j in 0..<n { maximum = Swift.max(maximum, row[j]) }
+            for j in 0..<n { row[j] = fastExp(row[j] - maximum) }
             var total: Float = 0
-            for j in 0..<n {
-                let e = expf(row[j] - maximum)
-                row[j] = e
-                total += e
-            }
+            for j in 0..<n { total += row[j] }
             let scale = 1 / total
             for j in 0..<n { row[j] *= scale }
         }
