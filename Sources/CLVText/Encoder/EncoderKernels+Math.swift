@@ -1,4 +1,4 @@
-/// Branch-free `exp` and `erfc` for the encoder's softmax and GELU.
+/// Branch-free `exp` and `erf` for the encoder's softmax and GELU.
 ///
 /// Written as straight-line scalar code (min/max, bit casts, selects, wrapping integer ops) so that the loops
 /// calling them are auto-vectorised; libm's `erff` and `expf` are calls that cannot be, and cost a fifth of the
@@ -29,25 +29,22 @@ extension EncoderKernels {
         return p * Float(bitPattern: (integer &+ 127) &<< 23)
     }
 
-    /// erfc(x) with relative error below 1.2e-7 for x ≥ 0, and 2 − erfc(−x) for x < 0.
+    /// erf(x) with absolute error below 1.5e-7.
     ///
-    /// The Chebyshev-fitted approximation of Press et al., *Numerical Recipes* (3rd ed., 2007), §6.2:
-    /// erfc(z) ≈ t·exp(−z² − 1.26551223 + t·P(t)), t = 1/(1 + z/2), for z = |x|.
+    /// Abramowitz & Stegun (1964), *Handbook of Mathematical Functions*, eq. 7.1.26:
+    /// erf(z) ≈ 1 − t·(a₁ + t·(a₂ + t·(a₃ + t·(a₄ + t·a₅))))·e^(−z²), t = 1/(1 + p·z), for z = |x|, odd in x.
+    /// PyTorch's vectorised CPU `erf`, which its exact GELU uses, is the same approximation, so this also keeps
+    /// the encoder's rounding close to the reference's.
     @inline(__always)
-    static func fastErfc(_ x: Float) -> Float {
+    static func fastErf(_ x: Float) -> Float {
         let z = Swift.abs(x)
-        let t = 1 / (1 + 0.5 * z)
-        var p: Float = 0.170_872_77
-        p = p * t - 0.822_152_23
-        p = p * t + 1.488_515_87
-        p = p * t - 1.135_203_98
-        p = p * t + 0.278_868_07
-        p = p * t - 0.186_288_06
-        p = p * t + 0.096_784_18
-        p = p * t + 0.374_091_96
-        p = p * t + 1.000_023_68
-        p = p * t - 1.265_512_23
-        let positive = t * fastExp(p - z * z)
-        return x < 0 ? 2 - positive : positive
+        let t = 1 / (1 + 0.327_591_1 * z)
+        var p: Float = 1.061_405_429
+        p = p * t - 1.453_152_027
+        p = p * t + 1.421_413_741
+        p = p * t - 0.284_496_736
+        p = p * t + 0.254_829_592
+        let magnitude = 1 - p * t * fastExp(-(z * z))
+        return x < 0 ? -magnitude : magnitude
     }
 }

@@ -52,15 +52,14 @@ enum EncoderKernels {
         }
     }
 
-    /// Exact GELU in place: `x · Φ(x) = x/2 · (1 + erf(x/√2)) = x/2 · erfc(−x/√2)`.
+    /// Exact GELU in place: `x · Φ(x) = x/2 · (1 + erf(x/√2))`.
     ///
-    /// Hendrycks & Gimpel (2016), "Gaussian error linear units (GELUs)", arXiv:1606.08415, §2. The erfc form
-    /// keeps full relative precision for large negative x, where 1 + erf would cancel.
+    /// Hendrycks & Gimpel (2016), "Gaussian error linear units (GELUs)", arXiv:1606.08415, §2.
     static func gelu(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        let negativeInverseSqrt2: Float = -0.707_106_781_186_547_524_4
+        let inverseSqrt2: Float = 0.707_106_781_186_547_524_4
         for i in 0..<count {
             let v = x[i]
-            x[i] = 0.5 * v * fastErfc(v * negativeInverseSqrt2)
+            x[i] = 0.5 * v * (1 + fastErf(v * inverseSqrt2))
         }
     }
 
