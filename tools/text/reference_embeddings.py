@@ -38,7 +38,7 @@ OUT = ROOT / "Tests" / "CLVTextTests" / "Resources" / "minilm_reference.json"
 def load_model() -> SentenceTransformer:
     """all-MiniLM-L6-v2 as sentence-transformers configures it (the wheel has no modules.json)."""
     transformer = models.Transformer(str(MODEL_DIR), max_seq_length=256)
-    pooling = models.Pooling(transformer.get_word_embedding_dimension(), pooling_mode="mean")
+    pooling = models.Pooling(transformer.get_embedding_dimension(), pooling_mode="mean")
     return SentenceTransformer(modules=[transformer, pooling, models.Normalize()], device="cpu")
 
 
@@ -83,6 +83,8 @@ HANDWRITTEN = [
     "",
     "Arabic: شكرا جزيلا على الخدمة الممتازة. Hindi: बहुत अच्छा उत्पाद है। Thai: สินค้าดีมาก",
     "Math ∑∫√∞ ≠ ≤ ≥ and arrows → ← ↑ plus symbols © ® ™ € ¥ $",
+    # Characters whose Unicode category changed after Unicode 8, the version of the reference's tables.
+    "edge q\u166dq q\u1734q q\u1885q q\ua9bdq q\U000111c9q q\U0001171eq q\u061dq q\U0001e944q q\U0001e95eq q\U0002b820q",
 ]
 
 LONG_TEXT = (

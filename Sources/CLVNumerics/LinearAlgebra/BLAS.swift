@@ -51,6 +51,13 @@ public enum BLAS {
         openblas_set_num_threads(Int32(count))
     }
 
+    /// The kernel family OpenBLAS uses on this CPU (e.g. `Haswell`, `SkylakeX`, `Cooperlake`): its own choice
+    /// at load time, or the one `OPENBLAS_CORETYPE` forces.
+    public static var coreName: String {
+        guard let name = openblas_get_corename() else { return "unknown" }
+        return String(cString: name)
+    }
+
     /// The OpenBLAS build configuration (kernel family, threading model), for benchmark reports.
     public static var configuration: String {
         guard let config = openblas_get_config() else { return "unknown" }

@@ -59,7 +59,7 @@ enum EncoderKernels {
         let inverseSqrt2: Float = 0.707_106_781_186_547_524_4
         for i in 0..<count {
             let v = x[i]
-            x[i] = 0.5 * v * (1 + erff(v * inverseSqrt2))
+            x[i] = 0.5 * v * (1 + fastErf(v * inverseSqrt2))
         }
     }
 
@@ -68,13 +68,10 @@ enum EncoderKernels {
         for r in 0..<rows {
             let row = s + r * stride
             var maximum = -Float.infinity
-            for j in 0..<n { maximum = max(maximum, row[j]) }
+            for j in 0..<n { maximum = Swift.max(maximum, row[j]) }
+            for j in 0..<n { row[j] = fastExp(row[j] - maximum) }
             var total: Float = 0
-            for j in 0..<n {
-                let e = expf(row[j] - maximum)
-                row[j] = e
-                total += e
-            }
+            for j in 0..<n { total += row[j] }
             let scale = 1 / total
             for j in 0..<n { row[j] *= scale }
         }

@@ -52,7 +52,7 @@ public struct BasicTokenizer: Sendable, Equatable {
         if stripAccents ?? lowercase {
             var stripped = String.UnicodeScalarView()
             for scalar in normalized.decomposedStringWithCanonicalMapping.unicodeScalars
-            where scalar.properties.generalCategory != .nonspacingMark {
+            where !Self.isNonspacingMark(scalar) {
                 stripped.append(scalar)
             }
             normalized = String(stripped)
@@ -91,6 +91,30 @@ public struct BasicTokenizer: Sendable, Equatable {
 
     // MARK: - Character classes
 
+    /// The Unicode version of the reference's general-category tables (the `unicode_categories` crate that
+    /// Hugging Face `tokenizers` uses): characters assigned later count as unassigned (Cn), so they are neither
+    /// punctuation, nor control characters, nor accents. Swift's own tables are newer; without this, e.g. Adlam
+    /// nuktas (Unicode 9) or U+061D ARABIC END OF TEXT MARK (Unicode 14) would be tokenized differently.
+    static let referenceUnicodeVersion: Unicode.Version = (major: 8, minor: 0)
+
+    /// True when the reference's tables know the character (see ``referenceUnicodeVersion``).
+    static func isKnownToReference(_ scalar: Unicode.Scalar) -> Bool {
+        guard let age = scalar.properties.age else { return false }
+        return age.major < referenceUnicodeVersion.major
+            || (age.major == referenceUnicodeVersion.major && age.minor <= referenceUnicodeVersion.minor)
+    }
+
+    /// Nonspacing marks (Mn), the accents that step 3 strips.
+    static func isNonspacingMark(_ scalar: Unicode.Scalar) -> Bool {
+        guard scalar.value >= 0x300 else { return false }
+        switch scalar.value {
+        // Categories that changed after Unicode 8 (found by comparing every code point with the reference).
+        case 0x1734, 0x1171E: return true                    // Mn then, Mc now
+        case 0x1885, 0x1886, 0xA9BD, 0x111C9: return false   // Lo, Mc or Po then, Mn now
+        default: return scalar.properties.generalCategory == .nonspacingMark && isKnownToReference(scalar)
+        }
+    }
+
     /// White_Space (tab, newline and return included).
     static func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
@@ -107,7 +131,8 @@ public struct BasicTokenizer: Sendable, Equatable {
         case 0x20..<0x7F: return false
         default:
             switch scalar.properties.generalCategory {
-            case .control, .format, .privateUse, .surrogate: return true
+            case .control: return true
+            case .format, .privateUse, .surrogate: return isKnownToReference(scalar)
             default: return false
             }
         }
@@ -120,10 +145,11 @@ public struct BasicTokenizer: Sendable, Equatable {
             return true
         }
         if v < 0x80 { return false }
+        if v == 0x166D || v == 0x111C9 { return true }   // Po in Unicode 8 (So and Mn now)
         switch scalar.properties.generalCategory {
         case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
              .initialPunctuation, .finalPunctuation, .otherPunctuation:
-            return true
+            return isKnownToReference(scalar)
         default:
             return false
         }
