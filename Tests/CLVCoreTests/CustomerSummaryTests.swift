@@ -20,7 +20,7 @@ import Testing
     }
 
     @Test func customerIDsSortNumericallyWhenNumeric() {
-        let ids = ["10", "9", "a", "100"].map(CustomerID.init)
+        let ids = ["10", "9", "a", "100"].map { CustomerID($0) }
         #expect(ids.sorted().map(\.rawValue) == ["9", "10", "100", "a"])
     }
 }
