@@ -11,6 +11,6 @@ struct CLV: AsyncParsableCommand {
             Start with `clv ingest orders FILE --preset cdnow-sample`, then `clv summary --end YYYY-MM-DD`.
             """,
         version: "0.1.0",
-        subcommands: []
+        subcommands: [Generate.self]
     )
 }
