@@ -47,3 +47,9 @@ print(f"ratio CLVKit / llama.cpp: {s['tokens_per_second'] / l['tokens_per_second
 print(f"greedy tokens identical for the first {same} of {min(len(s['ids']), len(l['ids']))} "
       "(llama.cpp rounds activations to 8 bits in its quantized dot products; CLVKit keeps them in float)")
 PY
+
+# Agreement with transformers (the test fixture): CLVKit computes in float; llama.cpp rounds activations to 8 bits.
+FIXTURE=../../Tests/CLVTextTests/Resources/smollm2_reference.json
+echo "next-token logits vs transformers (largest |delta| over the fixture's ids, per prompt):"
+echo "  CLVKit    $("$BIN" --logits "$FIXTURE")"
+echo "  llama.cpp $("$VENV/bin/python" llama_cpp_logits.py "$MODEL" "$FIXTURE" 2>/dev/null | tail -1)"
