@@ -1,0 +1,82 @@
+/// A weight matrix of a GGUF file used in place for matrix-vector products `y = W·x`, one row of `W` per
+/// output.
+///
+/// Rows are `columns` weights long (the tensor's `dimensions[0]`), stored as ggml blocks. Q4_1, Q4_0 and Q8_0
+/// rows are multiplied directly from their blocks (``QuantizedKernels``), so each product reads the quantized
+/// bytes once and never a dequantized copy; F32 and F16 rows are read as floats.
+public struct QuantizedMatrix: Sendable {
+    /// The tensor, which keeps its file mapped.
+    public let tensor: GGUFTensor
+    public var type: GGMLType { tensor.type }
+    /// Outputs (rows of `W`).
+    public var rows: Int { tensor.rowCount }
+    /// Inputs (weights per row).
+    public var columns: Int { tensor.rowLength }
+    /// Bytes per row.
+    public var rowBytes: Int { columns / type.blockLength * type.blockBytes }
+
+    /// Wraps a tensor of rank 1 or 2.
+    /// - Throws: ``GGUFError/shapeMismatch(name:expected:found:)`` when it has more dimensions or its rows are
+    ///   not made of whole 32-weight blocks.
+    public init(_ tensor: GGUFTensor) throws(GGUFError) {
+        guard tensor.info.dimensions.count <= 2, tensor.rowLength % 32 == 0 else {
+            throw .shapeMismatch(name: tensor.info.name, expected: [32 * (tensor.rowLength / 32 + 1), tensor.rowCount],
+                                 found: tensor.info.dimensions)
+        }
+        self.tensor = tensor
+    }
+
+    /// Reads the tensor `name` and checks its shape (`[columns, rows]` in ggml order).
+    public init(_ file: GGUFFile, _ name: String, columns: Int, rows: Int) throws(GGUFError) {
+        try self.init(file.tensor(name, shape: [columns, rows]))
+    }
+}
+
+/// An input vector made ready for ``QuantizedKernels``: the values, each 32-value block's sum, and a copy with
+/// each block's values reordered to match how the kernels unpack the quantized bytes four lanes at a time.
+///
+/// Preparing costs O(n) once per vector and is shared by every row of every matrix the vector multiplies.
+public struct PreparedVector {
+    public let count: Int
+    var values: UnsafeMutablePointer<Float>
+    var permuted: UnsafeMutablePointer<Float>
+    var blockSums: UnsafeMutablePointer<Float>
+
+    /// Allocates room for a vector of `count` values (a multiple of 32).
+    init(count: Int) {
+        precondition(count % 32 == 0, "prepared vectors are whole 32-value blocks")
+        self.count = count
+        values = .allocate(capacity: count)
+        values.initialize(repeating: 0, count: count)
+        permuted = .allocate(capacity: count)
+        permuted.initialize(repeating: 0, count: count)
+        blockSums = .allocate(capacity: count / 32)
+        blockSums.initialize(repeating: 0, count: count / 32)
+    }
+
+    func deallocate() {
+        values.deallocate()
+        permuted.deallocate()
+        blockSums.deallocate()
+    }
+
+    /// Fills the permuted copy and block sums from `values`.
+    ///
+    /// Within a block, the kernels load 16 quantized bytes as four 32-bit lanes; shifting out byte k of every lane
+    /// gives the weights with indices {k, 4+k, 8+k, 12+k} (and 16 more for the high nibbles of Q4 blocks), so the
+    /// permuted block holds those x values side by side.
+    func prepare() {
+        for block in 0..<(count / 32) {
+            let x = values + block * 32
+            let p = permuted + block * 32
+            var sum: Float = 0
+            for j in 0..<32 { sum += x[j] }
+            blockSums[block] = sum
+            for half in 0..<2 {
+                for k in 0..<4 {
+                    for lane in 0..<4 { p[half * 16 + k * 4 + lane] = x[half * 16 + lane * 4 + k] }
+                }
+            }
+        }
+    }
+}

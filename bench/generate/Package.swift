@@ -1,0 +1,20 @@
+// swift-tools-version: 6.2
+// Decode speed of CLVKit's SmolLM2 runtime; run through ./run.sh (release only, never part of `swift test`).
+import Foundation
+import PackageDescription
+
+// A path dependency's identity is its folder name (the checkout may be called clvkit, main, a worktree...).
+let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+let clvkit = root.lastPathComponent.lowercased()
+
+let package = Package(
+    name: "generate-bench",
+    platforms: [.macOS(.v15)],
+    dependencies: [.package(path: "../..")],
+    targets: [
+        .executableTarget(
+            name: "GenerateBench",
+            dependencies: [.product(name: "CLVText", package: clvkit)]
+        ),
+    ]
+)
