@@ -125,3 +125,24 @@ import Testing
         #expect(bounds.lower < point && point < bounds.upper)
     }
 }
+
+@Suite struct FactorisationTests {
+    /// E[X | history] = P(alive) · E[X | alive, x, T] for every model (the identity the scorer's cache relies on),
+    /// checked against each model's own closed form (BG/NBD eq. 10, Pareto/NBD eq. 41, BG/BB eq. 13).
+    @Test func conditionalExpectationFactorises() throws {
+        let s = try Fixtures.cdnowSummaries()
+        let models: [any PurchaseModel] = [try BGNBD.Estimator().fit(s), try ParetoNBD.Estimator().fit(s), try MBGNBD.Estimator().fit(s)]
+        for model in models {
+            for h in s.prefix(200) {
+                let product = model.probabilityAlive(given: h) * model.expectedPurchasesIfAlive(within: 39, frequency: h.frequency, age: h.age)
+                #expect(product.isApproximatelyEqual(to: model.expectedPurchases(within: 39, given: h), relativeTolerance: 1e-12))
+            }
+        }
+        let (donors, weights) = try Fixtures.donations()
+        let bb = try BGBB.Estimator().fit(donors, weights: weights)
+        for h in donors {
+            let product = bb.probabilityAlive(given: h) * bb.expectedPurchasesIfAlive(within: 5, frequency: h.frequency, age: h.age)
+            #expect(product.isApproximatelyEqual(to: bb.expectedPurchases(within: 5, given: h), relativeTolerance: 1e-10))
+        }
+    }
+}

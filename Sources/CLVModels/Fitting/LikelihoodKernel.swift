@@ -29,6 +29,15 @@ protocol LikelihoodKernel: Sendable {
     static var rescalesTime: Bool { get }
     /// Data-dependent constants the kernel needs for every row (e.g. the largest recency gap for BG/BB).
     static func logLikelihood<S: DifferentiableScalar>(_ θ: ParameterVector<S>, x: Double, recency: Double, age: Double) -> S
+    /// Σ wᵢ log Lᵢ(θ) with its gradient over θ on fixed rows. The default sums ``logLikelihood(_:x:recency:age:)``
+    /// over dual numbers; a model may supply a faster specialised evaluator with the same value.
+    static func makeEvaluator(_ rows: CustomerRows) -> ([Double]) -> (value: Double, gradient: [Double])
+}
+
+extension LikelihoodKernel {
+    static func makeEvaluator(_ rows: CustomerRows) -> ([Double]) -> (value: Double, gradient: [Double]) {
+        { θ in MaximumLikelihood<Self>.weightedLogLikelihood(θ, rows: rows, gradient: true) }
+    }
 }
 
 /// Maximum likelihood over log-parameters for any ``LikelihoodKernel``.
@@ -89,9 +98,10 @@ struct MaximumLikelihood<Kernel: LikelihoodKernel> {
         }
         let penalizer = penalizer
         // Objective over log-parameters, as lifetimes: −Σ wℓ / normaliser + λ Σ θ².
+        let evaluator = Kernel.makeEvaluator(scaled)
         let objective: ([Double]) -> (value: Double, gradient: [Double]) = { logθ in
             let θ = logθ.map { Double.exp($0) }
-            let (ll, g) = Self.weightedLogLikelihood(θ, rows: scaled, gradient: true)
+            let (ll, g) = evaluator(θ)
             var value = -ll / normaliser
             var grad = [Double](repeating: 0, count: k)
             for i in 0..<k {

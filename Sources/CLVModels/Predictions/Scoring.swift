@@ -29,11 +29,20 @@ public func scoreCustomers<M: PurchaseModel>(
         let lo = chunk * n / chunkCount, hi = (chunk + 1) * n / chunkCount
         var out: [CustomerScore] = []
         out.reserveCapacity(hi - lo)
+        // E[X | alive] depends on (x, T) only: customers summarised in whole days share few distinct pairs.
+        var ifAlive: [ScoreCacheKey: Double] = [:]
         for i in lo..<hi {
             let h = customers[i]
-            var score = CustomerScore(
-                expectedPurchases: model.expectedPurchases(within: horizon, given: h),
-                probabilityAlive: model.probabilityAlive(given: h))
+            let key = ScoreCacheKey(x: h.frequency, age: h.age.bitPattern)
+            let conditional: Double
+            if let cached = ifAlive[key] {
+                conditional = cached
+            } else {
+                conditional = model.expectedPurchasesIfAlive(within: horizon, frequency: h.frequency, age: h.age)
+                ifAlive[key] = conditional
+            }
+            let alive = model.probabilityAlive(given: h)
+            var score = CustomerScore(expectedPurchases: alive * conditional, probabilityAlive: alive)
             if let spend {
                 let m = spend.model.expectedAverageSpend(frequency: h.frequency, meanSpend: spend.meanSpend[i])
                 score.expectedSpend = m
@@ -44,4 +53,10 @@ public func scoreCustomers<M: PurchaseModel>(
         parts.withLock { $0[chunk] = out }
     }
     return parts.withLock { $0 }.flatMap { $0 }
+}
+
+/// (x, T) for the per-chunk cache of E[X | alive, x, T] in ``scoreCustomers(model:customers:horizon:spend:cashFlow:)``.
+struct ScoreCacheKey: Hashable {
+    var x: Int
+    var age: UInt64
 }
