@@ -146,3 +146,27 @@ import Testing
         }
     }
 }
+
+/// The specialised likelihood evaluators against the plain per-row sum over dual numbers (fast path vs naive).
+@Suite struct FastLikelihoodTests {
+    @Test(arguments: [[0.3, 5.0, 0.8, 2.4], [1.2, 0.7, 3.0, 0.4], [0.05, 40.0, 0.2, 9.0]])
+    func fastEvaluatorsMatchTheGenericSum(θ: [Double]) throws {
+        var rows = try CustomerRows(Fixtures.cdnowSummaries())
+        // Include simulated whole-day data with tₓ = T rows and a wide range of x.
+        var rng = SplitMix64(seed: 5)
+        let sim = PurchaseSimulator(observationEnd: 52, cohortLength: 26, resolution: 1.0 / 7)
+            .simulate(BGNBD.Parameters(r: 0.5, alpha: 2, a: 0.5, b: 3), customers: 3000, using: &rng)
+        rows = try CustomerRows(Fixtures.cdnowSummaries() + sim.map(\.summary))
+        let checks: [(([Double]) -> (value: Double, gradient: [Double]), ([Double]) -> (value: Double, gradient: [Double]))] = [
+            (BGNBDFastLikelihood(rows: rows).evaluate, { MaximumLikelihood<BGNBD.Kernel>.weightedLogLikelihood($0, rows: rows, gradient: true) }),
+            (ParetoNBDFastLikelihood(rows: rows).evaluate, { MaximumLikelihood<ParetoNBD.Kernel>.weightedLogLikelihood($0, rows: rows, gradient: true) }),
+        ]
+        for (fast, generic) in checks {
+            let f = fast(θ), g = generic(θ)
+            #expect(f.value.isApproximatelyEqual(to: g.value, relativeTolerance: 1e-11))
+            for i in 0..<4 {
+                #expect(f.gradient[i].isApproximatelyEqual(to: g.gradient[i], absoluteTolerance: 1e-8 * abs(g.value), relativeTolerance: 1e-9))
+            }
+        }
+    }
+}

@@ -202,6 +202,10 @@ extension ParetoNBD {
         static func logLikelihood<S: DifferentiableScalar>(_ θ: ParameterVector<S>, x: Double, recency: Double, age: Double) -> S {
             ParetoNBD.logLikelihood(θ, x: x, recency: recency, age: age)
         }
+        static func makeEvaluator(_ rows: CustomerRows) -> ([Double]) -> (value: Double, gradient: [Double]) {
+            let fast = ParetoNBDFastLikelihood(rows: rows)
+            return { fast.evaluate($0) }
+        }
     }
 
     /// Maximum-likelihood estimation of ``ParetoNBD``.

@@ -23,7 +23,8 @@ public func scoreCustomers<M: PurchaseModel>(
     spend: (model: GammaGamma, meanSpend: [Double])? = nil, cashFlow: DiscountedCashFlow = DiscountedCashFlow()
 ) -> [CustomerScore] {
     let n = customers.count
-    let chunkCount = n < 2048 ? 1 : min(256, max(2, n / 4096))
+    // Few large chunks, so that each chunk's cache of E[X | alive, x, T] sees most distinct (x, T) pairs once.
+    let chunkCount = n < 2048 ? 1 : min(8, max(2, n / 65536))
     let parts = Mutex([[CustomerScore]](repeating: [], count: chunkCount))
     DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
         let lo = chunk * n / chunkCount, hi = (chunk + 1) * n / chunkCount
@@ -52,7 +53,12 @@ public func scoreCustomers<M: PurchaseModel>(
         }
         parts.withLock { $0[chunk] = out }
     }
-    return parts.withLock { $0 }.flatMap { $0 }
+    var result: [CustomerScore] = []
+    result.reserveCapacity(n)
+    parts.withLock { chunks in
+        for chunk in chunks { result.append(contentsOf: chunk) }
+    }
+    return result
 }
 
 /// (x, T) for the per-chunk cache of E[X | alive, x, T] in ``scoreCustomers(model:customers:horizon:spend:cashFlow:)``.

@@ -70,7 +70,7 @@ case "predict":
     let horizon = Double(args[4])!
     let model = try! BGNBD.Estimator().fit(customers)
     let start = now()
-    let scores = scoreCustomers(model: model, customers: customers, horizon: horizon)
+    let scores = AnyPurchaseModel.bgnbd(model).score(customers, horizon: horizon)
     let seconds = now() - start
     blackHole(scores)
     let total = scores.reduce(0) { $0 + $1.expectedPurchases }
