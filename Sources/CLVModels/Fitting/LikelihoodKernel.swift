@@ -110,7 +110,7 @@ struct MaximumLikelihood<Kernel: LikelihoodKernel> {
             }
             return (value.isFinite ? value : .infinity, grad)
         }
-        let start = initialLogParameters ?? [Double](repeating: 0.1, count: k)
+        let start = initialLogParameters ?? [Double](repeating: 0, count: k)
         let result = BFGS(options: options).minimize(from: start, objective)
         guard result.converged else { throw .didNotConverge(iterations: result.iterations, gradientNorm: result.gradientNorm) }
         var θ = result.x.map { Double.exp($0) }

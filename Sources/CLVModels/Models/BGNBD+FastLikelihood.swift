@@ -9,7 +9,8 @@ import Synchronization
 /// `exp` and one `log1p` per distinct row:
 /// - terms that depend only on x (the log Γ and log B parts) are computed once per distinct x, with dual numbers;
 /// - log(α + T) and log(α + tₓ) are computed once per distinct T and tₓ value (few on data in whole days);
-/// - the gradient of log(e^A₃ + e^A₄) is written out by hand (A₃, A₄ are linear in log(α+·)).
+/// - the gradient of log(e^A₃ + e^A₄) is written out by hand (A₃, A₄ are linear in log(α+·)), and log(1 + e) uses
+///   plain `log` (log1p's extra accuracy for tiny e is far below the rounding of a sum of thousands of rows).
 struct BGNBDFastLikelihood: Sendable {
     let rows: CustomerRows
     /// Index of each row's x in `distinctX`, T in `distinctAge`, tₓ in `distinctRecency`.
@@ -85,11 +86,11 @@ struct BGNBDFastLikelihood: Sendable {
                     let m: Double, w4: Double
                     if a3 >= a4 {
                         let e = Double.exp(a4 - a3)
-                        m = a3 + Double.log(onePlus: e)
+                        m = a3 + Double.log(1 + e)
                         w4 = e / (1 + e)
                     } else {
                         let e = Double.exp(a3 - a4)
-                        m = a4 + Double.log(onePlus: e)
+                        m = a4 + Double.log(1 + e)
                         w4 = 1 / (1 + e)
                     }
                     let w3 = 1 - w4

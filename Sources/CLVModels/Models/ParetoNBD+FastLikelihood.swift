@@ -77,9 +77,10 @@ struct ParetoNBDFastLikelihood: Sendable {
             for p in pairs[lo..<hi] {
                 let rsx = r + s + p.x
                 let second = alphaIsMax ? s + 1 : r + p.x
-                let logBase = Dual.log(maxAB + p.t)
+                let logAlpha = Dual.log(alpha + p.t), logBeta = Dual.log(beta + p.t)
+                let logBase = alphaIsMax ? logAlpha : logBeta
                 let hyper = hypergeometric2F1Series(rsx, second, rsx + 1, diff / (maxAB + p.t)).map { Dual.log($0) - rsx * logBase }
-                let alive = -((r + p.x) * Dual.log(alpha + p.t)) - s * Dual.log(beta + p.t)
+                let alive = -((r + p.x) * logAlpha) - s * logBeta
                 out.append((hyper, alive))
             }
             pairParts.withLock { $0[chunk] = out }
@@ -101,13 +102,22 @@ struct ParetoNBDFastLikelihood: Sendable {
                 var term = ageTerm.alive
                 let age = rows.age[i], recency = rows.recency[i]
                 if age - recency > 1e-12 * Swift.max(1, age) {
-                    let dropout: Dual?
                     if let h1 = pairValues[Int(recencyPair[i])].hyper, let h2 = ageTerm.hyper {
-                        dropout = constants[Int(xIndex[i])] + Dual.logSubExp(h1, h2)
-                    } else {
-                        dropout = ParetoNBD.logDropoutTerm(r: pv.p0, alpha: pv.p1, s: pv.p2, beta: pv.p3, x: rows.frequency[i], recency: recency, age: age)
+                        // log(e^A + e^B d) with A the alive term, B = log s − log(r+s+x) + h1 and
+                        // d = 1 − e^(h2−h1) = −expm1(h2 − h1) (exact as h2 → h1): one exp, one expm1, one log.
+                        let a = term
+                        let b = constants[Int(xIndex[i])] + h1
+                        let d = -Double.expMinusOne(h2.value - h1.value)
+                        let dGradient = (h1.gradient - h2.gradient) * (1 - d)
+                        let m = Swift.max(a.value, b.value)
+                        let ea = Double.exp(a.value - m), eb = Double.exp(b.value - m)
+                        let sum = ea + eb * d
+                        term = Dual(value: m + Double.log(sum), gradient: (a.gradient * ea + (b.gradient * d + dGradient) * eb) / sum)
+                    } else if let dropout = ParetoNBD.logDropoutTerm(
+                        r: pv.p0, alpha: pv.p1, s: pv.p2, beta: pv.p3, x: rows.frequency[i], recency: recency, age: age)
+                    {
+                        term = Dual.logAddExp(term, dropout)
                     }
-                    if let dropout { term = Dual.logAddExp(term, dropout) }
                 }
                 v += w * term.value
                 g += w * term.gradient
