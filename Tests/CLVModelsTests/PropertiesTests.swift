@@ -2,6 +2,7 @@ import CLVCore
 @testable import CLVModels
 import CLVNumerics
 import CLVTestSupport
+import Foundation
 import RealModule
 import Testing
 
@@ -168,5 +169,43 @@ import Testing
                 #expect(f.gradient[i].isApproximatelyEqual(to: g.gradient[i], absoluteTolerance: 1e-8 * abs(g.value), relativeTolerance: 1e-9))
             }
         }
+    }
+}
+
+@Suite struct ValueAndStorageTests {
+    @Test func dertEqualsTheDiscountedSumOfExpectedPurchases() throws {
+        // DERT(δ) = ∫ e^(−δt) dE[X(T, T+t)]: compare the quadrature with a fine Riemann–Stieltjes sum of the model's
+        // own conditional expectation (eq. 41) over 80 years of quarter-weeks (the rest weighs e^(−11) ≈ 1e-5).
+        let model = try ParetoNBD.Estimator().fit(Fixtures.cdnowSummaries())
+        let h = try CustomerSummary(frequency: 26, recency: 30.857, age: 31)
+        let delta = 0.0027  // ≈ 15% a year, weekly
+        var sum = 0.0, previous = 0.0
+        let step = 0.25
+        for k in 1...(52 * 80 * 4) {
+            let t = Double(k) * step
+            let e = model.expectedPurchases(within: t, given: h)
+            sum += Double.exp(-delta * (t - step / 2)) * (e - previous)
+            previous = e
+        }
+        let dert = model.discountedExpectedResidualTransactions(continuousDiscountRate: delta, given: h)
+        #expect(dert.isApproximatelyEqual(to: sum, relativeTolerance: 1e-3))
+    }
+
+    @Test func trackingSumsUnconditionalExpectations() throws {
+        let model = try BGNBD.Estimator().fit(Fixtures.cdnowSummaries())
+        let births = [0.0, 0.0, 1.5, 3.0]
+        let cumulative = expectedCumulativeRepeatTransactions(model: model, firstPurchaseTimes: births, at: [1, 10, 78])
+        #expect(cumulative[0].isApproximatelyEqual(to: 2 * model.expectedPurchases(within: 1), relativeTolerance: 1e-12))
+        let at10 = 2 * model.expectedPurchases(within: 10) + model.expectedPurchases(within: 8.5) + model.expectedPurchases(within: 7)
+        #expect(cumulative[1].isApproximatelyEqual(to: at10, relativeTolerance: 1e-12))
+        #expect(cumulative[2] > cumulative[1])
+    }
+
+    @Test func fittedModelsRoundTripAsVersionedJSON() throws {
+        let model = AnyPurchaseModel.pnbd(try ParetoNBD.Estimator().fit(Fixtures.cdnowSummaries()))
+        let data = try JSONEncoder().encode(model)
+        let decoded = try JSONDecoder().decode(AnyPurchaseModel.self, from: data)
+        #expect(decoded == model)
+        #expect(String(decoding: data, as: UTF8.self).contains("\"schemaVersion\":1"))
     }
 }
