@@ -21,6 +21,9 @@ public protocol PurchaseModel: Sendable, Codable, Equatable {
     func expectedPurchases(within t: Double) -> Double
     /// Expected repeat purchases in (T, T + t] given the customer's history. Equation cited in each conformer.
     func expectedPurchases(within t: Double, given history: CustomerSummary) -> Double
+    /// E[X(T, T+t) | x, T, alive at T]: the expectation for a customer known to be alive. It depends on the
+    /// history only through x and T, so ``expectedPurchases(within:given:)`` = P(alive) × this, and scoring caches it.
+    func expectedPurchasesIfAlive(within t: Double, frequency: Int, age: Double) -> Double
     /// P(alive at T | history).
     func probabilityAlive(given history: CustomerSummary) -> Double
     /// P(alive at T + t | history).

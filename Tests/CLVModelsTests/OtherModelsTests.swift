@@ -27,5 +27,7 @@ import Testing
         #expect(m.parameters.gamma.matchesPublished(0.657, decimals: 3))
         #expect(m.parameters.delta.matchesPublished(2.783, decimals: 3))
         #expect(m.diagnostics.customerCount == 11104)
+        // FHS 2010 report LL = −33,225.6 (1 decimal).
+        #expect(m.diagnostics.logLikelihood.matchesPublished(-33225.6, decimals: 1))
     }
 }

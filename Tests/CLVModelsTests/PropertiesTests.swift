@@ -2,6 +2,7 @@ import CLVCore
 @testable import CLVModels
 import CLVNumerics
 import CLVTestSupport
+import Foundation
 import RealModule
 import Testing
 
@@ -123,5 +124,88 @@ import Testing
         let bounds = sampling.bounds(of: models.map { $0.expectedPurchases(within: 39, given: h) })
         let point = model.expectedPurchases(within: 39, given: h)
         #expect(bounds.lower < point && point < bounds.upper)
+    }
+}
+
+@Suite struct FactorisationTests {
+    /// E[X | history] = P(alive) · E[X | alive, x, T] for every model (the identity the scorer's cache relies on),
+    /// checked against each model's own closed form (BG/NBD eq. 10, Pareto/NBD eq. 41, BG/BB eq. 13).
+    @Test func conditionalExpectationFactorises() throws {
+        let s = try Fixtures.cdnowSummaries()
+        let models: [any PurchaseModel] = [try BGNBD.Estimator().fit(s), try ParetoNBD.Estimator().fit(s), try MBGNBD.Estimator().fit(s)]
+        for model in models {
+            for h in s.prefix(200) {
+                let product = model.probabilityAlive(given: h) * model.expectedPurchasesIfAlive(within: 39, frequency: h.frequency, age: h.age)
+                #expect(product.isApproximatelyEqual(to: model.expectedPurchases(within: 39, given: h), relativeTolerance: 1e-12))
+            }
+        }
+        let (donors, weights) = try Fixtures.donations()
+        let bb = try BGBB.Estimator().fit(donors, weights: weights)
+        for h in donors {
+            let product = bb.probabilityAlive(given: h) * bb.expectedPurchasesIfAlive(within: 5, frequency: h.frequency, age: h.age)
+            #expect(product.isApproximatelyEqual(to: bb.expectedPurchases(within: 5, given: h), relativeTolerance: 1e-10))
+        }
+    }
+}
+
+/// The specialised likelihood evaluators against the plain per-row sum over dual numbers (fast path vs naive).
+@Suite struct FastLikelihoodTests {
+    @Test(arguments: [[0.3, 5.0, 0.8, 2.4], [1.2, 0.7, 3.0, 0.4], [0.05, 40.0, 0.2, 9.0]])
+    func fastEvaluatorsMatchTheGenericSum(θ: [Double]) throws {
+        var rows = try CustomerRows(Fixtures.cdnowSummaries())
+        // Include simulated whole-day data with tₓ = T rows and a wide range of x.
+        var rng = SplitMix64(seed: 5)
+        let sim = PurchaseSimulator(observationEnd: 52, cohortLength: 26, resolution: 1.0 / 7)
+            .simulate(BGNBD.Parameters(r: 0.5, alpha: 2, a: 0.5, b: 3), customers: 3000, using: &rng)
+        rows = try CustomerRows(Fixtures.cdnowSummaries() + sim.map(\.summary))
+        let checks: [(([Double]) -> (value: Double, gradient: [Double]), ([Double]) -> (value: Double, gradient: [Double]))] = [
+            (BGNBDFastLikelihood(rows: rows).evaluate, { MaximumLikelihood<BGNBD.Kernel>.weightedLogLikelihood($0, rows: rows, gradient: true) }),
+            (ParetoNBDFastLikelihood(rows: rows).evaluate, { MaximumLikelihood<ParetoNBD.Kernel>.weightedLogLikelihood($0, rows: rows, gradient: true) }),
+        ]
+        for (fast, generic) in checks {
+            let f = fast(θ), g = generic(θ)
+            #expect(f.value.isApproximatelyEqual(to: g.value, relativeTolerance: 1e-11))
+            for i in 0..<4 {
+                #expect(f.gradient[i].isApproximatelyEqual(to: g.gradient[i], absoluteTolerance: 1e-8 * abs(g.value), relativeTolerance: 1e-9))
+            }
+        }
+    }
+}
+
+@Suite struct ValueAndStorageTests {
+    @Test func dertEqualsTheDiscountedSumOfExpectedPurchases() throws {
+        // DERT(δ) = ∫ e^(−δt) dE[X(T, T+t)]: compare the quadrature with a fine Riemann–Stieltjes sum of the model's
+        // own conditional expectation (eq. 41) over 80 years of quarter-weeks (the rest weighs e^(−11) ≈ 1e-5).
+        let model = try ParetoNBD.Estimator().fit(Fixtures.cdnowSummaries())
+        let h = try CustomerSummary(frequency: 26, recency: 30.857, age: 31)
+        let delta = 0.0027  // ≈ 15% a year, weekly
+        var sum = 0.0, previous = 0.0
+        let step = 0.25
+        for k in 1...(52 * 80 * 4) {
+            let t = Double(k) * step
+            let e = model.expectedPurchases(within: t, given: h)
+            sum += Double.exp(-delta * (t - step / 2)) * (e - previous)
+            previous = e
+        }
+        let dert = model.discountedExpectedResidualTransactions(continuousDiscountRate: delta, given: h)
+        #expect(dert.isApproximatelyEqual(to: sum, relativeTolerance: 1e-3))
+    }
+
+    @Test func trackingSumsUnconditionalExpectations() throws {
+        let model = try BGNBD.Estimator().fit(Fixtures.cdnowSummaries())
+        let births = [0.0, 0.0, 1.5, 3.0]
+        let cumulative = expectedCumulativeRepeatTransactions(model: model, firstPurchaseTimes: births, at: [1, 10, 78])
+        #expect(cumulative[0].isApproximatelyEqual(to: 2 * model.expectedPurchases(within: 1), relativeTolerance: 1e-12))
+        let at10 = 2 * model.expectedPurchases(within: 10) + model.expectedPurchases(within: 8.5) + model.expectedPurchases(within: 7)
+        #expect(cumulative[1].isApproximatelyEqual(to: at10, relativeTolerance: 1e-12))
+        #expect(cumulative[2] > cumulative[1])
+    }
+
+    @Test func fittedModelsRoundTripAsVersionedJSON() throws {
+        let model = AnyPurchaseModel.pnbd(try ParetoNBD.Estimator().fit(Fixtures.cdnowSummaries()))
+        let data = try JSONEncoder().encode(model)
+        let decoded = try JSONDecoder().decode(AnyPurchaseModel.self, from: data)
+        #expect(decoded == model)
+        #expect(String(decoding: data, as: UTF8.self).contains("\"schemaVersion\":1"))
     }
 }

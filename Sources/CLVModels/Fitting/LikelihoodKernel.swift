@@ -27,8 +27,17 @@ protocol LikelihoodKernel: Sendable {
     static var penaltyNormalisation: PenaltyNormalisation { get }
     /// Whether lifetimes rescales time for this model before fitting.
     static var rescalesTime: Bool { get }
-    /// Data-dependent constants the kernel needs for every row (e.g. the largest recency gap for BG/BB).
+    /// log L of one row (x, tₓ, T) under θ, in the row's own time unit.
     static func logLikelihood<S: DifferentiableScalar>(_ θ: ParameterVector<S>, x: Double, recency: Double, age: Double) -> S
+    /// Σ wᵢ log Lᵢ(θ) with its gradient over θ on fixed rows. The default sums ``logLikelihood(_:x:recency:age:)``
+    /// over dual numbers; a model may supply a faster specialised evaluator with the same value.
+    static func makeEvaluator(_ rows: CustomerRows) -> ([Double]) -> (value: Double, gradient: [Double])
+}
+
+extension LikelihoodKernel {
+    static func makeEvaluator(_ rows: CustomerRows) -> ([Double]) -> (value: Double, gradient: [Double]) {
+        { θ in MaximumLikelihood<Self>.weightedLogLikelihood(θ, rows: rows, gradient: true) }
+    }
 }
 
 /// Maximum likelihood over log-parameters for any ``LikelihoodKernel``.
@@ -89,9 +98,10 @@ struct MaximumLikelihood<Kernel: LikelihoodKernel> {
         }
         let penalizer = penalizer
         // Objective over log-parameters, as lifetimes: −Σ wℓ / normaliser + λ Σ θ².
+        let evaluator = Kernel.makeEvaluator(scaled)
         let objective: ([Double]) -> (value: Double, gradient: [Double]) = { logθ in
             let θ = logθ.map { Double.exp($0) }
-            let (ll, g) = Self.weightedLogLikelihood(θ, rows: scaled, gradient: true)
+            let (ll, g) = evaluator(θ)
             var value = -ll / normaliser
             var grad = [Double](repeating: 0, count: k)
             for i in 0..<k {
@@ -100,7 +110,7 @@ struct MaximumLikelihood<Kernel: LikelihoodKernel> {
             }
             return (value.isFinite ? value : .infinity, grad)
         }
-        let start = initialLogParameters ?? [Double](repeating: 0.1, count: k)
+        let start = initialLogParameters ?? [Double](repeating: 0, count: k)
         let result = BFGS(options: options).minimize(from: start, objective)
         guard result.converged else { throw .didNotConverge(iterations: result.iterations, gradientNorm: result.gradientNorm) }
         var θ = result.x.map { Double.exp($0) }
@@ -111,7 +121,11 @@ struct MaximumLikelihood<Kernel: LikelihoodKernel> {
         let hessian = Hessian.byCentralDifferences(at: result.x) { objective($0).gradient.map { $0 * normaliser } }
         let covariance = Hessian.inverseOfPositiveDefinite(hessian)
         for i in Kernel.timeScaledParameters { θ[i] /= scale }
-        let ll = Self.weightedLogLikelihood(θ, rows: rows, gradient: false).value
+        // Scaling time by c turns the density of x purchase times into c^−x times itself, so
+        // log L(θ; data) = log L(θ_c; c·data) + log(c) Σ wᵢxᵢ (exact for every model here; c = 1 for BG/BB and GG).
+        var weightedFrequency = 0.0
+        for i in 0..<rows.count { weightedFrequency += rows.weight[i] * rows.frequency[i] }
+        let ll = evaluator(result.x.map { Double.exp($0) }).value + Double.log(scale) * weightedFrequency
         let standardErrors = covariance.map { cov in (0..<k).map { θ[$0] * cov[$0][$0].squareRoot() } }
         let diagnostics = FitDiagnostics(
             parameterNames: Kernel.parameterNames, standardErrors: standardErrors, logParameterCovariance: covariance,

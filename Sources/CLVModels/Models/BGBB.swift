@@ -81,6 +81,13 @@ public struct BGBB: PurchaseModel {
         return Double.exp(l2 + l3 - logL + g4) * p.delta / (p.gamma - 1) * -Double.expMinusOne(g5 - g4)
     }
 
+    /// E[X(n, n+n*) | alive at n] = eq. 7 at the posterior (α+x, β+n−x, γ, δ+n).
+    public func expectedPurchasesIfAlive(within t: Double, frequency x: Int, age: Double) -> Double {
+        let p = parameters
+        let xd = Double(x), n = age.rounded()
+        return Self.unconditionalExpectation(t.rounded(), alpha: p.alpha + xd, beta: p.beta + n - xd, gamma: p.gamma, delta: p.delta + n)
+    }
+
     /// P(alive at opportunity n+1 | x, tₓ, n), eq. 11 (the m = 0 case of ``probabilityAlive(after:given:)``).
     public func probabilityAlive(given h: CustomerSummary) -> Double { probabilityAlive(after: 0, given: h) }
 

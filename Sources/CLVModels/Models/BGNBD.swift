@@ -72,6 +72,12 @@ public struct BGNBD: PurchaseModel {
             * Self.unconditionalExpectation(t, r: p.r + x, alpha: p.alpha + h.age, a: p.a, b: p.b + x)
     }
 
+    /// E[X(T, T+t) | alive at T] = eq. 9 at the posterior (r+x, α+T, a, b+x).
+    public func expectedPurchasesIfAlive(within t: Double, frequency x: Int, age: Double) -> Double {
+        let p = parameters
+        return Self.unconditionalExpectation(t, r: p.r + Double(x), alpha: p.alpha + age, a: p.a, b: p.b + Double(x))
+    }
+
     /// P(alive at T | x, tₓ, T) = 1 / [1 + 𝟙(x>0) a/(b+x−1) ((α+T)/(α+tₓ))^(r+x)] (Fader, Hardie & Lee 2008 note,
     /// "Computing P(alive) using the BG/NBD model", eq. 4).
     public func probabilityAlive(given h: CustomerSummary) -> Double {
@@ -133,6 +139,10 @@ extension BGNBD {
         static let rescalesTime = true
         static func logLikelihood<S: DifferentiableScalar>(_ θ: ParameterVector<S>, x: Double, recency: Double, age: Double) -> S {
             BGNBD.logLikelihood(θ, x: x, recency: recency, age: age)
+        }
+        static func makeEvaluator(_ rows: CustomerRows) -> ([Double]) -> (value: Double, gradient: [Double]) {
+            let fast = BGNBDFastLikelihood(rows: rows)
+            return { fast.evaluate($0) }
         }
     }
 

@@ -53,6 +53,12 @@ public struct MBGNBD: PurchaseModel {
         return probabilityAlive(given: h) * BGNBD.unconditionalExpectation(t, r: p.r + x, alpha: p.alpha + h.age, a: p.a, b: p.b + x + 1)
     }
 
+    /// E[X(T, T+t) | alive at T] = BG/NBD eq. 9 at (r+x, α+T, a, b+x+1).
+    public func expectedPurchasesIfAlive(within t: Double, frequency x: Int, age: Double) -> Double {
+        let p = parameters
+        return BGNBD.unconditionalExpectation(t, r: p.r + Double(x), alpha: p.alpha + age, a: p.a, b: p.b + Double(x) + 1)
+    }
+
     /// P(alive at T | history) = 1 / [1 + a/(b+x) ((α+T)/(α+tₓ))^(r+x)] (Batislam et al. eq. A.6).
     public func probabilityAlive(given h: CustomerSummary) -> Double {
         let p = parameters

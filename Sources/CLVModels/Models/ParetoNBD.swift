@@ -44,7 +44,8 @@ public struct ParetoNBD: PurchaseModel {
     public static func logDropoutTerm<S: DifferentiableScalar>(
         r: S, alpha: S, s: S, beta: S, x: Double, recency: Double, age: Double, forceQuadrature: Bool = false
     ) -> S? {
-        guard age > recency else { return nil }  // empty interval: the term is 0
+        // Empty (or, within rounding, empty) interval: the term is 0.
+        guard age - recency > 1e-12 * Swift.max(1, age) else { return nil }
         let rsx = r + s + x
         let alphaIsMax = alpha.value >= beta.value
         let maxAB = alphaIsMax ? alpha : beta
@@ -111,6 +112,12 @@ public struct ParetoNBD: PurchaseModel {
         let p = parameters
         let x = Double(h.frequency)
         return probabilityAlive(given: h) * Self.unconditionalExpectation(t, r: p.r + x, alpha: p.alpha + h.age, s: p.s, beta: p.beta + h.age)
+    }
+
+    /// E[X(T, T+t) | alive at T] = eq. 27 at the posterior (r+x, α+T, s, β+T).
+    public func expectedPurchasesIfAlive(within t: Double, frequency x: Int, age: Double) -> Double {
+        let p = parameters
+        return Self.unconditionalExpectation(t, r: p.r + Double(x), alpha: p.alpha + age, s: p.s, beta: p.beta + age)
     }
 
     /// P(alive at T | x, tₓ, T), eqs. 36–37: 1 / [1 + s/(r+s+x) (α+T)^(r+x) (β+T)^s A₀].
@@ -194,6 +201,10 @@ extension ParetoNBD {
         static let rescalesTime = true
         static func logLikelihood<S: DifferentiableScalar>(_ θ: ParameterVector<S>, x: Double, recency: Double, age: Double) -> S {
             ParetoNBD.logLikelihood(θ, x: x, recency: recency, age: age)
+        }
+        static func makeEvaluator(_ rows: CustomerRows) -> ([Double]) -> (value: Double, gradient: [Double]) {
+            let fast = ParetoNBDFastLikelihood(rows: rows)
+            return { fast.evaluate($0) }
         }
     }
 

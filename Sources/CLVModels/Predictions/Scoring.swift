@@ -1,6 +1,5 @@
 import CLVCore
 import Dispatch
-import Synchronization
 
 /// Per-customer predictions over a horizon: the columns of `clv predict`.
 public struct CustomerScore: Sendable, Codable, Equatable {
@@ -12,36 +11,108 @@ public struct CustomerScore: Sendable, Codable, Equatable {
     public var clv: Double?
 }
 
-/// Scores many customers, in parallel over all cores (chunks in a fixed order; results do not depend on timing).
+/// Scores many customers, in parallel over all cores (each chunk writes its own range; results do not depend on
+/// timing).
+///
+/// E[X | history] = P(alive) · E[X | alive, x, T] (see ``PurchaseModel/expectedPurchasesIfAlive(within:frequency:age:)``),
+/// and the second factor is cached per distinct (x, T) within a chunk: customers summarised in whole days share few.
 ///
 /// - Parameters:
 ///   - horizon: prediction horizon in the model's time unit.
 ///   - spend: the spend model with each customer's mean repeat-purchase value; `nil` for purchases only.
 ///   - cashFlow: how CLV is discounted (its horizon is independent of `horizon`).
+/// - Complexity: O(n) plus one E[X | alive] per distinct (x, T) per chunk.
 public func scoreCustomers<M: PurchaseModel>(
     model: M, customers: [CustomerSummary], horizon: Double,
     spend: (model: GammaGamma, meanSpend: [Double])? = nil, cashFlow: DiscountedCashFlow = DiscountedCashFlow()
 ) -> [CustomerScore] {
     let n = customers.count
-    let chunkCount = n < 2048 ? 1 : min(256, max(2, n / 4096))
-    let parts = Mutex([[CustomerScore]](repeating: [], count: chunkCount))
-    DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
-        let lo = chunk * n / chunkCount, hi = (chunk + 1) * n / chunkCount
-        var out: [CustomerScore] = []
-        out.reserveCapacity(hi - lo)
-        for i in lo..<hi {
-            let h = customers[i]
-            var score = CustomerScore(
-                expectedPurchases: model.expectedPurchases(within: horizon, given: h),
-                probabilityAlive: model.probabilityAlive(given: h))
-            if let spend {
-                let m = spend.model.expectedAverageSpend(frequency: h.frequency, meanSpend: spend.meanSpend[i])
-                score.expectedSpend = m
-                score.clv = cashFlow.value(of: model, history: h, spendPerTransaction: m)
+    guard n > 0 else { return [] }
+    // Few large chunks, so that each chunk's cache sees most distinct (x, T) pairs once.
+    let chunkCount = n < 2048 ? 1 : min(8, max(2, n / 65536))
+    return [CustomerScore](unsafeUninitializedCapacity: n) { buffer, initialized in
+        let output = DisjointRangeWriter(base: buffer.baseAddress!)
+        DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
+            let lo = chunk * n / chunkCount, hi = (chunk + 1) * n / chunkCount
+            var cache = ConditionalExpectationCache()
+            for i in lo..<hi {
+                let h = customers[i]
+                let conditional = cache.value(x: h.frequency, age: h.age) {
+                    model.expectedPurchasesIfAlive(within: horizon, frequency: h.frequency, age: h.age)
+                }
+                let alive = model.probabilityAlive(given: h)
+                var score = CustomerScore(expectedPurchases: alive * conditional, probabilityAlive: alive)
+                if let spend {
+                    let m = spend.model.expectedAverageSpend(frequency: h.frequency, meanSpend: spend.meanSpend[i])
+                    score.expectedSpend = m
+                    score.clv = cashFlow.value(of: model, history: h, spendPerTransaction: m)
+                }
+                output.initialize(i, to: score)
             }
-            out.append(score)
         }
-        parts.withLock { $0[chunk] = out }
+        initialized = n
     }
-    return parts.withLock { $0 }.flatMap { $0 }
+}
+
+/// Writes from concurrent chunks into one output buffer.
+///
+/// `@unchecked Sendable` because it carries a raw pointer: this is safe only as used in ``scoreCustomers``, where
+/// every chunk of `concurrentPerform` writes a disjoint index range, each index exactly once, and the buffer
+/// outlives `concurrentPerform` (which returns only after every chunk has finished).
+struct DisjointRangeWriter<T>: @unchecked Sendable {
+    let base: UnsafeMutablePointer<T>
+    func initialize(_ index: Int, to value: T) { (base + index).initialize(to: value) }
+}
+
+/// An open-addressing cache of E[X | alive, x, T] keyed by (x, T), cheaper than `Dictionary` for this hot loop.
+struct ConditionalExpectationCache {
+    private var xs: [Int] = []
+    private var ages: [UInt64] = []
+    private var values: [Double] = []
+    private var used: [Bool] = []
+    private var count = 0
+    private var mask = 0
+
+    init() { resize(1 << 12) }
+
+    private mutating func resize(_ capacity: Int) {
+        let old = (xs, ages, values, used)
+        xs = [Int](repeating: 0, count: capacity)
+        ages = [UInt64](repeating: 0, count: capacity)
+        values = [Double](repeating: 0, count: capacity)
+        used = [Bool](repeating: false, count: capacity)
+        mask = capacity - 1
+        count = 0
+        for i in old.3.indices where old.3[i] { insert(x: old.0[i], age: old.1[i], value: old.2[i]) }
+    }
+
+    private func slot(x: Int, age: UInt64) -> Int {
+        var h = age ^ (UInt64(bitPattern: Int64(x)) &* 0x9E37_79B9_7F4A_7C15)
+        h = (h ^ (h >> 29)) &* 0xBF58_476D_1CE4_E5B9
+        return Int(truncatingIfNeeded: h ^ (h >> 32)) & mask
+    }
+
+    private mutating func insert(x: Int, age: UInt64, value: Double) {
+        var i = slot(x: x, age: age)
+        while used[i] { i = (i + 1) & mask }
+        used[i] = true
+        xs[i] = x
+        ages[i] = age
+        values[i] = value
+        count += 1
+    }
+
+    /// The cached value for (x, T), computing and storing it on a miss.
+    mutating func value(x: Int, age: Double, _ compute: () -> Double) -> Double {
+        let bits = age.bitPattern
+        var i = slot(x: x, age: bits)
+        while used[i] {
+            if xs[i] == x && ages[i] == bits { return values[i] }
+            i = (i + 1) & mask
+        }
+        let v = compute()
+        if 2 * (count + 1) > mask + 1 { resize(2 * (mask + 1)) }
+        insert(x: x, age: bits, value: v)
+        return v
+    }
 }

@@ -1,0 +1,16 @@
+// swift-tools-version: 6.2
+// Fit/predict benchmark of CLVModels against lifetimes 0.11.3 (run.sh). Its own package and .build.
+import PackageDescription
+
+let package = Package(
+    name: "fit-bench",
+    platforms: [.macOS(.v15)],
+    dependencies: [.package(name: "clvkit", path: "../..")],
+    targets: [
+        .executableTarget(
+            name: "FitBench",
+            dependencies: [.product(name: "CLVModels", package: "clvkit"), .product(name: "CLVCore", package: "clvkit")],
+            path: "Sources/FitBench"
+        ),
+    ]
+)
