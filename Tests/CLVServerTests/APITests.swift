@@ -257,3 +257,53 @@ import Testing
         }
     }
 }
+
+/// The language-model endpoints through a real HTTP client, with the real models.
+@Suite(.serialized) struct LanguageAPITests {
+    @Test func embeddingsAreUnitVectorsOf384Dimensions() async throws {
+        _ = try TestData.model("all-MiniLM-L6-v2", "model.safetensors")
+        try await TestServer.with { server in
+            let reply = try await server.request(.POST, "/v1/embeddings", key: "agent", body: #"{"input": ["a red teapot", "Où est ma commande ?"]}"#)
+            #expect(reply.status == 200, "\(reply.body)")
+            let data = try #require(try reply.json()["data"] as? [[String: Any]])
+            #expect(data.count == 2)
+            for item in data {
+                let vector = try #require(item["embedding"] as? [Double])
+                #expect(vector.count == 384)
+                #expect(abs(vector.reduce(0) { $0 + $1 * $1 } - 1) < 1e-4)
+            }
+        }
+    }
+
+    @Test func chatCompletionsAnswerAndStreamTheSameGreedyReply() async throws {
+        _ = try TestData.model("SmolLM2-135M-Instruct", "SmolLM2-135M-Instruct.Q4_1.gguf")
+        try await TestServer.with { server in
+            let request = #"{"messages": [{"role": "user", "content": "What is the capital of France?"}], "max_tokens": 12, "temperature": 0}"#
+            let reply = try await server.request(.POST, "/v1/chat/completions", key: "agent", body: request)
+            #expect(reply.status == 200, "\(reply.body)")
+            let object = try reply.json()
+            #expect(object["object"] as? String == "chat.completion")
+            let choice = try #require((object["choices"] as? [[String: Any]])?.first)
+            let text = try #require((choice["message"] as? [String: Any])?["content"] as? String)
+            #expect(!text.isEmpty)
+            #expect((object["usage"] as? [String: Any])?["completion_tokens"] as? Int ?? 0 > 0)
+
+            let streamed = try await server.request(.POST, "/v1/chat/completions", key: "agent", body: request.replacingOccurrences(of: "}]", with: #"}], "stream": true"#))
+            #expect(streamed.status == 200)
+            #expect(streamed.headers["content-type"] == "text/event-stream")
+            let events = streamed.body.components(separatedBy: "\n\n").filter { $0.hasPrefix("data: ") }.map { String($0.dropFirst(6)) }
+            #expect(events.last == "[DONE]")
+            var pieces = ""
+            for event in events.dropLast() {
+                let chunk = try #require(try JSONSerialization.jsonObject(with: Data(event.utf8)) as? [String: Any])
+                #expect(chunk["object"] as? String == "chat.completion.chunk")
+                pieces += ((chunk["choices"] as? [[String: Any]])?.first?["delta"] as? [String: Any])?["content"] as? String ?? ""
+            }
+            #expect(pieces == text)
+
+            let tooLong = try await server.request(.POST, "/v1/chat/completions", key: "agent", body: #"{"messages": [{"role": "user", "content": "hi"}], "max_tokens": 5000}"#)
+            #expect(tooLong.status == 422)
+            #expect(try await server.request(.POST, "/v1/chat/completions", key: "ingest", body: request).status == 403)
+        }
+    }
+}

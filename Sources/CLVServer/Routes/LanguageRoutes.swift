@@ -1,5 +1,6 @@
 import CLVText
 import Foundation
+import NIOCore
 import HTTPTypes
 import Hummingbird
 
@@ -7,8 +8,16 @@ import Hummingbird
 actor LanguageModels {
     private let directory: ModelDirectory
     private var encoder: SentenceEncoder?
+    private var generator: TextGenerator?
 
     init(directory: ModelDirectory) { self.directory = directory }
+
+    func textGenerator() throws -> TextGenerator {
+        if let generator { return generator }
+        let loaded = TextGenerator(model: try LlamaModel.smolLM2(in: directory))
+        generator = loaded
+        return loaded
+    }
 
     func sentenceEncoder() throws -> SentenceEncoder {
         if let encoder { return encoder }
@@ -42,7 +51,93 @@ enum LanguageRoutes {
         var model: String?
     }
 
+    struct ChatRequest: Decodable, Sendable {
+        struct Message: Decodable, Sendable {
+            var role: String
+            var content: String
+        }
+
+        var model: String?
+        var messages: [Message]
+        var max_tokens: Int?
+        var temperature: Double?
+        var top_p: Double?
+        var seed: UInt64?
+        var stream: Bool?
+    }
+
     static func register(_ routes: RouteTable, _ services: Services) {
+        routes.add(RouteSpec(
+            method: .post, path: "/v1/chat/completions", roles: .readers,
+            summary: "Chat completions (OpenAI-compatible) from the local SmolLM2-135M-Instruct; server-sent events with \"stream\": true.",
+            tag: "language", requestBody: "ChatCompletionRequest",
+            responses: [200: "The reply (or an event stream)", 422: "Invalid request or prompt too long", 503: "Model not installed"],
+            produces: "application/json, text/event-stream"
+        )) { request, context in
+            let body = try await JSON.decode(ChatRequest.self, from: request, context: context)
+            guard !body.messages.isEmpty, body.messages.count <= 64 else { throw APIError.unprocessable("Field 'messages' must hold 1 to 64 messages.") }
+            let messages = try body.messages.enumerated().map { i, m in
+                guard let role = ChatMessage.Role(rawValue: m.role) else {
+                    throw APIError.unprocessable("messages[\(i)].role must be one of: \(ChatMessage.Role.allCases.map(\.rawValue).joined(separator: ", ")).")
+                }
+                return ChatMessage(role: role, content: m.content)
+            }
+            let maxTokens = body.max_tokens ?? 256
+            guard (1...2048).contains(maxTokens) else { throw APIError.unprocessable("Field 'max_tokens' must be 1 to 2048.") }
+            let sampling = SamplingOptions(temperature: body.temperature ?? 0, topP: body.top_p ?? 1, seed: body.seed ?? 0)
+            do { try sampling.validate() } catch { throw APIError.unprocessable("\(error)") }
+            let generator: TextGenerator
+            do { generator = try await services.language.textGenerator() } catch {
+                throw APIError.unavailable("The chat model is not available (\(error)).")
+            }
+            let prompt: [Int]
+            do { prompt = try generator.chatPrompt(messages) } catch { throw APIError.unprocessable("\(error)") }
+            let limit = generator.model.configuration.contextLength
+            guard prompt.count + maxTokens <= limit else {
+                throw APIError.unprocessable("The conversation (\(prompt.count) tokens) plus max_tokens (\(maxTokens)) exceeds the model's context of \(limit) tokens: shorten it.")
+            }
+            let options = GenerationOptions(maxTokens: maxTokens, sampling: sampling)
+            let id = "chatcmpl-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+            let created = Int(Date().timeIntervalSince1970)
+            let model = KnownModel.smolLM2.rawValue
+            if body.stream == true {
+                let tokens = generator.stream(prompt: prompt, options: options)
+                let response = ResponseBody { writer in
+                    func send(_ object: Any) async throws {
+                        try await writer.write(ByteBuffer(string: "data: \(JSON.encode(object))\n\n"))
+                    }
+                    func chunk(_ delta: [String: Any], finish: String?) -> [String: Any] {
+                        ["id": id, "object": "chat.completion.chunk", "created": created, "model": model,
+                         "choices": [["index": 0, "delta": delta, "finish_reason": finish ?? NSNull()] as [String: Any]]]
+                    }
+                    try await send(chunk(["role": "assistant"], finish: nil))
+                    var count = 0
+                    for try await token in tokens {
+                        count += 1
+                        if !token.text.isEmpty { try await send(chunk(["content": token.text], finish: nil)) }
+                    }
+                    try await send(chunk([:], finish: count >= maxTokens ? "length" : "stop"))
+                    try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
+                    try await writer.finish(nil)
+                }
+                return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: response)
+            }
+            // Generation runs on a dispatch thread (TextGenerator.stream), never on the server's executor.
+            var text = "", completion = 0
+            do {
+                for try await token in generator.stream(prompt: prompt, options: options) {
+                    text += token.text
+                    completion += 1
+                }
+            } catch { throw APIError.unprocessable("\(error)") }
+            return JSON.response(object: [
+                "id": id, "object": "chat.completion", "created": created, "model": model,
+                "choices": [["index": 0, "message": ["role": "assistant", "content": text],
+                             "finish_reason": completion >= maxTokens ? "length" : "stop"] as [String: Any]],
+                "usage": ["prompt_tokens": prompt.count, "completion_tokens": completion, "total_tokens": prompt.count + completion],
+            ])
+        }
+
         routes.add(RouteSpec(
             method: .post, path: "/v1/embeddings", roles: .readers,
             summary: "Sentence embeddings (OpenAI-compatible) from the local all-MiniLM-L6-v2: 384 dimensions, unit length.",
