@@ -17,11 +17,22 @@ build: setup
 	@$(SWIFT_RELEASE) --product clv 2>&1 | grep -Ev '^\[[0-9]+/[0-9]+\]' || true
 	@test -x $(CLV)
 
-## Ingest the CDNOW sample into a fresh SQLite file and summarise the 39-week calibration window.
+## The whole pipeline on the CDNOW sample: ingest, summarise, fit, evaluate on the holdout, then serve the API and
+## dashboard on http://127.0.0.1:$(DEMO_PORT)/ with a fresh admin key (Ctrl-C stops it).
+DEMO_PORT ?= 8080
 demo: build
 	@mkdir -p $(dir $(DEMO_DB))
 	@$(CLV) ingest orders $(CLV_DATA)/cdnow/CDNOW_sample.txt --preset cdnow-sample --db $(DEMO_DB)
-	@$(CLV) summary --db $(DEMO_DB) --end 1997-09-30 --holdout-end 1998-06-30 --unit week --format table | head -25
+	@echo; echo "Customer summaries (39-week calibration, 39-week holdout):"
+	@$(CLV) summary --db $(DEMO_DB) --end 1997-09-30 --holdout-end 1998-06-30 --unit week --format table | head -8
+	@echo; $(CLV) fit --model bgnbd --db $(DEMO_DB) --end 1997-09-30 --unit week
+	@echo; $(CLV) fit --model gg --db $(DEMO_DB) --end 1997-09-30 --unit week
+	@echo; $(CLV) evaluate --model bgnbd --db $(DEMO_DB) --end 1997-09-30 --holdout-end 1998-06-30 --unit week
+	@echo; echo "Most valuable customers over the next 52 weeks:"
+	@$(CLV) predict --model bgnbd --spend-model gg --horizon 52 --db $(DEMO_DB) --end 1997-09-30 --unit week --format csv | sort -t, -k8 -g -r | head -6
+	@KEY=$$($(CLV) keys create --role admin --db $(DEMO_DB) 2>/dev/null); echo; \
+	  echo "Dashboard and API: http://127.0.0.1:$(DEMO_PORT)/   API key (admin): $$KEY"; \
+	  $(CLV) serve --db $(DEMO_DB) --port $(DEMO_PORT)
 
 ## Every test, release mode (numeric code is slow in debug builds).
 test: setup

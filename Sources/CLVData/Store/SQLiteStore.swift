@@ -6,6 +6,8 @@ import GRDB
 public struct SQLiteStore: OrderStore {
     public let path: String
     let pool: DatabasePool
+    /// The key of the audit log's customer pseudonyms, read once (it never changes).
+    let auditKey: [UInt8]
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     /// - Throws: ``StoreError/cannotOpen(path:reason:)`` when the file cannot be opened or is not a CLVKit database.
@@ -25,6 +27,7 @@ public struct SQLiteStore: OrderStore {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             pool = try DatabasePool(path: path, configuration: configuration)
             try Schema.migrator.migrate(pool)
+            auditKey = try pool.read { db in try Data.fetchOne(db, sql: "SELECT value FROM setting WHERE name = 'audit_key'").map(Array.init) } ?? []
         } catch {
             throw .cannotOpen(path: path, reason: StoreError.reason(error))
         }
