@@ -59,6 +59,15 @@ import Testing
         #expect(error?.description.contains("all-MiniLM-L6-v2") == true)
     }
 
+    @Test func aCancelledTaskGetsNoEmbeddings() async throws {
+        let encoder = try MiniLMModels.encoder()
+        let task = Task { () throws(EncoderError) -> [[Float]] in
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try encoder.embed(["gift box", "tea set"])
+        }
+        await #expect(throws: EncoderError.cancelled) { try await task.value }
+    }
+
     @Test func emptyInputGivesNoEmbeddings() throws {
         #expect(try MiniLMModels.encoder().embed([]).isEmpty)
     }
