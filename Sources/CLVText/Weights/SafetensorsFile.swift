@@ -121,6 +121,7 @@ public final class SafetensorsFile: @unchecked Sendable {
         if let shape, shape != info.shape { throw .shapeMismatch(name: name, expected: shape, found: info.shape) }
         let count = info.elementCount
         let source = base + dataOffset + info.byteRange.lowerBound
+        if count == 0, [.float32, .float16, .bfloat16].contains(info.dtype) { return [] }
         switch info.dtype {
         case .float32:
             return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in

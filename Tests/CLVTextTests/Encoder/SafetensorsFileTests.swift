@@ -35,7 +35,8 @@ import Testing
             "a":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]},\
             "b":{"dtype":"F16","shape":[4],"data_offsets":[16,24]},\
             "c":{"dtype":"BF16","shape":[1,4],"data_offsets":[24,32]},\
-            "ids":{"dtype":"I64","shape":[2],"data_offsets":[32,48]}}
+            "ids":{"dtype":"I64","shape":[2],"data_offsets":[32,48]},\
+            "empty":{"dtype":"F32","shape":[0,3],"data_offsets":[48,48]}}
             """
         return try write(file(header: header, data: f32 + f16 + bf16 + i64))
     }
@@ -45,7 +46,8 @@ import Testing
         defer { try? FileManager.default.removeItem(at: url) }
         let file = try SafetensorsFile(contentsOf: url)
         #expect(file.metadata == ["format": "pt"])
-        #expect(file.tensors.count == 4)
+        #expect(file.tensors.count == 5)
+        #expect(try file.floats("empty", shape: [0, 3]).isEmpty)
         #expect(try file.info("a").shape == [2, 2])
         // All four values are exact in F16 and BF16 (at most 8 significant bits; 2⁻²⁴ is F16's smallest subnormal).
         #expect(try file.floats("a", shape: [2, 2]) == [1.5, -2.25, 0x1p-24, 384])
