@@ -114,11 +114,22 @@ public struct SentenceEncoder: Sendable {
     /// Unit-length embeddings of already tokenised sequences, row-major `[ids.count × dimensions]`.
     ///
     /// - Parameter ids: token ids as ``WordPieceTokenizer/encode(_:)`` returns them.
-    /// - Throws: ``EncoderError/cancelled``.
+    /// - Throws: ``EncoderError/invalidTokenSequence(index:reason:)`` for an empty or over-long sequence or an
+    ///   id outside the vocabulary; ``EncoderError/cancelled``.
     public func embed(tokenIDs ids: [[Int]]) throws(EncoderError) -> [Float] {
         let d = dimensions
         let n = ids.count
         guard n > 0 else { return [] }
+        let vocabulary = encoder.configuration.vocabularySize
+        for (index, sequence) in ids.enumerated() {
+            if sequence.isEmpty { throw .invalidTokenSequence(index: index, reason: "it is empty") }
+            if sequence.count > settings.maximumLength {
+                throw .invalidTokenSequence(index: index, reason: "\(sequence.count) tokens exceed the maximum length \(settings.maximumLength)")
+            }
+            if let bad = sequence.first(where: { $0 < 0 || $0 >= vocabulary }) {
+                throw .invalidTokenSequence(index: index, reason: "id \(bad) is outside the vocabulary 0..<\(vocabulary)")
+            }
+        }
         // Longest first: similar lengths share a batch, and the costliest batches start first.
         let order = (0..<n).sorted { (ids[$0].count, $1) > (ids[$1].count, $0) }
         let threads = ParallelFor(threads: settings.threads)
@@ -133,8 +144,9 @@ public struct SentenceEncoder: Sendable {
             let out = out.baseAddress!
             while first < batchCount, !Task.isCancelled {
                 let count = min(round, batchCount - first)
+                let base = first
                 threads.run(count: count) { offset in
-                    let b = first + offset
+                    let b = base + offset
                     let members = Array(order[(b * batch)..<min(n, (b + 1) * batch)])
                     let pooled = encoder.meanPooledStates(of: members.map { ids[$0] })
                     // Each batch writes only the rows of its own texts.
