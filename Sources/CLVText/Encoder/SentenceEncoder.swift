@@ -120,16 +120,7 @@ public struct SentenceEncoder: Sendable {
         let d = dimensions
         let n = ids.count
         guard n > 0 else { return [] }
-        let vocabulary = encoder.configuration.vocabularySize
-        for (index, sequence) in ids.enumerated() {
-            if sequence.isEmpty { throw .invalidTokenSequence(index: index, reason: "it is empty") }
-            if sequence.count > settings.maximumLength {
-                throw .invalidTokenSequence(index: index, reason: "\(sequence.count) tokens exceed the maximum length \(settings.maximumLength)")
-            }
-            if let bad = sequence.first(where: { $0 < 0 || $0 >= vocabulary }) {
-                throw .invalidTokenSequence(index: index, reason: "id \(bad) is outside the vocabulary 0..<\(vocabulary)")
-            }
-        }
+        try encoder.validate(ids, maximumLength: settings.maximumLength)
         // Longest first: similar lengths share a batch, and the costliest batches start first.
         let order = (0..<n).sorted { (ids[$0].count, $1) > (ids[$1].count, $0) }
         let threads = ParallelFor(threads: settings.threads)
@@ -148,7 +139,7 @@ public struct SentenceEncoder: Sendable {
                 threads.run(count: count) { offset in
                     let b = base + offset
                     let members = Array(order[(b * batch)..<min(n, (b + 1) * batch)])
-                    let pooled = encoder.meanPooledStates(of: members.map { ids[$0] })
+                    let pooled = encoder.validatedMeanPooledStates(of: members.map { ids[$0] })
                     // Each batch writes only the rows of its own texts.
                     for (row, index) in members.enumerated() {
                         Self.normalize(pooled, row: row, width: d, into: out + index * d)

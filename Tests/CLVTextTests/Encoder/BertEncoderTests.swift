@@ -125,7 +125,7 @@ import Testing
         let encoder = BertEncoder(weights: try BertWeights(file: SafetensorsFile(contentsOf: url), configuration: Self.tiny))
         // Different lengths in one packed call: attention must stay inside each sequence.
         let sequences = [[1, 5, 9, 2], [1, 39, 2], [1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 2], [7]]
-        let pooled = encoder.meanPooledStates(of: sequences)
+        let pooled = try encoder.meanPooledStates(of: sequences)
         let table = Dictionary(uniqueKeysWithValues: tensors.map { ($0.name, $0.values) })
         for (s, sequence) in sequences.enumerated() {
             let expected = Self.naiveMeanPooled(sequence, table, Self.tiny)
@@ -135,6 +135,14 @@ import Testing
             let largest = zip(got, expected).map { abs(Double($0) - $1) }.max()!
             #expect(largest < 1e-5, "sequence \(s): largest difference \(largest)")
         }
+    }
+
+    @Test func sequencesLongerThanThePositionTableAreRejected() throws {
+        let url = try Self.safetensors(Self.randomTensors(Self.tiny, seed: 3))
+        defer { try? FileManager.default.removeItem(at: url) }
+        let encoder = BertEncoder(weights: try BertWeights(file: SafetensorsFile(contentsOf: url), configuration: Self.tiny))
+        let error = #expect(throws: EncoderError.self) { try encoder.meanPooledStates(of: [[1, 2], [Int](repeating: 3, count: 17)]) }
+        guard case .invalidTokenSequence(index: 1, _) = error else { Issue.record("got \(String(describing: error))"); return }
     }
 
     @Test func weightsOfAnotherShapeAreRejected() throws {
