@@ -8,9 +8,12 @@ struct Embed: ParsableCommand {
         commandName: "embed",
         abstract: "Embed texts with all-MiniLM-L6-v2 (384 dimensions, unit length), offline.",
         discussion: """
-            Give the texts as arguments, or --input FILE with one text a line (--input - reads stdin).
-            JSON: {"model": "all-MiniLM-L6-v2", "dimensions": 384, "embeddings": [[...], ...]}, one vector per
-            text in input order. CSV: a header `index,e0,...,e383`, then one row per text.
+            Give the texts as arguments, or --input FILE with one text a line (--input - reads stdin). \
+            Texts longer than 256 tokens are truncated, as sentence-transformers does.
+
+            JSON: {"model": "all-MiniLM-L6-v2", "dimensions": 384, "embeddings": [[...], ...]}, one vector \
+            per text in input order. CSV: a header index,e0,...,e383, then one row per text.
+
             The model is read from $CLV_MODELS (default ~/.cache/clvkit/models); `make setup` fetches it.
             """
     )
@@ -76,18 +79,24 @@ struct Embed: ParsableCommand {
             data = FileHandle.standardInput.readDataToEndOfFile()
         } else {
             guard let contents = FileManager.default.contents(atPath: path) else {
-                throw ValidationError("Cannot read --input \(path): check that the file exists and is readable.")
+                throw EmbedInputError("Cannot read --input \(path): check that the file exists and is readable.")
             }
             data = contents
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw ValidationError("--input \(path) is not UTF-8 text.")
+            throw EmbedInputError("--input \(path) is not UTF-8 text: convert it to UTF-8 first.")
         }
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
             line.hasSuffix("\r") ? String(line.dropLast()) : String(line)
         }
         if lines.last == "" { lines.removeLast() }
-        guard !lines.isEmpty else { throw ValidationError("--input \(path) has no lines to embed.") }
+        guard !lines.isEmpty else { throw EmbedInputError("--input \(path) has no lines to embed.") }
         return lines
     }
+}
+
+/// The `--input` file cannot be used (exit code 1, one line).
+struct EmbedInputError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

@@ -19,19 +19,34 @@ echo "building release..." >&2
 (cd "$HERE" && swift build -c release --product EmbedBench 2>&1 | grep -Ev '^\[[0-9]+/[0-9]+\]|^Building|^Build of|^Compiling|^Write' >&2 || true)
 BIN="$HERE/.build/release/EmbedBench"
 
-echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg) (other builds may share the cores)"
+echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg) (other builds may share the cores); OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}"
 for set in products reviews; do
     file="$WORK/$set.txt"
     swift_json="$("$BIN" "$file" --batch-size "$BATCH" --threads "$THREADS" --repeat 3 --out "$WORK/$set.f32")"
     ref_json="$(HF_HUB_OFFLINE=1 "$PY" "$HERE/reference.py" "$file" --batch-size "$BATCH" --threads "$THREADS" --repeat 3 \
         --swift-embeddings "$WORK/$set.f32" 2>/dev/null)"
-    python3 - "$set" "$swift_json" "$ref_json" <<'PYEOF'
+    # torch's 2 OpenMP threads spin at barriers, which a loaded 2-core machine punishes: show 1 thread too.
+    ref1_json="$(HF_HUB_OFFLINE=1 "$PY" "$HERE/reference.py" "$file" --batch-size "$BATCH" --threads 1 --repeat 3 2>/dev/null)"
+    # If the environment pins OpenBLAS's kernels, also show OpenBLAS's own choice for this CPU.
+    auto_json="{}"
+    if [ -n "${OPENBLAS_CORETYPE:-}" ]; then
+        auto_json="$(env -u OPENBLAS_CORETYPE "$BIN" "$file" --batch-size "$BATCH" --threads "$THREADS" --repeat 3)"
+    fi
+    python3 - "$set" "$swift_json" "$ref_json" "$auto_json" "$ref1_json" <<'PYEOF'
 import json, sys
-name, s, r = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])
-print(f"{name}: {s['texts']} texts, {s['tokens']} tokens (with [CLS]/[SEP])")
-print(f"  CLVKit               {s['texts_per_second']:8.1f} texts/s  ({s['seconds']:.3f} s, best of 3; load {s['load_seconds']:.2f} s)")
-print(f"  sentence-transformers {r['texts_per_second']:7.1f} texts/s  ({r['seconds']:.3f} s, best of 3; torch {r['torch']}, {r['torch_threads']} threads)")
-print(f"  ratio CLVKit / reference = {s['texts_per_second'] / r['texts_per_second']:.2f}   (target >= 1.0)")
+name, s, r, a, r1 = sys.argv[1], *(json.loads(x) for x in sys.argv[2:])
+print(f"{name}: {s['texts']} texts, {s['tokens']} tokens (with [CLS]/[SEP]); best of 3 runs each")
+def line(label, d):
+    print(f"  {label:<42} {d['texts_per_second']:8.1f} texts/s  {d['seconds']:6.3f} s wall  {d['cpu_seconds']:6.3f} s CPU")
+line(f"CLVKit (OpenBLAS {s['kernels']} kernels)", s)
+line(f"sentence-transformers (torch {r['torch']})", r)
+print(f"  ratio CLVKit / reference = {s['texts_per_second'] / r['texts_per_second']:.2f} texts/s   (target >= 1.0); "
+      f"CPU-time ratio reference / CLVKit = {r['cpu_seconds'] / s['cpu_seconds']:.2f}")
+line("sentence-transformers, 1 thread", r1)
+if a:
+    line(f"CLVKit (OpenBLAS {a['kernels']}, own choice)", a)
+    print(f"  ratio with OpenBLAS's own kernel choice = {a['texts_per_second'] / r['texts_per_second']:.2f} texts/s; "
+          f"CPU-time ratio = {r['cpu_seconds'] / a['cpu_seconds']:.2f}")
 print(f"  smallest cosine between the two sides' embeddings: {r['min_cosine_vs_swift']:.6f}")
 PYEOF
 done

@@ -23,17 +23,38 @@ public struct BertEncoder: Sendable, Equatable {
     /// Mean of the last layer's token states over every token of each sequence, `[sequences.count × d]`
     /// row-major (not normalised).
     ///
-    /// - Parameter sequences: token ids, each non-empty, at most `maximumPositions` long, ids below the
-    ///   vocabulary size (checked by the caller; violations are programmer errors).
+    /// - Parameter sequences: token ids, `[CLS] … [SEP]` as ``WordPieceTokenizer/encode(_:)`` makes them.
+    /// - Throws: ``EncoderError/invalidTokenSequence(index:reason:)`` for an empty sequence, one longer than
+    ///   the position table, or an id outside the vocabulary.
     /// - Complexity: O(T·d·(d + I)·layers + Σ Lᵢ²·d·layers) for T tokens in sequences of lengths Lᵢ.
-    public func meanPooledStates(of sequences: [[Int]]) -> [Float] {
+    public func meanPooledStates(of sequences: [[Int]]) throws(EncoderError) -> [Float] {
+        try validate(sequences, maximumLength: configuration.maximumPositions)
+        return validatedMeanPooledStates(of: sequences)
+    }
+
+    /// Checks that every sequence can go through the model.
+    /// - Throws: ``EncoderError/invalidTokenSequence(index:reason:)``.
+    func validate(_ sequences: [[Int]], maximumLength: Int) throws(EncoderError) {
+        let vocabulary = configuration.vocabularySize
+        for (index, sequence) in sequences.enumerated() {
+            if sequence.isEmpty { throw .invalidTokenSequence(index: index, reason: "it is empty") }
+            if sequence.count > maximumLength {
+                throw .invalidTokenSequence(index: index, reason: "\(sequence.count) tokens exceed the maximum length \(maximumLength)")
+            }
+            if let bad = sequence.first(where: { $0 < 0 || $0 >= vocabulary }) {
+                throw .invalidTokenSequence(index: index, reason: "id \(bad) is outside the vocabulary 0..<\(vocabulary)")
+            }
+        }
+    }
+
+    /// ``meanPooledStates(of:)`` for sequences that passed ``validate(_:maximumLength:)``.
+    func validatedMeanPooledStates(of sequences: [[Int]]) -> [Float] {
         let config = configuration
         let d = config.hiddenSize
         let lengths = sequences.map(\.count)
         let total = lengths.reduce(0, +)
         guard total > 0 else { return [] }
         let longest = lengths.max() ?? 0
-        precondition(lengths.allSatisfy { $0 > 0 && $0 <= config.maximumPositions }, "BertEncoder: sequence length out of range")
         var starts = [Int](repeating: 0, count: sequences.count)
         for s in 1..<max(1, sequences.count) { starts[s] = starts[s - 1] + lengths[s - 1] }
 
@@ -89,7 +110,6 @@ public struct BertEncoder: Sendable, Equatable {
                 weights.tokenTypeEmbeddings.withUnsafeBufferPointer { type in
                     for sequence in sequences {
                         for (p, id) in sequence.enumerated() {
-                            precondition(id >= 0 && id < configuration.vocabularySize, "BertEncoder: token id \(id) out of range")
                             let row = x + t * d
                             for j in 0..<d { row[j] = word[id * d + j] + position[p * d + j] + type[j] }
                             t += 1

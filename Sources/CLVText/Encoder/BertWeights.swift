@@ -38,8 +38,12 @@ public struct BertWeights: Sendable, Equatable {
     ///
     /// Accepts the tensor names of `BertModel` with or without the `bert.` prefix of `BertFor…` checkpoints.
     /// - Throws: ``WeightsError/tensorMissing(name:)``, ``WeightsError/shapeMismatch(name:expected:found:)``,
-    ///   ``WeightsError/unsupportedDType(_:)``.
+    ///   ``WeightsError/unsupportedDType(_:)``; ``WeightsError/invalidFormat(path:reason:)`` if the configuration
+    ///   itself is unsupported (see ``BertConfiguration/init(contentsOf:)``).
     public init(file: SafetensorsFile, configuration: BertConfiguration) throws(WeightsError) {
+        if let problem = configuration.problem {
+            throw .invalidFormat(path: file.path, reason: "the BERT configuration is unsupported: \(problem)")
+        }
         let prefix = file.tensors["embeddings.word_embeddings.weight"] == nil
             && file.tensors["bert.embeddings.word_embeddings.weight"] != nil ? "bert." : ""
         func tensor(_ name: String, _ shape: [Int]) throws(WeightsError) -> [Float] {

@@ -10,6 +10,8 @@ public enum EncoderError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidConfiguration(path: String, reason: String)
     /// The encoder's own settings are inconsistent with the model.
     case invalidSettings(String)
+    /// A token-id sequence given to the encoder cannot be embedded.
+    case invalidTokenSequence(index: Int, reason: String)
     /// The surrounding task was cancelled between batches.
     case cancelled
 
@@ -20,6 +22,8 @@ public enum EncoderError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .vocabulary(error): error.description
         case let .invalidConfiguration(path, reason): "Model configuration \(path) is unusable: \(reason)."
         case let .invalidSettings(reason): "Invalid encoder settings: \(reason)."
+        case let .invalidTokenSequence(index, reason):
+            "Token sequence \(index) cannot be embedded: \(reason). Use WordPieceTokenizer.encode to make the ids."
         case .cancelled: "Embedding was cancelled before it finished; no partial results are returned."
         }
     }

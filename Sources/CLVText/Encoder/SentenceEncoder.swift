@@ -1,6 +1,5 @@
 import CLVNumerics
 import Foundation
-import Synchronization
 
 /// Sentence embeddings with all-MiniLM-L6-v2: text → WordPiece ids → BERT → mean pooling → L2 normalisation,
 /// the pipeline of sentence-transformers (Reimers & Gurevych 2019, "Sentence-BERT", arXiv:1908.10084, §3).
@@ -103,7 +102,7 @@ public struct SentenceEncoder: Sendable {
     ///
     /// - Parameter texts: any strings; each is truncated to ``Settings/maximumLength`` tokens.
     /// - Returns: one 384-dimensional vector per text (an empty text embeds `[CLS] [SEP]`).
-    /// - Throws: ``EncoderError/cancelled`` if the current task is cancelled (checked between batches).
+    /// - Throws: ``EncoderError/cancelled`` if the current task is cancelled (checked between rounds of batches).
     /// - Complexity: O(n·L·d·(d + I)) for n texts of about L tokens.
     public func embed(_ texts: [String]) throws(EncoderError) -> [[Float]] {
         let ids = texts.map { tokenizer.encode($0) }
@@ -115,31 +114,41 @@ public struct SentenceEncoder: Sendable {
     /// Unit-length embeddings of already tokenised sequences, row-major `[ids.count × dimensions]`.
     ///
     /// - Parameter ids: token ids as ``WordPieceTokenizer/encode(_:)`` returns them.
-    /// - Throws: ``EncoderError/cancelled``.
+    /// - Throws: ``EncoderError/invalidTokenSequence(index:reason:)`` for an empty or over-long sequence or an
+    ///   id outside the vocabulary; ``EncoderError/cancelled``.
     public func embed(tokenIDs ids: [[Int]]) throws(EncoderError) -> [Float] {
         let d = dimensions
         let n = ids.count
         guard n > 0 else { return [] }
+        try encoder.validate(ids, maximumLength: settings.maximumLength)
         // Longest first: similar lengths share a batch, and the costliest batches start first.
         let order = (0..<n).sorted { (ids[$0].count, $1) > (ids[$1].count, $0) }
         let threads = ParallelFor(threads: settings.threads)
         let batch = max(1, min(settings.batchSize, (n + threads.threads - 1) / threads.threads))
         let batchCount = (n + batch - 1) / batch
         var output = [Float](repeating: 0, count: n * d)
-        let cancelled = Atomic<Bool>(false)
+        // Batches run in rounds of a few per thread; cancellation is checked on the calling thread (the only
+        // one that belongs to the task) between rounds.
+        let round = 4 * threads.threads
+        var first = 0
         output.withUnsafeMutableBufferPointer { out in
             let out = out.baseAddress!
-            threads.run(count: batchCount) { b in
-                if Task.isCancelled { cancelled.store(true, ordering: .relaxed); return }
-                let members = Array(order[(b * batch)..<min(n, (b + 1) * batch)])
-                let pooled = encoder.meanPooledStates(of: members.map { ids[$0] })
-                // Each batch writes only the rows of its own texts.
-                for (row, index) in members.enumerated() {
-                    Self.normalize(pooled, row: row, width: d, into: out + index * d)
+            while first < batchCount, !Task.isCancelled {
+                let count = min(round, batchCount - first)
+                let base = first
+                threads.run(count: count) { offset in
+                    let b = base + offset
+                    let members = Array(order[(b * batch)..<min(n, (b + 1) * batch)])
+                    let pooled = encoder.validatedMeanPooledStates(of: members.map { ids[$0] })
+                    // Each batch writes only the rows of its own texts.
+                    for (row, index) in members.enumerated() {
+                        Self.normalize(pooled, row: row, width: d, into: out + index * d)
+                    }
                 }
+                first += count
             }
         }
-        if cancelled.load(ordering: .relaxed) { throw .cancelled }
+        guard first == batchCount else { throw .cancelled }
         return output
     }
 

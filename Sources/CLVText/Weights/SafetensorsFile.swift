@@ -121,6 +121,7 @@ public final class SafetensorsFile: @unchecked Sendable {
         if let shape, shape != info.shape { throw .shapeMismatch(name: name, expected: shape, found: info.shape) }
         let count = info.elementCount
         let source = base + dataOffset + info.byteRange.lowerBound
+        if count == 0, [.float32, .float16, .bfloat16].contains(info.dtype) { return [] }
         switch info.dtype {
         case .float32:
             return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
@@ -132,7 +133,7 @@ public final class SafetensorsFile: @unchecked Sendable {
             return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
                 for i in 0..<count {
                     let bits = UInt16(littleEndian: source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
-                    buffer[i] = Float(Float16(bitPattern: bits))
+                    buffer[i] = Self.float(half: bits)
                 }
                 initialized = count
             }
@@ -146,6 +147,22 @@ public final class SafetensorsFile: @unchecked Sendable {
             }
         default:
             throw .unsupportedDType(info.dtype.rawValue)
+        }
+    }
+
+    /// IEEE 754 binary16 → binary32, exactly (done by hand: `Float16` is unavailable on some platforms).
+    static func float(half bits: UInt16) -> Float {
+        let sign = UInt32(bits & 0x8000) << 16
+        let exponent = UInt32(bits >> 10) & 0x1F
+        let mantissa = UInt32(bits & 0x3FF)
+        switch exponent {
+        case 0:   // zero or subnormal: mantissa · 2⁻²⁴
+            let magnitude = Float(mantissa) * 0x1p-24
+            return sign == 0 ? magnitude : -magnitude
+        case 0x1F:   // infinity or NaN
+            return Float(bitPattern: sign | 0x7F80_0000 | (mantissa << 13))
+        default:   // rebias 15 → 127
+            return Float(bitPattern: sign | ((exponent + 112) << 23) | (mantissa << 13))
         }
     }
 

@@ -25,7 +25,7 @@ import Testing
 
     /// Three tensors of 4 values each, in F32, F16 and BF16, plus an I64 tensor.
     static func mixedFile() throws -> URL {
-        let values: [Float] = [1.5, -2.25, 0.0078125, 384]
+        let values: [Float] = [1.5, -2.25, 0x1p-24, 384]
         let f32 = littleEndianBytes(values.map(\.bitPattern))
         let f16 = littleEndianBytes(values.map { Float16($0).bitPattern })
         let bf16 = littleEndianBytes(values.map { UInt16($0.bitPattern >> 16) })
@@ -35,7 +35,8 @@ import Testing
             "a":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]},\
             "b":{"dtype":"F16","shape":[4],"data_offsets":[16,24]},\
             "c":{"dtype":"BF16","shape":[1,4],"data_offsets":[24,32]},\
-            "ids":{"dtype":"I64","shape":[2],"data_offsets":[32,48]}}
+            "ids":{"dtype":"I64","shape":[2],"data_offsets":[32,48]},\
+            "empty":{"dtype":"F32","shape":[0,3],"data_offsets":[48,48]}}
             """
         return try write(file(header: header, data: f32 + f16 + bf16 + i64))
     }
@@ -45,12 +46,26 @@ import Testing
         defer { try? FileManager.default.removeItem(at: url) }
         let file = try SafetensorsFile(contentsOf: url)
         #expect(file.metadata == ["format": "pt"])
-        #expect(file.tensors.count == 4)
+        #expect(file.tensors.count == 5)
+        #expect(try file.floats("empty", shape: [0, 3]).isEmpty)
         #expect(try file.info("a").shape == [2, 2])
-        // All four values are exactly representable in F16 and BF16 (at most 8 significant bits).
-        #expect(try file.floats("a", shape: [2, 2]) == [1.5, -2.25, 0.0078125, 384])
-        #expect(try file.floats("b") == [1.5, -2.25, 0.0078125, 384])
-        #expect(try file.floats("c", shape: [1, 4]) == [1.5, -2.25, 0.0078125, 384])
+        // All four values are exact in F16 and BF16 (at most 8 significant bits; 2⁻²⁴ is F16's smallest subnormal).
+        #expect(try file.floats("a", shape: [2, 2]) == [1.5, -2.25, 0x1p-24, 384])
+        #expect(try file.floats("b") == [1.5, -2.25, 0x1p-24, 384])
+        #expect(try file.floats("c", shape: [1, 4]) == [1.5, -2.25, 0x1p-24, 384])
+    }
+
+    @Test func everyF16BitPatternConvertsLikeTheStandardLibrary() throws {
+        let patterns = (0...UInt16.max).map { $0 }
+        let header = #"{"h":{"dtype":"F16","shape":[65536],"data_offsets":[0,131072]}}"#
+        let url = try Self.write(Self.file(header: header, data: Self.littleEndianBytes(patterns)))
+        defer { try? FileManager.default.removeItem(at: url) }
+        let floats = try SafetensorsFile(contentsOf: url).floats("h")
+        let mismatches = zip(patterns, floats).filter { bits, value in
+            let expected = Float(Float16(bitPattern: bits))
+            return expected.isNaN ? !value.isNaN : expected.bitPattern != value.bitPattern
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.count) patterns differ, first \(String(describing: mismatches.first))")
     }
 
     @Test func typedErrorsForMissingTensorsShapesAndTypes() throws {

@@ -59,6 +59,29 @@ import Testing
         #expect(error?.description.contains("all-MiniLM-L6-v2") == true)
     }
 
+    @Test func aCancelledTaskGetsNoEmbeddings() async throws {
+        let encoder = try MiniLMModels.encoder()
+        let task = Task { () throws(EncoderError) -> [[Float]] in
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try encoder.embed(["gift box", "tea set"])
+        }
+        await #expect(throws: EncoderError.cancelled) { try await task.value }
+    }
+
+    @Test func invalidTokenSequencesAreRejected() throws {
+        let encoder = try MiniLMModels.encoder()
+        let cases: [(ids: [[Int]], index: Int)] = [
+            ([[101, 102], []], 1),                                   // empty
+            ([[101, 30522, 102]], 0),                                // id outside the vocabulary
+            ([[101, 102], [Int](repeating: 1000, count: 257)], 1),   // longer than 256
+        ]
+        for (ids, index) in cases {
+            let error = #expect(throws: EncoderError.self) { try encoder.embed(tokenIDs: ids) }
+            guard case let .invalidTokenSequence(found, _) = error else { Issue.record("got \(String(describing: error))"); continue }
+            #expect(found == index)
+        }
+    }
+
     @Test func emptyInputGivesNoEmbeddings() throws {
         #expect(try MiniLMModels.encoder().embed([]).isEmpty)
     }
