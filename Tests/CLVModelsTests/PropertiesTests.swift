@@ -209,3 +209,14 @@ import Testing
         #expect(String(decoding: data, as: UTF8.self).contains("\"schemaVersion\":1"))
     }
 }
+
+@Suite struct BoundaryParameterTests {
+    /// Near-boundary parameters (a + b − 1 < 0, as parameter draws of a degenerate fit produce, where ₂F₁ turns
+    /// negative): eq. 9 must still equal the mean of eq. 8's distribution.
+    @Test(arguments: [(0.8, 69.0, 0.01, 0.3, 365.0), (0.8, 69.0, 0.003, 6.7, 365.0), (0.25, 4.4, 0.79, 2.43, 78.0)])
+    func unconditionalExpectationIsTheMeanOfTheDistribution(r: Double, alpha: Double, a: Double, b: Double, t: Double) throws {
+        let model = BGNBD(parameters: .init(r: r, alpha: alpha, a: a, b: b), diagnostics: try BGNBD.Estimator().fit(Fixtures.cdnowSummaries()).diagnostics)
+        let mean = (0...600).map { Double($0) * model.probabilityOfPurchases($0, within: t) }.reduce(0, +)
+        #expect(model.expectedPurchases(within: t).isApproximatelyEqual(to: mean, relativeTolerance: 1e-6))
+    }
+}

@@ -61,7 +61,9 @@ public struct BGNBD: PurchaseModel {
         let z = t / (alpha + t)
         let hyp = hypergeometric2F1(r, b, a + b - 1, z)
         let logFactor = r * Double.log(alpha / (alpha + t))
-        return (a + b - 1) / (a - 1) * -Double.expMinusOne(logFactor + Double.log(hyp))
+        // 1 − (α/(α+t))^r ₂F₁ without cancellation; ₂F₁ can be ≤ 0 when a + b − 1 < 0 (then no cancellation).
+        let bracket = hyp > 0 ? -Double.expMinusOne(logFactor + Double.log(hyp)) : 1 - Double.exp(logFactor) * hyp
+        return (a + b - 1) / (a - 1) * bracket
     }
 
     /// E[X(T, T+t) | x, tₓ, T], eq. 10.
