@@ -103,6 +103,17 @@ import Testing
         #expect(throws: FitError.noCustomers) { try ParetoNBD.Estimator().fit([]) }
         let one = [try CustomerSummary(frequency: 2, recency: 5, age: 10)]
         #expect(throws: FitError.tooFewCustomers(count: 1, parameters: 4)) { try BGNBD.Estimator().fit(one) }
+        // Too few iterations allowed: a typed error, not NaN parameters.
+        #expect(throws: FitError.self) {
+            try BGNBD.Estimator(options: EstimatorOptions(maximumIterations: 2)).fit(try Self.summaries.get())
+        }
+        do {
+            _ = try ParetoNBD.Estimator(options: EstimatorOptions(maximumIterations: 3)).fit(try Self.summaries.get())
+            Issue.record("expected didNotConverge")
+        } catch let error as FitError {
+            guard case .didNotConverge = error else { Issue.record("unexpected \(error)"); return }
+            #expect(error.description.contains("Try a larger penalizer"))
+        }
         #expect(throws: FitError.invalidPenalizer(-1)) {
             try BGNBD.Estimator(options: EstimatorOptions(penalizer: -1)).fit(try Self.summaries.get())
         }
