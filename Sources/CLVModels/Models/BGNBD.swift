@@ -86,8 +86,9 @@ public struct BGNBD: PurchaseModel {
         guard h.frequency > 0 else { return 1 }
         let p = parameters
         let x = Double(h.frequency)
-        let logOdds = Double.log(p.a / (p.b + x - 1)) + (p.r + x) * Double.log((p.alpha + h.age) / (p.alpha + h.recency))
-        return 1 / (1 + Double.exp(logOdds))
+        // One log and one exp; an overflowing power gives odds = ∞ and P(alive) = 0, as it should.
+        let odds = p.a / (p.b + x - 1) * Double.exp((p.r + x) * Double.log((p.alpha + h.age) / (p.alpha + h.recency)))
+        return 1 / (1 + odds)
     }
 
     /// P(alive at T + t | history) = P(alive at T) · E[e^(−λpt) | alive] with λ ~ Gamma(r+x, α+T) and
