@@ -18,8 +18,12 @@ import Testing
         /// Pareto/NBD only: lifetimes' optima polished by a tight Nelder-Mead on lifetimes' own objective.
         var tight: [String: Double]?
         var penalizedTight: [String: Double]?
+        /// P(X(39) = n), n = 0…4 (BG/NBD, MBG/NBD).
+        var p_n_39: [Double]
+        /// Pareto/NBD: P(X(T, T+39) = n | probe customer), n = 0…3.
+        var conditional_p_n_39: [[Double]]?
         enum CodingKeys: String, CodingKey {
-            case params, expected, p_alive, unconditional, tight
+            case params, expected, p_alive, unconditional, tight, p_n_39, conditional_p_n_39
             case penalized = "penalized_0.1", penalizedTight = "penalized_0.1_tight"
         }
     }
@@ -107,6 +111,28 @@ import Testing
         }
         for (name, v) in zip(names, values) {
             #expect(v.isApproximatelyEqual(to: expected[name]!, relativeTolerance: 1e-4), "\(name)")
+        }
+    }
+
+    /// Count distributions evaluated at lifetimes' own parameters, so only the formulas are compared.
+    @Test func countDistributionsMatchLifetimes() throws {
+        let ref = try Self.reference.get()
+        let diagnostics = try BGNBD.Estimator().fit(Fixtures.cdnowSummaries()).diagnostics
+        let bg = BGNBD(parameters: .init(values: BGNBD.Parameters.names.map { ref.bgnbd.params[$0]! }), diagnostics: diagnostics)
+        let mbg = MBGNBD(parameters: .init(values: MBGNBD.Parameters.names.map { ref.mbgnbd.params[$0]! }), diagnostics: diagnostics)
+        for n in 0...4 {
+            #expect(bg.probabilityOfPurchases(n, within: 39).isApproximatelyEqual(to: ref.bgnbd.p_n_39[n], relativeTolerance: 1e-9))
+            #expect(mbg.probabilityOfPurchases(n, within: 39).isApproximatelyEqual(to: ref.mbgnbd.p_n_39[n], relativeTolerance: 1e-9))
+        }
+        // Pareto/NBD conditional P(X = n | history): lifetimes sums ₂F₁ terms (note 009 eq. 42), we integrate over the
+        // dropout time (Gauss–Legendre): two independent routes to the same number.
+        let pn = ParetoNBD(parameters: .init(values: ParetoNBD.Parameters.names.map { ref.pnbd.params[$0]! }), diagnostics: diagnostics)
+        let table = try #require(ref.pnbd.conditional_p_n_39)
+        for (i, h) in try Self.probe().enumerated() {
+            for n in 0...3 {
+                #expect(pn.probabilityOfPurchases(n, within: 39, given: h).isApproximatelyEqual(to: table[i][n], relativeTolerance: 1e-6),
+                        "customer \(i), n = \(n)")
+            }
         }
     }
 

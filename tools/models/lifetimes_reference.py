@@ -36,6 +36,14 @@ for name, cls in [("bgnbd", BetaGeoFitter), ("pnbd", ParetoNBDFitter), ("mbgnbd"
     f = cls().fit(x, tx, T)
     entry = {"params": {k: float(v) for k, v in f.params_.items()}, "log_likelihood": float(f._negative_log_likelihood_)}
     entry.update(predictions(f))
+    # P(X(39) = n) for a new customer, n = 0..4.
+    entry["p_n_39"] = [float(f.probability_of_n_purchases_up_to_time(39.0, n)) for n in range(5)] if name != "pnbd" else []
+    if name == "pnbd":
+        # P(X(T, T+39) = n | history) for the probe customers, n = 0..3 (lifetimes' eq. from Fader & Hardie note 009).
+        entry["conditional_p_n_39"] = [
+            [float(f.conditional_probability_of_n_purchases_up_to_time(n, 39.0, px, ptx, pT)) for n in range(4)]
+            for px, ptx, pT in zip(probe["x"], probe["t_x"], probe["T"])
+        ]
     fp = cls(penalizer_coef=0.1).fit(x, tx, T)
     entry["penalized_0.1"] = {k: float(v) for k, v in fp.params_.items()}
     if name == "pnbd":
