@@ -161,7 +161,7 @@ import Testing
 
 /// The specialised likelihood evaluators against the plain per-row sum over dual numbers (fast path vs naive).
 @Suite struct FastLikelihoodTests {
-    @Test(arguments: [[0.3, 5.0, 0.8, 2.4], [1.2, 0.7, 3.0, 0.4], [0.05, 40.0, 0.2, 9.0]])
+    @Test(arguments: [[0.3, 5.0, 0.8, 2.4], [1.2, 0.7, 3.0, 0.4], [0.05, 40.0, 0.2, 9.0], [0.8, 0.5, 1e-4, 500.0]])
     func fastEvaluatorsMatchTheGenericSum(θ: [Double]) throws {
         var rows = try CustomerRows(Fixtures.cdnowSummaries())
         // Include simulated whole-day data with tₓ = T rows and a wide range of x.
