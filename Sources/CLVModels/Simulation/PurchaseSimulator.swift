@@ -24,7 +24,11 @@ public struct PurchaseSimulator: Sendable {
     public var cohortLength: Double
     public var resolution: Double?
 
+    /// - Precondition: 0 ≤ `cohortLength` < `observationEnd` (every customer is observed for a positive time) and a
+    ///   positive `resolution` if any.
     public init(observationEnd: Double, cohortLength: Double = 0, resolution: Double? = nil) {
+        precondition(cohortLength >= 0 && cohortLength < observationEnd, "PurchaseSimulator needs 0 ≤ cohortLength < observationEnd")
+        precondition(resolution.map { $0 > 0 } ?? true, "PurchaseSimulator needs a positive resolution")
         self.observationEnd = observationEnd
         self.cohortLength = cohortLength
         self.resolution = resolution
@@ -32,7 +36,8 @@ public struct PurchaseSimulator: Sendable {
 
     /// BG/NBD: λ ~ Gamma(r, α), p ~ Beta(a, b); dropout with probability p after each repeat purchase.
     public func simulate(_ p: BGNBD.Parameters, customers n: Int, using rng: inout some RandomNumberGenerator) -> [SimulatedCustomer] {
-        (0..<n).map { _ in
+        precondition(p.values.allSatisfy { $0 > 0 && $0.isFinite }, "simulation parameters must be positive and finite")
+        return (0..<n).map { _ in
             let lambda = gammaVariate(shape: p.r, rate: p.alpha, &rng)
             let dropout = betaVariate(p.a, p.b, &rng)
             return customer(&rng) { horizon, rng in
@@ -49,7 +54,8 @@ public struct PurchaseSimulator: Sendable {
 
     /// MBG/NBD: as BG/NBD, with a dropout chance p also right after the first purchase.
     public func simulateMBGNBD(_ p: MBGNBD.Parameters, customers n: Int, using rng: inout some RandomNumberGenerator) -> [SimulatedCustomer] {
-        (0..<n).map { _ in
+        precondition(p.values.allSatisfy { $0 > 0 && $0.isFinite }, "simulation parameters must be positive and finite")
+        return (0..<n).map { _ in
             let lambda = gammaVariate(shape: p.r, rate: p.alpha, &rng)
             let dropout = betaVariate(p.a, p.b, &rng)
             return customer(&rng) { horizon, rng in
@@ -67,7 +73,8 @@ public struct PurchaseSimulator: Sendable {
 
     /// Pareto/NBD: λ ~ Gamma(r, α), μ ~ Gamma(s, β), lifetime ~ Exponential(μ).
     public func simulate(_ p: ParetoNBD.Parameters, customers n: Int, using rng: inout some RandomNumberGenerator) -> [SimulatedCustomer] {
-        (0..<n).map { _ in
+        precondition(p.values.allSatisfy { $0 > 0 && $0.isFinite }, "simulation parameters must be positive and finite")
+        return (0..<n).map { _ in
             let lambda = gammaVariate(shape: p.r, rate: p.alpha, &rng)
             let mu = gammaVariate(shape: p.s, rate: p.beta, &rng)
             let lifetime = exponentialVariate(rate: mu, &rng)
@@ -88,7 +95,8 @@ public struct PurchaseSimulator: Sendable {
     public static func simulate(
         _ p: BGBB.Parameters, customers n: Int, opportunities: Int, using rng: inout some RandomNumberGenerator
     ) -> [SimulatedCustomer] {
-        (0..<n).map { _ in
+        precondition(p.values.allSatisfy { $0 > 0 && $0.isFinite }, "simulation parameters must be positive and finite")
+        return (0..<n).map { _ in
             let buy = betaVariate(p.alpha, p.beta, &rng)
             let die = betaVariate(p.gamma, p.delta, &rng)
             var times: [Double] = []
