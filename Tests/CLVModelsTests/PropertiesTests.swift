@@ -103,6 +103,17 @@ import Testing
         #expect(throws: FitError.noCustomers) { try ParetoNBD.Estimator().fit([]) }
         let one = [try CustomerSummary(frequency: 2, recency: 5, age: 10)]
         #expect(throws: FitError.tooFewCustomers(count: 1, parameters: 4)) { try BGNBD.Estimator().fit(one) }
+        // Too few iterations allowed: a typed error, not NaN parameters.
+        #expect(throws: FitError.self) {
+            try BGNBD.Estimator(options: EstimatorOptions(maximumIterations: 2)).fit(try Self.summaries.get())
+        }
+        do {
+            _ = try ParetoNBD.Estimator(options: EstimatorOptions(maximumIterations: 3)).fit(try Self.summaries.get())
+            Issue.record("expected didNotConverge")
+        } catch let error as FitError {
+            guard case .didNotConverge = error else { Issue.record("unexpected \(error)"); return }
+            #expect(error.description.contains("Try a larger penalizer"))
+        }
         #expect(throws: FitError.invalidPenalizer(-1)) {
             try BGNBD.Estimator(options: EstimatorOptions(penalizer: -1)).fit(try Self.summaries.get())
         }
@@ -150,7 +161,7 @@ import Testing
 
 /// The specialised likelihood evaluators against the plain per-row sum over dual numbers (fast path vs naive).
 @Suite struct FastLikelihoodTests {
-    @Test(arguments: [[0.3, 5.0, 0.8, 2.4], [1.2, 0.7, 3.0, 0.4], [0.05, 40.0, 0.2, 9.0]])
+    @Test(arguments: [[0.3, 5.0, 0.8, 2.4], [1.2, 0.7, 3.0, 0.4], [0.05, 40.0, 0.2, 9.0], [0.8, 0.5, 1e-4, 500.0]])
     func fastEvaluatorsMatchTheGenericSum(θ: [Double]) throws {
         var rows = try CustomerRows(Fixtures.cdnowSummaries())
         // Include simulated whole-day data with tₓ = T rows and a wide range of x.
@@ -207,5 +218,16 @@ import Testing
         let decoded = try JSONDecoder().decode(AnyPurchaseModel.self, from: data)
         #expect(decoded == model)
         #expect(String(decoding: data, as: UTF8.self).contains("\"schemaVersion\":1"))
+    }
+}
+
+@Suite struct BoundaryParameterTests {
+    /// Near-boundary parameters (a + b − 1 < 0, as parameter draws of a degenerate fit produce, where ₂F₁ turns
+    /// negative): eq. 9 must still equal the mean of eq. 8's distribution.
+    @Test(arguments: [(0.8, 69.0, 0.01, 0.3, 365.0), (0.8, 69.0, 0.003, 6.7, 365.0), (0.25, 4.4, 0.79, 2.43, 78.0)])
+    func unconditionalExpectationIsTheMeanOfTheDistribution(r: Double, alpha: Double, a: Double, b: Double, t: Double) throws {
+        let model = BGNBD(parameters: .init(r: r, alpha: alpha, a: a, b: b), diagnostics: try BGNBD.Estimator().fit(Fixtures.cdnowSummaries()).diagnostics)
+        let mean = (0...600).map { Double($0) * model.probabilityOfPurchases($0, within: t) }.reduce(0, +)
+        #expect(model.expectedPurchases(within: t).isApproximatelyEqual(to: mean, relativeTolerance: 1e-6))
     }
 }

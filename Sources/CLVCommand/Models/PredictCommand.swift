@@ -104,12 +104,12 @@ extension CLV {
                 let drawn = models.map { $0.score(table.summaries, horizon: horizon, spend: spend, cashFlow: dcf) }
                 for i in rows.indices {
                     let e = sampling.bounds(of: drawn.map { $0[i].expectedPurchases })
-                    rows[i].expected_purchases_lower = e.lower
-                    rows[i].expected_purchases_upper = e.upper
+                    rows[i].expected_purchases_lower = e.lower.isFinite ? e.lower : nil
+                    rows[i].expected_purchases_upper = e.upper.isFinite ? e.upper : nil
                     if spend != nil {
                         let c = sampling.bounds(of: drawn.map { $0[i].clv ?? 0 })
-                        rows[i].clv_lower = c.lower
-                        rows[i].clv_upper = c.upper
+                        rows[i].clv_lower = c.lower.isFinite ? c.lower : nil
+                        rows[i].clv_upper = c.upper.isFinite ? c.upper : nil
                     }
                 }
             }

@@ -80,3 +80,18 @@ public func expectedCumulativeRepeatTransactions(
         return total
     }
 }
+
+/// Actual cumulative repeat transactions at each time: the number of repeat purchases (calendar times) at or before
+/// it, for the tracking plot next to ``expectedCumulativeRepeatTransactions(model:firstPurchaseTimes:at:)``.
+public func actualCumulativeRepeatTransactions(repeatPurchaseTimes: [Double], at times: [Double]) -> [Double] {
+    let sorted = repeatPurchaseTimes.sorted()
+    return times.map { tau in
+        // Number of purchases ≤ τ by binary search.
+        var lo = 0, hi = sorted.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if sorted[mid] <= tau { lo = mid + 1 } else { hi = mid }
+        }
+        return Double(lo)
+    }
+}

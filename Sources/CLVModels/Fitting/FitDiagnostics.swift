@@ -5,7 +5,8 @@ public struct FitDiagnostics: Sendable, Codable, Equatable {
     /// Parameter names in the order of ``standardErrors`` (e.g. `r, alpha, a, b`).
     public var parameterNames: [String]
     /// Standard errors from the inverse observed information (Hessian of −log L over log-parameters, mapped to
-    /// parameters by the delta method); `nil` when the Hessian is not positive definite.
+    /// parameters by the delta method; with a penalizer, of the penalized objective); `nil` when the Hessian is not
+    /// positive definite.
     public var standardErrors: [Double]?
     /// Covariance of the log-parameters (the inverse Hessian), for intervals and parameter sampling.
     public var logParameterCovariance: [[Double]]?

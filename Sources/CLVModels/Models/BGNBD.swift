@@ -61,7 +61,9 @@ public struct BGNBD: PurchaseModel {
         let z = t / (alpha + t)
         let hyp = hypergeometric2F1(r, b, a + b - 1, z)
         let logFactor = r * Double.log(alpha / (alpha + t))
-        return (a + b - 1) / (a - 1) * -Double.expMinusOne(logFactor + Double.log(hyp))
+        // 1 − (α/(α+t))^r ₂F₁ without cancellation; ₂F₁ can be ≤ 0 when a + b − 1 < 0 (then no cancellation).
+        let bracket = hyp > 0 ? -Double.expMinusOne(logFactor + Double.log(hyp)) : 1 - Double.exp(logFactor) * hyp
+        return (a + b - 1) / (a - 1) * bracket
     }
 
     /// E[X(T, T+t) | x, tₓ, T], eq. 10.
@@ -84,8 +86,9 @@ public struct BGNBD: PurchaseModel {
         guard h.frequency > 0 else { return 1 }
         let p = parameters
         let x = Double(h.frequency)
-        let logOdds = Double.log(p.a / (p.b + x - 1)) + (p.r + x) * Double.log((p.alpha + h.age) / (p.alpha + h.recency))
-        return 1 / (1 + Double.exp(logOdds))
+        // One log and one exp; an overflowing power gives odds = ∞ and P(alive) = 0, as it should.
+        let odds = p.a / (p.b + x - 1) * Double.exp((p.r + x) * Double.log((p.alpha + h.age) / (p.alpha + h.recency)))
+        return 1 / (1 + odds)
     }
 
     /// P(alive at T + t | history) = P(alive at T) · E[e^(−λpt) | alive] with λ ~ Gamma(r+x, α+T) and

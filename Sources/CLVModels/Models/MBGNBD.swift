@@ -43,7 +43,9 @@ public struct MBGNBD: PurchaseModel {
         let p = parameters
         guard t > 0 else { return 0 }
         let hyp = hypergeometric2F1(p.r, p.b + 1, p.a + p.b, t / (p.alpha + t))
-        return p.b / (p.a - 1) * -Double.expMinusOne(p.r * Double.log(p.alpha / (p.alpha + t)) + Double.log(hyp))
+        let logFactor = p.r * Double.log(p.alpha / (p.alpha + t))
+        let bracket = hyp > 0 ? -Double.expMinusOne(logFactor + Double.log(hyp)) : 1 - Double.exp(logFactor) * hyp
+        return p.b / (p.a - 1) * bracket
     }
 
     /// E[X(T, T+t) | history] (Batislam et al. eq. A.5) = P(alive) · BG/NBD eq. 9 at (r+x, α+T, a, b+x+1).

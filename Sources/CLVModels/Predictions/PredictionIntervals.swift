@@ -32,9 +32,13 @@ public struct ParameterSampling: Sendable, Equatable {
     }
 
     /// The (lower, upper) quantiles of `values` at this level (linear interpolation between order statistics).
+    ///
+    /// Draws whose prediction is not finite (a parameter draw outside a formula's domain, e.g. a → 1 in BG/NBD
+    /// eq. 9 when a is estimated near a boundary) are dropped; when more than a tenth of them are, the interval is
+    /// reported as unavailable (NaN, NaN) rather than computed from a biased remainder.
     public func bounds(of values: [Double]) -> (lower: Double, upper: Double) {
-        guard !values.isEmpty else { return (.nan, .nan) }
-        let sorted = values.sorted()
+        let sorted = values.filter(\.isFinite).sorted()
+        guard !sorted.isEmpty, 10 * sorted.count >= 9 * values.count else { return (.nan, .nan) }
         func quantile(_ q: Double) -> Double {
             let h = q * Double(sorted.count - 1)
             let lo = Int(h.rounded(.down)), hi = min(lo + 1, sorted.count - 1)

@@ -9,6 +9,9 @@ public struct SimulatedCustomer: Sendable, Equatable {
     public var repeatPurchases: [Double]
     /// The (x, tₓ, T) summary at the end of the observation window.
     public var summary: CustomerSummary
+    /// When the customer became inactive (time since the first purchase; for BG/BB the opportunity number), or
+    /// `nil` when still active at the end of the window. Known only to the simulation; used to check P(alive).
+    public var dropoutTime: Double?
 }
 
 /// Draws customers from the generative process of a purchase model, for tests and scale benchmarks.
@@ -21,7 +24,11 @@ public struct PurchaseSimulator: Sendable {
     public var cohortLength: Double
     public var resolution: Double?
 
+    /// - Precondition: 0 ≤ `cohortLength` < `observationEnd` (every customer is observed for a positive time) and a
+    ///   positive `resolution` if any.
     public init(observationEnd: Double, cohortLength: Double = 0, resolution: Double? = nil) {
+        precondition(cohortLength >= 0 && cohortLength < observationEnd, "PurchaseSimulator needs 0 ≤ cohortLength < observationEnd")
+        precondition(resolution.map { $0 > 0 } ?? true, "PurchaseSimulator needs a positive resolution")
         self.observationEnd = observationEnd
         self.cohortLength = cohortLength
         self.resolution = resolution
@@ -29,44 +36,45 @@ public struct PurchaseSimulator: Sendable {
 
     /// BG/NBD: λ ~ Gamma(r, α), p ~ Beta(a, b); dropout with probability p after each repeat purchase.
     public func simulate(_ p: BGNBD.Parameters, customers n: Int, using rng: inout some RandomNumberGenerator) -> [SimulatedCustomer] {
-        (0..<n).map { _ in
+        precondition(p.values.allSatisfy { $0 > 0 && $0.isFinite }, "simulation parameters must be positive and finite")
+        return (0..<n).map { _ in
             let lambda = gammaVariate(shape: p.r, rate: p.alpha, &rng)
             let dropout = betaVariate(p.a, p.b, &rng)
             return customer(&rng) { horizon, rng in
                 var times: [Double] = [], t = 0.0
                 while true {
                     t += exponentialVariate(rate: lambda, &rng)
-                    if t > horizon { break }
+                    if t > horizon { return (times, nil) }
                     times.append(t)
-                    if Double.random(in: 0..<1, using: &rng) < dropout { break }
+                    if Double.random(in: 0..<1, using: &rng) < dropout { return (times, t) }
                 }
-                return times
             }
         }
     }
 
     /// MBG/NBD: as BG/NBD, with a dropout chance p also right after the first purchase.
     public func simulateMBGNBD(_ p: MBGNBD.Parameters, customers n: Int, using rng: inout some RandomNumberGenerator) -> [SimulatedCustomer] {
-        (0..<n).map { _ in
+        precondition(p.values.allSatisfy { $0 > 0 && $0.isFinite }, "simulation parameters must be positive and finite")
+        return (0..<n).map { _ in
             let lambda = gammaVariate(shape: p.r, rate: p.alpha, &rng)
             let dropout = betaVariate(p.a, p.b, &rng)
             return customer(&rng) { horizon, rng in
                 var times: [Double] = [], t = 0.0
-                if Double.random(in: 0..<1, using: &rng) < dropout { return times }
+                if Double.random(in: 0..<1, using: &rng) < dropout { return (times, 0) }
                 while true {
                     t += exponentialVariate(rate: lambda, &rng)
-                    if t > horizon { break }
+                    if t > horizon { return (times, nil) }
                     times.append(t)
-                    if Double.random(in: 0..<1, using: &rng) < dropout { break }
+                    if Double.random(in: 0..<1, using: &rng) < dropout { return (times, t) }
                 }
-                return times
             }
         }
     }
 
     /// Pareto/NBD: λ ~ Gamma(r, α), μ ~ Gamma(s, β), lifetime ~ Exponential(μ).
     public func simulate(_ p: ParetoNBD.Parameters, customers n: Int, using rng: inout some RandomNumberGenerator) -> [SimulatedCustomer] {
-        (0..<n).map { _ in
+        precondition(p.values.allSatisfy { $0 > 0 && $0.isFinite }, "simulation parameters must be positive and finite")
+        return (0..<n).map { _ in
             let lambda = gammaVariate(shape: p.r, rate: p.alpha, &rng)
             let mu = gammaVariate(shape: p.s, rate: p.beta, &rng)
             let lifetime = exponentialVariate(rate: mu, &rng)
@@ -78,7 +86,7 @@ public struct PurchaseSimulator: Sendable {
                     if t > end { break }
                     times.append(t)
                 }
-                return times
+                return (times, lifetime < horizon ? lifetime : nil)
             }
         }
     }
@@ -87,30 +95,32 @@ public struct PurchaseSimulator: Sendable {
     public static func simulate(
         _ p: BGBB.Parameters, customers n: Int, opportunities: Int, using rng: inout some RandomNumberGenerator
     ) -> [SimulatedCustomer] {
-        (0..<n).map { _ in
+        precondition(p.values.allSatisfy { $0 > 0 && $0.isFinite }, "simulation parameters must be positive and finite")
+        return (0..<n).map { _ in
             let buy = betaVariate(p.alpha, p.beta, &rng)
             let die = betaVariate(p.gamma, p.delta, &rng)
             var times: [Double] = []
+            var dropout: Double?
             for t in 1...max(1, opportunities) {
-                if Double.random(in: 0..<1, using: &rng) < die { break }
+                if Double.random(in: 0..<1, using: &rng) < die { dropout = Double(t); break }
                 if Double.random(in: 0..<1, using: &rng) < buy { times.append(Double(t)) }
             }
             // Opportunities are whole numbers, so the summary is always valid.
             let summary = try! CustomerSummary(frequency: times.count, recency: times.last ?? 0, age: Double(opportunities))
-            return SimulatedCustomer(firstPurchase: 0, repeatPurchases: times, summary: summary)
+            return SimulatedCustomer(firstPurchase: 0, repeatPurchases: times, summary: summary, dropoutTime: dropout)
         }
     }
 
     // MARK: - Helpers
 
     private func customer(
-        _ rng: inout some RandomNumberGenerator, _ process: (Double, inout any RandomNumberGenerator) -> [Double]
+        _ rng: inout some RandomNumberGenerator, _ process: (Double, inout any RandomNumberGenerator) -> ([Double], Double?)
     ) -> SimulatedCustomer {
         var birth = cohortLength > 0 ? Double.random(in: 0..<cohortLength, using: &rng) : 0
         if let resolution { birth = (birth / resolution).rounded(.down) * resolution }
         let horizon = observationEnd - birth
         var anyRNG: any RandomNumberGenerator = SplitMixState(seed: rng.next())
-        var times = process(horizon, &anyRNG)
+        var (times, dropout) = process(horizon, &anyRNG)
         if let resolution {
             var grid: [Double] = []
             for t in times {
@@ -121,7 +131,7 @@ public struct PurchaseSimulator: Sendable {
         }
         // x ≥ 0, 0 ≤ tₓ ≤ T by construction.
         let summary = try! CustomerSummary(frequency: times.count, recency: times.last ?? 0, age: horizon)
-        return SimulatedCustomer(firstPurchase: birth, repeatPurchases: times, summary: summary)
+        return SimulatedCustomer(firstPurchase: birth, repeatPurchases: times, summary: summary, dropoutTime: dropout)
     }
 }
 

@@ -15,20 +15,18 @@ public struct GaussLegendre: Sendable, Equatable {
         var nodes = [Double](repeating: 0, count: n)
         var weights = [Double](repeating: 0, count: n)
         for i in 0..<(n + 1) / 2 {
+            // Newton's method on Pₙ from Tricomi's initial guess; Pₙ and Pₙ₋₁ by the three-term recurrence.
             var x = Double.cos(Double.pi * (Double(i) + 0.75) / (Double(n) + 0.5))
-            var derivative = 0.0
+            var derivative = 1.0
             for _ in 0..<100 {
-                var p0 = 1.0, p1 = x
-                if n == 1 { p1 = x } else {
-                    for k in 2...n {
-                        let pk = ((2 * Double(k) - 1) * x * p1 - (Double(k) - 1) * p0) / Double(k)
-                        p0 = p1
-                        p1 = pk
-                    }
+                var previous = 1.0, current = x
+                for k in stride(from: 2, through: n, by: 1) {
+                    let next = ((2 * Double(k) - 1) * x * current - (Double(k) - 1) * previous) / Double(k)
+                    previous = current
+                    current = next
                 }
-                if n == 1 { p0 = 1 }
-                derivative = Double(n) * (x * p1 - p0) / (x * x - 1)
-                let dx = p1 / derivative
+                derivative = n == 1 ? 1 : Double(n) * (x * current - previous) / (x * x - 1)
+                let dx = current / derivative
                 x -= dx
                 if abs(dx) < 1e-15 { break }
             }
