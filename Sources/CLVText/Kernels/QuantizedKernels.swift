@@ -63,26 +63,34 @@ public enum QuantizedKernels {
 
     // MARK: - Block kernels
 
-    /// 1.0 as float bits: OR-ing a code into the mantissa below it gives `1 + code·2⁻²³⁺ˢʰⁱᶠᵗ`.
-    private static let one = SIMD4<UInt32>(repeating: 0x3F80_0000)
-
+    /// Codes at bits 19..22 (4-bit) or 15..22 (8-bit), ORed under the exponent of 1.0: the floats `1 + u/16` or
+    /// `1 + u/256`. 16 lanes: one SSE/AVX/AVX-512 register group whatever the target.
     @inline(__always)
-    private static func float(_ bits: SIMD4<UInt32>) -> SIMD4<Float> {
-        unsafeBitCast(bits | one, to: SIMD4<Float>.self)
+    private static func floats(_ bits: SIMD16<UInt32>, mask: UInt32) -> SIMD16<Float> {
+        unsafeBitCast((bits & SIMD16(repeating: mask)) | SIMD16(repeating: 0x3F80_0000), to: SIMD16<Float>.self)
+    }
+
+    /// Four 4-lane views of `v`, shifted by constants and concatenated: lanes 4k..4k+3 hold byte k of each of the
+    /// four 32-bit lanes of `v`, at bits 19..22 (or 15..22) after masking.
+    @inline(__always)
+    private static func spread(_ a: SIMD4<UInt32>, _ b: SIMD4<UInt32>, _ c: SIMD4<UInt32>, _ d: SIMD4<UInt32>) -> SIMD16<UInt32> {
+        SIMD16(lowHalf: SIMD8(lowHalf: a, highHalf: b), highHalf: SIMD8(lowHalf: c, highHalf: d))
     }
 
     @inline(__always)
-    private static func load(_ p: UnsafeRawPointer, _ offset: Int) -> SIMD4<Float> {
-        p.loadUnaligned(fromByteOffset: offset, as: SIMD4<Float>.self)
+    private static func load16(_ p: UnsafeRawPointer, _ offset: Int) -> SIMD16<Float> {
+        p.loadUnaligned(fromByteOffset: offset, as: SIMD16<Float>.self)
     }
 
     /// One row of a Q4_1 (`hasMinimum`) or Q4_0 matrix times a prepared vector.
     @inline(__always)
-    static func dotQ4(_ row: UnsafeRawPointer, blocks: Int, x: UnsafePointer<Float>, sums: UnsafePointer<Float>, hasMinimum: Bool) -> Float {
-        let mask = SIMD4<UInt32>(repeating: 0xF << 19)
+    static func dotQ4(
+        _ row: UnsafeRawPointer, blocks: Int, x: UnsafePointer<Float>, sums: UnsafePointer<Float>, hasMinimum: Bool
+    ) -> Float {
+        let mask: UInt32 = 0xF << 19
         let blockBytes = hasMinimum ? 20 : 18
         let codeOffset = hasMinimum ? 4 : 2
-        var acc0 = SIMD4<Float>(), acc1 = SIMD4<Float>()
+        var acc = SIMD16<Float>()
         var tail: Float = 0
         var p = row
         var xp = UnsafeRawPointer(x)
@@ -90,32 +98,26 @@ public enum QuantizedKernels {
             let d = GGMLDequantize.halfToFloatFast(p.loadUnaligned(as: UInt16.self))
             let v = p.loadUnaligned(fromByteOffset: codeOffset, as: SIMD4<UInt32>.self)
             // Byte k's low nibble sits at bits 8k..8k+3 of each lane, its high nibble at 8k+4..8k+7; move each to 19..22.
-            let a0 = float((v &<< 19) & mask) * load(xp, 0)
-            let a1 = float((v &<< 11) & mask) * load(xp, 16)
-            let a2 = float((v &<< 3) & mask) * load(xp, 32)
-            let a3 = float((v &>> 5) & mask) * load(xp, 48)
-            let a4 = float((v &<< 15) & mask) * load(xp, 64)
-            let a5 = float((v &<< 7) & mask) * load(xp, 80)
-            let a6 = float((v &>> 1) & mask) * load(xp, 96)
-            let a7 = float((v &>> 9) & mask) * load(xp, 112)
+            let low = floats(spread(v &<< 19, v &<< 11, v &<< 3, v &>> 5), mask: mask) * load16(xp, 0)
+            let high = floats(spread(v &<< 15, v &<< 7, v &>> 1, v &>> 9), mask: mask) * load16(xp, 64)
             let d16 = 16 * d
-            let scale = SIMD4<Float>(repeating: d16)
-            acc0 += ((a0 + a1) + (a2 + a3)) * scale
-            acc1 += ((a4 + a5) + (a6 + a7)) * scale
+            acc += (low + high) * SIMD16(repeating: d16)
             let m = hasMinimum ? GGMLDequantize.halfToFloatFast(p.loadUnaligned(fromByteOffset: 2, as: UInt16.self)) : -8 * d
             tail += (m - d16) * sums[b]
             p += blockBytes
             xp += 128
         }
-        return (acc0 + acc1).sum() + tail
+        return acc.sum() + tail
     }
 
     /// One row of a Q8_0 matrix times a prepared vector.
     @inline(__always)
-    static func dotQ8(_ row: UnsafeRawPointer, blocks: Int, x: UnsafePointer<Float>, sums: UnsafePointer<Float>) -> Float {
-        let mask = SIMD4<UInt32>(repeating: 0xFF << 15)
+    static func dotQ8(
+        _ row: UnsafeRawPointer, blocks: Int, x: UnsafePointer<Float>, sums: UnsafePointer<Float>
+    ) -> Float {
+        let mask: UInt32 = 0xFF << 15
         let flip = SIMD4<UInt32>(repeating: 0x8080_8080)
-        var acc0 = SIMD4<Float>(), acc1 = SIMD4<Float>()
+        var acc = SIMD16<Float>()
         var tail: Float = 0
         var p = row
         var xp = UnsafeRawPointer(x)
@@ -124,23 +126,15 @@ public enum QuantizedKernels {
             // q + 128 as an unsigned byte is q with its top bit flipped.
             let v0 = p.loadUnaligned(fromByteOffset: 2, as: SIMD4<UInt32>.self) ^ flip
             let v1 = p.loadUnaligned(fromByteOffset: 18, as: SIMD4<UInt32>.self) ^ flip
-            let a0 = float((v0 &<< 15) & mask) * load(xp, 0)
-            let a1 = float((v0 &<< 7) & mask) * load(xp, 16)
-            let a2 = float((v0 &>> 1) & mask) * load(xp, 32)
-            let a3 = float((v0 &>> 9) & mask) * load(xp, 48)
-            let a4 = float((v1 &<< 15) & mask) * load(xp, 64)
-            let a5 = float((v1 &<< 7) & mask) * load(xp, 80)
-            let a6 = float((v1 &>> 1) & mask) * load(xp, 96)
-            let a7 = float((v1 &>> 9) & mask) * load(xp, 112)
+            let first = floats(spread(v0 &<< 15, v0 &<< 7, v0 &>> 1, v0 &>> 9), mask: mask) * load16(xp, 0)
+            let second = floats(spread(v1 &<< 15, v1 &<< 7, v1 &>> 1, v1 &>> 9), mask: mask) * load16(xp, 64)
             let d256 = 256 * d
-            let scale = SIMD4<Float>(repeating: d256)
-            acc0 += ((a0 + a1) + (a2 + a3)) * scale
-            acc1 += ((a4 + a5) + (a6 + a7)) * scale
+            acc += (first + second) * SIMD16(repeating: d256)
             tail -= 1.5 * d256 * sums[b]
             p += 34
             xp += 128
         }
-        return (acc0 + acc1).sum() + tail
+        return acc.sum() + tail
     }
 
     /// One row of an F32 or F16 matrix times the plain vector.
