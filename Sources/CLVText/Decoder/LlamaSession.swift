@@ -16,16 +16,20 @@ public final class LlamaSession {
     /// The number of tokens evaluated so far (the position of the next one).
     public private(set) var position = 0
 
+    /// Prompt tokens evaluated together: each weight block is unpacked once for four of them.
+    static let batchLimit = 16
+
     private let keys: UnsafeMutablePointer<Float>
     private let values: UnsafeMutablePointer<Float>
+    // Per-token buffers for up to `batchLimit` tokens, token t at offset t·width.
     private let residual: UnsafeMutablePointer<Float>
-    private let normed: PreparedVector
+    private let normed: [PreparedVector]
     private let query: UnsafeMutablePointer<Float>
-    private let attention: PreparedVector
+    private let attention: [PreparedVector]
     private let projected: UnsafeMutablePointer<Float>
     private let gate: UnsafeMutablePointer<Float>
     private let up: UnsafeMutablePointer<Float>
-    private let hidden: PreparedVector
+    private let hidden: [PreparedVector]
     private let scores: UnsafeMutablePointer<Float>
     private let rotation: UnsafeMutablePointer<Float>
     private let logits: UnsafeMutablePointer<Float>
@@ -37,36 +41,38 @@ public final class LlamaSession {
     ///   - threads: threads per matrix-vector product (2 on a two-core machine).
     public init(model: LlamaModel, capacity: Int? = nil, threads: Int = 2) {
         let config = model.configuration
+        let batch = Self.batchLimit
         self.model = model
         self.capacity = max(1, min(capacity ?? config.contextLength, config.contextLength))
         self.threads = max(1, threads)
         let cacheCount = config.layerCount * self.capacity * config.keyValueLength
         keys = .allocate(capacity: cacheCount)
         values = .allocate(capacity: cacheCount)
-        residual = .allocate(capacity: config.embeddingLength)
-        normed = PreparedVector(count: config.embeddingLength)
-        query = .allocate(capacity: config.embeddingLength)
-        attention = PreparedVector(count: config.embeddingLength)
-        projected = .allocate(capacity: config.embeddingLength)
-        gate = .allocate(capacity: config.feedForwardLength)
-        up = .allocate(capacity: config.feedForwardLength)
-        hidden = PreparedVector(count: config.feedForwardLength)
+        residual = .allocate(capacity: batch * config.embeddingLength)
+        normed = (0..<batch).map { _ in PreparedVector(count: config.embeddingLength) }
+        query = .allocate(capacity: batch * config.embeddingLength)
+        attention = (0..<batch).map { _ in PreparedVector(count: config.embeddingLength) }
+        projected = .allocate(capacity: batch * config.embeddingLength)
+        gate = .allocate(capacity: batch * config.feedForwardLength)
+        up = .allocate(capacity: batch * config.feedForwardLength)
+        hidden = (0..<batch).map { _ in PreparedVector(count: config.feedForwardLength) }
         scores = .allocate(capacity: self.capacity)
-        rotation = .allocate(capacity: config.headDimension)
+        rotation = .allocate(capacity: batch * config.headDimension)
         logits = .allocate(capacity: config.vocabularySize)
     }
 
     deinit {
         for buffer in [keys, values, residual, query, projected, gate, up, scores, rotation, logits] { buffer.deallocate() }
-        normed.deallocate()
-        attention.deallocate()
-        hidden.deallocate()
+        for vector in normed + attention + hidden { vector.deallocate() }
     }
 
     /// Forgets every evaluated token (the cache is reused from position 0).
     public func reset() { position = 0 }
 
     /// Appends tokens to the sequence and returns the logits for the token after the last one.
+    ///
+    /// Tokens are evaluated in groups of up to 16 (prompt prefill); the results are the same, bit for bit, as
+    /// evaluating them one at a time.
     /// - Parameter tokens: token ids (at least one).
     /// - Returns: one logit per vocabulary entry.
     /// - Throws: ``LlamaError/contextLengthExceeded(needed:limit:)`` when the cache is full (nothing is appended
@@ -82,87 +88,115 @@ public final class LlamaSession {
         if let bad = tokens.first(where: { $0 < 0 || $0 >= vocabulary }) {
             throw .invalidToken(bad, vocabularySize: vocabulary)
         }
-        for (i, token) in tokens.enumerated() {
-            step(token, computeLogits: i == tokens.count - 1)
+        var start = 0
+        while start < tokens.count {
+            let end = min(start + Self.batchLimit, tokens.count)
+            step(tokens[start..<end], computeLogits: end == tokens.count)
+            start = end
         }
         return Array(UnsafeBufferPointer(start: logits, count: vocabulary))
     }
 
     // MARK: - Forward pass
 
-    /// Runs one token through every layer at `position`, then advances.
-    private func step(_ token: Int, computeLogits: Bool) {
+    /// Runs up to `batchLimit` tokens through every layer at positions `position...`, then advances.
+    private func step(_ tokens: ArraySlice<Int>, computeLogits: Bool) {
         let config = model.configuration
         let d = config.embeddingLength, kvLength = config.keyValueLength, headDim = config.headDimension
+        let ff = config.feedForwardLength
         let cacheStride = capacity * kvLength
+        let n = tokens.count
+        let first = position
 
-        model.tokenEmbedding.dequantizedRow(token, into: residual)
-        fillRotation(position: position)
+        for (t, token) in tokens.enumerated() {
+            model.tokenEmbedding.dequantizedRow(token, into: residual + t * d)
+            fillRotation(position: first + t, into: rotation + t * headDim)
+        }
+        let normedN = Array(normed[0..<n]), attentionN = Array(attention[0..<n]), hiddenN = Array(hidden[0..<n])
 
         for (l, layer) in model.layers.enumerated() {
-            let keySlot = keys + l * cacheStride + position * kvLength
-            let valueSlot = values + l * cacheStride + position * kvLength
+            let layerKeys = keys + l * cacheStride, layerValues = values + l * cacheStride
 
             // Attention block.
-            VectorMath.rmsNorm(residual, weight: layer.attentionNorm, epsilon: config.rmsEpsilon, count: d, into: normed.values)
-            normed.prepare()
+            for t in 0..<n {
+                VectorMath.rmsNorm(residual + t * d, weight: layer.attentionNorm, epsilon: config.rmsEpsilon, count: d, into: normed[t].values)
+                normed[t].prepare()
+            }
             QuantizedKernels.run([
-                .init(matrix: layer.query, input: normed, output: query),
-                .init(matrix: layer.key, input: normed, output: keySlot),
-                .init(matrix: layer.value, input: normed, output: valueSlot),
+                .init(matrix: layer.query, inputs: normedN, outputs: (0..<n).map { query + $0 * d }),
+                .init(matrix: layer.key, inputs: normedN, outputs: (0..<n).map { layerKeys + (first + $0) * kvLength }),
+                .init(matrix: layer.value, inputs: normedN, outputs: (0..<n).map { layerValues + (first + $0) * kvLength }),
             ], threads: threads)
-            for h in 0..<config.headCount { rotate(query + h * headDim, count: headDim) }
-            for h in 0..<config.keyValueHeadCount { rotate(keySlot + h * headDim, count: headDim) }
-            attend(layerKeys: keys + l * cacheStride, layerValues: values + l * cacheStride)
-            attention.prepare()
-            QuantizedKernels.run([.init(matrix: layer.attentionOutput, input: attention, output: projected)], threads: threads)
-            VectorMath.add(projected, into: residual, count: d)
+            for t in 0..<n {
+                let angles = rotation + t * headDim
+                for h in 0..<config.headCount { rotate(query + t * d + h * headDim, count: headDim, angles: angles) }
+                let key = layerKeys + (first + t) * kvLength
+                for h in 0..<config.keyValueHeadCount { rotate(key + h * headDim, count: headDim, angles: angles) }
+            }
+            for t in 0..<n {
+                attend(query: query + t * d, position: first + t, layerKeys: layerKeys, layerValues: layerValues, into: attention[t].values)
+                attention[t].prepare()
+            }
+            QuantizedKernels.run([
+                .init(matrix: layer.attentionOutput, inputs: attentionN, outputs: (0..<n).map { projected + $0 * d }),
+            ], threads: threads)
+            VectorMath.add(projected, into: residual, count: n * d)
 
             // Feed-forward block.
-            VectorMath.rmsNorm(residual, weight: layer.feedForwardNorm, epsilon: config.rmsEpsilon, count: d, into: normed.values)
-            normed.prepare()
+            for t in 0..<n {
+                VectorMath.rmsNorm(residual + t * d, weight: layer.feedForwardNorm, epsilon: config.rmsEpsilon, count: d, into: normed[t].values)
+                normed[t].prepare()
+            }
             QuantizedKernels.run([
-                .init(matrix: layer.gate, input: normed, output: gate),
-                .init(matrix: layer.up, input: normed, output: up),
+                .init(matrix: layer.gate, inputs: normedN, outputs: (0..<n).map { gate + $0 * ff }),
+                .init(matrix: layer.up, inputs: normedN, outputs: (0..<n).map { up + $0 * ff }),
             ], threads: threads)
-            VectorMath.swiGLU(gate: gate, up: up, count: config.feedForwardLength, into: hidden.values)
-            hidden.prepare()
-            QuantizedKernels.run([.init(matrix: layer.down, input: hidden, output: projected)], threads: threads)
-            VectorMath.add(projected, into: residual, count: d)
+            for t in 0..<n {
+                VectorMath.swiGLU(gate: gate + t * ff, up: up + t * ff, count: ff, into: hidden[t].values)
+                hidden[t].prepare()
+            }
+            QuantizedKernels.run([
+                .init(matrix: layer.down, inputs: hiddenN, outputs: (0..<n).map { projected + $0 * d }),
+            ], threads: threads)
+            VectorMath.add(projected, into: residual, count: n * d)
         }
 
         if computeLogits {
-            VectorMath.rmsNorm(residual, weight: model.outputNorm, epsilon: config.rmsEpsilon, count: d, into: normed.values)
-            normed.prepare()
-            QuantizedKernels.run([.init(matrix: model.output, input: normed, output: logits)], threads: threads)
+            let last = residual + (n - 1) * d
+            VectorMath.rmsNorm(last, weight: model.outputNorm, epsilon: config.rmsEpsilon, count: d, into: normed[0].values)
+            normed[0].prepare()
+            QuantizedKernels.run([.init(matrix: model.output, input: normed[0], output: logits)], threads: threads)
         }
-        position += 1
+        position += n
     }
 
     /// cos and sin of `position·θ_i`, θ_i = base^(−2i/d_head), interleaved.
-    private func fillRotation(position: Int) {
+    private func fillRotation(position: Int, into angles: UnsafeMutablePointer<Float>) {
         let headDim = model.configuration.headDimension
         let base = model.configuration.ropeBase
         for i in 0..<(headDim / 2) {
             let angle = Double(position) * Foundation.pow(base, -Double(2 * i) / Double(headDim))
-            rotation[2 * i] = Float(Foundation.cos(angle))
-            rotation[2 * i + 1] = Float(Foundation.sin(angle))
+            angles[2 * i] = Float(Foundation.cos(angle))
+            angles[2 * i + 1] = Float(Foundation.sin(angle))
         }
     }
 
     /// RoPE on adjacent pairs: (x₂ᵢ, x₂ᵢ₊₁) ← (x₂ᵢ cos − x₂ᵢ₊₁ sin, x₂ᵢ sin + x₂ᵢ₊₁ cos).
-    private func rotate(_ x: UnsafeMutablePointer<Float>, count: Int) {
+    private func rotate(_ x: UnsafeMutablePointer<Float>, count: Int, angles: UnsafePointer<Float>) {
         for i in 0..<(count / 2) {
-            let c = rotation[2 * i], s = rotation[2 * i + 1]
+            let c = angles[2 * i], s = angles[2 * i + 1]
             let a = x[2 * i], b = x[2 * i + 1]
             x[2 * i] = a * c - b * s
             x[2 * i + 1] = a * s + b * c
         }
     }
 
-    /// Causal scaled dot-product attention of the current query over positions 0...position, each query head
-    /// reading the key/value head of its group; writes the heads side by side into `attention.values`.
-    private func attend(layerKeys: UnsafeMutablePointer<Float>, layerValues: UnsafeMutablePointer<Float>) {
+    /// Causal scaled dot-product attention of one query over positions 0...position, each query head reading
+    /// the key/value head of its group; writes the heads side by side into `out`.
+    private func attend(
+        query: UnsafeMutablePointer<Float>, position: Int, layerKeys: UnsafeMutablePointer<Float>,
+        layerValues: UnsafeMutablePointer<Float>, into output: UnsafeMutablePointer<Float>
+    ) {
         let config = model.configuration
         let headDim = config.headDimension, kvLength = config.keyValueLength
         let group = config.headCount / config.keyValueHeadCount
@@ -175,7 +209,7 @@ public final class LlamaSession {
                 scores[t] = VectorMath.dot(q, layerKeys + t * kvLength + kvOffset, count: headDim) * scale
             }
             VectorMath.softmax(scores, count: length)
-            let out = attention.values + h * headDim
+            let out = output + h * headDim
             out.update(repeating: 0, count: headDim)
             for t in 0..<length {
                 VectorMath.addScaled(layerValues + t * kvLength + kvOffset, scores[t], into: out, count: headDim)
