@@ -35,14 +35,15 @@ public enum QuantizedKernels {
         }
     }
 
-    /// Computes several products, splitting each one's rows evenly over `threads` threads (the calling thread
-    /// included), in one round of dispatch.
+    /// Computes several products in one round of dispatch, each one's rows cut into `4·threads` contiguous
+    /// slices that the threads (the calling one included) take in turn: a thread slowed down by other work on the
+    /// machine takes fewer slices instead of holding the others up.
     static func run(_ jobs: [Job], threads: Int) {
-        let shares = max(1, threads)
-        if shares == 1 {
+        if threads <= 1 {
             for job in jobs { multiply(job, rows: 0..<job.matrix.rows) }
             return
         }
+        let shares = 4 * threads
         let work = JobBatch(jobs: jobs)
         DispatchQueue.concurrentPerform(iterations: shares) { share in
             for job in work.jobs {
