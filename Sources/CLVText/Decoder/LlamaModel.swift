@@ -23,6 +23,8 @@ public struct LlamaModel: Sendable {
     public let tokenizer: BPETokenizer
     /// The chat template, when the file has a ChatML one.
     public let chatTemplate: ChatTemplate?
+    /// Why there is no chat template (nil when there is one).
+    public let chatTemplateError: ChatTemplateError?
 
     struct Layer: Sendable {
         let attentionNorm: [Float]
@@ -61,7 +63,14 @@ public struct LlamaModel: Sendable {
         let config = try LlamaConfiguration(gguf: file)
         configuration = config
         do { tokenizer = try BPETokenizer(gguf: file) } catch { throw .tokenizer(error) }
-        chatTemplate = try? ChatTemplate(gguf: file)
+        // A model without a ChatML template can still continue plain text; `TextGenerator.chatPrompt` reports why.
+        do {
+            chatTemplate = try ChatTemplate(gguf: file)
+            chatTemplateError = nil
+        } catch {
+            chatTemplate = nil
+            chatTemplateError = error
+        }
         let d = config.embeddingLength, kv = config.keyValueLength, ff = config.feedForwardLength
         do {
             func norm(_ name: String) throws(GGUFError) -> [Float] {

@@ -12,7 +12,7 @@ import Dispatch
 ///
 /// The result differs from `Σ w·x` in float only by rounding (about 1e-6 relative). Every row is computed by one
 /// thread in a fixed order, so results do not depend on how rows are split: runs are reproducible.
-public enum QuantizedKernels {
+enum QuantizedKernels {
     /// One product to compute: `outputs[t][r] = Σ_c W[r, c]·inputs[t][c]` for every row r of `matrix` and every
     /// input t. Several inputs (a prompt's tokens) share each block's unpacking, four at a time.
     struct Job {
