@@ -102,11 +102,14 @@ public struct LlamaModel: Sendable {
         }
     }
 
-    /// The ids that end a reply: end-of-sequence and, for chat models, `<|im_end|>`.
+    /// The ids that end a reply: end-of-sequence, and `<|im_end|>` (end of a chat turn) and `<|endoftext|>`
+    /// (end of a document) when the vocabulary has them, as llama.cpp's end-of-generation set.
     public var stopTokens: Set<Int> {
         var stops: Set<Int> = []
         if let eos = tokenizer.eosID { stops.insert(eos) }
-        if let end = tokenizer.id(of: ChatTemplate.endToken) { stops.insert(end) }
+        for text in [ChatTemplate.endToken, "<|endoftext|>"] {
+            if let id = tokenizer.id(of: text), tokenizer.isSpecial(id) { stops.insert(id) }
+        }
         return stops
     }
 }

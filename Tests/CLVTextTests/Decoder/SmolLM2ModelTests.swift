@@ -88,6 +88,7 @@ import Testing
         #expect(streamed.map(\.id) == result.tokens)
         #expect(streamed.map(\.text).joined() == result.text)
         #expect(!result.tokens.contains { model.stopTokens.contains($0) })
+        #expect(model.stopTokens == [0, 2])  // <|endoftext|>, <|im_end|> (= EOS in this file)
     }
 
     @Test func seededSamplingIsReproducible() throws {
