@@ -33,6 +33,7 @@ public final class LlamaSession {
     private let scores: UnsafeMutablePointer<Float>
     private let rotation: UnsafeMutablePointer<Float>
     private let logits: UnsafeMutablePointer<Float>
+    private let pool: WorkerPool
 
     /// Creates an empty session.
     /// - Parameters:
@@ -59,9 +60,11 @@ public final class LlamaSession {
         scores = .allocate(capacity: self.capacity)
         rotation = .allocate(capacity: batch * config.headDimension)
         logits = .allocate(capacity: config.vocabularySize)
+        pool = WorkerPool(threads: self.threads)
     }
 
     deinit {
+        pool.shutdown()
         for buffer in [keys, values, residual, query, projected, gate, up, scores, rotation, logits] { buffer.deallocate() }
         for vector in normed + attention + hidden { vector.deallocate() }
     }
@@ -126,7 +129,7 @@ public final class LlamaSession {
                 .init(matrix: layer.query, inputs: normedN, outputs: (0..<n).map { query + $0 * d }),
                 .init(matrix: layer.key, inputs: normedN, outputs: (0..<n).map { layerKeys + (first + $0) * kvLength }),
                 .init(matrix: layer.value, inputs: normedN, outputs: (0..<n).map { layerValues + (first + $0) * kvLength }),
-            ], threads: threads)
+            ], pool: pool)
             for t in 0..<n {
                 let angles = rotation + t * headDim
                 for h in 0..<config.headCount { rotate(query + t * d + h * headDim, count: headDim, angles: angles) }
@@ -139,7 +142,7 @@ public final class LlamaSession {
             }
             QuantizedKernels.run([
                 .init(matrix: layer.attentionOutput, inputs: attentionN, outputs: (0..<n).map { projected + $0 * d }),
-            ], threads: threads)
+            ], pool: pool)
             VectorMath.add(projected, into: residual, count: n * d)
 
             // Feed-forward block.
@@ -150,14 +153,14 @@ public final class LlamaSession {
             QuantizedKernels.run([
                 .init(matrix: layer.gate, inputs: normedN, outputs: (0..<n).map { gate + $0 * ff }),
                 .init(matrix: layer.up, inputs: normedN, outputs: (0..<n).map { up + $0 * ff }),
-            ], threads: threads)
+            ], pool: pool)
             for t in 0..<n {
                 VectorMath.swiGLU(gate: gate + t * ff, up: up + t * ff, count: ff, into: hidden[t].values)
                 hidden[t].prepare()
             }
             QuantizedKernels.run([
                 .init(matrix: layer.down, inputs: hiddenN, outputs: (0..<n).map { projected + $0 * d }),
-            ], threads: threads)
+            ], pool: pool)
             VectorMath.add(projected, into: residual, count: n * d)
         }
 
@@ -165,7 +168,7 @@ public final class LlamaSession {
             let last = residual + (n - 1) * d
             VectorMath.rmsNorm(last, weight: model.outputNorm, epsilon: config.rmsEpsilon, count: d, into: normed[0].values)
             normed[0].prepare()
-            QuantizedKernels.run([.init(matrix: model.output, input: normed[0], output: logits)], threads: threads)
+            QuantizedKernels.run([.init(matrix: model.output, input: normed[0], output: logits)], pool: pool)
         }
         position += n
     }

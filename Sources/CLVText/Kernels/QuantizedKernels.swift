@@ -54,6 +54,23 @@ enum QuantizedKernels {
         }
     }
 
+    /// Computes several products in one round on a session's ``WorkerPool`` (same slicing as `run(_:threads:)`,
+    /// so the same results).
+    static func run(_ jobs: [Job], pool: WorkerPool) {
+        if pool.threads <= 1 {
+            for job in jobs { multiply(job, rows: 0..<job.matrix.rows) }
+            return
+        }
+        let shares = 4 * pool.threads
+        pool.run(slices: shares) { share in
+            for job in jobs {
+                let rows = job.matrix.rows
+                let start = rows * share / shares, end = rows * (share + 1) / shares
+                if start < end { multiply(job, rows: start..<end) }
+            }
+        }
+    }
+
     /// Computes the rows `rows` of one product on the calling thread: inputs four at a time, then the rest one by
     /// one. Each output value is the same, bit for bit, whichever way it is computed.
     static func multiply(_ job: Job, rows: Range<Int>) {

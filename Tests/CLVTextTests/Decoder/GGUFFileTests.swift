@@ -148,6 +148,18 @@ import CLVTestSupport
             #expect(Array(UnsafeBufferPointer(start: outputs[k], count: rows)) == alone)
         }
 
+        for threads in [2, 3] {
+            let pool = WorkerPool(threads: threads)
+            defer { pool.shutdown() }
+            for _ in 0..<3 {
+                var y = [Float](repeating: .nan, count: rows)
+                y.withUnsafeMutableBufferPointer { out in
+                    QuantizedKernels.run([.init(matrix: matrix, input: input, output: out.baseAddress!)], pool: pool)
+                }
+                #expect(y == single, "worker pool of \(threads) threads")
+            }
+        }
+
         for threads in [1, 2, 3] {
             var y = [Float](repeating: .nan, count: rows)
             y.withUnsafeMutableBufferPointer { out in
