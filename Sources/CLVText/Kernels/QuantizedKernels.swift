@@ -165,14 +165,14 @@ enum QuantizedKernels {
         var p = row
         var xp = UnsafeRawPointer(x)
         for b in 0..<blocks {
-            let d = GGMLDequantize.halfToFloatFast(p.loadUnaligned(as: UInt16.self))
+            let d = GGMLDequantize.finiteHalfToFloat(p.loadUnaligned(as: UInt16.self))
             let v = p.loadUnaligned(fromByteOffset: codeOffset, as: SIMD4<UInt32>.self)
             // Byte k's low nibble sits at bits 8k..8k+3 of each lane, its high nibble at 8k+4..8k+7; move each to 19..22.
             let low = floats(spread(v &<< 19, v &<< 11, v &<< 3, v &>> 5), mask: mask) * load16(xp, 0)
             let high = floats(spread(v &<< 15, v &<< 7, v &>> 1, v &>> 9), mask: mask) * load16(xp, 64)
             let d16 = 16 * d
             acc += (low + high) * SIMD16(repeating: d16)
-            let m = hasMinimum ? GGMLDequantize.halfToFloatFast(p.loadUnaligned(fromByteOffset: 2, as: UInt16.self)) : -8 * d
+            let m = hasMinimum ? GGMLDequantize.finiteHalfToFloat(p.loadUnaligned(fromByteOffset: 2, as: UInt16.self)) : -8 * d
             tail += (m - d16) * sums[b]
             p += blockBytes
             xp += 128
@@ -192,7 +192,7 @@ enum QuantizedKernels {
         var p = row
         var xp = UnsafeRawPointer(x)
         for b in 0..<blocks {
-            let d = GGMLDequantize.halfToFloatFast(p.loadUnaligned(as: UInt16.self))
+            let d = GGMLDequantize.finiteHalfToFloat(p.loadUnaligned(as: UInt16.self))
             // q + 128 as an unsigned byte is q with its top bit flipped.
             let v0 = p.loadUnaligned(fromByteOffset: 2, as: SIMD4<UInt32>.self) ^ flip
             let v1 = p.loadUnaligned(fromByteOffset: 18, as: SIMD4<UInt32>.self) ^ flip
@@ -222,7 +222,7 @@ enum QuantizedKernels {
         let x0 = UnsafeRawPointer(x.0), x1 = UnsafeRawPointer(x.1), x2 = UnsafeRawPointer(x.2), x3 = UnsafeRawPointer(x.3)
         var offset = 0
         for b in 0..<blocks {
-            let d = GGMLDequantize.halfToFloatFast(p.loadUnaligned(as: UInt16.self))
+            let d = GGMLDequantize.finiteHalfToFloat(p.loadUnaligned(as: UInt16.self))
             let v = p.loadUnaligned(fromByteOffset: codeOffset, as: SIMD4<UInt32>.self)
             let low = floats(spread(v &<< 19, v &<< 11, v &<< 3, v &>> 5), mask: mask)
             let high = floats(spread(v &<< 15, v &<< 7, v &>> 1, v &>> 9), mask: mask)
@@ -232,7 +232,7 @@ enum QuantizedKernels {
             acc1 += (low * load16(x1, offset) + high * load16(x1, offset + 64)) * scale
             acc2 += (low * load16(x2, offset) + high * load16(x2, offset + 64)) * scale
             acc3 += (low * load16(x3, offset) + high * load16(x3, offset + 64)) * scale
-            let m = hasMinimum ? GGMLDequantize.halfToFloatFast(p.loadUnaligned(fromByteOffset: 2, as: UInt16.self)) : -8 * d
+            let m = hasMinimum ? GGMLDequantize.finiteHalfToFloat(p.loadUnaligned(fromByteOffset: 2, as: UInt16.self)) : -8 * d
             tail += SIMD4(repeating: m - d16) * SIMD4(sums.0[b], sums.1[b], sums.2[b], sums.3[b])
             p += blockBytes
             offset += 128
@@ -253,7 +253,7 @@ enum QuantizedKernels {
         let x0 = UnsafeRawPointer(x.0), x1 = UnsafeRawPointer(x.1), x2 = UnsafeRawPointer(x.2), x3 = UnsafeRawPointer(x.3)
         var offset = 0
         for b in 0..<blocks {
-            let d = GGMLDequantize.halfToFloatFast(p.loadUnaligned(as: UInt16.self))
+            let d = GGMLDequantize.finiteHalfToFloat(p.loadUnaligned(as: UInt16.self))
             let v0 = p.loadUnaligned(fromByteOffset: 2, as: SIMD4<UInt32>.self) ^ flip
             let v1 = p.loadUnaligned(fromByteOffset: 18, as: SIMD4<UInt32>.self) ^ flip
             let first = floats(spread(v0 &<< 15, v0 &<< 7, v0 &>> 1, v0 &>> 9), mask: mask)

@@ -89,6 +89,10 @@ import CLVTestSupport
                 Issue.record("half \(bits): \(converted) != \(expected)")
                 return
             }
+            if expected.isFinite && GGMLDequantize.finiteHalfToFloat(bits).bitPattern != expected.bitPattern {
+                Issue.record("finite half \(bits): \(GGMLDequantize.finiteHalfToFloat(bits)) != \(expected)")
+                return
+            }
         }
     }
 
