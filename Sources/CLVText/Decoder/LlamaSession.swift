@@ -7,11 +7,15 @@ import Foundation
 ///
 /// Memory: the cache holds `2 · layers · capacity · keyValueLength` floats (SmolLM2, 2048 positions: 94 MB),
 /// allocated up front but only paged in as positions are filled.
+///
+/// Threads: with `threads > 1` the session keeps `threads − 1` helper threads (a ``WorkerPool``) for as long as it
+/// lives; they share every matrix-vector product with the calling thread and park when the session is idle.
 public final class LlamaSession {
     public let model: LlamaModel
     /// The number of positions the cache holds (at most the model's context length).
     public let capacity: Int
-    /// The threads each matrix-vector product is split over (the calling thread included).
+    /// The threads each matrix-vector product is split over (the calling thread included); results do not
+    /// depend on it.
     public let threads: Int
     /// The number of tokens evaluated so far (the position of the next one).
     public private(set) var position = 0
