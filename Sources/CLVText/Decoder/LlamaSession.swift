@@ -61,7 +61,7 @@ public final class LlamaSession {
         gate = .allocate(capacity: batch * config.feedForwardLength)
         up = .allocate(capacity: batch * config.feedForwardLength)
         hidden = (0..<batch).map { _ in PreparedVector(count: config.feedForwardLength) }
-        scores = .allocate(capacity: self.capacity)
+        scores = .allocate(capacity: config.headCount * self.capacity)
         rotation = .allocate(capacity: batch * config.headDimension)
         logits = .allocate(capacity: config.vocabularySize)
         pool = WorkerPool(threads: self.threads)
@@ -141,7 +141,10 @@ public final class LlamaSession {
                 for h in 0..<config.keyValueHeadCount { rotate(key + h * headDim, count: headDim, angles: angles) }
             }
             for t in 0..<n {
-                attend(query: query + t * d, position: first + t, layerKeys: layerKeys, layerValues: layerValues, into: attention[t].values)
+                let q = query + t * d, out = attention[t].values, position = first + t
+                pool.run(slices: config.headCount) { h in
+                    self.attend(head: h, query: q, position: position, layerKeys: layerKeys, layerValues: layerValues, into: out)
+                }
                 attention[t].prepare()
             }
             QuantizedKernels.run([
@@ -198,10 +201,11 @@ public final class LlamaSession {
         }
     }
 
-    /// Causal scaled dot-product attention of one query over positions 0...position, each query head reading
-    /// the key/value head of its group; writes the heads side by side into `out`.
+    /// Causal scaled dot-product attention of one query head over positions 0...position, reading the key/value
+    /// head of its group; writes the head's output at its place in `output`. Heads are independent (each has its
+    /// own score buffer), so they run in parallel.
     private func attend(
-        query: UnsafeMutablePointer<Float>, position: Int, layerKeys: UnsafeMutablePointer<Float>,
+        head h: Int, query: UnsafeMutablePointer<Float>, position: Int, layerKeys: UnsafeMutablePointer<Float>,
         layerValues: UnsafeMutablePointer<Float>, into output: UnsafeMutablePointer<Float>
     ) {
         let config = model.configuration
@@ -209,18 +213,17 @@ public final class LlamaSession {
         let group = config.headCount / config.keyValueHeadCount
         let scale = 1 / Float(headDim).squareRoot()
         let length = position + 1
-        for h in 0..<config.headCount {
-            let q = query + h * headDim
-            let kvOffset = (h / group) * headDim
-            for t in 0..<length {
-                scores[t] = VectorMath.dot(q, layerKeys + t * kvLength + kvOffset, count: headDim) * scale
-            }
-            VectorMath.softmax(scores, count: length)
-            let out = output + h * headDim
-            out.update(repeating: 0, count: headDim)
-            for t in 0..<length {
-                VectorMath.addScaled(layerValues + t * kvLength + kvOffset, scores[t], into: out, count: headDim)
-            }
+        let scores = self.scores + h * capacity
+        let q = query + h * headDim
+        let kvOffset = (h / group) * headDim
+        for t in 0..<length {
+            scores[t] = VectorMath.dot(q, layerKeys + t * kvLength + kvOffset, count: headDim) * scale
+        }
+        VectorMath.softmax(scores, count: length)
+        let out = output + h * headDim
+        out.update(repeating: 0, count: headDim)
+        for t in 0..<length {
+            VectorMath.addScaled(layerValues + t * kvLength + kvOffset, scores[t], into: out, count: headDim)
         }
     }
 }
