@@ -8,10 +8,15 @@ struct Generate: ParsableCommand {
         commandName: "generate",
         abstract: "Generate text with SmolLM2-135M-Instruct (GGUF, offline), streaming the reply.",
         discussion: """
-            By default PROMPT is one user turn in the model's chat template (with its default system prompt unless
-            --system is given) and the assistant's reply streams to stdout. --raw continues PROMPT as plain text.
-            Temperature 0 (the default) is greedy decoding; otherwise tokens are sampled with --top-k, --top-p and
-            --seed. JSON: {"text": ..., "tokens": N, "tokens_per_second": X}, printed when the reply is complete.
+            By default PROMPT is one user turn in the model's chat template (with its default system prompt \
+            unless --system is given) and the assistant's reply streams to stdout; --raw continues PROMPT as \
+            plain text.
+
+            Temperature 0 (the default) is greedy decoding; otherwise tokens are sampled with --top-k, --top-p \
+            and --seed.
+
+            JSON: {"text": ..., "tokens": N, "tokens_per_second": X}, printed when the reply is complete.
+
             The model is read from $CLV_MODELS (default ~/.cache/clvkit/models); `make setup` fetches it.
             """
     )

@@ -3,14 +3,16 @@
 # file, the same chat prompt, a 200-token greedy reply (stop tokens ignored), the same number of threads.
 # Prints tokens/s of each (prefill excluded), the ratio, peak resident memory, and how many greedy tokens agree.
 #
-#   bench/generate/run.sh                  # 2 threads, 200 tokens
-#   THREADS=1 TOKENS=100 bench/generate/run.sh
+#   bench/generate/run.sh                  # 2 threads, then 1 thread; 200 tokens
+#   THREADS=2 TOKENS=100 bench/generate/run.sh
 #   VENV=/path/to/venv  (default /work/venv-decoder: torch-free is fine, it needs llama-cpp-python==0.3.16)
 #
-# The machine may be shared: run it twice and read both; the ratio is measured in one run on the same load.
+# The machine may be shared: run it twice and read both; each ratio is measured in one run on the same load.
+# llama.cpp's OpenMP threads spin while waiting, so on a loaded machine its 2-thread speed collapses; the
+# 1-thread pass shows the per-core speeds without that effect.
 set -euo pipefail
 cd "$(dirname "$0")"
-THREADS="${THREADS:-2}"
+THREADS="${THREADS:-2 1}"
 TOKENS="${TOKENS:-200}"
 VENV="${VENV:-/work/venv-decoder}"
 PROMPT="${PROMPT:-Explain customer lifetime value to a shop owner, with an example and three ways to raise it.}"
@@ -25,12 +27,13 @@ swift build -c release --product GenerateBench 2>&1 | grep -E "error|warning: " 
 BIN="$(swift build -c release --show-bin-path)/GenerateBench"
 
 tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
-echo "running CLVKit ($THREADS threads, $TOKENS tokens)..." >&2
-/usr/bin/time -f "%M" -o "$tmp/swift.mem" "$BIN" "$TOKENS" "$THREADS" "$PROMPT" > "$tmp/swift.json"
-echo "running llama.cpp ($THREADS threads, $TOKENS tokens)..." >&2
-/usr/bin/time -f "%M" -o "$tmp/llama.mem" "$VENV/bin/python" llama_cpp_bench.py "$MODEL" "$TOKENS" "$THREADS" "$PROMPT" > "$tmp/llama.json"
+for threads in $THREADS; do
+echo "running CLVKit ($threads threads, $TOKENS tokens)..." >&2
+/usr/bin/time -f "%M" -o "$tmp/swift.mem" "$BIN" "$TOKENS" "$threads" "$PROMPT" > "$tmp/swift.json"
+echo "running llama.cpp ($threads threads, $TOKENS tokens)..." >&2
+/usr/bin/time -f "%M" -o "$tmp/llama.mem" "$VENV/bin/python" llama_cpp_bench.py "$MODEL" "$TOKENS" "$threads" "$PROMPT" > "$tmp/llama.json"
 
-python3 - "$tmp" "$THREADS" <<'PY'
+python3 - "$tmp" "$threads" <<'PY'
 import json, sys
 tmp, threads = sys.argv[1], sys.argv[2]
 s = json.load(open(f"{tmp}/swift.json")); l = json.load(open(f"{tmp}/llama.json"))
@@ -39,14 +42,16 @@ same = 0
 for a, b in zip(s["ids"], l["ids"]):
     if a != b: break
     same += 1
-print(f"SmolLM2-135M-Instruct Q4_1, greedy {s['tokens']}-token chat reply, {threads} threads, prompt {s['prompt_tokens']} tokens")
+print(f"SmolLM2-135M-Instruct Q4_1, greedy {s['tokens']}-token chat reply, {threads} thread(s), prompt {s['prompt_tokens']} tokens")
 print(f"{'':12}{'tokens/s':>10}{'prefill s':>11}{'peak RSS MB':>13}")
 print(f"{'CLVKit':12}{s['tokens_per_second']:>10.1f}{s['prompt_seconds']:>11.3f}{sm:>13.0f}")
 print(f"{'llama.cpp':12}{l['tokens_per_second']:>10.1f}{l['prompt_seconds']:>11.3f}{lm:>13.0f}")
 print(f"ratio CLVKit / llama.cpp: {s['tokens_per_second'] / l['tokens_per_second']:.2f}  (target >= 0.5, stretch 1.0)")
 print(f"greedy tokens identical for the first {same} of {min(len(s['ids']), len(l['ids']))} "
       "(llama.cpp rounds activations to 8 bits in its quantized dot products; CLVKit keeps them in float)")
+print()
 PY
+done
 
 # Agreement with transformers (the test fixture): CLVKit computes in float; llama.cpp rounds activations to 8 bits.
 FIXTURE=../../Tests/CLVTextTests/Resources/smollm2_reference.json

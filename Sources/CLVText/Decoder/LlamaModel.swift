@@ -23,6 +23,8 @@ public struct LlamaModel: Sendable {
     public let tokenizer: BPETokenizer
     /// The chat template, when the file has a ChatML one.
     public let chatTemplate: ChatTemplate?
+    /// Why there is no chat template (nil when there is one).
+    public let chatTemplateError: ChatTemplateError?
 
     struct Layer: Sendable {
         let attentionNorm: [Float]
@@ -61,7 +63,14 @@ public struct LlamaModel: Sendable {
         let config = try LlamaConfiguration(gguf: file)
         configuration = config
         do { tokenizer = try BPETokenizer(gguf: file) } catch { throw .tokenizer(error) }
-        chatTemplate = try? ChatTemplate(gguf: file)
+        // A model without a ChatML template can still continue plain text; `TextGenerator.chatPrompt` reports why.
+        do {
+            chatTemplate = try ChatTemplate(gguf: file)
+            chatTemplateError = nil
+        } catch {
+            chatTemplate = nil
+            chatTemplateError = error
+        }
         let d = config.embeddingLength, kv = config.keyValueLength, ff = config.feedForwardLength
         do {
             func norm(_ name: String) throws(GGUFError) -> [Float] {
@@ -93,11 +102,14 @@ public struct LlamaModel: Sendable {
         }
     }
 
-    /// The ids that end a reply: end-of-sequence and, for chat models, `<|im_end|>`.
+    /// The ids that end a reply: end-of-sequence, and `<|im_end|>` (end of a chat turn) and `<|endoftext|>`
+    /// (end of a document) when the vocabulary has them, as llama.cpp's end-of-generation set.
     public var stopTokens: Set<Int> {
         var stops: Set<Int> = []
         if let eos = tokenizer.eosID { stops.insert(eos) }
-        if let end = tokenizer.id(of: ChatTemplate.endToken) { stops.insert(end) }
+        for text in [ChatTemplate.endToken, "<|endoftext|>"] {
+            if let id = tokenizer.id(of: text), tokenizer.isSpecial(id) { stops.insert(id) }
+        }
         return stops
     }
 }

@@ -67,7 +67,7 @@ public struct TextGenerator: Sendable {
     /// The prompt ids of a conversation in the model's chat template, ending with the assistant's turn.
     /// - Throws: ``LlamaError/chatTemplate(_:)`` when the model has no ChatML template.
     public func chatPrompt(_ messages: [ChatMessage]) throws(LlamaError) -> [Int] {
-        guard let template = model.chatTemplate else { throw .chatTemplate(.missing) }
+        guard let template = model.chatTemplate else { throw .chatTemplate(model.chatTemplateError ?? .missing) }
         do { return try template.tokenIDs(for: messages, tokenizer: model.tokenizer) } catch { throw .chatTemplate(error) }
     }
 

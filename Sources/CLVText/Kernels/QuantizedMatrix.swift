@@ -36,8 +36,8 @@ public struct QuantizedMatrix: Sendable {
 /// each block's values reordered to match how the kernels unpack the quantized bytes four lanes at a time.
 ///
 /// Preparing costs O(n) once per vector and is shared by every row of every matrix the vector multiplies.
-public struct PreparedVector {
-    public let count: Int
+struct PreparedVector {
+    let count: Int
     var values: UnsafeMutablePointer<Float>
     var permuted: UnsafeMutablePointer<Float>
     var blockSums: UnsafeMutablePointer<Float>

@@ -48,7 +48,8 @@ public struct BPETokenizer: Sendable {
         do {
             let model = try file.string("tokenizer.ggml.model")
             guard model == "gpt2" else { throw BPETokenizerError.unsupportedModel(model) }
-            let pre = (try? file.string("tokenizer.ggml.pre")) ?? "default"
+            // Files converted before llama.cpp recorded the pre-tokenizer have no key: GPT-2's rule applies.
+            let pre = file.metadata["tokenizer.ggml.pre"] == nil ? "default" : try file.string("tokenizer.ggml.pre")
             guard Self.supportedPreTokenizers.contains(pre) else { throw BPETokenizerError.unsupportedPreTokenizer(pre) }
             let tokens = try file.stringArray("tokenizer.ggml.tokens")
             let types = file.metadata["tokenizer.ggml.token_type"] == nil

@@ -67,4 +67,13 @@ enum GGMLDequantize {
         }
         return Float(bitPattern: (Float(bitPattern: magnitude << 13) * 0x1p112).bitPattern | sign)
     }
+
+    /// binary16 to binary32 for block scales: exact for every finite half (normal or subnormal), without the
+    /// infinity/NaN case (a valid model's scales are finite; a corrupt file's infinite or NaN scale becomes a
+    /// large finite number instead). Branch-free, for the kernels' inner loops.
+    @inline(__always)
+    static func finiteHalfToFloat(_ bits: UInt16) -> Float {
+        let wide = UInt32(bits)
+        return Float(bitPattern: (Float(bitPattern: (wide & 0x7FFF) << 13) * 0x1p112).bitPattern | (wide & 0x8000) << 16)
+    }
 }

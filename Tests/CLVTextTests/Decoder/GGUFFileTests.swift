@@ -89,6 +89,10 @@ import CLVTestSupport
                 Issue.record("half \(bits): \(converted) != \(expected)")
                 return
             }
+            if expected.isFinite && GGMLDequantize.finiteHalfToFloat(bits).bitPattern != expected.bitPattern {
+                Issue.record("finite half \(bits): \(GGMLDequantize.finiteHalfToFloat(bits)) != \(expected)")
+                return
+            }
         }
     }
 
@@ -124,11 +128,48 @@ import CLVTestSupport
         defer { input.deallocate() }
         for i in 0..<columns { input.values[i] = x[i] }
         input.prepare()
+        var single = [Float](repeating: .nan, count: rows)
+        single.withUnsafeMutableBufferPointer { out in
+            QuantizedKernels.run([.init(matrix: matrix, input: input, output: out.baseAddress!)], threads: 1)
+        }
+
+        // A batch of six inputs (four together, two alone), the fourth being x: the same values bit for bit.
+        let batch = (0..<6).map { _ in PreparedVector(count: columns) }
+        defer { for vector in batch { vector.deallocate() } }
+        for (k, vector) in batch.enumerated() {
+            for i in 0..<columns { vector.values[i] = k == 3 ? x[i] : Float(Double.random(in: -3...3, using: &rng)) }
+            vector.prepare()
+        }
+        let outputs = (0..<6).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: rows) }
+        defer { for output in outputs { output.deallocate() } }
+        QuantizedKernels.run([.init(matrix: matrix, inputs: batch, outputs: outputs)], threads: 2)
+        #expect(Array(UnsafeBufferPointer(start: outputs[3], count: rows)) == single)
+        for k in [0, 5] {
+            var alone = [Float](repeating: .nan, count: rows)
+            alone.withUnsafeMutableBufferPointer { out in
+                QuantizedKernels.run([.init(matrix: matrix, input: batch[k], output: out.baseAddress!)], threads: 1)
+            }
+            #expect(Array(UnsafeBufferPointer(start: outputs[k], count: rows)) == alone)
+        }
+
+        for threads in [2, 3] {
+            let pool = WorkerPool(threads: threads)
+            defer { pool.shutdown() }
+            for _ in 0..<3 {
+                var y = [Float](repeating: .nan, count: rows)
+                y.withUnsafeMutableBufferPointer { out in
+                    QuantizedKernels.run([.init(matrix: matrix, input: input, output: out.baseAddress!)], pool: pool)
+                }
+                #expect(y == single, "worker pool of \(threads) threads")
+            }
+        }
+
         for threads in [1, 2, 3] {
             var y = [Float](repeating: .nan, count: rows)
             y.withUnsafeMutableBufferPointer { out in
                 QuantizedKernels.run([.init(matrix: matrix, input: input, output: out.baseAddress!)], threads: threads)
             }
+            #expect(y == single)
             for r in 0..<rows {
                 var exact = 0.0, magnitude = 0.0
                 for c in 0..<columns {

@@ -65,6 +65,16 @@ import Testing
         }
     }
 
+    @Test func aMissingModelSaysHowToFetchIt() throws {
+        let empty = ModelDirectory(root: URL(fileURLWithPath: "/nonexistent/clvkit-models"))
+        #expect {
+            try LlamaModel.smolLM2(in: empty)
+        } throws: { error in
+            guard case .missing(model: .smolLM2, path: _)? = error as? ModelDirectoryError else { return false }
+            return "\(error)".contains("make setup")
+        }
+    }
+
     @Test func chatRepliesStopAtEndOfTurn() throws {
         let model = try SmolLM2Fixtures.model()
         let generator = TextGenerator(model: model)
@@ -78,6 +88,7 @@ import Testing
         #expect(streamed.map(\.id) == result.tokens)
         #expect(streamed.map(\.text).joined() == result.text)
         #expect(!result.tokens.contains { model.stopTokens.contains($0) })
+        #expect(model.stopTokens == [0, 2])  // <|endoftext|>, <|im_end|> (= EOS in this file)
     }
 
     @Test func seededSamplingIsReproducible() throws {

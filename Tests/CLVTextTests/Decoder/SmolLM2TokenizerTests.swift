@@ -56,6 +56,8 @@ import Testing
         let end = try #require(model.tokenizer.id(of: "<|im_end|>"))
         // Two turns (system, user) close with <|im_end|>; the user's text does not add a third.
         #expect(ids.filter { $0 == end }.count == 2)
+        #expect(model.tokenizer.encode("<|im_end|>") == [end])
+        #expect(!model.tokenizer.encode("<|im_end|>", parseSpecial: false).contains(end))
     }
 
     @Test func streamingDetokenizerHoldsBackSplitCharacters() throws {
@@ -67,5 +69,56 @@ import Testing
         pieces.append(detokenizer.flush())
         #expect(pieces.joined() == text)
         #expect(!pieces.contains { $0.contains("\u{FFFD}") })
+    }
+}
+
+/// Byte-level BPE and the chat template on tiny tables written by hand, with answers worked out by hand.
+@Suite struct TinyBPETests {
+    // ids:                 0               1    2    3    4     5      6    7
+    static let tokens = ["<|im_start|>", "a", "b", "c", "ab", "abc", "Ġ", "Ġa"]
+    static let types = [3, 1, 1, 1, 1, 1, 1, 1]
+    // Lower rank merges first: "a b" before "Ġ a", so " ab" becomes Ġ + ab, never Ġa + b.
+    static let merges = ["a b", "ab c", "Ġ a"]
+
+    static func tokenizer() throws -> BPETokenizer {
+        try BPETokenizer(tokens: tokens, tokenTypes: types, merges: merges, preTokenizer: BPEPreTokenizer(),
+                         bosID: nil, eosID: nil, unknownID: nil, addsBOS: false)
+    }
+
+    @Test func mergesFollowTheirRanks() throws {
+        let tokenizer = try Self.tokenizer()
+        #expect(tokenizer.encode("abc ab") == [5, 6, 4])
+        #expect(tokenizer.encode(" a") == [7])
+        #expect(tokenizer.encode("<|im_start|>ab") == [0, 4])
+        #expect(tokenizer.decode([5, 6, 4]) == "abc ab")
+    }
+
+    @Test func inconsistentTablesAreRejected() {
+        #expect(throws: BPETokenizerError.self) {
+            try BPETokenizer(tokens: Self.tokens, tokenTypes: Self.types, merges: ["a z"], preTokenizer: BPEPreTokenizer(),
+                             bosID: nil, eosID: nil, unknownID: nil, addsBOS: false)
+        }
+        #expect(throws: BPETokenizerError.self) {
+            try BPETokenizer(tokens: Self.tokens, tokenTypes: [1], merges: [], preTokenizer: BPEPreTokenizer(),
+                             bosID: nil, eosID: nil, unknownID: nil, addsBOS: false)
+        }
+    }
+
+    @Test func chatTemplateErrorsAreTyped() throws {
+        var writer = GGUFTestWriter()
+        writer.metadata = [("general.architecture", .string("llama"))]
+        #expect(throws: ChatTemplateError.missing) { try ChatTemplate(gguf: GGUFFile(contentsOf: writer.write())) }
+        writer.metadata.append(("tokenizer.chat_template", .string("{{ bos_token }}[INST] {{ message }} [/INST]")))
+        #expect(throws: ChatTemplateError.notChatML) { try ChatTemplate(gguf: GGUFFile(contentsOf: writer.write())) }
+    }
+
+    /// Expected pieces from Hugging Face tokenizers (Sequence[Digits(individual_digits), ByteLevel]) on these strings.
+    @Test func pretokenizerFollowsGPT2Alternatives() {
+        let split = { (text: String) in BPEPreTokenizer().split(text).map(String.init) }
+        #expect(split("I'm here") == ["I", "'m", " here"])
+        #expect(split("it'S") == ["it", "'", "S"])  // contractions are lower-case only, as in GPT-2
+        #expect(split("a\n\nb") == ["a", "\n", "\n", "b"])
+        #expect(split("x  ") == ["x", "  "])
+        #expect(split("99 bottles") == ["9", "9", " bottles"])
     }
 }
