@@ -27,6 +27,8 @@ public protocol CustomerDirectory: Sendable {
     func customer(_ id: CustomerID) async throws -> CustomerRecord?
     /// The customer's purchase days (and return-only days), ordered by day.
     func customerDays(of id: CustomerID) async throws -> [CustomerDay]
+    /// The customer and their days in one read (the hot path of the API).
+    func customerWithDays(_ id: CustomerID) async throws -> (CustomerRecord, [CustomerDay])?
     /// Every customer's consent.
     func consents() async throws -> [CustomerID: Consent]
     /// Sets consent; returns false when the customer does not exist.

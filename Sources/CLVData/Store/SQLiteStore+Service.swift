@@ -5,28 +5,43 @@ import GRDB
 // MARK: - Customers and privacy
 
 extension SQLiteStore: CustomerDirectory {
+    // Point reads run synchronously on the calling thread: a few microseconds of SQLite cost less than the thread
+    // hops of GRDB's async API on the server's hot path.
+
     public func customer(_ id: CustomerID) async throws -> CustomerRecord? {
-        try await pool.read { db in
-            try Row.fetchOne(
-                db, sql: "SELECT id, country, first_seen_day, consent_marketing, consent_profiling FROM customer WHERE id = ?",
-                arguments: [id.rawValue]
-            ).map { row in
-                CustomerRecord(
-                    id: CustomerID(row[0] as String), country: row[1], firstSeen: CalendarDay(daysSinceEpoch: row[2]),
-                    consent: Consent(marketing: row[3], profiling: row[4])
-                )
-            }
-        }
+        try readNow { db in try Self.customer(id, in: db) }
     }
 
     public func customerDays(of id: CustomerID) async throws -> [CustomerDay] {
-        try await pool.read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT day, purchase_amount, return_amount, purchase_lines FROM customer_day WHERE customer_id = ? ORDER BY day",
-                arguments: [id.rawValue]
-            ).map { row in
-                CustomerDay(customer: id, day: CalendarDay(daysSinceEpoch: row[0]), purchaseAmount: row[1], returnAmount: row[2], purchaseLines: row[3])
-            }
+        try readNow { db in try Self.customerDays(of: id, in: db) }
+    }
+
+    public func customerWithDays(_ id: CustomerID) async throws -> (CustomerRecord, [CustomerDay])? {
+        try readNow { db in
+            guard let record = try Self.customer(id, in: db) else { return nil }
+            return (record, try Self.customerDays(of: id, in: db))
+        }
+    }
+
+    /// A synchronous read on the calling thread (a non-async context selects GRDB's blocking API).
+    func readNow<T>(_ body: (Database) throws -> T) throws -> T {
+        try pool.read(body)
+    }
+
+    static func customer(_ id: CustomerID, in db: Database) throws -> CustomerRecord? {
+        let statement = try db.cachedStatement(sql: "SELECT id, country, first_seen_day, consent_marketing, consent_profiling FROM customer WHERE id = ?")
+        return try Row.fetchOne(statement, arguments: [id.rawValue]).map { row in
+            CustomerRecord(
+                id: CustomerID(row[0] as String), country: row[1], firstSeen: CalendarDay(daysSinceEpoch: row[2]),
+                consent: Consent(marketing: row[3], profiling: row[4])
+            )
+        }
+    }
+
+    static func customerDays(of id: CustomerID, in db: Database) throws -> [CustomerDay] {
+        let statement = try db.cachedStatement(sql: "SELECT day, purchase_amount, return_amount, purchase_lines FROM customer_day WHERE customer_id = ? ORDER BY day")
+        return try Row.fetchAll(statement, arguments: [id.rawValue]).map { row in
+            CustomerDay(customer: id, day: CalendarDay(daysSinceEpoch: row[0]), purchaseAmount: row[1], returnAmount: row[2], purchaseLines: row[3])
         }
     }
 

@@ -17,7 +17,7 @@ enum CustomerRoutes {
             let id = CustomerID(try context.id())
             let level = try request.query("interval", number: 0.5...0.999)
             let view = try await customerView(id, services: services, level: level)
-            await services.audit.record(AuditEvent(actor: context.actor, action: "read customer", customerHash: try await services.store.auditHash(of: id)))
+            services.audit.record(AuditEvent(actor: context.actor, action: "read customer", customerHash: try await services.store.auditHash(of: id)))
             return try JSON.response(view)
         }
 
@@ -38,7 +38,7 @@ enum CustomerRoutes {
             let ordered = population.customers.sorted { sort.value($0) > sort.value($1) || (sort.value($0) == sort.value($1) && $0.row.customer < $1.row.customer) }
             let page = ordered.dropFirst(offset).prefix(limit)
             let horizon = services.configuration.horizonWeeks
-            await services.audit.record(AuditEvent(actor: context.actor, action: "list customers", detail: "\(page.count) customers"))
+            services.audit.record(AuditEvent(actor: context.actor, action: "list customers", detail: "\(page.count) customers"))
             return try JSON.response(CustomerPage(
                 total: population.customers.count, offset: offset, as_of: population.asOf.description,
                 customers: page.map { CustomerView(record: nil, scored: $0, models: population.models, asOf: population.asOf, horizon: horizon, level: nil) }
@@ -53,7 +53,7 @@ enum CustomerRoutes {
             let id = CustomerID(try context.id())
             let consent = try await JSON.decode(Consent.self, from: request, context: context)
             guard try await services.store.setConsent(consent, for: id) else { throw APIError.notFound("No customer with that id.") }
-            await services.audit.record(AuditEvent(
+            services.audit.record(AuditEvent(
                 actor: context.actor, action: "set consent", customerHash: try await services.store.auditHash(of: id),
                 detail: "marketing=\(consent.marketing) profiling=\(consent.profiling)"
             ))
@@ -97,8 +97,7 @@ enum CustomerRoutes {
 
     /// The customer scored now, or 404/503 with a reason.
     static func customerView(_ id: CustomerID, services: Services, level: Double?) async throws -> CustomerView {
-        guard let record = try await services.store.customer(id) else { throw APIError.notFound("No customer with that id.") }
-        let days = try await services.store.customerDays(of: id)
+        guard let (record, days) = try await services.store.customerWithDays(id) else { throw APIError.notFound("No customer with that id.") }
         guard let models = services.scores.models, let asOf = services.scores.asOf else {
             throw APIError.unavailable("No fitted model yet (\(services.scores.problem ?? "starting")); fit one with `clv fit` or POST /v1/model-runs.")
         }

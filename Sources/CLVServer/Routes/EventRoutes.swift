@@ -61,7 +61,7 @@ enum EventRoutes {
             services.scores.invalidate(seenDay: day)
             let id = CustomerID(event.customer_id)
             let view = try await CustomerRoutes.customerView(id, services: services, level: nil)
-            await services.audit.record(AuditEvent(actor: context.actor, action: "post order", customerHash: try await services.store.auditHash(of: id)))
+            services.audit.record(AuditEvent(actor: context.actor, action: "post order", customerHash: try await services.store.auditHash(of: id)))
             let duplicate = outcome.inserted == 0
             return try JSON.response(
                 Accepted(order_id: event.order_id, lines: batch.lines.count, duplicate: duplicate, customer: view),

@@ -88,7 +88,7 @@ enum SegmentRoutes {
             }.sorted { ($0.score.clv ?? $0.score.expectedPurchases) > ($1.score.clv ?? $1.score.expectedPurchases) }
             let value = members.reduce(0) { $0 + ($1.score.clv ?? 0) }
             let filters = request.uri.query ?? ""
-            await services.audit.record(AuditEvent(actor: context.actor, action: "export audience", detail: "\(members.count) customers; \(filters)"))
+            services.audit.record(AuditEvent(actor: context.actor, action: "export audience", detail: "\(members.count) customers; \(filters)"))
             switch format {
             case .csv:
                 var csv = "customer_id,tier,segment,p_alive,churn_risk,expected_purchases,clv\n"

@@ -228,9 +228,12 @@ final class ScoreBook: Sendable {
         if let level, !models.draws.isEmpty {
             let sampling = ParameterSampling(draws: models.draws.count, level: level)
             let drawn = models.draws.map { $0.score([summary], horizon: horizon, spend: spend, cashFlow: cashFlow)[0] }
+            // Bounds are NaN when too many draws were unusable: then there is no interval rather than a NaN one.
             let purchasesBounds = sampling.bounds(of: drawn.map(\.expectedPurchases))
             let clvBounds = spend == nil ? nil : sampling.bounds(of: drawn.map { $0.clv ?? 0 })
-            scored.interval = (purchasesBounds, clvBounds)
+            if purchasesBounds.lower.isFinite, purchasesBounds.upper.isFinite {
+                scored.interval = (purchasesBounds, clvBounds.flatMap { $0.lower.isFinite && $0.upper.isFinite ? $0 : nil })
+            }
         }
         return scored
     }
