@@ -14,7 +14,7 @@ DATA="${CLV_DATA:-${XDG_CACHE_HOME:-$HOME/.cache}/clvkit/data}"
 "$CLV" ingest orders "$DATA/cdnow/CDNOW_sample.txt" --preset cdnow-sample --db "$WORK/load.sqlite" > /dev/null
 KEY=$("$CLV" keys create --role admin --db "$WORK/load.sqlite" 2>/dev/null)
 PORT=$((20000 + RANDOM % 20000))
-CLV_RATE_LIMIT=10000000 "$CLV" serve --db "$WORK/load.sqlite" --port "$PORT" --log-level error 2> "$WORK/serve.log" &
+CLV_RATE_LIMIT=10000000 "$CLV" serve --db "$WORK/load.sqlite" --port "$PORT" --log-level error > "$WORK/serve.out" 2> "$WORK/serve.log" &
 SERVER=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/readyz" > /dev/null && break; sleep 0.1; done
 URL="http://127.0.0.1:$PORT"
