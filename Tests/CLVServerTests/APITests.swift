@@ -68,6 +68,24 @@ import Testing
         }
     }
 
+    @Test func everyReadOfACustomerIsAuditedUnderAKeyedHash() async throws {
+        try await TestServer.with { server in
+            #expect(try await server.request(.GET, "/v1/customers/42", key: "agent").status == 200)
+            var rows: [String] = []
+            for _ in 0..<50 where rows.isEmpty {
+                try await Task.sleep(for: .milliseconds(100))
+                rows = try server.query { db in
+                    try Row.fetchAll(db, sql: "SELECT actor, customer_hash FROM audit_event WHERE action = 'read customer'").map { "\($0[0] as String) \($0[1] as String)" }
+                }
+            }
+            #expect(rows.count == 1)
+            let parts = rows.first?.split(separator: " ") ?? []
+            #expect(parts.first?.hasPrefix("key:") == true)
+            #expect(parts.last?.count == 64)
+            #expect(parts.last != "42")
+        }
+    }
+
     @Test func anOrderUpdatesTheCustomerInTheSameRequestAndIsIdempotent() async throws {
         try await TestServer.with { server in
             let before = try await server.request(.GET, "/v1/customers/1").json()
