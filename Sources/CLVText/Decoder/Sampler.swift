@@ -1,3 +1,4 @@
+import CLVCore
 import Foundation
 
 /// How the next token is chosen from the logits.
@@ -44,11 +45,11 @@ public struct SamplingOptions: Sendable, Equatable, Codable {
 /// Chooses tokens from logits according to ``SamplingOptions``, with its own seeded random generator.
 public struct Sampler: Sendable {
     public let options: SamplingOptions
-    private var generator: SeededGenerator
+    private var generator: SplitMix64
 
     public init(options: SamplingOptions) {
         self.options = options
-        generator = SeededGenerator(seed: options.seed)
+        generator = SplitMix64(seed: options.seed)
     }
 
     /// The next token.
@@ -105,20 +106,5 @@ public struct Sampler: Sendable {
         var best = 0
         for i in values.indices where values[i] > values[best] { best = i }
         return best
-    }
-}
-
-/// SplitMix64 (Steele, Lea & Flood 2014, doi:10.1145/2660193.2660195): a small, fast, seedable generator.
-public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,3 +1,4 @@
+import CLVTestSupport
 import Foundation
 import RealModule
 import Testing
@@ -164,7 +165,7 @@ import Testing
 
 /// A local generator for test inputs (CLVTestSupport's SplitMix64 would do; this avoids importing it here).
 private struct SplitMixForTest {
-    var inner: SeededGenerator
-    init(seed: UInt64) { inner = SeededGenerator(seed: seed) }
+    var inner: SplitMix64
+    init(seed: UInt64) { inner = SplitMix64(seed: seed) }
     mutating func unit() -> Double { Double(inner.next() >> 11) * 0x1p-53 }
 }
