@@ -5,27 +5,22 @@ import GRDB
 // MARK: - Customers and privacy
 
 extension SQLiteStore: CustomerDirectory {
-    // Point reads run synchronously on the calling thread: a few microseconds of SQLite cost less than the thread
-    // hops of GRDB's async API on the server's hot path.
+    // Reads go through GRDB's async API: blocking a cooperative thread on the reader pool can deadlock the
+    // server (only two such threads on two cores), as a synchronous variant did.
 
     public func customer(_ id: CustomerID) async throws -> CustomerRecord? {
-        try readNow { db in try Self.customer(id, in: db) }
+        try await pool.read { db in try Self.customer(id, in: db) }
     }
 
     public func customerDays(of id: CustomerID) async throws -> [CustomerDay] {
-        try readNow { db in try Self.customerDays(of: id, in: db) }
+        try await pool.read { db in try Self.customerDays(of: id, in: db) }
     }
 
     public func customerWithDays(_ id: CustomerID) async throws -> (CustomerRecord, [CustomerDay])? {
-        try readNow { db in
+        try await pool.read { db in
             guard let record = try Self.customer(id, in: db) else { return nil }
             return (record, try Self.customerDays(of: id, in: db))
         }
-    }
-
-    /// A synchronous read on the calling thread (a non-async context selects GRDB's blocking API).
-    func readNow<T>(_ body: (Database) throws -> T) throws -> T {
-        try pool.read(body)
     }
 
     static func customer(_ id: CustomerID, in db: Database) throws -> CustomerRecord? {

@@ -42,6 +42,7 @@ final class AuditTrail: Service, Sendable {
                 await self.flush()
             }
         }
-        await flush()
+        // The last flush runs in a task of its own: this one is cancelled by now, and the write would refuse to start.
+        await Task { await self.flush() }.value
     }
 }
