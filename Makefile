@@ -8,7 +8,7 @@ CLV_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/clvkit
 CLV_DATA ?= $(CLV_CACHE)/data
 export CLV_CACHE CLV_DATA
 
-.PHONY: setup build demo test clean
+.PHONY: setup build demo test screenshots clean
 
 setup:
 	@scripts/setup.sh
@@ -23,9 +23,14 @@ demo: build
 	@$(CLV) ingest orders $(CLV_DATA)/cdnow/CDNOW_sample.txt --preset cdnow-sample --db $(DEMO_DB)
 	@$(CLV) summary --db $(DEMO_DB) --end 1997-09-30 --holdout-end 1998-06-30 --unit week --format table | head -25
 
-## Every test, release mode (numeric code is slow in debug builds).
-test: setup
+## Every test, release mode (numeric code is slow in debug builds); --browser installs headless Chromium for the dashboard tests.
+test:
+	@scripts/setup.sh --browser
 	swift test -c release -Xswiftc -enable-testing
+
+## PNGs of every dashboard page at laptop and phone widths, into screenshots/ (git-ignored).
+screenshots:
+	@scripts/screenshots.sh
 
 clean:
 	rm -rf .build .cache
