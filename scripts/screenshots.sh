@@ -73,6 +73,9 @@ for name, (width, height) in {"laptop": (1366, 900), "phone": (390, 844)}.items(
         "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", f"--window-size={width},{height}"]}}}})["sessionId"]
     s = f"/session/{session}"
     try:
+        # Chromium keeps a minimum window width; emulate the device's viewport instead.
+        call("POST", s + "/goog/cdp/execute", {"cmd": "Emulation.setDeviceMetricsOverride", "params": {
+            "width": width, "height": height, "deviceScaleFactor": 1, "mobile": name == "phone"}})
         call("POST", s + "/url", {"url": site + "/ui/login"})
         field = call("POST", s + "/element", {"using": "css selector", "value": "#api-key"})
         call("POST", s + f"/element/{list(field.values())[0]}/value", {"text": os.environ["KEY"]})

@@ -104,6 +104,14 @@ import Testing
                 try await Self.load(browser, server, "/ui/audiences?tier=gold&churn_risk=low", page: "audiences")
                 let gold = try await server.request(.GET, "/v1/audiences?tier=gold&churn_risk=low", key: "analyst").json()
                 #expect(try await Self.stat(browser, "audience-size") == Double(try #require(gold["size"] as? Int)))
+                // The filter form, submitted as a person would: a segment name with a space.
+                try await Self.load(browser, server, "/ui/audiences", page: "audiences")
+                _ = try await browser.run("document.querySelector('select[name=segment]').value = 'At Risk'")
+                try await browser.click("#audience-form button[type=submit]")
+                #expect(try await browser.run("return document.querySelector('main').dataset.page") as? String == "audiences")
+                let atRisk = try await server.request(.GET, "/v1/audiences?segment=At%20Risk", key: "analyst").json()
+                #expect(try await Self.stat(browser, "audience-size") == Double(try #require(atRisk["size"] as? Int)))
+                #expect(try await browser.run("return document.getElementById('csv-export').getAttribute('href')") as? String == "/ui/audiences.csv?segment=At%20Risk")
                 try await Self.load(browser, server, "/ui/search?q=100", page: "search")
                 #expect(try await browser.currentURL.hasSuffix("/ui/customer?id=100"), "an exact id opens the customer")
             }

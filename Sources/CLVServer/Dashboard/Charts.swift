@@ -81,7 +81,8 @@ enum Chart {
     static func lines(
         _ name: String, label: String, series: [Series], xTitle: String, yTitle: String,
         xFormat: (Double) -> String = { Format.number($0, decimals: 0) }, yFormat: (Double) -> String = { Format.number($0, decimals: 1) },
-        xRange: ClosedRange<Double>? = nil, yRange: ClosedRange<Double>? = nil, xTickValues: [Double]? = nil
+        xRange: ClosedRange<Double>? = nil, yRange: ClosedRange<Double>? = nil, xTickValues: [Double]? = nil,
+        marker: (x: Double, label: String)? = nil
     ) -> HTML {
         let xs = series.flatMap { $0.points.map(\.x) }, ys = series.flatMap { $0.points.map(\.y) }
         guard let xMin = xs.min(), let xMax = xs.max() else { return svg(name, label: label, "<text x=\"20\" y=\"40\">No data</text>") }
@@ -89,6 +90,10 @@ enum Chart {
         let xt = (xTickValues ?? ticks(frame.xRange, count: 6)).map { ($0, xFormat($0)) }
         let yt = ticks(frame.yRange, count: 5).map { ($0, yFormat($0)) }
         var parts: [HTML] = [frame.axes(xTicks: xt, yTicks: yt, xTitle: xTitle, yTitle: yTitle)]
+        if let marker {
+            let x = f(frame.x(marker.x))
+            parts.append("<line class=\"marker\" x1=\"\(x)\" x2=\"\(x)\" y1=\"\(f(margin.top))\" y2=\"\(f(frame.y(frame.yRange.lowerBound)))\" stroke=\"#64748b\" stroke-dasharray=\"3 3\"/><text class=\"tick\" x=\"\(f(frame.x(marker.x) + 4))\" y=\"\(f(margin.top + 10))\">\(marker.label)</text>")
+        }
         for s in series {
             let path = s.points.map { "\(f(frame.x($0.x))),\(f(frame.y($0.y)))" }.joined(separator: " ")
             parts.append("<polyline class=\"series\" data-series=\"\(s.name)\" points=\"\(path)\" fill=\"none\" stroke=\"\(s.color)\" stroke-width=\"2.5\"\(s.dashed ? (" stroke-dasharray=\"6 4\"" as HTML) : "")/>")

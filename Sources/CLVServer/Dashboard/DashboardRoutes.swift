@@ -118,7 +118,7 @@ enum DashboardRoutes {
         }
 
         page("/ui/customer", roles: .readers) { request, _, viewer in
-            guard let raw = request.query("id"), !raw.isEmpty, raw.utf8.count <= 256 else {
+            guard let raw = queryFields(request)["id"], !raw.isEmpty, raw.utf8.count <= 256 else {
                 throw APIError.badRequest("Give a customer id: /ui/customer?id=…")
             }
             let id = CustomerID(raw)
@@ -157,7 +157,7 @@ enum DashboardRoutes {
         }
 
         page("/ui/search", roles: .readers) { request, _, viewer in
-            let query = (request.query("q") ?? "").trimmingCharacters(in: .whitespaces)
+            let query = (queryFields(request)["q"] ?? "").trimmingCharacters(in: .whitespaces)
             guard !query.isEmpty, query.utf8.count <= 256 else {
                 return html(View.page(title: "Customers", active: "search", role: viewer.role, Pages.search(query: "", matches: [], total: nil)))
             }
@@ -227,9 +227,15 @@ enum DashboardRoutes {
 
     /// The fields of an `application/x-www-form-urlencoded` body.
     static func formFields(_ request: Request, context: APIRequestContext) async throws -> [String: String] {
-        let buffer = try await request.body.collect(upTo: 16 << 10)
+        decodeForm(String(buffer: try await request.body.collect(upTo: 16 << 10)))
+    }
+
+    /// The query string decoded as a browser's form submission encodes it (`+` is a space).
+    static func queryFields(_ request: Request) -> [String: String] { decodeForm(request.uri.query ?? "") }
+
+    static func decodeForm(_ text: String) -> [String: String] {
         var fields: [String: String] = [:]
-        for pair in String(buffer: buffer).split(separator: "&") {
+        for pair in text.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
             if let name = parts.first { fields[name] = parts.count > 1 ? parts[1] : "" }
         }
@@ -247,7 +253,8 @@ struct AudienceFilter: Sendable {
     var consent: String?
 
     init(_ request: Request, tiers: [String]) throws {
-        func field(_ name: String) -> String? { request.query(name).flatMap { $0.isEmpty ? nil : $0 } }
+        let fields = DashboardRoutes.queryFields(request)
+        func field(_ name: String) -> String? { fields[name].flatMap { $0.isEmpty ? nil : $0 } }
         if let s = field("segment") {
             guard let v = RFMSegment(rawValue: s) else { throw APIError.badRequest("Unknown RFM segment \(s).") }
             segment = v

@@ -158,7 +158,8 @@ enum Pages {
                     .init(name: "actual", points: a.tracking.map { ($0.week, $0.actual) }, color: "#0f172a"),
                     .init(name: "expected (\(modelName(a.active)))", points: a.tracking.map { ($0.week, $0.expected) }, color: "#f97316", dashed: true),
                 ],
-                xTitle: "week", yTitle: "cumulative repeat purchases", yFormat: { Format.number($0, decimals: 0) }
+                xTitle: "week", yTitle: "cumulative repeat purchases", yFormat: { Format.number($0, decimals: 0) },
+                marker: (Double(trackingSplit(a)), "end of calibration")
             )))
         }
         let h = a.heatmap
