@@ -19,11 +19,11 @@ enum Pages {
             View.stat("clv", "Predicted CLV", Format.money(i.predictedValue), note: "next \(months) months, discounted"),
             View.stat("high-risk", "High churn risk", Format.integer(i.churnCounts[.high] ?? 0), note: "P(alive) < 30%", tone: "bad"),
         ])
-        let top = View.table("most-valuable", headers: ["Customer", "Tier", "Predicted CLV", "P(alive)", "Orders"], numeric: [2, 3, 4], rows: i.mostValuable.map { k in
+        let top = View.table("most-valuable", headers: ["Customer", "Tier", "Predicted CLV", "P(alive)", "Orders"], numeric: [2, 3, 4], phoneHidden: [4], rows: i.mostValuable.map { k in
             let c = population.customers[k]
             return [View.customerLink(c.row.customer), View.tier(c.tier), View.text(Format.money(value(c))), View.text(Format.percent(c.score.probabilityAlive)), View.text(Format.integer(c.row.frequency + 1))]
         })
-        let slipping = View.table("slipping-away", headers: ["Customer", "Spent on repeats", "Last order", "P(alive)", "Risk"], numeric: [1, 3], rows: i.slippingAway.map { k in
+        let slipping = View.table("slipping-away", headers: ["Customer", "Spent on repeats", "Last order", "P(alive)", "Risk"], numeric: [1, 3], phoneHidden: [2, 4], rows: i.slippingAway.map { k in
             let c = population.customers[k]
             let ago = (c.row.age - c.row.recency) * models.unit.days / 7
             return [View.customerLink(c.row.customer), View.text(Format.money(Double(c.row.frequency) * c.row.monetaryValue)),
@@ -129,7 +129,7 @@ enum Pages {
             return View.grid(panels)
         }
         let best = a.candidates.min { $0.holdout.meanAbsoluteError < $1.holdout.meanAbsoluteError }?.kind
-        let comparison = View.table("comparison", headers: ["Model", "Log-likelihood", "AIC", "BIC", "Holdout actual", "Holdout predicted", "MAE / customer"], numeric: [1, 2, 3, 4, 5, 6], rows: a.candidates.map { c in
+        let comparison = View.table("comparison", headers: ["Model", "Log-likelihood", "AIC", "BIC", "Holdout actual", "Holdout predicted", "MAE / customer"], numeric: [1, 2, 3, 4, 5, 6], phoneHidden: [2, 3], rows: a.candidates.map { c in
             let d = c.model.diagnostics
             return ["\(modelName(c.kind))\(c.kind == best ? (" <span class=\"badge good\">best holdout fit</span>" as HTML) : "")",
                     View.text(Format.number(d.logLikelihood, decimals: 1)), View.text(Format.number(d.aic, decimals: 1)), View.text(Format.number(d.bic, decimals: 1)),
@@ -224,9 +224,8 @@ enum Pages {
         \(headline)
         \(View.grid([
             View.card("Why", id: "panel-why", wide: true, "<ul class=\"explain\">\(explanation(f, lastGapWeeks: lastGapWeeks))</ul>"),
-            View.card("Profile", id: "panel-facts", facts),
+            View.card("Profile", id: "panel-facts", "\(facts)<h2 class=\"sub\">Purchase timeline</h2><p class=\"note\">Each dot is a purchase day, sized by amount.</p>\(timeline)"),
             View.card("P(alive) over time", id: "panel-alive", note: "Under today's model: it rises after each purchase and decays while the customer is silent.", alive),
-            View.card("Purchase timeline", id: "panel-timeline", note: "Each dot is a purchase day, sized by amount.", wide: true, timeline),
         ]))
         """
     }

@@ -50,10 +50,15 @@ enum View {
 
     static func stats(_ items: [HTML]) -> HTML { "<div class=\"stats\">\(items)</div>" }
 
-    static func table(_ id: String, headers: [String], numeric: Set<Int> = [], rows: [[HTML]]) -> HTML {
-        let head = headers.enumerated().map { i, h -> HTML in "<th\(numeric.contains(i) ? (" class=\"num\"" as HTML) : "")>\(h)</th>" }
+    /// A table; `numeric` columns align right, `phoneHidden` columns are dropped at phone width.
+    static func table(_ id: String, headers: [String], numeric: Set<Int> = [], phoneHidden: Set<Int> = [], rows: [[HTML]]) -> HTML {
+        func classes(_ i: Int) -> HTML {
+            let names = (numeric.contains(i) ? ["num"] : []) + (phoneHidden.contains(i) ? ["hide-phone"] : [])
+            return names.isEmpty ? "" : " class=\"\(names.joined(separator: " "))\""
+        }
+        let head = headers.enumerated().map { i, h -> HTML in "<th\(classes(i))>\(h)</th>" }
         let body = rows.map { row -> HTML in
-            "<tr>\(row.enumerated().map { i, cell -> HTML in "<td\(numeric.contains(i) ? (" class=\"num\"" as HTML) : "")>\(cell)</td>" })</tr>"
+            "<tr>\(row.enumerated().map { i, cell -> HTML in "<td\(classes(i))>\(cell)</td>" })</tr>"
         }
         return "<div class=\"table-wrap\"><table data-table=\"\(id)\"><thead><tr>\(head)</tr></thead><tbody>\(body)</tbody></table></div>"
     }
@@ -81,7 +86,7 @@ enum View {
     header.top a{color:#cbd5e1;text-decoration:none}header.top a[aria-current]{color:#fff;border-bottom:2px solid #60a5fa}.brand{font-weight:700;color:#fff!important}
     header nav{display:flex;flex-wrap:wrap;gap:.25rem 1rem}.logout{margin-left:auto;display:flex;gap:.5rem;align-items:center}.role{font-size:.8rem;color:#94a3b8}
     .logout button{background:none;border:1px solid #475569;color:#e2e8f0;border-radius:4px;padding:.15rem .6rem;cursor:pointer}
-    main{max-width:1280px;margin:0 auto;padding:1rem 1.25rem 3rem}h1{font-size:1.4rem;margin:.4rem 0 1rem}h2{font-size:1.05rem;margin:0 0 .5rem}
+    main{max-width:1280px;margin:0 auto;padding:1rem 1.25rem 3rem}h1{font-size:1.4rem;margin:.4rem 0 1rem}h2{font-size:1.05rem;margin:0 0 .5rem}h2.sub{margin-top:1rem}
     .grid{display:grid;grid-template-columns:repeat(2,minmax(0,1fr));gap:1rem}.card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:1rem;min-width:0}
     .card.wide{grid-column:1/-1}.note{color:var(--muted);font-size:.85rem;margin:.1rem 0 .6rem}
     .stats{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:.75rem;margin-bottom:1rem}
