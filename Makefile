@@ -8,7 +8,7 @@ CLV_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/clvkit
 CLV_DATA ?= $(CLV_CACHE)/data
 export CLV_CACHE CLV_DATA
 
-.PHONY: setup build demo test clean
+.PHONY: setup build demo test screenshots clean
 
 setup:
 	@scripts/setup.sh
@@ -34,9 +34,14 @@ demo: build
 	  echo "Dashboard and API: http://127.0.0.1:$(DEMO_PORT)/   API key (admin): $$KEY"; \
 	  $(CLV) serve --db $(DEMO_DB) --port $(DEMO_PORT)
 
-## Every test, release mode (numeric code is slow in debug builds).
-test: setup
+## Every test, release mode (numeric code is slow in debug builds); --browser installs headless Chromium for the dashboard tests.
+test:
+	@scripts/setup.sh --browser
 	swift test -c release -Xswiftc -enable-testing
+
+## PNGs of every dashboard page at laptop and phone widths, into screenshots/ (git-ignored).
+screenshots:
+	@scripts/screenshots.sh
 
 clean:
 	rm -rf .build .cache

@@ -43,7 +43,7 @@ apt_install() {
 }
 
 apt_install libopenblas-dev libsqlite3-dev pkg-config unzip
-[ $want_browser -eq 1 ] && apt_install chromium
+[ $want_browser -eq 1 ] && apt_install chromium chromium-driver
 [ $want_postgres -eq 1 ] && apt_install postgresql
 
 # MARK: - Pinned wheels

@@ -53,6 +53,7 @@ public enum CLVService {
         SegmentRoutes.register(routes, services)
         ModelRunRoutes.register(routes, services)
         LanguageRoutes.register(routes, services)
+        DashboardRoutes.register(routes, services)
         OperationsRoutes.registerDocument(routes)
 
         return Application(

@@ -5,7 +5,8 @@ import HTTPTypes
 import Hummingbird
 import Synchronization
 
-/// Checks `Authorization: Bearer <key>` on every route except the health checks, and applies the key's rate limit.
+/// Checks `Authorization: Bearer <key>` on every route except the health checks and the dashboard (which signs in
+/// with a session cookie, see ``DashboardRoutes``), and applies the key's rate limit.
 ///
 /// Keys are looked up by the SHA-256 of the secret; hits are cached for a few seconds so that a busy key does not
 /// cost a database read per request, while a revoked key stops working within that time.
@@ -21,7 +22,7 @@ struct AuthMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         context.bodyLimit = bodyLimit
-        if Self.publicPaths.contains(request.uri.path) { return try await next(request, context) }
+        if Self.publicPaths.contains(request.uri.path) || DashboardRoutes.owns(request.uri.path) { return try await next(request, context) }
         guard let header = request.headers[.authorization] else {
             throw APIError.unauthorized("Missing API key: send 'Authorization: Bearer <key>' (create one with `clv keys create --role analyst`).")
         }
