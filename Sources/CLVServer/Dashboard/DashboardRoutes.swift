@@ -48,7 +48,7 @@ enum DashboardRoutes {
                 if Set<Role>.readers.contains(role) {
                     opened = (sessions.open(secretHash: SHA256.hex(secret)), role)
                     failure = nil
-                    await services.audit.record(AuditEvent(actor: "key:\(key.id)", action: "dashboard sign-in"))
+                    services.audit.record(AuditEvent(actor: "key:\(key.id)", action: "dashboard sign-in"))
                 } else {
                     failure = "This key's role (\(role.rawValue)) cannot view the dashboard; use an admin, analyst or agent key."
                 }
@@ -127,7 +127,7 @@ enum DashboardRoutes {
             guard let models = services.scores.models, let asOf = services.scores.asOf else {
                 throw APIError.unavailable("No fitted model yet; fit one with `clv fit`.")
             }
-            await services.audit.record(AuditEvent(actor: viewer.actor, action: "read customer", customerHash: try await services.store.auditHash(of: id)))
+            services.audit.record(AuditEvent(actor: viewer.actor, action: "read customer", customerHash: try await services.store.auditHash(of: id)))
             let facts = Pages.CustomerFacts(view: view, days: days, aliveHistory: aliveHistory(days: days, model: models.purchase, unit: models.unit, asOf: asOf),
                                             models: models, asOf: asOf, horizonWeeks: horizonWeeks)
             return html(View.page(title: "Customer \(id.rawValue)", active: "search", role: viewer.role, Pages.customer(facts)))
@@ -147,7 +147,7 @@ enum DashboardRoutes {
             let population = try await CustomerRoutes.requirePopulation(services)
             let filter = try AudienceFilter(request, tiers: services.scores.policy.tiers.tiers.map(\.name))
             let members = filter.members(population, consents: filter.consent == nil ? [:] : try await services.store.consents())
-            await services.audit.record(AuditEvent(actor: viewer.actor, action: "export audience", detail: "\(members.count) customers; \(filter.query)"))
+            services.audit.record(AuditEvent(actor: viewer.actor, action: "export audience", detail: "\(members.count) customers; \(filter.query)"))
             var csv = "customer_id,tier,segment,p_alive,churn_risk,expected_purchases,clv\n"
             for c in members {
                 csv += "\(SegmentRoutes.csvField(c.row.customer.rawValue)),\(c.tier),\(SegmentRoutes.csvField(c.segment.rawValue)),\(c.score.probabilityAlive),\(c.churnBand.rawValue),\(c.score.expectedPurchases),\(c.score.clv.map { "\($0)" } ?? "")\n"
