@@ -20,12 +20,18 @@ import Testing
         #expect(try await browser.currentURL.contains("/ui/login"), "an anonymous visit goes to the sign-in page")
         try await browser.type("#api-key", try #require(server.keys[role]))
         try await browser.click("#login-submit")
+        // The click can return before the sign-in response has set the cookie: wait for the redirect away from login.
+        for _ in 0..<100 where try await browser.currentURL.contains("/ui/login") {
+            try await Task.sleep(for: .milliseconds(50))
+        }
     }
 
     /// Loads `path` and checks: the page rendered (no error page), no console errors, no script elements, no dialog.
     static func load(_ browser: Browser, _ server: TestServer, _ path: String, page: String) async throws {
         try await browser.go("http://127.0.0.1:\(server.port)\(path)")
-        #expect(try await browser.run("return document.querySelector('main').dataset.page") as? String == page, "\(path) rendered the \(page) page")
+        let rendered = try await browser.run("return document.querySelector('main').dataset.page") as? String
+        let heading = rendered == page ? "" : ((try? await browser.text("main h1")) ?? "none")
+        #expect(rendered == page, "\(path) rendered the \(rendered ?? "no") page (\(heading)), expected \(page)")
         let errors = try await browser.consoleLog().filter { $0.level == "SEVERE" || $0.level == "WARNING" }
         #expect(errors.isEmpty, "console errors on \(path): \(errors)")
         #expect(try await browser.count("script") == 0, "\(path) has no script element")
