@@ -38,6 +38,6 @@ print(f"  {name:<14} {rps:>9,.0f} req/s   p50 {latency(50):6.2f} ms   p99 {laten
 PY
 }
 echo "clv serve on loopback, ${SECONDS_EACH}s each, load average $(cut -d' ' -f1 /proc/loadavg)"
-run "GET customer" get_customer.lua 2 64
+run "GET customer" get_customer.lua 2 32
 run "POST order" post_order.lua 2 32
 echo "targets: GET >= 10,000 req/s with p99 < 10 ms; POST >= 2,000 req/s; zero errors"
