@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLVCore
 import Foundation
 
 /// How results are printed.
@@ -16,7 +17,7 @@ struct Tabular {
 
         var csv: String {
             switch self {
-            case let .text(s): Tabular.csvQuoted(s)
+            case let .text(s): CSVField.quoted(s)
             case let .integer(n): String(n)
             case let .number(x, _): Tabular.shortest(x)
             case .missing: ""
@@ -90,11 +91,6 @@ struct Tabular {
         guard x.isFinite else { return "" }
         if x == x.rounded(), abs(x) < 1e15 { return String(Int(x)) }
         return "\(x)"
-    }
-
-    static func csvQuoted(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }
 

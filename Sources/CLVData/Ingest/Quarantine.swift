@@ -1,3 +1,4 @@
+import CLVCore
 import Foundation
 
 /// Why a line was not imported.
@@ -57,7 +58,7 @@ struct QuarantineWriter {
             try handle?.seekToEnd()
         }
         let text = String(decoding: raw, as: UTF8.self)
-        pending.append(contentsOf: "\(Self.quoted(source)),\(line),\(Self.quoted(reason.message)),\(Self.quoted(text))\n".utf8)
+        pending.append(contentsOf: "\(CSVField.quoted(source)),\(line),\(CSVField.quoted(reason.message)),\(CSVField.quoted(text))\n".utf8)
         if pending.count > 1 << 16 { try flush() }
     }
 
@@ -71,11 +72,6 @@ struct QuarantineWriter {
         try flush()
         try handle?.close()
         handle = nil
-    }
-
-    static func quoted(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }
 

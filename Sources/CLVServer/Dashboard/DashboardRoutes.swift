@@ -148,10 +148,7 @@ enum DashboardRoutes {
             let filter = try AudienceFilter(request, tiers: services.scores.policy.tiers.tiers.map(\.name))
             let members = filter.members(population, consents: filter.consent == nil ? [:] : try await services.store.consents())
             services.audit.record(AuditEvent(actor: viewer.actor, action: "export audience", detail: "\(members.count) customers; \(filter.query)"))
-            var csv = "customer_id,tier,segment,p_alive,churn_risk,expected_purchases,clv\n"
-            for c in members {
-                csv += "\(SegmentRoutes.csvField(c.row.customer.rawValue)),\(c.tier),\(SegmentRoutes.csvField(c.segment.rawValue)),\(c.score.probabilityAlive),\(c.churnBand.rawValue),\(c.score.expectedPurchases),\(c.score.clv.map { "\($0)" } ?? "")\n"
-            }
+            let csv = SegmentRoutes.audienceCSV(members)
             return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"audience.csv\"", .cacheControl: "no-store"],
                             body: .init(byteBuffer: ByteBuffer(string: csv)))
         }

@@ -91,10 +91,7 @@ enum SegmentRoutes {
             services.audit.record(AuditEvent(actor: context.actor, action: "export audience", detail: "\(members.count) customers; \(filters)"))
             switch format {
             case .csv:
-                var csv = "customer_id,tier,segment,p_alive,churn_risk,expected_purchases,clv\n"
-                for c in members {
-                    csv += "\(csvField(c.row.customer.rawValue)),\(c.tier),\(csvField(c.segment.rawValue)),\(c.score.probabilityAlive),\(c.churnBand.rawValue),\(c.score.expectedPurchases),\(c.score.clv.map { "\($0)" } ?? "")\n"
-                }
+                let csv = audienceCSV(members)
                 return Response(
                     status: .ok,
                     headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"audience.csv\"",
@@ -114,12 +111,12 @@ enum SegmentRoutes {
         }
     }
 
-    static func csvField(_ text: String) -> String {
-        // Leading =, +, -, @ would run as formulas in spreadsheets.
-        var value = text
-        if let first = value.first, "=+-@".contains(first) { value = "'" + value }
-        guard value.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) else { return value }
-        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    /// An audience as CSV, the same for the API and the dashboard export.
+    static func audienceCSV(_ members: [ScoredCustomer]) -> String {
+        var csv = "customer_id,tier,segment,p_alive,churn_risk,expected_purchases,clv\n"
+        for c in members {
+            csv += "\(CSVField.spreadsheetSafe(c.row.customer.rawValue)),\(c.tier),\(CSVField.spreadsheetSafe(c.segment.rawValue)),\(c.score.probabilityAlive),\(c.churnBand.rawValue),\(c.score.expectedPurchases),\(c.score.clv.map { "\($0)" } ?? "")\n"
+        }
+        return csv
     }
 }
-
