@@ -111,8 +111,16 @@ struct Browser: Sendable {
 
     func click(_ css: String) async throws { try await command("/element/\(try await element(css))/click", .POST, [:]) }
 
+    /// The element's text; found again if a late navigation replaced the page between finding and reading it.
     func text(_ css: String) async throws -> String {
-        try await command("/element/\(try await element(css))/text", .GET) as? String ?? ""
+        for attempt in 1... {
+            do {
+                return try await command("/element/\(try await element(css))/text", .GET) as? String ?? ""
+            } catch let error as WebDriverError where attempt < 5 && error.description.contains("stale element") {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        return ""
     }
 
     func count(_ css: String) async throws -> Int {
