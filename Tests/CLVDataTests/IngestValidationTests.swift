@@ -87,6 +87,24 @@ import Testing
         let (third, _, _) = try await ingest(appended, into: folder)
         #expect(third.counts.imported == 1)
         #expect(third.counts.duplicates == 4)
+        // A batch that is partly stored already adds only its new lines to the aggregates.
+        let fresh = try TemporaryDirectory()
+        let (_, freshStore, _) = try await ingest(try fresh.write("shop.csv", String(contentsOf: appended, encoding: .utf8)), into: fresh)
+        #expect(try await snapshot(store, tables: ["customer_day", "customer", "product"]) == snapshot(freshStore, tables: ["customer_day", "customer", "product"]))
+    }
+
+    @Test func lineKeysStartWithTheDaySoImportsAppend() async throws {
+        let folder = try TemporaryDirectory()
+        var text = Self.header
+        for day in 1...28 { for i in 0..<20 { text += "o\(day)-\(i),c\(i),2024-02-\(day < 10 ? "0" : "")\(day),1,\(i).5,p\(i)\n" } }
+        let (report, store, _) = try await ingest(try folder.write("feb.csv", text), into: folder, batchSize: 64)
+        #expect(report.counts.imported == 560)
+        let prefixes = try await store.read { db in
+            try Row.fetchAll(db, sql: "SELECT line_key, day FROM order_line ORDER BY line_key").map { (UInt64(bitPattern: $0[0] as Int64) >> 52, $0[1] as Int) }
+        }
+        #expect(prefixes.allSatisfy { $0.0 == UInt64($0.1) & 0xFFF })
+        // In key order the days never go back: every batch lands at the end of the table.
+        #expect(zip(prefixes, prefixes.dropFirst()).allSatisfy { $0.1 <= $1.1 })
     }
 
     @Test func batchesAreAtomicAndCountsAreRecordedPerImport() async throws {
@@ -142,9 +160,9 @@ import Testing
     }
 
     /// Every table's rows, as text, for before/after comparisons.
-    func snapshot(_ store: SQLiteStore) async throws -> [String] {
+    func snapshot(_ store: SQLiteStore, tables: [String] = ["order_line", "customer_day", "customer", "product"]) async throws -> [String] {
         try await store.read { db in
-            try ["order_line", "customer_day", "customer", "product"].flatMap { table in
+            try tables.flatMap { table in
                 try Row.fetchAll(db, sql: "SELECT * FROM \(table) ORDER BY 1, 2").map { "\(table): \($0)" }
             }
         }

@@ -71,17 +71,17 @@ public struct OrderIngester: Sendable {
             }
             if batch.lines.count >= batchSize {
                 // Parse the next batch while the database writes this one: two cores, two stages.
+                batch.prepareForWriting()
                 try await collect(&pending, counts: &counts)
                 pending = startWrite(batch, store: store, importID: importID, counts: counts)
-                batch.lines.removeAll(keepingCapacity: true)
-                batch.productTitles.removeAll(keepingCapacity: true)
-                batch.customerCountries.removeAll(keepingCapacity: true)
+                batch.removeAll()
                 try quarantine.flush()
                 progress(Progress(bytesRead: reader.bytesConsumed, totalBytes: totalBytes, counts: counts))
             }
         }
         try await collect(&pending, counts: &counts)
         if !batch.isEmpty {
+            batch.prepareForWriting()
             pending = startWrite(batch, store: store, importID: importID, counts: counts)
             try await collect(&pending, counts: &counts)
         }
@@ -226,7 +226,7 @@ public struct OrderIngester: Sendable {
         key.combine(UInt64(occurrence))
 
         return .success(OrderLine(
-            key: key.value, customer: customer, order: order, product: product, day: date.day, secondOfDay: date.second,
+            key: key.value(day: date.day), customer: customer, order: order, product: product, day: date.day, secondOfDay: date.second,
             quantity: quantity, unitPrice: unitPrice, amount: amount, isReturn: isReturn
         ))
     }

@@ -37,13 +37,30 @@ public struct OrderLine: Sendable, Equatable {
 
 /// The lines of one batch plus the side facts they carry (product titles, customers' countries).
 public struct OrderBatch: Sendable {
-    public var lines: [OrderLine] = []
+    public var lines: [OrderLine] = [] {
+        didSet { prepared = nil }
+    }
     public var productTitles: [String: String] = [:]
     public var customerCountries: [CustomerID: String] = [:]
+    /// Set by ``prepareForWriting()``; any change to the lines clears it.
+    public private(set) var prepared: BatchTotals?
 
     public init() {}
 
     public var isEmpty: Bool { lines.isEmpty }
+
+    /// Sorts the lines by key (so a store walks its key index once) and totals them, off the writer's thread.
+    public mutating func prepareForWriting() {
+        lines.sort { $0.key < $1.key }
+        prepared = BatchTotals(lines)
+    }
+
+    /// Empties the batch, keeping its storage for the next one.
+    mutating func removeAll() {
+        lines.removeAll(keepingCapacity: true)
+        productTitles.removeAll(keepingCapacity: true)
+        customerCountries.removeAll(keepingCapacity: true)
+    }
 }
 
 /// The purchases and returns of one customer on one calendar day: what summaries are computed from.

@@ -1,9 +1,17 @@
+import CLVCore
+
 /// A stable 64-bit key for one source line, so that importing the same file again changes nothing.
 ///
 /// The key hashes the file format's signature, the line's exact bytes, and how many identical lines came before it
 /// in the same order (its occurrence count): two identical lines in one order are two purchases, and both keep
 /// their keys on every re-import. The hash is our own 64-bit multiply-xorshift construction over 8-byte words
-/// with the SplitMix64 finaliser; with a million lines the chance of any collision is below 10⁻⁷.
+/// with the SplitMix64 finaliser.
+///
+/// Stored keys carry the line's day in their top 12 bits (``value(day:)``): order files run roughly in date order,
+/// so a batch's keys land together at the end of the table's key B-tree instead of on every page of it (Online
+/// Retail: 359,000 to 437,000 lines/s, and 525,000 once the key became the table's rowid). Because the day wraps every 4,096 days (11 years), the chance of two different lines sharing a
+/// key is the same as for a uniform 64-bit hash once the data spans 11 years, and at most 4,096 / days-spanned
+/// times it before: for ten million lines over one year, about 3 in 100,000.
 struct RowKey {
     private(set) var state: UInt64
 
@@ -32,6 +40,13 @@ struct RowKey {
 
     /// The key as SQLite's signed 64-bit integer.
     var value: Int64 { Int64(bitPattern: state) }
+
+    /// The key of a line dated `day`, as SQLite's signed 64-bit integer: the day (modulo 4,096) in the top 12 bits,
+    /// the hash in the other 52.
+    func value(day: CalendarDay) -> Int64 {
+        let prefix = UInt64(truncatingIfNeeded: day.daysSinceEpoch) & 0xFFF
+        return Int64(bitPattern: prefix << 52 | state & (1 << 52 - 1))
+    }
 
     static func mix(_ x: UInt64) -> UInt64 {
         var z = x &+ 0x9E37_79B9_7F4A_7C15

@@ -36,13 +36,15 @@ struct RawStatement {
         }
     }
 
-    /// Runs the statement to completion.
+    /// Runs the statement to completion and returns how many rows it changed (SQLite's `sqlite3_changes`, without
+    /// GRDB's per-call checks).
     /// - Throws: GRDB's `DatabaseError` with SQLite's message, as GRDB would.
-    func step(_ db: Database) throws {
+    func step(_ db: Database) throws -> Int {
         let code = sqlite3_step(handle)
         guard code == SQLITE_DONE else {
             throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
         }
+        return Int(sqlite3_changes(db.sqliteConnection))
     }
 }
 

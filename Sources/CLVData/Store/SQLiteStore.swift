@@ -64,15 +64,14 @@ public struct SQLiteStore: OrderStore {
                 (line_key, customer_id, order_id, product_id, day, second_of_day, quantity, unit_price, amount, is_return, ingest_run_id)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        struct DayTotals { var purchase = 0.0, purchaseLines = 0, returns = 0.0, returnLines = 0 }
-        var days: [CustomerDayKey: DayTotals] = [:]
-        var firstSeen: [CustomerID: Int] = [:]
         var inserted = 0
+        var skipped: [Int] = []
         // The hot loop binds through the C API: GRDB's StatementArguments box every value, which cost more than
         // SQLite's own work at half a million lines.
-        // Keys in ascending order walk the key index once per batch instead of jumping around it.
+        // Keys in ascending order walk the key B-tree once per batch instead of jumping around it.
         let raw = RawStatement(insertLine.sqliteStatement)
-        for line in batch.lines.sorted(by: { $0.key < $1.key }) {
+        let lines = batch.prepared == nil ? batch.lines.sorted { $0.key < $1.key } : batch.lines
+        for (index, line) in lines.enumerated() {
             raw.reset()
             raw.bind(1, line.key)
             raw.bind(2, line.customer?.rawValue)
@@ -85,19 +84,15 @@ public struct SQLiteStore: OrderStore {
             raw.bind(9, line.amount)
             raw.bind(10, Int64(line.isReturn ? 1 : 0))
             raw.bind(11, importID)
-            try raw.step(db)
-            guard db.changesCount > 0 else { continue }
-            inserted += 1
-            guard let customer = line.customer else { continue }
-            let key = CustomerDayKey(customer: customer, day: line.day.daysSinceEpoch)
-            if line.isReturn {
-                days[key, default: DayTotals()].returns += line.amount
-                days[key, default: DayTotals()].returnLines += 1
-            } else {
-                days[key, default: DayTotals()].purchase += line.amount
-                days[key, default: DayTotals()].purchaseLines += 1
-            }
-            firstSeen[customer] = min(firstSeen[customer] ?? .max, line.day.daysSinceEpoch)
+            if try raw.step(db) > 0 { inserted += 1 } else { skipped.append(index) }
+        }
+        // Lines already stored must not count twice: total only the new ones then.
+        let totals: BatchTotals
+        if skipped.isEmpty {
+            totals = batch.prepared ?? BatchTotals(lines)
+        } else {
+            let alreadyStored = Set(skipped)
+            totals = BatchTotals(lines.indices.lazy.filter { !alreadyStored.contains($0) }.map { lines[$0] })
         }
         let upsertDay = try db.cachedStatement(sql: """
             INSERT INTO customer_day (customer_id, day, purchase_amount, purchase_lines, return_amount, return_lines)
@@ -108,8 +103,10 @@ public struct SQLiteStore: OrderStore {
                 return_amount = return_amount + excluded.return_amount,
                 return_lines = return_lines + excluded.return_lines
             """)
-        for (key, totals) in days {
-            upsertDay.setUncheckedArguments([key.customer.rawValue, key.day, totals.purchase, totals.purchaseLines, totals.returns, totals.returnLines])
+        for (key, day) in totals.days {
+            upsertDay.setUncheckedArguments([
+                key.customer.rawValue, key.day.daysSinceEpoch, day.purchaseAmount, day.purchaseLines, day.returnAmount, day.returnLines,
+            ])
             try upsertDay.execute()
         }
         let upsertCustomer = try db.cachedStatement(sql: """
@@ -118,8 +115,8 @@ public struct SQLiteStore: OrderStore {
                 country = coalesce(excluded.country, country),
                 first_seen_day = min(first_seen_day, excluded.first_seen_day)
             """)
-        for (customer, day) in firstSeen {
-            upsertCustomer.setUncheckedArguments([customer.rawValue, batch.customerCountries[customer], day])
+        for (customer, day) in totals.firstDays {
+            upsertCustomer.setUncheckedArguments([customer.rawValue, batch.customerCountries[customer], day.daysSinceEpoch])
             try upsertCustomer.execute()
         }
         let upsertProduct = try db.cachedStatement(sql: """
@@ -191,11 +188,6 @@ public struct SQLiteStore: OrderStore {
     func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
         try await pool.read(body)
     }
-}
-
-private struct CustomerDayKey: Hashable {
-    var customer: CustomerID
-    var day: Int
 }
 
 /// Why the store could not do what was asked.

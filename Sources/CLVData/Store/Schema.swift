@@ -105,6 +105,32 @@ enum Schema {
             for i in key.indices { key[i] = UInt8.random(in: 0...255, using: &generator) }
             try db.execute(sql: "INSERT INTO setting (name, value) VALUES ('audit_key', ?)", arguments: [Data(key)])
         }
+        migrator.registerMigration("lineKeyAsPrimaryKey") { db in
+            // One B-tree instead of two: the line key becomes the rowid, and since keys now start with the line's
+            // day (RowKey.value(day:)) an import appends at the end of the table instead of writing all over a
+            // separate unique index. Lines stored before this migration keep their (day-less) keys.
+            try db.execute(sql: """
+                CREATE TABLE order_line_by_key (
+                    line_key INTEGER PRIMARY KEY,
+                    customer_id TEXT,
+                    order_id TEXT,
+                    product_id TEXT,
+                    day INTEGER NOT NULL,
+                    second_of_day INTEGER CHECK (second_of_day BETWEEN 0 AND 86399),
+                    quantity REAL,
+                    unit_price REAL,
+                    amount REAL NOT NULL,
+                    is_return INTEGER NOT NULL CHECK (is_return IN (0, 1)),
+                    ingest_run_id INTEGER NOT NULL REFERENCES ingest_run(id)
+                );
+                INSERT INTO order_line_by_key
+                    SELECT line_key, customer_id, order_id, product_id, day, second_of_day, quantity, unit_price, amount,
+                           is_return, ingest_run_id
+                    FROM order_line ORDER BY line_key;
+                DROP TABLE order_line;
+                ALTER TABLE order_line_by_key RENAME TO order_line;
+                """)
+        }
         return migrator
     }
 }
