@@ -33,17 +33,19 @@ public enum CLVService {
             logger.warning("no scoring model yet", metadata: ["reason": .string("\(error)")])
         }
         let audit = AuditTrail(store: store, logger: logger)
+        let limiter = RateLimiter(rate: configuration.rateLimit, burst: configuration.rateBurst)
         let services = Services(
             store: store, scores: scores, audit: audit, metrics: Metrics(), fits: FitJobs(),
-            language: LanguageModels(directory: modelDirectory), configuration: configuration,
+            language: LanguageModels(directory: modelDirectory), generations: GenerationQueue(limit: configuration.chatQueueLimit),
+            configuration: configuration,
             eventImportID: try await store.beginImport(source: "POST /v1/events", format: "api"),
-            eventLedger: EventRoutes.Ledger(), logger: logger
+            eventLedger: EventRoutes.Ledger(), limiter: limiter, logger: logger
         )
         let router = Router(context: APIRequestContext.self)
         router.add(middleware: MetricsMiddleware(metrics: services.metrics))
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: AuthMiddleware(
-            keys: KeyCache(store: store), limiter: RateLimiter(rate: configuration.rateLimit, burst: configuration.rateBurst),
+            keys: KeyCache(store: store), limiter: limiter,
             bodyLimit: configuration.maxBodyBytes
         ))
         let routes = RouteTable(router: router)

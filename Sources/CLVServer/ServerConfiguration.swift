@@ -19,6 +19,8 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
     public var monthlyDiscountRate = 0.01
     /// How long a population snapshot (tiers, RFM, segments) may lag behind new events.
     public var snapshotMaxAgeSeconds = 30.0
+    /// Chat completions waiting for the generator (which serves one at a time) before new ones get 503.
+    public var chatQueueLimit = 8
 
     public init() {}
 
@@ -31,6 +33,7 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         case clvMonths = "clv_months"
         case monthlyDiscountRate = "monthly_discount_rate"
         case snapshotMaxAgeSeconds = "snapshot_max_age_seconds"
+        case chatQueueLimit = "chat_queue_limit"
     }
 
     /// Every key is optional in the file: missing keys keep their defaults.
@@ -48,6 +51,7 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         clvMonths = try c.decodeIfPresent(Int.self, forKey: .clvMonths) ?? d.clvMonths
         monthlyDiscountRate = try c.decodeIfPresent(Double.self, forKey: .monthlyDiscountRate) ?? d.monthlyDiscountRate
         snapshotMaxAgeSeconds = try c.decodeIfPresent(Double.self, forKey: .snapshotMaxAgeSeconds) ?? d.snapshotMaxAgeSeconds
+        chatQueueLimit = try c.decodeIfPresent(Int.self, forKey: .chatQueueLimit) ?? d.chatQueueLimit
     }
 
     /// Defaults, overridden by the file (if any), then by the environment.

@@ -326,4 +326,27 @@ import Testing
             #expect(try await server.request(.POST, "/v1/chat/completions", key: "ingest", body: request).status == 403)
         }
     }
+
+    @Test func chatsTakeTurnsAndTheQueueTurnsAwayWhatItCannotHold() async throws {
+        _ = try TestData.model("SmolLM2-135M-Instruct", "SmolLM2-135M-Instruct.Q4_1.gguf")
+        try await TestServer.with(configure: { $0.chatQueueLimit = 1 }) { server in
+            // Load the model first, so that all three requests below meet a generator that is ready.
+            #expect(try await server.request(.POST, "/v1/chat/completions", key: "agent", body: #"{"messages": [{"role": "user", "content": "hi"}], "max_tokens": 1}"#).status == 200)
+            let request = #"{"messages": [{"role": "user", "content": "Write a long story about a teapot."}], "max_tokens": 80, "temperature": 0}"#
+            let replies = try await withThrowingTaskGroup(of: TestServer.Reply.self) { group in
+                for _ in 0..<3 { group.addTask { try await server.request(.POST, "/v1/chat/completions", key: "agent", body: request) } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            // One generates, one waits its turn, and the third finds the queue (limit 1) full.
+            #expect(replies.map(\.status).sorted() == [200, 200, 503], "\(replies.map(\.body))")
+            let refused = try #require(replies.first { $0.status == 503 })
+            #expect(Int(refused.headers["retry-after"] ?? "") ?? 0 > 0)
+            #expect(refused.body.contains("busy"))
+            let answers = try replies.filter { $0.status == 200 }.map { try $0.json()["choices"] as? [[String: Any]] }.map { ($0?.first?["message"] as? [String: Any])?["content"] as? String }
+            #expect(answers.count == 2 && answers[0] != nil && answers[0] == answers[1])
+            // The generator was handed back: the next chat runs at once and nobody is left waiting.
+            #expect(try await server.request(.POST, "/v1/chat/completions", key: "agent", body: request.replacingOccurrences(of: "80", with: "4")).status == 200)
+            #expect(try await server.request(.GET, "/metrics", key: "analyst").body.contains("clv_chat_waiting 0.0"))
+        }
+    }
 }

@@ -159,65 +159,100 @@ import Testing
     /// Sessions over plain HTTP: cookie attributes, the API refuses the cookie, sign-out ends the session.
     @Test func sessionCookieSignsInTheDashboardOnly() async throws {
         try await TestServer.with { server in
-            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
-            do {
-                try await Self.checkSessions(server, client)
-                try await client.shutdown()
-            } catch {
-                try? await client.shutdown()
-                throw error
+            try await DashboardClient.with(server) { try await Self.checkSessions($0) }
+        }
+    }
+
+    @Test func dashboardPagesChargeTheKeysRateLimit() async throws {
+        try await TestServer.with(configure: { $0.rateLimit = 1; $0.rateBurst = 3 }) { server in
+            try await DashboardClient.with(server) { client in
+                let cookie = try await client.signIn(try #require(server.keys["analyst"]))
+                var statuses: [Int] = []
+                for _ in 0..<4 { statuses.append(try await client.send(.GET, "/ui/search", cookie: cookie).status) }
+                #expect(statuses == [200, 200, 200, 429])
+                let limited = try await client.send(.GET, "/ui/search", cookie: cookie)
+                #expect(limited.headers.first(name: "Retry-After") != nil && limited.body.contains("Rate limit"))
+                // Pages and the API draw on one bucket per key.
+                #expect(try await server.request(.GET, "/v1/customers/1", key: "analyst").status == 429)
+                #expect(try await server.request(.GET, "/v1/customers/1", key: "agent").status == 200)
             }
         }
     }
 
-    static func checkSessions(_ server: TestServer, _ client: HTTPClient) async throws {
+    static func checkSessions(_ client: DashboardClient) async throws {
+        let server = client.server
+        let anonymous = try await client.send(.GET, "/ui/model")
+        #expect(anonymous.status == 303)
+        #expect(anonymous.headers.first(name: "Location") == "/ui/login?next=%2Fui%2Fmodel")
+        #expect(try await client.send(.GET, "/").headers.first(name: "Location") == "/ui")
+
+        #expect(try await client.send(.POST, "/ui/login", form: "key=clv_wrong").status == 401)
+        let ingest = try await client.send(.POST, "/ui/login", form: "key=\(try #require(server.keys["ingest"]))")
+        #expect(ingest.status == 401 && ingest.body.contains("cannot view the dashboard"))
+
+        let signedIn = try await client.send(.POST, "/ui/login", form: "key=\(try #require(server.keys["analyst"]))&next=%2Fui%2Fsegments")
+        #expect(signedIn.status == 303)
+        #expect(signedIn.headers.first(name: "Location") == "/ui/segments")
+        let setCookie = try #require(signedIn.headers.first(name: "Set-Cookie"))
+        #expect(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Strict") && setCookie.contains("Path=/"))
+        #expect(!setCookie.contains(try #require(server.keys["analyst"])), "the cookie is opaque, not the key")
+        let cookie = String(setCookie.prefix { $0 != ";" })
+
+        let page = try await client.send(.GET, "/ui/segments", cookie: cookie)
+        #expect(page.status == 200 && page.body.contains("data-table=\"tiers\""))
+        #expect(page.headers.first(name: "Content-Security-Policy")?.contains("default-src 'none'") == true)
+        #expect(try await client.send(.GET, "/v1/segments", cookie: cookie).status == 401, "API routes keep Bearer keys")
+        #expect(try await client.send(.POST, "/ui/login", form: "key=x&next=https%3A%2F%2Fevil.example").status == 401)
+        let offsite = try await client.send(.POST, "/ui/login", form: "key=\(try #require(server.keys["analyst"]))&next=%2F%2Fevil.example")
+        #expect(offsite.headers.first(name: "Location") == "/ui", "no open redirect")
+
+        // An agent key sees customers but not the analysts' pages.
+        let agent = try await client.send(.POST, "/ui/login", form: "key=\(try #require(server.keys["agent"]))")
+        let agentCookie = String(try #require(agent.headers.first(name: "Set-Cookie")).prefix { $0 != ";" })
+        #expect(agent.headers.first(name: "Location") == "/ui/search")
+        #expect(try await client.send(.GET, "/ui/customer?id=1", cookie: agentCookie).status == 200)
+        #expect(try await client.send(.GET, "/ui/segments", cookie: agentCookie).status == 403)
+
+        let out = try await client.send(.POST, "/ui/logout", cookie: cookie)
+        #expect(out.headers.first(name: "Set-Cookie")?.contains("Max-Age=0") == true)
+        #expect(try await client.send(.GET, "/ui/segments", cookie: cookie).status == 303, "the session ended")
+    }
+}
+
+/// Plain HTTP to the dashboard without following redirects, so tests see each 303 and its cookie.
+struct DashboardClient: Sendable {
+    let server: TestServer
+    let client: HTTPClient
+
+    static func with(_ server: TestServer, _ body: (DashboardClient) async throws -> Void) async throws {
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
         do {
-            func send(_ method: HTTPMethod, _ path: String, cookie: String? = nil, form: String? = nil) async throws -> (status: Int, headers: HTTPHeaders, body: String) {
-                var request = HTTPClientRequest(url: "http://127.0.0.1:\(server.port)\(path)")
-                request.method = method
-                if let cookie { request.headers.add(name: "Cookie", value: cookie) }
-                if let form {
-                    request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
-                    request.body = .bytes(ByteBuffer(string: form))
-                }
-                let response = try await client.execute(request, timeout: .seconds(60))
-                return (Int(response.status.code), response.headers, String(buffer: try await response.body.collect(upTo: 16 << 20)))
-            }
-            let anonymous = try await send(.GET, "/ui/model")
-            #expect(anonymous.status == 303)
-            #expect(anonymous.headers.first(name: "Location") == "/ui/login?next=%2Fui%2Fmodel")
-            #expect(try await send(.GET, "/").headers.first(name: "Location") == "/ui")
-
-            #expect(try await send(.POST, "/ui/login", form: "key=clv_wrong").status == 401)
-            let ingest = try await send(.POST, "/ui/login", form: "key=\(try #require(server.keys["ingest"]))")
-            #expect(ingest.status == 401 && ingest.body.contains("cannot view the dashboard"))
-
-            let signedIn = try await send(.POST, "/ui/login", form: "key=\(try #require(server.keys["analyst"]))&next=%2Fui%2Fsegments")
-            #expect(signedIn.status == 303)
-            #expect(signedIn.headers.first(name: "Location") == "/ui/segments")
-            let setCookie = try #require(signedIn.headers.first(name: "Set-Cookie"))
-            #expect(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Strict") && setCookie.contains("Path=/"))
-            #expect(!setCookie.contains(try #require(server.keys["analyst"])), "the cookie is opaque, not the key")
-            let cookie = String(setCookie.prefix { $0 != ";" })
-
-            let page = try await send(.GET, "/ui/segments", cookie: cookie)
-            #expect(page.status == 200 && page.body.contains("data-table=\"tiers\""))
-            #expect(page.headers.first(name: "Content-Security-Policy")?.contains("default-src 'none'") == true)
-            #expect(try await send(.GET, "/v1/segments", cookie: cookie).status == 401, "API routes keep Bearer keys")
-            #expect(try await send(.POST, "/ui/login", form: "key=x&next=https%3A%2F%2Fevil.example").status == 401)
-            let offsite = try await send(.POST, "/ui/login", form: "key=\(try #require(server.keys["analyst"]))&next=%2F%2Fevil.example")
-            #expect(offsite.headers.first(name: "Location") == "/ui", "no open redirect")
-
-            // An agent key sees customers but not the analysts' pages.
-            let agent = try await send(.POST, "/ui/login", form: "key=\(try #require(server.keys["agent"]))")
-            let agentCookie = String(try #require(agent.headers.first(name: "Set-Cookie")).prefix { $0 != ";" })
-            #expect(agent.headers.first(name: "Location") == "/ui/search")
-            #expect(try await send(.GET, "/ui/customer?id=1", cookie: agentCookie).status == 200)
-            #expect(try await send(.GET, "/ui/segments", cookie: agentCookie).status == 403)
-
-            let out = try await send(.POST, "/ui/logout", cookie: cookie)
-            #expect(out.headers.first(name: "Set-Cookie")?.contains("Max-Age=0") == true)
-            #expect(try await send(.GET, "/ui/segments", cookie: cookie).status == 303, "the session ended")
+            try await body(DashboardClient(server: server, client: client))
+            try await client.shutdown()
+        } catch {
+            try? await client.shutdown()
+            throw error
         }
+    }
+
+    func send(_ method: HTTPMethod, _ path: String, cookie: String? = nil, form: String? = nil) async throws -> (status: Int, headers: HTTPHeaders, body: String) {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(server.port)\(path)")
+        request.method = method
+        if let cookie { request.headers.add(name: "Cookie", value: cookie) }
+        if let form {
+            request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+            request.body = .bytes(ByteBuffer(string: form))
+        }
+        let response = try await client.execute(request, timeout: .seconds(60))
+        return (Int(response.status.code), response.headers, String(buffer: try await response.body.collect(upTo: 16 << 20)))
+    }
+
+    /// Signs in with `key` and returns the session cookie (`name=value`).
+    func signIn(_ key: String) async throws -> String {
+        let reply = try await send(.POST, "/ui/login", form: "key=\(key)")
+        guard reply.status == 303, let cookie = reply.headers.first(name: "Set-Cookie") else {
+            throw MissingTestData(path: "a session cookie from /ui/login (got \(reply.status))")
+        }
+        return String(cookie.prefix { $0 != ";" })
     }
 }

@@ -6,7 +6,8 @@ import Hummingbird
 import Synchronization
 
 /// Checks `Authorization: Bearer <key>` on every route except the health checks and the dashboard (which signs in
-/// with a session cookie, see ``DashboardRoutes``), and applies the key's rate limit.
+/// with a session cookie and charges the same per-key rate limit itself, see ``DashboardRoutes``), and applies the
+/// key's rate limit.
 ///
 /// Keys are looked up by the SHA-256 of the secret; hits are cached for a few seconds so that a busy key does not
 /// cost a database read per request, while a revoked key stops working within that time.
@@ -32,12 +33,7 @@ struct AuthMiddleware: RouterMiddleware {
         guard let key = try await keys.key(for: secret) else {
             throw APIError.unauthorized("Unknown or revoked API key: check the key, or create one with `clv keys create`.")
         }
-        if let wait = limiter.take(key: key.id) {
-            throw HTTPError(
-                .tooManyRequests, headers: [.retryAfter: String(max(1, Int(wait.rounded(.up))))],
-                message: "Rate limit of this key exceeded; retry after \(String(format: "%.2f", wait)) s or ask for a higher limit (CLV_RATE_LIMIT)."
-            )
-        }
+        try limiter.charge(key: key.id)
         context.key = key
         return try await next(request, context)
     }
@@ -83,6 +79,16 @@ final class RateLimiter: Sendable {
     init(rate: Double, burst: Double) {
         self.rate = rate
         self.burst = max(burst, 1)
+    }
+
+    /// Takes a token for `key`.
+    /// - Throws: 429 with Retry-After when the key's bucket is empty.
+    func charge(key: Int64) throws(HTTPError) {
+        guard let wait = take(key: key) else { return }
+        throw HTTPError(
+            .tooManyRequests, headers: [.retryAfter: String(max(1, Int(wait.rounded(.up))))],
+            message: "Rate limit of this key exceeded; retry after \(String(format: "%.2f", wait)) s or ask for a higher limit (CLV_RATE_LIMIT)."
+        )
     }
 
     /// Takes a token; returns nil when allowed, else the seconds until one is available.

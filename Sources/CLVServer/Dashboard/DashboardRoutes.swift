@@ -78,6 +78,11 @@ enum DashboardRoutes {
                     return redirect("/ui/login", cookie: DashboardSessions.clearCookie)
                 }
                 let viewer = Viewer(key: key, role: role)
+                do throws(HTTPError) { try services.limiter.charge(key: key.id) } catch {
+                    var response = html(errorPage(viewer, error.body ?? "Too many requests."), status: error.status)
+                    response.headers.append(contentsOf: error.headers)
+                    return response
+                }
                 guard roles.contains(role) else {
                     return html(errorPage(viewer, "This page needs one of: \(roles.map(\.rawValue).sorted().joined(separator: ", ")); your key's role is \(role.rawValue)."), status: .forbidden)
                 }

@@ -15,10 +15,13 @@ struct Services: Sendable {
     let metrics: Metrics
     let fits: FitJobs
     let language: LanguageModels
+    let generations: GenerationQueue
     let configuration: ServerConfiguration
     /// The ingest run that API events are recorded under, and its running counts.
     let eventImportID: Int64
     let eventLedger: EventRoutes.Ledger
+    /// Per-key rate limits, shared by the API and the dashboard pages a key's session opens.
+    let limiter: RateLimiter
     let logger: Logger
 }
 

@@ -71,7 +71,7 @@ enum LanguageRoutes {
             method: .post, path: "/v1/chat/completions", roles: .readers,
             summary: "Chat completions (OpenAI-compatible) from the local SmolLM2-135M-Instruct; server-sent events with \"stream\": true.",
             tag: "language", requestBody: "ChatCompletionRequest",
-            responses: [200: "The reply (or an event stream)", 422: "Invalid request or prompt too long", 503: "Model not installed"],
+            responses: [200: "The reply (or an event stream)", 422: "Invalid request or prompt too long", 503: "Model not installed, or too many conversations waiting (Retry-After)"],
             produces: "application/json, text/event-stream"
         )) { request, context in
             let body = try await JSON.decode(ChatRequest.self, from: request, context: context)
@@ -100,8 +100,8 @@ enum LanguageRoutes {
             let id = "chatcmpl-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
             let created = Int(Date().timeIntervalSince1970)
             let model = KnownModel.smolLM2.rawValue
+            let tokens = try await services.generations.tokens(from: generator, prompt: prompt, options: options)
             if body.stream == true {
-                let tokens = generator.stream(prompt: prompt, options: options)
                 let response = ResponseBody { writer in
                     func send(_ object: Any) async throws {
                         try await writer.write(ByteBuffer(string: "data: \(JSON.encode(object))\n\n"))
@@ -125,7 +125,7 @@ enum LanguageRoutes {
             // Generation runs on a dispatch thread (TextGenerator.stream), never on the server's executor.
             var text = "", completion = 0
             do {
-                for try await token in generator.stream(prompt: prompt, options: options) {
+                for try await token in tokens {
                     text += token.text
                     completion += 1
                 }

@@ -34,6 +34,7 @@ enum OperationsRoutes {
             let counts = services.eventLedger.counts.withLock { $0 }
             gauges.append(("clv_api_events_imported", "Order lines imported through POST /v1/events since start.", Double(counts.imported)))
             gauges.append(("clv_api_events_duplicate", "Order lines posted again (idempotent no-ops) since start.", Double(counts.duplicates)))
+            gauges.append(("clv_chat_waiting", "Chat completions waiting for the generator.", Double(await services.generations.waitingCount)))
             let stats = try await services.store.statistics()
             gauges.append(("clv_order_lines", "Order lines stored.", Double(stats.orderLines)))
             gauges.append(("clv_customers", "Customers stored.", Double(stats.customers)))

@@ -29,6 +29,9 @@ final class AuditTrail: Service, Sendable {
         guard !batch.isEmpty else { return }
         do {
             try await store.audit(batch)
+        } catch is CancellationError {
+            // Shutdown cancelled a periodic flush mid-write: the final flush in run() writes these.
+            pending.withLock { $0.insert(contentsOf: batch, at: 0) }
         } catch {
             logger.error("audit log write failed; will retry", metadata: ["events": .stringConvertible(batch.count), "error": .string("\(error)")])
             pending.withLock { $0.insert(contentsOf: batch, at: 0) }
