@@ -86,7 +86,7 @@ extension CLV {
                 guard case let .spend(gg) = try await model(.gg) else { return }
                 spend = (gg, monetary)
             }
-            let dcf = cashFlow()
+            let dcf = DiscountedCashFlow(horizon: horizon, monthlyDiscountRate: discountRate, timeUnit: data.unit)
             let scores = fitted.score(table.summaries, horizon: horizon, spend: spend, cashFlow: dcf)
             var rows = table.summaries.indices.map { i in
                 PredictionRow(
@@ -117,12 +117,6 @@ extension CLV {
             case .json: emit(try jsonText(rows))
             case .csv, .table: emit(csv(rows))
             }
-        }
-
-        func cashFlow() -> DiscountedCashFlow {
-            var dcf = DiscountedCashFlow(months: 1, monthlyDiscountRate: discountRate, timeUnit: data.unit)
-            dcf.months = max(1, Int((horizon / dcf.unitsPerMonth).rounded()))
-            return dcf
         }
 
         func csv(_ rows: [PredictionRow]) -> String {

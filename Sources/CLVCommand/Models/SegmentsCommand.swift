@@ -63,8 +63,7 @@ extension CLV {
                 let gg = try GammaGamma.Estimator().fit(frequency: table.summaries.map(\.frequency), meanSpend: monetary, weights: table.weights)
                 spend = (gg, monetary)
             }
-            var dcf = DiscountedCashFlow(months: 1, monthlyDiscountRate: discountRate, timeUnit: data.unit)
-            dcf.months = max(1, Int((horizon / dcf.unitsPerMonth).rounded()))
+            let dcf = DiscountedCashFlow(horizon: horizon, monthlyDiscountRate: discountRate, timeUnit: data.unit)
             let scores = fitted.score(table.summaries, horizon: horizon, spend: spend, cashFlow: dcf)
             let value = scores.map { $0.clv ?? $0.expectedPurchases }
             let alive = scores.map(\.probabilityAlive)

@@ -20,6 +20,12 @@ public struct DiscountedCashFlow: Sendable, Equatable, Codable {
         self.timeUnit = timeUnit
     }
 
+    /// The whole months nearest to `horizon` model time units (at least one).
+    public init(horizon: Double, monthlyDiscountRate: Double, timeUnit: TimeUnit) {
+        self.init(months: 1, monthlyDiscountRate: monthlyDiscountRate, timeUnit: timeUnit)
+        months = max(1, Int((horizon / unitsPerMonth).rounded()))
+    }
+
     /// Model time units per month, as lifetimes counts them.
     public var unitsPerMonth: Double {
         switch timeUnit {
