@@ -1,7 +1,8 @@
 import CLVCore
-import CLVData
+@testable import CLVData
 import CLVTestSupport
 import Foundation
+import GRDB
 import Testing
 
 /// All 541,909 lines of UCI Online Retail, checked against summaries computed independently by lifetimes 0.11.3 on
@@ -69,5 +70,19 @@ import Testing
         let stats = try await store.statistics()
         #expect(stats.orderLines == expected.lines - expected.negative_price)
         #expect(stats.netRevenue.isApproximatelyEqual(to: expected.net_revenue, relativeTolerance: 1e-9))
+
+        // A customer's history (read by day through key ranges) holds exactly the lines a full scan finds.
+        for id in ["12347", "12748", "14911", "17841", "13408"].map({ CustomerID($0) }) {
+            let history = try await store.recentOrderLines(of: id, limit: 100_000)
+            let scanned = try await store.read { db in
+                try Row.fetchAll(db, sql: """
+                    SELECT l.day, l.amount, p.title FROM order_line l NOT INDEXED LEFT JOIN product p ON p.id = l.product_id
+                    WHERE l.customer_id = ? ORDER BY l.day DESC, l.second_of_day DESC, l.line_key
+                    """, arguments: [id.rawValue]).map { "\($0[0] as Int) \($0[1] as Double) \($0[2] as String? ?? "")" }
+            }
+            #expect(scanned.count > 0)
+            #expect(history.map { "\($0.day.daysSinceEpoch) \($0.amount) \($0.productTitle ?? "")" } == scanned, "customer \(id)")
+            #expect(try await store.recentOrderLines(of: id, limit: 7).count == min(7, scanned.count))
+        }
     }
 }

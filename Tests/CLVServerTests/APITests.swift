@@ -90,7 +90,7 @@ import Testing
         try await TestServer.with { server in
             let before = try await server.request(.GET, "/v1/customers/1").json()
             let x0 = (before["summary"] as! [String: Any])["frequency"] as! Int
-            let order = #"{"order_id": "web-1001", "customer_id": "1", "timestamp": "1998-07-02T10:15:00Z", "lines": [{"product_id": "cd-42", "quantity": 2, "unit_price": 12.5}]}"#
+            let order = #"{"order_id": "web-1001", "customer_id": "1", "timestamp": "1998-07-02T10:15:00Z", "lines": [{"product_id": "cd-42", "title": "Kind of Blue", "quantity": 2, "unit_price": 12.5}]}"#
             let first = try await server.request(.POST, "/v1/events", key: "ingest", body: order)
             #expect(first.status == 201, "\(first.body)")
             let accepted = try first.json()
@@ -104,6 +104,23 @@ import Testing
             #expect(try again.json()["duplicate"] as? Bool == true)
             let after = try await server.request(.GET, "/v1/customers/1").json()
             #expect((after["summary"] as! [String: Any])["frequency"] as? Int == x0 + 1)
+
+            // The order heads the customer's history, with its product's title; every stored line is there.
+            let history = try await server.request(.GET, "/v1/customers/1/orders?limit=500", key: "agent")
+            #expect(history.status == 200, "\(history.body)")
+            let lines = try #require(try history.json()["lines"] as? [[String: Any]])
+            let stored = try server.query { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM order_line WHERE customer_id = '1'") }
+            #expect(lines.count == stored)
+            let newest = try #require(lines.first)
+            #expect(newest["date"] as? String == "1998-07-02" && newest["time"] as? String == "10:15:00")
+            #expect(newest["order_id"] as? String == "web-1001" && newest["product_title"] as? String == "Kind of Blue")
+            #expect(newest["amount"] as? Double == 25)
+            let dates = lines.compactMap { $0["date"] as? String }
+            #expect(dates == dates.sorted(by: >), "newest first")
+            let one = try await server.request(.GET, "/v1/customers/1/orders?limit=1", key: "agent").json()["lines"] as? [[String: Any]]
+            #expect(one?.count == 1)
+            #expect(try await server.request(.GET, "/v1/customers/no-such-customer/orders").status == 404)
+            #expect(try await server.request(.GET, "/v1/customers/1/orders", key: "ingest").status == 403)
         }
     }
 

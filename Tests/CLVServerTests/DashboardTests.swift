@@ -142,6 +142,8 @@ import Testing
                     try await Self.load(browser, server, "/ui/customer?id=\(encoded)", page: "search")
                     #expect(try await browser.text("main h1") == "Customer \(payload)")
                     #expect(try await browser.count("img") == 0)
+                    // The product title is stored as posted and shown as text in the recent orders.
+                    #expect(try await browser.text("[data-table=recent-orders] tbody tr td:nth-child(3)") == "\(payload) (p-xss-\(payloads.firstIndex(of: payload)!))")
                     // Listed by a prefix search, the id is a link whose text is the payload.
                     try await Self.load(browser, server, "/ui/search?q=\(encoded.prefix(6))", page: "search")
                     let links = try await browser.run("return [...document.querySelectorAll('[data-table=matches] a.customer')].map(a => a.textContent)") as? [String] ?? []

@@ -84,12 +84,13 @@ public struct CustomerDay: Sendable, Equatable {
 }
 
 extension OrderLine {
-    /// The stable key of line `index` of an order posted through the API: posting the same order again is a no-op.
-    public static func eventKey(orderID: String, lineIndex: Int) -> Int64 {
+    /// The stable key of line `index` of an order dated `day` posted through the API: posting the same order again
+    /// is a no-op. Like imported lines, the key starts with the day (see `RowKey`).
+    public static func eventKey(orderID: String, lineIndex: Int, day: CalendarDay) -> Int64 {
         var key = RowKey(seed: RowKey.of("api-order-event"))
         var text = orderID
         text.withUTF8 { key.combine($0) }
         key.combine(UInt64(lineIndex))
-        return key.value
+        return key.value(day: day)
     }
 }

@@ -38,14 +38,21 @@ struct RowKey {
 
     mutating func combine(_ value: UInt64) { state = Self.mix(state ^ Self.mix(value &+ 0x632B_E59B_D9B4_E019)) }
 
-    /// The key as SQLite's signed 64-bit integer.
-    var value: Int64 { Int64(bitPattern: state) }
-
     /// The key of a line dated `day`, as SQLite's signed 64-bit integer: the day (modulo 4,096) in the top 12 bits,
     /// the hash in the other 52.
     func value(day: CalendarDay) -> Int64 {
-        let prefix = UInt64(truncatingIfNeeded: day.daysSinceEpoch) & 0xFFF
-        return Int64(bitPattern: prefix << 52 | state & (1 << 52 - 1))
+        Int64(bitPattern: Self.prefix(day) | state & Self.hashMask)
+    }
+
+    /// Every key a line dated `day` can have (shared with the days 4,096 apart), so a day's lines are one range scan.
+    static func range(day: CalendarDay) -> ClosedRange<Int64> {
+        Int64(bitPattern: prefix(day))...Int64(bitPattern: prefix(day) | hashMask)
+    }
+
+    private static let hashMask: UInt64 = 1 << 52 - 1
+
+    private static func prefix(_ day: CalendarDay) -> UInt64 {
+        (UInt64(truncatingIfNeeded: day.daysSinceEpoch) & 0xFFF) << 52
     }
 
     static func mix(_ x: UInt64) -> UInt64 {

@@ -29,6 +29,8 @@ public protocol CustomerDirectory: Sendable {
     func customerDays(of id: CustomerID) async throws -> [CustomerDay]
     /// The customer and their days in one read (the hot path of the API).
     func customerWithDays(_ id: CustomerID) async throws -> (CustomerRecord, [CustomerDay])?
+    /// The customer's most recent order lines (purchases and returns), newest first, with product titles.
+    func recentOrderLines(of id: CustomerID, limit: Int) async throws -> [OrderHistoryLine]
     /// Every customer's consent.
     func consents() async throws -> [CustomerID: Consent]
     /// Sets consent; returns false when the customer does not exist.
@@ -43,6 +45,35 @@ public protocol CustomerDirectory: Sendable {
     func auditHash(of id: CustomerID) async throws -> String
     /// The most recent audit events, newest first.
     func auditEvents(limit: Int) async throws -> [AuditEvent]
+}
+
+/// One stored order line as a customer's history shows it.
+public struct OrderHistoryLine: Sendable, Equatable {
+    public var day: CalendarDay
+    public var secondOfDay: Int?
+    public var order: String?
+    public var product: String?
+    public var productTitle: String?
+    public var quantity: Double?
+    public var unitPrice: Double?
+    /// Net amount: negative for a cancellation or return.
+    public var amount: Double
+    public var isReturn: Bool
+
+    public init(
+        day: CalendarDay, secondOfDay: Int? = nil, order: String? = nil, product: String? = nil, productTitle: String? = nil,
+        quantity: Double? = nil, unitPrice: Double? = nil, amount: Double, isReturn: Bool = false
+    ) {
+        self.day = day
+        self.secondOfDay = secondOfDay
+        self.order = order
+        self.product = product
+        self.productTitle = productTitle
+        self.quantity = quantity
+        self.unitPrice = unitPrice
+        self.amount = amount
+        self.isReturn = isReturn
+    }
 }
 
 /// One line of the audit log: never a raw customer id, only its keyed hash.

@@ -134,7 +134,8 @@ enum DashboardRoutes {
             }
             services.audit.record(AuditEvent(actor: viewer.actor, action: "read customer", customerHash: try await services.store.auditHash(of: id)))
             let facts = Pages.CustomerFacts(view: view, days: days, aliveHistory: aliveHistory(days: days, model: models.purchase, unit: models.unit, asOf: asOf),
-                                            models: models, asOf: asOf, horizonWeeks: horizonWeeks)
+                                            models: models, asOf: asOf, horizonWeeks: horizonWeeks,
+                                            recentLines: try await services.store.recentOrderLines(of: id, limit: 20))
             return html(View.page(title: "Customer \(id.rawValue)", active: "search", role: viewer.role, Pages.customer(facts)))
         }
 

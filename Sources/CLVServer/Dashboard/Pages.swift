@@ -187,6 +187,8 @@ enum Pages {
         var models: ActiveModels
         var asOf: CalendarDay
         var horizonWeeks: Double
+        /// The newest order lines, newest first.
+        var recentLines: [OrderHistoryLine]
     }
 
     static func customer(_ f: CustomerFacts) -> HTML {
@@ -226,8 +228,21 @@ enum Pages {
             View.card("Why", id: "panel-why", wide: true, "<ul class=\"explain\">\(explanation(f, lastGapWeeks: lastGapWeeks))</ul>"),
             View.card("Profile", id: "panel-facts", "\(facts)<h2 class=\"sub\">Purchase timeline</h2><p class=\"note\">Each dot is a purchase day, sized by amount.</p>\(timeline)"),
             View.card("P(alive) over time", id: "panel-alive", note: "Under today's model: it rises after each purchase and decays while the customer is silent.", alive),
+            View.card("Recent orders", id: "panel-orders", note: "The newest \(f.recentLines.count) order lines; returns are negative.", wide: true, recentOrders(f.recentLines)),
         ]))
         """
+    }
+
+    static func recentOrders(_ lines: [OrderHistoryLine]) -> HTML {
+        guard !lines.isEmpty else { return View.message("No order lines stored for this customer.") }
+        return View.table("recent-orders", headers: ["Date", "Order", "Product", "Quantity", "Amount"], numeric: [3, 4], phoneHidden: [1, 3], rows: lines.map { line in
+            let product = [line.productTitle, line.product.map { "(\($0))" }].compactMap { $0 }.joined(separator: " ")
+            return [
+                View.text(line.day.description), View.text(line.order ?? "–"), View.text(product.isEmpty ? "–" : product),
+                View.text(line.quantity.map { Format.number($0, decimals: 0) } ?? "–"),
+                line.isReturn ? View.badge(Format.money(line.amount, decimals: 2), tone: "bad") : View.text(Format.money(line.amount, decimals: 2)),
+            ]
+        })
     }
 
     /// In plain words: why this customer is scored as they are.

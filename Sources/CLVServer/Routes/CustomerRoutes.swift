@@ -22,6 +22,20 @@ enum CustomerRoutes {
         }
 
         routes.add(RouteSpec(
+            method: .get, path: "/v1/customers/{id}/orders", roles: .readers,
+            summary: "One customer's most recent order lines (purchases and returns), newest first, with product titles.",
+            tag: "customers", query: [.init(name: "limit", description: "At most this many lines (default 50, max 500)", type: "integer")],
+            responses: [200: "The lines", 404: "No such customer"]
+        )) { request, context in
+            let id = CustomerID(try context.id())
+            let limit = Int(try request.query("limit", number: 1...500) ?? 50)
+            guard try await services.store.customer(id) != nil else { throw APIError.notFound("No customer with that id.") }
+            let lines = try await services.store.recentOrderLines(of: id, limit: limit)
+            services.audit.record(AuditEvent(actor: context.actor, action: "read customer orders", customerHash: try await services.store.auditHash(of: id)))
+            return try JSON.response(OrderHistory(customer_id: id.rawValue, lines: lines.map(OrderHistory.Line.init)))
+        }
+
+        routes.add(RouteSpec(
             method: .get, path: "/v1/customers", roles: .analysts,
             summary: "Scored customers, highest CLV first (or by ?sort=p_alive|expected_purchases|churn_risk).",
             tag: "customers",
@@ -86,6 +100,35 @@ enum CustomerRoutes {
             case .churn_risk: 1 - c.score.probabilityAlive
             }
         }
+    }
+
+    struct OrderHistory: Encodable, Sendable {
+        struct Line: Encodable, Sendable {
+            var date: String
+            var time: String?
+            var order_id: String?
+            var product_id: String?
+            var product_title: String?
+            var quantity: Double?
+            var unit_price: Double?
+            var amount: Double
+            var is_return: Bool
+
+            init(_ line: OrderHistoryLine) {
+                date = line.day.description
+                time = line.secondOfDay.map { String(format: "%02d:%02d:%02d", $0 / 3600, $0 / 60 % 60, $0 % 60) }
+                order_id = line.order
+                product_id = line.product
+                product_title = line.productTitle
+                quantity = line.quantity
+                unit_price = line.unitPrice
+                amount = line.amount
+                is_return = line.isReturn
+            }
+        }
+
+        var customer_id: String
+        var lines: [Line]
     }
 
     struct CustomerPage: Encodable, Sendable {

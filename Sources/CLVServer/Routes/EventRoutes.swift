@@ -41,7 +41,7 @@ enum EventRoutes {
     static func register(_ routes: RouteTable, _ services: Services) {
         routes.add(RouteSpec(
             method: .post, path: "/v1/events", roles: .writers,
-            summary: "Record an order (lines or an amount; negative for a return) and return the customer's new scores. Idempotent by order_id.",
+            summary: "Record an order (lines or an amount; negative for a return) and return the customer's new scores. Idempotent by order_id and date.",
             tag: "events", requestBody: "OrderEvent",
             responses: [201: "Recorded; the customer's new scores", 200: "Already recorded (same order_id)", 400: "Not JSON", 413: "Body too large", 422: "Invalid event"]
         )) { request, context in
@@ -106,7 +106,7 @@ enum EventRoutes {
         for (i, item) in items.enumerated() {
             let isReturn = item.amount < 0 || (item.quantity ?? 0) < 0
             batch.lines.append(OrderLine(
-                key: OrderLine.eventKey(orderID: event.order_id, lineIndex: i), customer: customer, order: event.order_id,
+                key: OrderLine.eventKey(orderID: event.order_id, lineIndex: i, day: date.day), customer: customer, order: event.order_id,
                 product: item.product, day: date.day, secondOfDay: date.second, quantity: item.quantity, unitPrice: item.price,
                 amount: isReturn ? -abs(item.amount) : item.amount, isReturn: isReturn
             ))
