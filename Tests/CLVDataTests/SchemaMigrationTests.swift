@@ -34,5 +34,11 @@ import Testing
         ])
         #expect(keyColumn == ["line_key"])
         #expect(try await store.statistics().orderLines == 2)
+        #expect(try await store.hasLegacyLineKeys(), "imports warn that these lines' keys cannot be recomputed")
+    }
+
+    @Test func aNewDatabaseHasNoLegacyKeys() async throws {
+        let folder = try TemporaryDirectory()
+        #expect(try await SQLiteStore(path: folder.path("new.sqlite")).hasLegacyLineKeys() == false)
     }
 }

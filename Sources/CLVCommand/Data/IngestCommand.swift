@@ -158,20 +158,23 @@ extension CLV.Ingest {
                 throw UserError("No file at \(file): check the path.")
             }
             let store = try database.openForWriting()
+            if try await store.hasLegacyLineKeys() {
+                progress("Warning: \(database.path) holds lines imported by a CLVKit older than 2026-11-29; lines of those files would be stored again. Import into a new --db to be safe.")
+            }
             let ingester = OrderIngester(format: fileFormat, batchSize: batchSize)
             let quarantine = Self.quarantineURL(database: database.path, source: url)
             let started = Date()
-            let progress = ProgressLine(label: "ingest \(url.lastPathComponent)")
+            let progressLine = ProgressLine(label: "ingest \(url.lastPathComponent)")
             let report: OrderIngester.Report
             do {
                 report = try await ingester.ingest(file: url, into: store, quarantineFile: quarantine) { p in
-                    progress.update(fraction: p.totalBytes > 0 ? Double(p.bytesRead) / Double(p.totalBytes) : 0, detail: "\(p.counts.read) lines")
+                    progressLine.update(fraction: p.totalBytes > 0 ? Double(p.bytesRead) / Double(p.totalBytes) : 0, detail: "\(p.counts.read) lines")
                 }
             } catch let error as IngestError {
-                progress.finish()
+                progressLine.finish()
                 throw UserError(error.description)
             }
-            progress.finish()
+            progressLine.finish()
             let seconds = Date().timeIntervalSince(started)
             switch format {
             case .json:

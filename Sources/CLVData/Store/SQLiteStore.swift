@@ -35,6 +35,12 @@ public struct SQLiteStore: OrderStore {
 
     // MARK: - Imports
 
+    /// True when the database holds lines stored before line keys began with the day (before 2026-11-29): a new
+    /// import of the same files cannot recognise those lines and would store them again.
+    public func hasLegacyLineKeys() async throws -> Bool {
+        try await pool.read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM setting WHERE name = 'legacy_line_keys'") ?? false }
+    }
+
     public func beginImport(source: String, format: String) async throws -> Int64 {
         let now = ISO8601DateFormatter().string(from: Date())
         return try await pool.write { db in

@@ -129,6 +129,8 @@ enum Schema {
                     FROM order_line ORDER BY line_key;
                 DROP TABLE order_line;
                 ALTER TABLE order_line_by_key RENAME TO order_line;
+                -- Lines already stored keep keys a new import cannot reproduce: remember it, so imports can warn.
+                INSERT INTO setting (name, value) SELECT 'legacy_line_keys', x'01' WHERE EXISTS (SELECT 1 FROM order_line);
                 """)
         }
         return migrator
