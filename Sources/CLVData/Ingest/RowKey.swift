@@ -9,9 +9,10 @@ import CLVCore
 ///
 /// Stored keys carry the line's day in their top 12 bits (``value(day:)``): order files run roughly in date order,
 /// so a batch's keys land together at the end of the table's key B-tree instead of on every page of it (Online
-/// Retail: 359,000 to 437,000 lines/s, and 525,000 once the key became the table's rowid). Because the day wraps every 4,096 days (11 years), the chance of two different lines sharing a
-/// key is the same as for a uniform 64-bit hash once the data spans 11 years, and at most 4,096 / days-spanned
-/// times it before: for ten million lines over one year, about 3 in 100,000.
+/// Retail: 359,000 to 437,000 lines/s, and 525,000 once the key became the table's rowid), and one day's lines are
+/// one range of keys (``range(day:)``). Because the day wraps every 4,096 days (11 years), the chance of two
+/// different lines sharing a key is the same as for a uniform 64-bit hash once the data spans 11 years, and at
+/// most 4,096 / days-spanned times it before: for ten million lines over one year, about 3 in 100,000.
 struct RowKey {
     private(set) var state: UInt64
 

@@ -53,7 +53,8 @@ extension SQLiteStore: CustomerDirectory {
                 LIMIT ?
                 """)
             var lines: [OrderHistoryLine] = []
-            for day in days.lazy.map(CalendarDay.init(daysSinceEpoch:)) where lines.count < limit {
+            for day in days.map(CalendarDay.init(daysSinceEpoch:)) {
+                guard lines.count < limit else { break }
                 let keys = RowKey.range(day: day)
                 let rows = try Row.fetchAll(linesOfDay, arguments: [keys.lowerBound, keys.upperBound, day.daysSinceEpoch, id.rawValue, limit - lines.count])
                 lines += rows.map { row in
