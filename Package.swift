@@ -12,16 +12,19 @@ let settings: [SwiftSetting] = [
 // Swift otherwise targets the x86-64 baseline (SSE2: 4-lane vectors, no FMA), which halves decoding speed.
 // CLVKIT_TARGET_CPU=x86-64 (or another LLVM CPU name) builds a binary meant for other machines.
 let textCPU = Context.environment["CLVKIT_TARGET_CPU"] ?? "native"
-// Fused multiply-add only where the target surely has it: without the instruction each one becomes a libm call.
-let textHasFMA: Bool = {
+// Fused multiply-add and half-to-float instructions only where the target surely has them: without them each
+// `addingProduct` becomes a libm call and each `Float(Float16)` a compiler-rt call.
+let textFeatures: Set<String> = {
     #if arch(arm64)
-    return textCPU == "native"
+    return textCPU == "native" ? ["fma", "f16c"] : []
     #else
-    guard textCPU == "native", let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return false }
-    return cpuinfo.split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ").contains("fma") ?? false
+    guard textCPU == "native", let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+          let flags = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return [] }
+    return Set(flags.split(separator: " ").map(String.init)).intersection(["fma", "f16c"])
     #endif
 }()
-let textSettings = settings + [.unsafeFlags(["-target-cpu", textCPU])] + (textHasFMA ? [.define("CLVTEXT_FMA")] : [])
+let textSettings = settings + [.unsafeFlags(["-target-cpu", textCPU])]
+    + textFeatures.sorted().map { .define("CLVTEXT_" + $0.uppercased()) }
 
 let package = Package(
     name: "clvkit",

@@ -20,7 +20,7 @@ public final class LlamaSession {
     /// The number of tokens evaluated so far (the position of the next one).
     public private(set) var position = 0
 
-    /// Prompt tokens evaluated together: each weight block is unpacked once for four of them.
+    /// Prompt tokens evaluated together: each group of weight rows is read from memory once for all of them.
     static let batchLimit = 16
 
     private let keys: UnsafeMutablePointer<Float>
