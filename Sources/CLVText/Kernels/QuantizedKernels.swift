@@ -94,19 +94,21 @@ enum QuantizedKernels {
                 }
                 return
             }
-            let last = rows.upperBound - 1
+            let last = rows.upperBound - 1, matrixRows = matrix.rows
             // Zero (no row has 2⁴⁸ blocks) but not provably so to the optimizer, which would otherwise delete the
             // reads of `touch` as unused.
             let opaqueZero = UInt32(truncatingIfNeeded: blocks >> 48)
+            let inputs = job.inputs, outputs = job.outputs
             var r = rows.lowerBound
             while r <= last {
                 // A group running past the range repeats its last row; the repeats are computed and dropped.
                 let group = (base + r * rowBytes, base + min(r + 1, last) * rowBytes,
                              base + min(r + 2, last) * rowBytes, base + min(r + 3, last) * rowBytes)
                 let count = min(4, last - r + 1)
-                let touched = r + 8 <= matrix.rows ? touch(base + (r + 4) * rowBytes, count: 4 * rowBytes) & opaqueZero : 0
-                for (input, output) in zip(job.inputs, job.outputs) {
-                    let x = UnsafePointer(input.values), sums = UnsafePointer(input.blockSums)
+                let touched = r + 8 <= matrixRows ? touch(base + (r + 4) * rowBytes, count: 4 * rowBytes) & opaqueZero : 0
+                // Indices rather than `zip`, whose iterator retained and released the arrays for every group.
+                for t in inputs.indices {
+                    let x = UnsafePointer(inputs[t].values), sums = UnsafePointer(inputs[t].blockSums), output = outputs[t]
                     let dots = switch type {
                     case .q4_1: dotQ4(group, blocks: blocks, x: x, sums: sums, hasMinimum: true)
                     case .q4_0: dotQ4(group, blocks: blocks, x: x, sums: sums, hasMinimum: false)
