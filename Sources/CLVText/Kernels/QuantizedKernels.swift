@@ -40,8 +40,8 @@ enum QuantizedKernels {
     }
 
     /// Computes several products in one round of dispatch, each one's rows cut into `4·threads` contiguous
-    /// slices (``slice(_:of:rows:)``) that the threads (the calling one included) take in turn: a thread slowed down by other work on the
-    /// machine takes fewer slices instead of holding the others up.
+    /// slices (``slice(_:of:rows:)``) that the threads (the calling one included) take in turn: a thread slowed
+    /// down by other work on the machine takes fewer slices instead of holding the others up.
     static func run(_ jobs: [Job], threads: Int) {
         if threads <= 1 {
             for job in jobs { multiply(job, rows: 0..<job.matrix.rows) }
@@ -59,9 +59,13 @@ enum QuantizedKernels {
 
     /// Computes several products in one round on a session's ``WorkerPool`` (same slicing as `run(_:threads:)`,
     /// so the same results).
-    static func run(_ jobs: [Job], pool: WorkerPool) {
+    /// - Parameter then: called once per slice, on the thread that computed it, with the rows of the slice once
+    ///   every job's part of them is done (the first job's rows; for jobs with as many rows as it): elementwise
+    ///   work on the products runs in the same round instead of on the calling thread alone.
+    static func run(_ jobs: [Job], pool: WorkerPool, then: ((Range<Int>) -> Void)? = nil) {
         if pool.threads <= 1 {
             for job in jobs { multiply(job, rows: 0..<job.matrix.rows) }
+            if let then, let first = jobs.first { then(0..<first.matrix.rows) }
             return
         }
         let shares = 4 * pool.threads
@@ -69,6 +73,10 @@ enum QuantizedKernels {
             for job in jobs {
                 let rows = slice(share, of: shares, rows: job.matrix.rows)
                 if !rows.isEmpty { multiply(job, rows: rows) }
+            }
+            if let then, let first = jobs.first {
+                let rows = slice(share, of: shares, rows: first.matrix.rows)
+                if !rows.isEmpty { then(rows) }
             }
         }
     }

@@ -8,12 +8,13 @@ public struct QuantizedMatrix: Sendable {
     /// The tensor, which keeps its file mapped.
     public let tensor: GGUFTensor
     public var type: GGMLType { tensor.type }
+    // Stored rather than derived from the tensor's dimensions array: the kernels read them for every slice.
     /// Outputs (rows of `W`).
-    public var rows: Int { tensor.rowCount }
+    public let rows: Int
     /// Inputs (weights per row).
-    public var columns: Int { tensor.rowLength }
+    public let columns: Int
     /// Bytes per row.
-    public var rowBytes: Int { columns / type.blockLength * type.blockBytes }
+    public let rowBytes: Int
 
     /// Wraps a tensor of rank 1 or 2.
     /// - Throws: ``GGUFError/shapeMismatch(name:expected:found:)`` when it has more dimensions or its rows are
@@ -24,6 +25,9 @@ public struct QuantizedMatrix: Sendable {
                                  found: tensor.info.dimensions)
         }
         self.tensor = tensor
+        rows = tensor.rowCount
+        columns = tensor.rowLength
+        rowBytes = tensor.rowLength / tensor.type.blockLength * tensor.type.blockBytes
     }
 
     /// Reads the tensor `name` and checks its shape (`[columns, rows]` in ggml order).
