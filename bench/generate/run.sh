@@ -7,6 +7,7 @@
 #   THREADS=2 TOKENS=100 bench/generate/run.sh
 #   VENV=/path/to/venv  (default /work/venv-decoder: torch-free is fine, it needs llama-cpp-python==0.3.16)
 #
+# Both are compiled for this machine's CPU (llama.cpp's GGML_NATIVE; CLVText's -target-cpu native, see Package.swift).
 # The machine may be shared: run it twice and read both; each ratio is measured in one run on the same load.
 # llama.cpp's OpenMP threads spin while waiting, so on a loaded machine its 2-thread speed collapses; the
 # 1-thread pass shows the per-core speeds without that effect.

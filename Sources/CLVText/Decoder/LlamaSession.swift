@@ -20,7 +20,7 @@ public final class LlamaSession {
     /// The number of tokens evaluated so far (the position of the next one).
     public private(set) var position = 0
 
-    /// Prompt tokens evaluated together: each weight block is unpacked once for four of them.
+    /// Prompt tokens evaluated together: each group of weight rows is read from memory once for all of them.
     static let batchLimit = 16
 
     private let keys: UnsafeMutablePointer<Float>
@@ -157,14 +157,17 @@ public final class LlamaSession {
                 VectorMath.rmsNorm(residual + t * d, weight: layer.feedForwardNorm, epsilon: config.rmsEpsilon, count: d, into: normed[t].values)
                 normed[t].prepare()
             }
+            let gate = self.gate, up = self.up, hiddenValues = hiddenN.map(\.values)
             QuantizedKernels.run([
                 .init(matrix: layer.gate, inputs: normedN, outputs: (0..<n).map { gate + $0 * ff }),
                 .init(matrix: layer.up, inputs: normedN, outputs: (0..<n).map { up + $0 * ff }),
-            ], pool: pool)
-            for t in 0..<n {
-                VectorMath.swiGLU(gate: gate + t * ff, up: up + t * ff, count: ff, into: hidden[t].values)
-                hidden[t].prepare()
+            ], pool: pool) { rows in
+                for (t, values) in hiddenValues.enumerated() {
+                    VectorMath.swiGLU(gate: gate + t * ff + rows.lowerBound, up: up + t * ff + rows.lowerBound,
+                                      count: rows.count, into: values + rows.lowerBound)
+                }
             }
+            for t in 0..<n { hidden[t].prepare() }
             QuantizedKernels.run([
                 .init(matrix: layer.down, inputs: hiddenN, outputs: (0..<n).map { projected + $0 * d }),
             ], pool: pool)

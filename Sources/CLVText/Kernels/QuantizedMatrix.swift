@@ -8,12 +8,13 @@ public struct QuantizedMatrix: Sendable {
     /// The tensor, which keeps its file mapped.
     public let tensor: GGUFTensor
     public var type: GGMLType { tensor.type }
+    // Stored rather than derived from the tensor's dimensions array: the kernels read them for every slice.
     /// Outputs (rows of `W`).
-    public var rows: Int { tensor.rowCount }
+    public let rows: Int
     /// Inputs (weights per row).
-    public var columns: Int { tensor.rowLength }
+    public let columns: Int
     /// Bytes per row.
-    public var rowBytes: Int { columns / type.blockLength * type.blockBytes }
+    public let rowBytes: Int
 
     /// Wraps a tensor of rank 1 or 2.
     /// - Throws: ``GGUFError/shapeMismatch(name:expected:found:)`` when it has more dimensions or its rows are
@@ -24,6 +25,9 @@ public struct QuantizedMatrix: Sendable {
                                  found: tensor.info.dimensions)
         }
         self.tensor = tensor
+        rows = tensor.rowCount
+        columns = tensor.rowLength
+        rowBytes = tensor.rowLength / tensor.type.blockLength * tensor.type.blockBytes
     }
 
     /// Reads the tensor `name` and checks its shape (`[columns, rows]` in ggml order).
@@ -32,51 +36,37 @@ public struct QuantizedMatrix: Sendable {
     }
 }
 
-/// An input vector made ready for ``QuantizedKernels``: the values, each 32-value block's sum, and a copy with
-/// each block's values reordered to match how the kernels unpack the quantized bytes four lanes at a time.
+/// An input vector made ready for ``QuantizedKernels``: the values and each 32-value block's sum (which turns
+/// Q4 blocks' offsets into one multiplication per block).
 ///
 /// Preparing costs O(n) once per vector and is shared by every row of every matrix the vector multiplies.
 struct PreparedVector {
     let count: Int
     var values: UnsafeMutablePointer<Float>
-    var permuted: UnsafeMutablePointer<Float>
     var blockSums: UnsafeMutablePointer<Float>
 
     /// Allocates room for a vector of `count` values (a multiple of 32).
     init(count: Int) {
         precondition(count % 32 == 0, "prepared vectors are whole 32-value blocks")
         self.count = count
-        values = .allocate(capacity: count)
+        // 64-byte aligned: the kernels read the values 16 floats at a time.
+        values = UnsafeMutableRawPointer.allocate(byteCount: 4 * count, alignment: 64).bindMemory(to: Float.self, capacity: count)
         values.initialize(repeating: 0, count: count)
-        permuted = .allocate(capacity: count)
-        permuted.initialize(repeating: 0, count: count)
         blockSums = .allocate(capacity: count / 32)
         blockSums.initialize(repeating: 0, count: count / 32)
     }
 
     func deallocate() {
         values.deallocate()
-        permuted.deallocate()
         blockSums.deallocate()
     }
 
-    /// Fills the permuted copy and block sums from `values`.
-    ///
-    /// Within a block, the kernels load 16 quantized bytes as four 32-bit lanes; shifting out byte k of every lane
-    /// gives the weights with indices {k, 4+k, 8+k, 12+k} (and 16 more for the high nibbles of Q4 blocks), so the
-    /// permuted block holds those x values side by side.
+    /// Fills the block sums from `values`.
     func prepare() {
         for block in 0..<(count / 32) {
-            let x = values + block * 32
-            let p = permuted + block * 32
-            var sum: Float = 0
-            for j in 0..<32 { sum += x[j] }
-            blockSums[block] = sum
-            for half in 0..<2 {
-                for k in 0..<4 {
-                    for lane in 0..<4 { p[half * 16 + k * 4 + lane] = x[half * 16 + lane * 4 + k] }
-                }
-            }
+            let x = UnsafeRawPointer(values + block * 32)
+            let sum = x.load(as: SIMD16<Float>.self) + x.load(fromByteOffset: 64, as: SIMD16<Float>.self)
+            blockSums[block] = sum.sum()
         }
     }
 }

@@ -24,13 +24,13 @@ enum VectorMath {
     @inline(__always)
     static func addScaled(_ x: UnsafePointer<Float>, _ a: Float, into y: UnsafeMutablePointer<Float>, count: Int) {
         var i = 0
-        let av = SIMD8<Float>(repeating: a)
+        let av = SIMD16<Float>(repeating: a)
         let xr = UnsafeRawPointer(x), yr = UnsafeMutableRawPointer(y)
-        while i + 8 <= count {
-            let sum = yr.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
-                + av * xr.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
-            yr.storeBytes(of: sum, toByteOffset: 4 * i, as: SIMD8<Float>.self)
-            i += 8
+        while i + 16 <= count {
+            let sum = fma(yr.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self),
+                          av, xr.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self))
+            yr.storeBytes(of: sum, toByteOffset: 4 * i, as: SIMD16<Float>.self)
+            i += 16
         }
         while i < count {
             y[i] += a * x[i]
@@ -41,12 +41,13 @@ enum VectorMath {
     /// `Σ a_i·b_i`.
     @inline(__always)
     static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
-        var acc = SIMD8<Float>()
+        var acc = SIMD16<Float>()
         var i = 0
         let ar = UnsafeRawPointer(a), br = UnsafeRawPointer(b)
-        while i + 8 <= count {
-            acc += ar.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self) * br.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
-            i += 8
+        while i + 16 <= count {
+            acc = fma(acc, ar.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self),
+                      br.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self))
+            i += 16
         }
         var sum = acc.sum()
         while i < count {
@@ -54,6 +55,16 @@ enum VectorMath {
             i += 1
         }
         return sum
+    }
+
+    /// `a + b·c`, fused where the target has the instruction (`CLVTEXT_FMA`, see ``QuantizedKernels``).
+    @inline(__always)
+    private static func fma(_ a: SIMD16<Float>, _ b: SIMD16<Float>, _ c: SIMD16<Float>) -> SIMD16<Float> {
+        #if CLVTEXT_FMA
+        a.addingProduct(b, c)
+        #else
+        a + b * c
+        #endif
     }
 
     /// In-place softmax with the maximum subtracted first.
