@@ -6,7 +6,10 @@ CLV := .build/release/clv
 DEMO_DB ?= .cache/demo/clv.sqlite
 CLV_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/clvkit
 CLV_DATA ?= $(CLV_CACHE)/data
-export CLV_CACHE CLV_DATA
+# The language-model kernels are compiled for this machine's CPU (see Package.swift); `make CLVKIT_TARGET_CPU=`
+# builds for any x86-64.
+CLVKIT_TARGET_CPU ?= native
+export CLV_CACHE CLV_DATA CLVKIT_TARGET_CPU
 
 .PHONY: setup build demo test screenshots clean
 

@@ -8,22 +8,23 @@ let settings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
-// CLVText's decoder kernels are compiled for the build machine's CPU, as llama.cpp is by default (GGML_NATIVE):
-// Swift otherwise targets the x86-64 baseline (SSE2: 4-lane vectors, no FMA), which halves decoding speed.
-// CLVKIT_TARGET_CPU=x86-64 (or another LLVM CPU name) builds a binary meant for other machines.
-let textCPU = Context.environment["CLVKIT_TARGET_CPU"] ?? "native"
+// CLVKIT_TARGET_CPU=native (the Makefile and the benchmarks set it) compiles CLVText's decoder kernels for the
+// build machine's CPU, as llama.cpp is by default (GGML_NATIVE): the x86-64 baseline (SSE2: 4-lane vectors, no FMA)
+// decodes at less than half the speed. Another LLVM CPU name (haswell, …) builds for a family of machines. Unset,
+// the package carries no unsafe flags, so that other packages can depend on it by version.
+let textCPU = Context.environment["CLVKIT_TARGET_CPU"].flatMap { $0.isEmpty ? nil : $0 }
 // Fused multiply-add and half-to-float instructions only where the target surely has them: without them each
 // `addingProduct` becomes a libm call and each `Float(Float16)` a compiler-rt call.
 let textFeatures: Set<String> = {
     #if arch(arm64)
-    return textCPU == "native" ? ["fma", "f16c"] : []
+    return ["fma", "f16c"]
     #else
     guard textCPU == "native", let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
           let flags = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return [] }
     return Set(flags.split(separator: " ").map(String.init)).intersection(["fma", "f16c"])
     #endif
 }()
-let textSettings = settings + [.unsafeFlags(["-target-cpu", textCPU])]
+let textSettings = settings + (textCPU.map { [.unsafeFlags(["-target-cpu", $0])] } ?? [])
     + textFeatures.sorted().map { .define("CLVTEXT_" + $0.uppercased()) }
 
 let package = Package(

@@ -7,6 +7,8 @@
 # `clv serve` on a free port, signs in through the login page in headless Chromium (driven by chromedriver over
 # the W3C WebDriver protocol) and saves full-page PNGs named <page>-<laptop|phone>.png.
 set -euo pipefail
+# Built as `make` builds: language-model kernels for this machine's CPU (see Package.swift).
+export CLVKIT_TARGET_CPU="${CLVKIT_TARGET_CPU-native}"
 cd "$(dirname "$0")/.."
 
 CLV_CACHE="${CLV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/clvkit}"

@@ -4,6 +4,8 @@
 # Needs `make setup` (model) and a virtualenv with the CPU torch from /opt/wheels plus sentence-transformers:
 #   python3 -m venv ../venv-encoder && ../venv-encoder/bin/pip install /opt/wheels/torch-*.whl sentence-transformers
 set -euo pipefail
+# Built as `make` builds: language-model kernels for this machine's CPU (see Package.swift).
+export CLVKIT_TARGET_CPU="${CLVKIT_TARGET_CPU-native}"
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 VENV="${VENV:-$ROOT/../venv-encoder}"

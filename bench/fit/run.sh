@@ -9,6 +9,8 @@
 # fit / the predictions. Usage: bench/fit/run.sh [N_BGNBD] [N_PNBD]; PYTHON defaults to /work/venv-models/bin/python
 # (a venv with `pip install lifetimes==0.11.3`).
 set -euo pipefail
+# Built as `make` builds: language-model kernels for this machine's CPU (see Package.swift).
+export CLVKIT_TARGET_CPU="${CLVKIT_TARGET_CPU-native}"
 cd "$(dirname "$0")"
 N_BG=${1:-1000000}
 N_PN=${2:-100000}

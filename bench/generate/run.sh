@@ -12,6 +12,8 @@
 # llama.cpp's OpenMP threads spin while waiting, so on a loaded machine its 2-thread speed collapses; the
 # 1-thread pass shows the per-core speeds without that effect.
 set -euo pipefail
+# Built as `make` builds: language-model kernels for this machine's CPU (see Package.swift).
+export CLVKIT_TARGET_CPU="${CLVKIT_TARGET_CPU-native}"
 cd "$(dirname "$0")"
 THREADS="${THREADS:-2 1}"
 TOKENS="${TOKENS:-200}"

@@ -2,6 +2,8 @@
 # Ingest and summary benchmark on all 541,909 lines of UCI Online Retail, CLVKit against the pandas + lifetimes
 # path, in the same run on the same file. Run by hand (never in CI):  bench/ingest/run.sh [RUNS]
 set -euo pipefail
+# Built as `make` builds: language-model kernels for this machine's CPU (see Package.swift).
+export CLVKIT_TARGET_CPU="${CLVKIT_TARGET_CPU-native}"
 cd "$(dirname "$0")/../.."
 RUNS="${1:-3}"
 DATA="${ONLINE_RETAIL:-../shared/data/online-retail/online_retail.csv}"

@@ -3,6 +3,8 @@
 # Bounded in time; run by hand, never in CI:  bench/load/run.sh [SECONDS]
 # Targets on a 2-core machine: >= 10,000 GET/s with p99 < 10 ms; >= 2,000 order POST/s; zero errors.
 set -euo pipefail
+# Built as `make` builds: language-model kernels for this machine's CPU (see Package.swift).
+export CLVKIT_TARGET_CPU="${CLVKIT_TARGET_CPU-native}"
 cd "$(dirname "$0")/../.."
 SECONDS_EACH="${1:-10}"
 command -v wrk >/dev/null || { echo "bench: installing wrk" >&2; apt-get install -y -qq wrk >/dev/null; }

@@ -14,7 +14,7 @@ import Dispatch
 /// its own blocks and the input, in a fixed order (never on which rows share its group of four or which thread
 /// computes it), so runs are reproducible and a prompt evaluated at once equals it evaluated token by token.
 ///
-/// Speed depends on the target CPU Package.swift compiles CLVText for (the build machine's by default): `CLVTEXT_FMA`
+/// Speed depends on the target CPU CLVText is compiled for (`CLVKIT_TARGET_CPU`, see Package.swift): `CLVTEXT_FMA`
 /// and `CLVTEXT_F16C` select fused multiply-adds and hardware half-to-float conversion when it has them.
 enum QuantizedKernels {
     /// One product to compute: `outputs[t][r] = Σ_c W[r, c]·inputs[t][c]` for every row r of `matrix` and every
