@@ -42,6 +42,7 @@ extension SQLiteStore: CustomerDirectory {
 
     public func recentOrderLines(of id: CustomerID, limit: Int) async throws -> [OrderHistoryLine] {
         try await pool.read { db in
+            if try Self.hasLegacyLineKeys(db) { return try Self.scanOrderLines(of: id, limit: limit, in: db) }
             // No index on the lines' customer (it would cost imports a third of their speed): the customer's days
             // come from customer_day, and each day's lines are one range of line keys (RowKey.range(day:)).
             let days = try Int.fetchAll(db.cachedStatement(sql: "SELECT day FROM customer_day WHERE customer_id = ? ORDER BY day DESC"), arguments: [id.rawValue])
@@ -65,6 +66,23 @@ extension SQLiteStore: CustomerDirectory {
                 }
             }
             return lines
+        }
+    }
+
+    /// The customer's lines by reading every line: for databases whose older lines' keys do not start with the day.
+    private static func scanOrderLines(of id: CustomerID, limit: Int, in db: Database) throws -> [OrderHistoryLine] {
+        let statement = try db.cachedStatement(sql: """
+            SELECT l.day, l.second_of_day, l.order_id, l.product_id, p.title, l.quantity, l.unit_price, l.amount, l.is_return
+            FROM order_line l LEFT JOIN product p ON p.id = l.product_id
+            WHERE l.customer_id = ?
+            ORDER BY l.day DESC, l.second_of_day DESC, l.line_key
+            LIMIT ?
+            """)
+        return try Row.fetchAll(statement, arguments: [id.rawValue, max(0, limit)]).map { row in
+            OrderHistoryLine(
+                day: CalendarDay(daysSinceEpoch: row[0]), secondOfDay: row[1], order: row[2], product: row[3], productTitle: row[4],
+                quantity: row[5], unitPrice: row[6], amount: row[7], isReturn: row[8]
+            )
         }
     }
 

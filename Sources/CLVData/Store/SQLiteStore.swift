@@ -38,7 +38,11 @@ public struct SQLiteStore: OrderStore {
     /// True when the database holds lines stored before line keys began with the day (before 2026-11-29): a new
     /// import of the same files cannot recognise those lines and would store them again.
     public func hasLegacyLineKeys() async throws -> Bool {
-        try await pool.read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM setting WHERE name = 'legacy_line_keys'") ?? false }
+        try await pool.read { db in try Self.hasLegacyLineKeys(db) }
+    }
+
+    static func hasLegacyLineKeys(_ db: Database) throws -> Bool {
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM setting WHERE name = 'legacy_line_keys'")) ?? false
     }
 
     public func beginImport(source: String, format: String) async throws -> Int64 {
