@@ -2,6 +2,7 @@ import ArgumentParser
 import CLVCore
 import CLVData
 import CLVModels
+import CLVServer
 import Foundation
 
 /// The fit of either kind of model, as the commands report it.
@@ -30,14 +31,6 @@ enum FittedModel {
         }
     }
 
-    /// Versioned JSON of the fitted model, as stored in a model run.
-    func json() throws -> String {
-        switch self {
-        case let .purchase(m): try jsonText(m)
-        case let .spend(m): try jsonText(m)
-        }
-    }
-
     /// The newest saved run of `kind` fitted in `unit`, if any.
     static func latestSaved(_ kind: ModelKind, unit: TimeUnit, in store: some ModelRunStore) async throws -> FittedModel? {
         guard let run = try await store.latestModelRun(model: kind.rawValue), run.unit == unit else { return nil }
@@ -52,10 +45,11 @@ enum FittedModel {
 
     /// Saves the fit as a model run and returns its id.
     func save(in store: some ModelRunStore, dataEnd: CalendarDay, unit: TimeUnit) async throws -> Int64 {
-        let d = diagnostics
-        return try await store.saveModelRun(ModelRunRecord(
-            model: kind.rawValue, dataEnd: dataEnd, unit: unit, customers: Int(d.customerCount.rounded()),
-            logLikelihood: d.logLikelihood, converged: d.converged, fitJSON: try json()))
+        let record = switch self {
+        case let .purchase(m): try ModelRunRecord(kind, fit: m, diagnostics: m.diagnostics, dataEnd: dataEnd, unit: unit)
+        case let .spend(m): try ModelRunRecord(kind, fit: m, diagnostics: m.diagnostics, dataEnd: dataEnd, unit: unit)
+        }
+        return try await store.saveModelRun(record)
     }
 
     static func fit(_ kind: ModelKind, _ table: CustomerTable, penalizer: Double) throws -> FittedModel {

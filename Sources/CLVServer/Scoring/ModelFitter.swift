@@ -15,27 +15,35 @@ struct ModelFitter: Sendable {
         let options = EstimatorOptions(penalizer: penalizer)
         var runs: [ModelRunRecord] = []
         for kind in kinds {
-            let (json, diagnostics): (Data, FitDiagnostics)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
+            var run: ModelRunRecord
             if kind == .gg {
                 let repeaters = rows.filter { $0.frequency > 0 && $0.monetaryValue > 0 }
                 guard !repeaters.isEmpty else { continue }
                 let model = try GammaGamma.Estimator(options: options).fit(
                     frequency: repeaters.map(\.frequency), meanSpend: repeaters.map(\.monetaryValue))
-                (json, diagnostics) = (try encoder.encode(model), model.diagnostics)
+                run = try ModelRunRecord(kind, fit: model, diagnostics: model.diagnostics, dataEnd: end, unit: unit)
             } else {
                 let model = try AnyPurchaseModel.fit(kind, customers: summaries, options: options)
-                (json, diagnostics) = (try encoder.encode(model), model.diagnostics)
+                run = try ModelRunRecord(kind, fit: model, diagnostics: model.diagnostics, dataEnd: end, unit: unit)
             }
-            var run = ModelRunRecord(
-                model: kind.rawValue, dataEnd: end, unit: unit, customers: Int(diagnostics.customerCount.rounded()),
-                logLikelihood: diagnostics.logLikelihood, converged: diagnostics.converged, fitJSON: String(decoding: json, as: UTF8.self)
-            )
             run.id = try await store.saveModelRun(run)
             runs.append(run)
         }
         return runs
+    }
+}
+
+extension ModelRunRecord {
+    /// The record of a fit, as both `clv fit --db` and the service save it: the model's versioned JSON (keys sorted)
+    /// and the headline diagnostics.
+    public init(_ kind: ModelKind, fit: some Encodable, diagnostics: FitDiagnostics, dataEnd: CalendarDay, unit: TimeUnit) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        self.init(
+            model: kind.rawValue, dataEnd: dataEnd, unit: unit, customers: Int(diagnostics.customerCount.rounded()),
+            logLikelihood: diagnostics.logLikelihood, converged: diagnostics.converged,
+            fitJSON: String(decoding: try encoder.encode(fit), as: UTF8.self)
+        )
     }
 }
 
