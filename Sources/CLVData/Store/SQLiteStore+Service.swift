@@ -47,8 +47,7 @@ extension SQLiteStore: CustomerDirectory {
             // come from customer_day, and each day's lines are one range of line keys (RowKey.range(day:)).
             let days = try Int.fetchAll(db.cachedStatement(sql: "SELECT day FROM customer_day WHERE customer_id = ? ORDER BY day DESC"), arguments: [id.rawValue])
             let linesOfDay = try db.cachedStatement(sql: """
-                SELECT l.day, l.second_of_day, l.order_id, l.product_id, p.title, l.quantity, l.unit_price, l.amount, l.is_return
-                FROM order_line l LEFT JOIN product p ON p.id = l.product_id
+                \(Self.historyColumns)
                 WHERE l.line_key BETWEEN ? AND ? AND l.day = ? AND l.customer_id = ?
                 ORDER BY l.second_of_day DESC, l.line_key
                 LIMIT ?
@@ -58,12 +57,7 @@ extension SQLiteStore: CustomerDirectory {
                 guard lines.count < limit else { break }
                 let keys = RowKey.range(day: day)
                 let rows = try Row.fetchAll(linesOfDay, arguments: [keys.lowerBound, keys.upperBound, day.daysSinceEpoch, id.rawValue, limit - lines.count])
-                lines += rows.map { row in
-                    OrderHistoryLine(
-                        day: day, secondOfDay: row[1], order: row[2], product: row[3], productTitle: row[4],
-                        quantity: row[5], unitPrice: row[6], amount: row[7], isReturn: row[8]
-                    )
-                }
+                lines += rows.map(Self.historyLine)
             }
             return lines
         }
@@ -72,19 +66,27 @@ extension SQLiteStore: CustomerDirectory {
     /// The customer's lines by reading every line: for databases whose older lines' keys do not start with the day.
     private static func scanOrderLines(of id: CustomerID, limit: Int, in db: Database) throws -> [OrderHistoryLine] {
         let statement = try db.cachedStatement(sql: """
-            SELECT l.day, l.second_of_day, l.order_id, l.product_id, p.title, l.quantity, l.unit_price, l.amount, l.is_return
-            FROM order_line l LEFT JOIN product p ON p.id = l.product_id
+            \(historyColumns)
             WHERE l.customer_id = ?
             ORDER BY l.day DESC, l.second_of_day DESC, l.line_key
             LIMIT ?
             """)
-        return try Row.fetchAll(statement, arguments: [id.rawValue, max(0, limit)]).map { row in
-            OrderHistoryLine(
-                day: CalendarDay(daysSinceEpoch: row[0]), secondOfDay: row[1], order: row[2], product: row[3], productTitle: row[4],
-                quantity: row[5], unitPrice: row[6], amount: row[7], isReturn: row[8]
-            )
-        }
+        return try Row.fetchAll(statement, arguments: [id.rawValue, max(0, limit)]).map(historyLine)
     }
+
+    /// A row of `historyColumns`.
+    private static func historyLine(_ row: Row) -> OrderHistoryLine {
+        OrderHistoryLine(
+            day: CalendarDay(daysSinceEpoch: row[0]), secondOfDay: row[1], order: row[2], product: row[3], productTitle: row[4],
+            quantity: row[5], unitPrice: row[6], amount: row[7], isReturn: row[8]
+        )
+    }
+
+    /// The columns of a customer's history: the line and its product's title.
+    private static let historyColumns = """
+        SELECT l.day, l.second_of_day, l.order_id, l.product_id, p.title, l.quantity, l.unit_price, l.amount, l.is_return
+        FROM order_line l LEFT JOIN product p ON p.id = l.product_id
+        """
 
     public func consents() async throws -> [CustomerID: Consent] {
         try await pool.read { db in
