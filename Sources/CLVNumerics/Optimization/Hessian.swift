@@ -24,20 +24,8 @@ public enum Hessian {
     /// The inverse of a symmetric positive-definite matrix by Cholesky factorisation, or `nil` when the matrix is
     /// not positive definite (for a Hessian of −log L: the optimum is not a strict maximum of the likelihood).
     public static func inverseOfPositiveDefinite(_ a: [[Double]]) -> [[Double]]? {
+        guard let l = choleskyFactor(a) else { return nil }
         let n = a.count
-        var l = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
-        for i in 0..<n {
-            for j in 0...i {
-                var s = a[i][j]
-                for k in 0..<j { s -= l[i][k] * l[j][k] }
-                if i == j {
-                    guard s > 0, s.isFinite else { return nil }
-                    l[i][i] = s.squareRoot()
-                } else {
-                    l[i][j] = s / l[j][j]
-                }
-            }
-        }
         // inv(A) = inv(L)ᵀ inv(L)
         var li = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
         for i in 0..<n {
