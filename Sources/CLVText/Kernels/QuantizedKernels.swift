@@ -149,26 +149,6 @@ enum QuantizedKernels {
 
     // MARK: - Block kernels
 
-    /// `a + b·c`, fused where the target has the instruction (`CLVTEXT_FMA`, set by Package.swift); elsewhere
-    /// `addingProduct` would be a libm call per lane.
-    @inline(__always)
-    private static func fma<V: SIMD>(_ a: V, _ b: V, _ c: V) -> V where V.Scalar == Float {
-        #if CLVTEXT_FMA
-        a.addingProduct(b, c)
-        #else
-        a + b * c
-        #endif
-    }
-
-    @inline(__always)
-    private static func fma(_ a: Float, _ b: Float, _ c: Float) -> Float {
-        #if CLVTEXT_FMA
-        a.addingProduct(b, c)
-        #else
-        a + b * c
-        #endif
-    }
-
     /// The half-precision block scale at `p + offset`: one instruction with F16C (`CLVTEXT_F16C`), else the
     /// branch-free conversion (the two agree on every finite half).
     @inline(__always)
@@ -205,7 +185,7 @@ enum QuantizedKernels {
     @inline(__always)
     private static func codeDotQ4(_ codes: UnsafeRawPointer, _ x0: SIMD16<Float>, _ x1: SIMD16<Float>) -> SIMD16<Float> {
         let bytes = codes.loadUnaligned(as: SIMD16<UInt8>.self)
-        return fma(floats(bytes & 0xF) * x0, floats(bytes &>> 4), x1)
+        return VectorMath.fma(floats(bytes & 0xF) * x0, floats(bytes &>> 4), x1)
     }
 
     /// `Σ q·x` over one Q8_0 block (32 signed bytes).
@@ -213,7 +193,7 @@ enum QuantizedKernels {
     private static func codeDotQ8(_ codes: UnsafeRawPointer, _ x0: SIMD16<Float>, _ x1: SIMD16<Float>) -> SIMD16<Float> {
         let first = floats(codes.loadUnaligned(as: SIMD16<Int8>.self))
         let second = floats(codes.loadUnaligned(fromByteOffset: 16, as: SIMD16<Int8>.self))
-        return fma(first * x0, second, x1)
+        return VectorMath.fma(first * x0, second, x1)
     }
 
     /// The sum of the 16 lanes, in a fixed order.
@@ -240,20 +220,20 @@ enum QuantizedKernels {
             let s = sums[b]
             let c = offset + codeOffset
             let d0 = scale(rows.0, offset), d1 = scale(rows.1, offset), d2 = scale(rows.2, offset), d3 = scale(rows.3, offset)
-            acc0 = fma(acc0, codeDotQ4(rows.0 + c, x0, x1), SIMD16(repeating: d0))
-            acc1 = fma(acc1, codeDotQ4(rows.1 + c, x0, x1), SIMD16(repeating: d1))
-            acc2 = fma(acc2, codeDotQ4(rows.2 + c, x0, x1), SIMD16(repeating: d2))
-            acc3 = fma(acc3, codeDotQ4(rows.3 + c, x0, x1), SIMD16(repeating: d3))
+            acc0 = VectorMath.fma(acc0, codeDotQ4(rows.0 + c, x0, x1), SIMD16(repeating: d0))
+            acc1 = VectorMath.fma(acc1, codeDotQ4(rows.1 + c, x0, x1), SIMD16(repeating: d1))
+            acc2 = VectorMath.fma(acc2, codeDotQ4(rows.2 + c, x0, x1), SIMD16(repeating: d2))
+            acc3 = VectorMath.fma(acc3, codeDotQ4(rows.3 + c, x0, x1), SIMD16(repeating: d3))
             if hasMinimum {
-                tail0 = fma(tail0, scale(rows.0, offset + 2), s)
-                tail1 = fma(tail1, scale(rows.1, offset + 2), s)
-                tail2 = fma(tail2, scale(rows.2, offset + 2), s)
-                tail3 = fma(tail3, scale(rows.3, offset + 2), s)
+                tail0 = VectorMath.fma(tail0, scale(rows.0, offset + 2), s)
+                tail1 = VectorMath.fma(tail1, scale(rows.1, offset + 2), s)
+                tail2 = VectorMath.fma(tail2, scale(rows.2, offset + 2), s)
+                tail3 = VectorMath.fma(tail3, scale(rows.3, offset + 2), s)
             } else {
-                tail0 = fma(tail0, -8 * d0, s)
-                tail1 = fma(tail1, -8 * d1, s)
-                tail2 = fma(tail2, -8 * d2, s)
-                tail3 = fma(tail3, -8 * d3, s)
+                tail0 = VectorMath.fma(tail0, -8 * d0, s)
+                tail1 = VectorMath.fma(tail1, -8 * d1, s)
+                tail2 = VectorMath.fma(tail2, -8 * d2, s)
+                tail3 = VectorMath.fma(tail3, -8 * d3, s)
             }
             offset += blockBytes
             xp += 128
@@ -270,10 +250,10 @@ enum QuantizedKernels {
         for _ in 0..<blocks {
             let x0 = load16(xp, 0), x1 = load16(xp, 64)
             let c = offset + 2
-            acc0 = fma(acc0, codeDotQ8(rows.0 + c, x0, x1), SIMD16(repeating: scale(rows.0, offset)))
-            acc1 = fma(acc1, codeDotQ8(rows.1 + c, x0, x1), SIMD16(repeating: scale(rows.1, offset)))
-            acc2 = fma(acc2, codeDotQ8(rows.2 + c, x0, x1), SIMD16(repeating: scale(rows.2, offset)))
-            acc3 = fma(acc3, codeDotQ8(rows.3 + c, x0, x1), SIMD16(repeating: scale(rows.3, offset)))
+            acc0 = VectorMath.fma(acc0, codeDotQ8(rows.0 + c, x0, x1), SIMD16(repeating: scale(rows.0, offset)))
+            acc1 = VectorMath.fma(acc1, codeDotQ8(rows.1 + c, x0, x1), SIMD16(repeating: scale(rows.1, offset)))
+            acc2 = VectorMath.fma(acc2, codeDotQ8(rows.2 + c, x0, x1), SIMD16(repeating: scale(rows.2, offset)))
+            acc3 = VectorMath.fma(acc3, codeDotQ8(rows.3 + c, x0, x1), SIMD16(repeating: scale(rows.3, offset)))
             offset += 34
             xp += 128
         }

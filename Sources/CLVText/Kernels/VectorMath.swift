@@ -57,9 +57,19 @@ enum VectorMath {
         return sum
     }
 
-    /// `a + b·c`, fused where the target has the instruction (`CLVTEXT_FMA`, see ``QuantizedKernels``).
+    /// `a + b·c`, fused where the target has the instruction (`CLVTEXT_FMA`, set by Package.swift); elsewhere
+    /// `addingProduct` would be a libm call per lane.
     @inline(__always)
-    private static func fma(_ a: SIMD16<Float>, _ b: SIMD16<Float>, _ c: SIMD16<Float>) -> SIMD16<Float> {
+    static func fma<V: SIMD>(_ a: V, _ b: V, _ c: V) -> V where V.Scalar == Float {
+        #if CLVTEXT_FMA
+        a.addingProduct(b, c)
+        #else
+        a + b * c
+        #endif
+    }
+
+    @inline(__always)
+    static func fma(_ a: Float, _ b: Float, _ c: Float) -> Float {
         #if CLVTEXT_FMA
         a.addingProduct(b, c)
         #else
