@@ -36,31 +36,24 @@ public struct PurchaseSimulator: Sendable {
 
     /// BG/NBD: λ ~ Gamma(r, α), p ~ Beta(a, b); dropout with probability p after each repeat purchase.
     public func simulate(_ p: BGNBD.Parameters, customers n: Int, using rng: inout some RandomNumberGenerator) -> [SimulatedCustomer] {
-        precondition(p.values.allSatisfy { $0 > 0 && $0.isFinite }, "simulation parameters must be positive and finite")
-        return (0..<n).map { _ in
-            let lambda = gammaVariate(shape: p.r, rate: p.alpha, &rng)
-            let dropout = betaVariate(p.a, p.b, &rng)
-            return customer(&rng) { horizon, rng in
-                var times: [Double] = [], t = 0.0
-                while true {
-                    t += exponentialVariate(rate: lambda, &rng)
-                    if t > horizon { return (times, nil) }
-                    times.append(t)
-                    if Double.random(in: 0..<1, using: &rng) < dropout { return (times, t) }
-                }
-            }
-        }
+        simulateBetaGeometric(p, customers: n, dropoutAtFirstPurchase: false, using: &rng)
     }
 
     /// MBG/NBD: as BG/NBD, with a dropout chance p also right after the first purchase.
     public func simulateMBGNBD(_ p: MBGNBD.Parameters, customers n: Int, using rng: inout some RandomNumberGenerator) -> [SimulatedCustomer] {
+        simulateBetaGeometric(p, customers: n, dropoutAtFirstPurchase: true, using: &rng)
+    }
+
+    private func simulateBetaGeometric(
+        _ p: BGNBD.Parameters, customers n: Int, dropoutAtFirstPurchase: Bool, using rng: inout some RandomNumberGenerator
+    ) -> [SimulatedCustomer] {
         precondition(p.values.allSatisfy { $0 > 0 && $0.isFinite }, "simulation parameters must be positive and finite")
         return (0..<n).map { _ in
             let lambda = gammaVariate(shape: p.r, rate: p.alpha, &rng)
             let dropout = betaVariate(p.a, p.b, &rng)
             return customer(&rng) { horizon, rng in
                 var times: [Double] = [], t = 0.0
-                if Double.random(in: 0..<1, using: &rng) < dropout { return (times, 0) }
+                if dropoutAtFirstPurchase, Double.random(in: 0..<1, using: &rng) < dropout { return (times, 0) }
                 while true {
                     t += exponentialVariate(rate: lambda, &rng)
                     if t > horizon { return (times, nil) }
