@@ -78,18 +78,16 @@ enum DashboardRoutes {
                     return redirect("/ui/login", cookie: DashboardSessions.clearCookie)
                 }
                 let viewer = Viewer(key: key, role: role)
-                do throws(HTTPError) { try services.limiter.charge(key: key.id) } catch {
-                    var response = html(errorPage(viewer, error.body ?? "Too many requests."), status: error.status)
-                    response.headers.append(contentsOf: error.headers)
-                    return response
-                }
-                guard roles.contains(role) else {
-                    return html(errorPage(viewer, "This page needs one of: \(roles.map(\.rawValue).sorted().joined(separator: ", ")); your key's role is \(role.rawValue)."), status: .forbidden)
-                }
                 do {
+                    try services.limiter.charge(key: key.id)
+                    guard roles.contains(role) else {
+                        return html(errorPage(viewer, "This page needs one of: \(roles.map(\.rawValue).sorted().joined(separator: ", ")); your key's role is \(role.rawValue)."), status: .forbidden)
+                    }
                     return try await render(request, context, viewer)
                 } catch let error as HTTPError {
-                    return html(errorPage(viewer, error.body ?? error.status.reasonPhrase), status: error.status)
+                    var response = html(errorPage(viewer, error.body ?? error.status.reasonPhrase), status: error.status)
+                    response.headers.append(contentsOf: error.headers) // e.g. Retry-After
+                    return response
                 }
             }
         }
