@@ -158,7 +158,7 @@ extension CLV.Ingest {
                 throw UserError("No file at \(file): check the path.")
             }
             let store = try database.openForWriting()
-            if try await store.hasLegacyLineKeys() {
+            if store.hasLegacyLineKeys {
                 progress("Warning: \(database.path) holds lines imported by a CLVKit older than 2026-11-29; lines of those files would be stored again. Import into a new --db to be safe.")
             }
             let ingester = OrderIngester(format: fileFormat, batchSize: batchSize)

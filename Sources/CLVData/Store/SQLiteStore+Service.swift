@@ -42,7 +42,7 @@ extension SQLiteStore: CustomerDirectory {
 
     public func recentOrderLines(of id: CustomerID, limit: Int) async throws -> [OrderHistoryLine] {
         try await pool.read { db in
-            if try Self.hasLegacyLineKeys(db) { return try Self.scanOrderLines(of: id, limit: limit, in: db) }
+            if hasLegacyLineKeys { return try Self.scanOrderLines(of: id, limit: limit, in: db) }
             // No index on the lines' customer (it would cost imports a third of their speed): the customer's days
             // come from customer_day, and each day's lines are one range of line keys (RowKey.range(day:)).
             let days = try Int.fetchAll(db.cachedStatement(sql: "SELECT day FROM customer_day WHERE customer_id = ? ORDER BY day DESC"), arguments: [id.rawValue])

@@ -8,6 +8,10 @@ public struct SQLiteStore: OrderStore {
     let pool: DatabasePool
     /// The key of the audit log's customer pseudonyms, read once (it never changes).
     let auditKey: [UInt8]
+    /// True when the database holds lines stored before line keys began with the day (before 2026-11-29): a new
+    /// import of the same files cannot recognise those lines and would store them again. Set by the migration
+    /// that changed the keys, so it is read once.
+    public let hasLegacyLineKeys: Bool
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     /// - Throws: ``StoreError/cannotOpen(path:reason:)`` when the file cannot be opened or is not a CLVKit database.
@@ -19,7 +23,7 @@ public struct SQLiteStore: OrderStore {
             // WAL + NORMAL: a crash never corrupts the file or loses a committed batch; only a power loss may
             // lose the last batches.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            // A bounded 16 MiB page cache holds the hot part of the line-key index during imports.
+            // A bounded 16 MiB page cache holds the pages imports write to (the end of the line table, the aggregates).
             try db.execute(sql: "PRAGMA cache_size = -16384")
         }
         do {
@@ -27,23 +31,18 @@ public struct SQLiteStore: OrderStore {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             pool = try DatabasePool(path: path, configuration: configuration)
             try Schema.migrator.migrate(pool)
-            auditKey = try pool.read { db in try Data.fetchOne(db, sql: "SELECT value FROM setting WHERE name = 'audit_key'").map(Array.init) } ?? []
+            (auditKey, hasLegacyLineKeys) = try pool.read { db in
+                (
+                    try Data.fetchOne(db, sql: "SELECT value FROM setting WHERE name = 'audit_key'").map(Array.init) ?? [],
+                    try Bool.fetchOne(db, sql: "SELECT 1 FROM setting WHERE name = 'legacy_line_keys'") ?? false
+                )
+            }
         } catch {
             throw .cannotOpen(path: path, reason: StoreError.reason(error))
         }
     }
 
     // MARK: - Imports
-
-    /// True when the database holds lines stored before line keys began with the day (before 2026-11-29): a new
-    /// import of the same files cannot recognise those lines and would store them again.
-    public func hasLegacyLineKeys() async throws -> Bool {
-        try await pool.read { db in try Self.hasLegacyLineKeys(db) }
-    }
-
-    static func hasLegacyLineKeys(_ db: Database) throws -> Bool {
-        try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM setting WHERE name = 'legacy_line_keys'")) ?? false
-    }
 
     public func beginImport(source: String, format: String) async throws -> Int64 {
         let now = ISO8601DateFormatter().string(from: Date())
