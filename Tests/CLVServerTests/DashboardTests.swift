@@ -21,7 +21,12 @@ import Testing
         try await browser.type("#api-key", try #require(server.keys[role]))
         try await browser.click("#login-submit")
         // The click can return before the sign-in response has set the cookie: wait for the redirect away from login.
-        for _ in 0..<100 where try await browser.currentURL.contains("/ui/login") {
+        try await waitForURL(browser) { !$0.contains("/ui/login") }
+    }
+
+    /// A click can return before the navigation it starts has loaded the next page: wait (up to 5 s) for its URL.
+    static func waitForURL(_ browser: Browser, _ loaded: (String) -> Bool) async throws {
+        for _ in 0..<100 where !loaded(try await browser.currentURL) {
             try await Task.sleep(for: .milliseconds(50))
         }
     }
@@ -114,6 +119,7 @@ import Testing
                 try await Self.load(browser, server, "/ui/audiences", page: "audiences")
                 _ = try await browser.run("document.querySelector('select[name=segment]').value = 'At Risk'")
                 try await browser.click("#audience-form button[type=submit]")
+                try await Self.waitForURL(browser) { $0.contains("segment=At") }
                 #expect(try await browser.run("return document.querySelector('main').dataset.page") as? String == "audiences")
                 let atRisk = try await server.request(.GET, "/v1/audiences?segment=At%20Risk", key: "analyst").json()
                 #expect(try await Self.stat(browser, "audience-size") == Double(try #require(atRisk["size"] as? Int)))
