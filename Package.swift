@@ -36,7 +36,9 @@ let package = Package(
         .library(name: "CLVCore", targets: ["CLVCore"]),
         .library(name: "CLVNumerics", targets: ["CLVNumerics"]),
         .library(name: "CLVData", targets: ["CLVData"]),
+        .library(name: "CLVSQLite", targets: ["CLVSQLite"]),
         .library(name: "CLVModels", targets: ["CLVModels"]),
+        .library(name: "CLVPipeline", targets: ["CLVPipeline"]),
         .library(name: "CLVText", targets: ["CLVText"]),
         .library(name: "CLVServer", targets: ["CLVServer"]),
     ],
@@ -49,6 +51,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.5.0"),
         // Tests only: a real HTTP client for the integration tests.
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.20.0"),
     ],
@@ -63,10 +66,14 @@ let package = Package(
             dependencies: ["CBLAS", .product(name: "RealModule", package: "swift-numerics")],
             swiftSettings: settings
         ),
-        // Ingestion, storage (SQLite through GRDB), per-customer summaries.
+        // Ingestion, per-customer summaries, and the storage protocols with their value types (no database library).
+        .target(name: "CLVData", dependencies: ["CLVCore"], swiftSettings: settings),
+        // The embedded store: every CLVData storage protocol on one SQLite file, through GRDB.
         .target(
-            name: "CLVData",
-            dependencies: ["CLVCore", .product(name: "GRDB", package: "GRDB.swift")],
+            name: "CLVSQLite",
+            dependencies: [
+                "CLVCore", "CLVData", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
             swiftSettings: settings
         ),
         // Probabilistic CLV models: pure, synchronous, no storage.
@@ -75,14 +82,17 @@ let package = Package(
             dependencies: ["CLVCore", "CLVNumerics", .product(name: "RealModule", package: "swift-numerics")],
             swiftSettings: settings
         ),
+        // The workflow both surfaces call: summaries -> fit -> save -> score -> segment -> analyse, over any store.
+        .target(name: "CLVPipeline", dependencies: ["CLVCore", "CLVData", "CLVModels"], swiftSettings: settings),
         // Language models: tokenizers, BERT encoder, Llama decoder, on OpenBLAS.
         .target(name: "CLVText", dependencies: ["CLVCore", "CLVNumerics", "CBLAS"], swiftSettings: textSettings),
         // HTTP API, auth, metrics (and later the dashboard) on Hummingbird.
         .target(
             name: "CLVServer",
             dependencies: [
-                "CLVCore", "CLVData", "CLVModels", "CLVText",
+                "CLVCore", "CLVData", "CLVModels", "CLVPipeline", "CLVText",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -93,8 +103,9 @@ let package = Package(
         .executableTarget(
             name: "CLVCommand",
             dependencies: [
-                "CLVCore", "CLVData", "CLVModels", "CLVText", "CLVServer",
+                "CLVCore", "CLVData", "CLVSQLite", "CLVModels", "CLVNumerics", "CLVPipeline", "CLVText", "CLVServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings
@@ -109,10 +120,25 @@ let package = Package(
         ),
         .testTarget(name: "CLVCoreTests", dependencies: ["CLVCore", "CLVTestSupport"], swiftSettings: settings),
         .testTarget(name: "CLVNumericsTests", dependencies: ["CLVNumerics", "CLVTestSupport"], swiftSettings: settings),
+        // The storage protocols' promises, written once; each store's test target runs them on its own stores.
+        .target(name: "CLVStoreConformance", dependencies: ["CLVCore", "CLVData"], path: "Tests/CLVStoreConformance", swiftSettings: settings),
         .testTarget(
             name: "CLVDataTests",
-            dependencies: ["CLVData", "CLVCore", "CLVTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["CLVData", "CLVSQLite", "CLVCore", "CLVTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             resources: [.copy("Resources")],
+            swiftSettings: settings
+        ),
+        .testTarget(
+            name: "CLVSQLiteTests",
+            dependencies: [
+                "CLVSQLite", "CLVData", "CLVCore", "CLVStoreConformance", "CLVTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            resources: [.copy("Resources")],
+            swiftSettings: settings
+        ),
+        .testTarget(
+            name: "CLVPipelineTests",
+            dependencies: ["CLVPipeline", "CLVSQLite", "CLVData", "CLVModels", "CLVCore", "CLVTestSupport"],
             swiftSettings: settings
         ),
         .testTarget(
@@ -131,8 +157,9 @@ let package = Package(
         .testTarget(
             name: "CLVServerTests",
             dependencies: [
-                "CLVServer", "CLVData", "CLVCore", "CLVTestSupport",
+                "CLVServer", "CLVData", "CLVSQLite", "CLVModels", "CLVPipeline", "CLVCore", "CLVTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLVNumerics
 import Foundation
 
 /// The `clv` command-line tool: one subcommand per job, results on stdout, progress and logs on stderr.
@@ -18,6 +19,10 @@ struct CLV: AsyncParsableCommand {
     )
 
     static func main() async {
+        // CLVKit parallelises over independent work itself (ParallelFor, the decoder's worker pool): OpenBLAS
+        // threads inside each call would only oversubscribe the cores (implicit warns of the same). Process-wide,
+        // so set here, by the executable, once.
+        BLAS.setThreadCount(1)
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -9,23 +9,6 @@ public enum AnyPurchaseModel: Sendable, Equatable {
     case mbgnbd(MBGNBD)
     case bgbb(BGBB)
 
-    /// The purchase-model kinds (every kind but `gg`).
-    public static let kinds: [ModelKind] = [.bgnbd, .pnbd, .mbgnbd, .bgbb]
-
-    /// Fits a model of the given kind.
-    /// - Throws: ``FitError``; `.invalidCustomer` when `kind` is `gg` (a spend model, fitted with ``GammaGamma/Estimator``).
-    public static func fit(
-        _ kind: ModelKind, customers: [CustomerSummary], weights: [Double]? = nil, options: EstimatorOptions = EstimatorOptions()
-    ) throws(FitError) -> AnyPurchaseModel {
-        switch kind {
-        case .bgnbd: .bgnbd(try BGNBD.Estimator(options: options).fit(customers, weights: weights))
-        case .pnbd: .pnbd(try ParetoNBD.Estimator(options: options).fit(customers, weights: weights))
-        case .mbgnbd: .mbgnbd(try MBGNBD.Estimator(options: options).fit(customers, weights: weights))
-        case .bgbb: .bgbb(try BGBB.Estimator(options: options).fit(customers, weights: weights))
-        case .gg: throw .invalidCustomer(row: 0, reason: "gg is a spend model; fit it with frequency and monetary values")
-        }
-    }
-
     /// Builds a model from parameter values in the order of the kind's names (e.g. for simulation or saved runs).
     public static func make(_ kind: ModelKind, parameters values: [Double], diagnostics: FitDiagnostics) -> AnyPurchaseModel? {
         switch kind {
@@ -34,6 +17,17 @@ public enum AnyPurchaseModel: Sendable, Equatable {
         case .mbgnbd: .mbgnbd(MBGNBD(parameters: .init(values: values), diagnostics: diagnostics))
         case .bgbb: .bgbb(BGBB(parameters: .init(values: values), diagnostics: diagnostics))
         case .gg: nil
+        }
+    }
+
+    /// The parameter names of a kind, in contract order.
+    public static func parameterNames(of kind: ModelKind) -> [String] {
+        switch kind {
+        case .bgnbd: BGNBD.Parameters.names
+        case .pnbd: ParetoNBD.Parameters.names
+        case .mbgnbd: MBGNBD.Parameters.names
+        case .bgbb: BGBB.Parameters.names
+        case .gg: GammaGamma.Parameters.names
         }
     }
 
@@ -58,12 +52,13 @@ public enum AnyPurchaseModel: Sendable, Equatable {
 
     /// Parameter names and values in contract order.
     public var namedParameters: [(name: String, value: Double)] {
-        switch self {
-        case let .bgnbd(m): Array(zip(BGNBD.Parameters.names, m.parameters.values))
-        case let .pnbd(m): Array(zip(ParetoNBD.Parameters.names, m.parameters.values))
-        case let .mbgnbd(m): Array(zip(MBGNBD.Parameters.names, m.parameters.values))
-        case let .bgbb(m): Array(zip(BGBB.Parameters.names, m.parameters.values))
+        let values = switch self {
+        case let .bgnbd(m): m.parameters.values
+        case let .pnbd(m): m.parameters.values
+        case let .mbgnbd(m): m.parameters.values
+        case let .bgbb(m): m.parameters.values
         }
+        return Array(zip(Self.parameterNames(of: kind), values))
     }
 
     public var diagnostics: FitDiagnostics { model.diagnostics }
@@ -117,13 +112,7 @@ extension AnyPurchaseModel: Codable {
         let kind = try c.decode(ModelKind.self, forKey: .model)
         let dict = try c.decode([String: Double].self, forKey: .parameters)
         let diagnostics = try c.decode(FitDiagnostics.self, forKey: .diagnostics)
-        let names: [String] = switch kind {
-        case .bgnbd, .mbgnbd: BGNBD.Parameters.names
-        case .pnbd: ParetoNBD.Parameters.names
-        case .bgbb: BGBB.Parameters.names
-        case .gg: GammaGamma.Parameters.names
-        }
-        let values = try names.map { name in
+        let values = try Self.parameterNames(of: kind).map { name in
             guard let v = dict[name] else {
                 throw DecodingError.dataCorruptedError(forKey: .parameters, in: c, debugDescription: "missing parameter \(name)")
             }

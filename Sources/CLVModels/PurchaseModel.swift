@@ -1,10 +1,5 @@
 import CLVCore
 
-/// The purchase models CLVKit fits, with the names the CLI and JSON use.
-public enum ModelKind: String, Sendable, Codable, CaseIterable {
-    case bgnbd, pnbd, mbgnbd, bgbb, gg
-}
-
 /// A repeat-purchase model whose parameters were estimated from data. Immutable; safe to share across tasks.
 ///
 /// Times (t, tₓ, T) are in the unit the model was fitted in. For the discrete BG/BB model a time is a number of
@@ -55,12 +50,6 @@ public protocol PurchaseModelEstimator: Sendable {
 
 extension PurchaseModelEstimator {
     public func fit(_ customers: [CustomerSummary]) throws(FitError) -> Model { try fit(customers, weights: nil) }
-}
-
-extension PurchaseModel {
-    public var parameterDictionary: [String: Double] {
-        Dictionary(uniqueKeysWithValues: zip(Parameters.names, parameters.values))
-    }
 }
 
 /// Common estimator configuration.

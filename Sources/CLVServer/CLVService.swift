@@ -1,6 +1,7 @@
 import CLVCore
 import CLVData
 import CLVModels
+import CLVPipeline
 import CLVText
 import Foundation
 import Hummingbird
@@ -14,19 +15,12 @@ public enum CLVService {
     ///   - onServerRunning: called with the bound port once the server listens (port 0 picks a free one).
     /// - Throws: storage errors while preparing; a failed model fit only leaves the service "not ready".
     public static func application(
-        configuration: ServerConfiguration, store: SQLiteStore, logger: Logger,
+        configuration: ServerConfiguration, store: some ServiceStore, logger: Logger,
         modelDirectory: ModelDirectory = ModelDirectory(),
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws -> some ApplicationProtocol {
-        let model = ModelKind(rawValue: configuration.model) ?? .bgnbd
-        let scores = ScoreBook(
-            store: store,
-            policy: ScoringPolicy(
-                horizonWeeks: configuration.horizonWeeks, clvMonths: configuration.clvMonths,
-                monthlyDiscountRate: configuration.monthlyDiscountRate, snapshotMaxAge: configuration.snapshotMaxAgeSeconds
-            ),
-            model: model
-        )
+        let workflow = Workflow(store: store)
+        let scores = ScoreBook(workflow: workflow, model: configuration.model, settings: configuration)
         do {
             try await scores.start()
         } catch {
@@ -35,7 +29,7 @@ public enum CLVService {
         let audit = AuditTrail(store: store, logger: logger)
         let limiter = RateLimiter(rate: configuration.rateLimit, burst: configuration.rateBurst)
         let services = Services(
-            store: store, scores: scores, audit: audit, metrics: Metrics(), fits: FitJobs(),
+            store: store, workflow: workflow, scores: scores, audit: audit, metrics: Metrics(), fits: FitJobs(),
             language: LanguageModels(directory: modelDirectory), generations: GenerationQueue(limit: configuration.chatQueueLimit),
             configuration: configuration,
             eventImportID: try await store.beginImport(source: "POST /v1/events", format: "api"),
@@ -56,7 +50,7 @@ public enum CLVService {
         ModelRunRoutes.register(routes, services)
         LanguageRoutes.register(routes, services)
         DashboardRoutes.register(routes, services)
-        OperationsRoutes.registerDocument(routes)
+        try OperationsRoutes.registerDocument(routes)
 
         return Application(
             router: router,

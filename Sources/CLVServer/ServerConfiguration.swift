@@ -1,3 +1,4 @@
+import CLVCore
 import Foundation
 
 /// Everything `clv serve` can be configured with. Sources, weakest first: defaults, a JSON file
@@ -13,7 +14,7 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
     /// Largest request body accepted; larger bodies get 413.
     public var maxBodyBytes = 1 << 20
     /// The purchase model scored by default, and the prediction horizon and CLV horizon.
-    public var model = "bgnbd"
+    public var model = ModelKind.bgnbd
     public var horizonWeeks = 52.0
     public var clvMonths = 12
     public var monthlyDiscountRate = 0.01
@@ -46,7 +47,10 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         rateLimit = try c.decodeIfPresent(Double.self, forKey: .rateLimit) ?? d.rateLimit
         rateBurst = try c.decodeIfPresent(Double.self, forKey: .rateBurst) ?? d.rateBurst
         maxBodyBytes = try c.decodeIfPresent(Int.self, forKey: .maxBodyBytes) ?? d.maxBodyBytes
-        model = try c.decodeIfPresent(String.self, forKey: .model) ?? d.model
+        model = try c.decodeIfPresent(ModelKind.self, forKey: .model) ?? d.model
+        guard model.isPurchaseModel else {
+            throw DecodingError.dataCorruptedError(forKey: .model, in: c, debugDescription: "model must be a purchase model (bgnbd, pnbd, mbgnbd, bgbb), not \(model.rawValue)")
+        }
         horizonWeeks = try c.decodeIfPresent(Double.self, forKey: .horizonWeeks) ?? d.horizonWeeks
         clvMonths = try c.decodeIfPresent(Int.self, forKey: .clvMonths) ?? d.clvMonths
         monthlyDiscountRate = try c.decodeIfPresent(Double.self, forKey: .monthlyDiscountRate) ?? d.monthlyDiscountRate

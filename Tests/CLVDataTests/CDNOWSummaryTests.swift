@@ -1,5 +1,6 @@
 import CLVCore
 import CLVData
+import CLVSQLite
 import CLVTestSupport
 import Foundation
 import Testing
@@ -18,8 +19,8 @@ import Testing
         #expect(report.counts.imported == 6_919)
         #expect(report.counts.quarantined == 0)
 
-        let window = CustomerSummarizer.Window(calibrationEnd: CalendarDay(iso: "1997-09-30")!, unit: .week)
-        let rows = CustomerSummarizer.summarise(try await store.purchaseDays(through: window.lastDay), window: window)
+        let window = SummaryWindow(calibrationEnd: CalendarDay(iso: "1997-09-30")!, unit: .week)
+        let rows = try await store.summaries(for: window)
         let published = try FixtureCSV.rows(try TestData.cdnow("cdnow_customers_summary_with_transactions.csv"))
         try #require(rows.count == 2_357)
         try #require(published.count == 2_357)
@@ -42,10 +43,10 @@ import Testing
         _ = try await OrderIngester(format: .cdnowSample).ingest(
             file: try TestData.cdnow("CDNOW_sample.txt"), into: store, quarantineFile: folder.url.appendingPathComponent("q.csv")
         )
-        let window = CustomerSummarizer.Window(
+        let window = SummaryWindow(
             calibrationEnd: CalendarDay(iso: "1997-09-30")!, holdoutEnd: CalendarDay(iso: "1998-06-30")!, unit: .week
         )
-        let rows = CustomerSummarizer.summarise(try await store.purchaseDays(through: window.lastDay), window: window)
+        let rows = try await store.summaries(for: window)
         // Fader, Hardie & Lee (2005), "Counting your customers the easy way", Figure 4 (conditional expectations):
         // mean holdout purchases by calibration frequency, actual: 0 → .237, 1 → .697, 7+ → 6.36.
         func meanHoldout(_ include: (Int) -> Bool) -> Double {

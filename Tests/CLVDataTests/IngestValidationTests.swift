@@ -1,5 +1,6 @@
 import CLVCore
 @testable import CLVData
+@testable import CLVSQLite
 import CLVTestSupport
 import Foundation
 import GRDB

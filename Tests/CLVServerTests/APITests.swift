@@ -56,7 +56,7 @@ import Testing
             let runID = try #require(scores["model_run_id"] as? Int)
             #expect(try await server.request(.GET, "/v1/model-runs/\(runID)").json()["model"] as? String == "bgnbd")
             let json = try #require(try server.query { try String.fetchOne($0, sql: "SELECT fit_json FROM model_run WHERE id = ?", arguments: [runID]) })
-            let model = try JSONDecoder().decode(AnyPurchaseModel.self, from: Data(json.utf8)).model
+            let model = try #require(try JSONDecoder().decode(FittedModel.self, from: Data(json.utf8)).purchase).model
             let history = try CustomerSummary(frequency: 3, recency: 345.0 / 7, age: 545.0 / 7)
             #expect((scores["expected_purchases"] as! Double).isApproximatelyEqual(to: model.expectedPurchases(within: 52, given: history), relativeTolerance: 1e-12))
             #expect((scores["p_alive"] as! Double).isApproximatelyEqual(to: model.probabilityAlive(given: history), relativeTolerance: 1e-12))

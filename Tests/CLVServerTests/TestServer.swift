@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import CLVCore
 import CLVData
+import CLVSQLite
 import CLVServer
 import CLVTestSupport
 import Foundation
@@ -41,7 +42,7 @@ struct TestServer: Sendable {
             file: try TestData.cdnow("CDNOW_sample.txt"), into: store, quarantineFile: folder.url.appendingPathComponent("q.csv")
         )
         var keys: [String: String] = [:]
-        for role in ["admin", "analyst", "agent", "ingest"] { keys[role] = try await store.createKey(role: role, label: "test").secret }
+        for role in Role.allCases { keys[role.rawValue] = try await store.createKey(role: role, label: "test").secret }
         var configuration = ServerConfiguration()
         configuration.database = path
         configuration.port = 0

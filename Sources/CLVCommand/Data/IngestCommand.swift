@@ -158,9 +158,7 @@ extension CLV.Ingest {
                 throw UserError("No file at \(file): check the path.")
             }
             let store = try database.openForWriting()
-            if store.hasLegacyLineKeys {
-                progress("Warning: \(database.path) holds lines imported by a CLVKit older than 2026-11-29; lines of those files would be stored again. Import into a new --db to be safe.")
-            }
+            if let warning = try await store.importWarning() { progress("Warning: \(warning)") }
             let ingester = OrderIngester(format: fileFormat, batchSize: batchSize)
             let quarantine = Self.quarantineURL(database: database.path, source: url)
             let started = Date()

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CLVCore
 import CLVData
+import CLVPipeline
 
 extension CalendarDay: ExpressibleByArgument {
     public init?(argument: String) { self.init(iso: argument) }
@@ -45,26 +46,10 @@ extension CLV {
         }
 
         func run() async throws {
-            let store = try database.openExisting()
-            let rows = try await Self.summaries(store: store, end: end, holdoutEnd: holdoutEnd, unit: unit)
+            let workflow = Workflow(store: try database.openExisting())
+            let rows = try await workflow.summaries(workflow.window(end: end, holdoutEnd: holdoutEnd, unit: unit))
             try Output.write(Self.tabular(rows, holdout: holdoutEnd != nil).render(format), to: output)
             if output != nil { Output.log("Wrote \(rows.count) customers to \(output!)") }
-        }
-
-        /// The summaries for a window; `end` defaults to the last day with an order.
-        static func summaries(store: some OrderStore, end: CalendarDay?, holdoutEnd: CalendarDay?, unit: TimeUnit) async throws -> [CustomerSummaryRow] {
-            let calibrationEnd: CalendarDay
-            if let end {
-                calibrationEnd = end
-            } else {
-                guard let last = try await store.statistics().lastDay else {
-                    throw UserError("The database holds no orders: import some with `clv ingest orders FILE`.")
-                }
-                calibrationEnd = last
-            }
-            let window = CustomerSummarizer.Window(calibrationEnd: calibrationEnd, holdoutEnd: holdoutEnd, unit: unit)
-            let days = try await store.purchaseDays(through: window.lastDay)
-            return CustomerSummarizer.summarise(days, window: window)
         }
 
         static func tabular(_ rows: [CustomerSummaryRow], holdout: Bool) -> Tabular {

@@ -2,21 +2,8 @@ import ArgumentParser
 import CLVCore
 import CLVData
 import CLVModels
+import CLVPipeline
 import Foundation
-
-/// Customers as the model commands take them: summaries plus optional ids, spend, weights and holdout counts.
-///
-/// This is the seam between the data layer and the models: `--summary FILE` fills it from a CSV now; the
-/// `--db/--end/--unit` path fills it from `CLVData` (see ``DatabaseCustomerSource``).
-struct CustomerTable {
-    var ids: [CustomerID]
-    var summaries: [CustomerSummary]
-    var monetary: [Double]?
-    var weights: [Double]?
-    /// Purchases in the holdout period and its length per customer (model time units), for `clv evaluate`.
-    var holdoutPurchases: [Int]?
-    var holdoutLength: [Double]?
-}
 
 /// Where the customers come from.
 protocol CustomerSource {
@@ -77,7 +64,7 @@ struct SummaryFileSource: CustomerSource {
     }
 }
 
-/// `--db PATH --end DATE --unit U`: customers summarised by the data layer (``CLV/Summary``).
+/// `--db PATH --end DATE --unit U`: customers summarised by the store, through the workflow.
 struct DatabaseCustomerSource: CustomerSource {
     var database: DatabaseOptions
     var end: CalendarDay
@@ -85,16 +72,7 @@ struct DatabaseCustomerSource: CustomerSource {
     var unit: TimeUnit
 
     func load() async throws -> CustomerTable {
-        let store = try database.openExisting()
-        let rows = try await CLV.Summary.summaries(store: store, end: end, holdoutEnd: holdoutEnd, unit: unit)
-        guard !rows.isEmpty else { throw UserError("No customer bought on or before \(end) in \(database.path): pick a later --end.") }
-        var table = CustomerTable(
-            ids: rows.map(\.customer), summaries: try rows.map { try $0.summary() }, monetary: rows.map(\.monetaryValue), weights: nil)
-        if holdoutEnd != nil {
-            table.holdoutPurchases = rows.map { $0.holdout?.frequency ?? 0 }
-            table.holdoutLength = rows.map { $0.holdout?.duration ?? 0 }
-        }
-        return table
+        try await Workflow(store: database.openExisting()).customers(SummaryWindow(calibrationEnd: end, holdoutEnd: holdoutEnd, unit: unit))
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CLVCore
 import CLVModels
+import CLVPipeline
 import Foundation
 
 extension CLV {
@@ -40,11 +41,7 @@ extension CLV {
 
         func run() async throws {
             let table = try await data.source(holdoutEnd: holdoutEnd, holdoutLength: holdoutLength).load()
-            guard let actual = table.holdoutPurchases, let lengths = table.holdoutLength else {
-                throw UserError("No holdout purchases: the summary needs a holdout_frequency column.")
-            }
-            let fitted = try AnyPurchaseModel.fit(model, customers: table.summaries, weights: table.weights, options: EstimatorOptions(penalizer: penalizer))
-            let comparison = fitted.holdoutComparison(calibration: table.summaries, holdoutPurchases: actual, holdoutLength: lengths)
+            let (_, comparison) = try Workflow.evaluate(model, table, options: EstimatorOptions(penalizer: penalizer), unit: data.unit)
             switch format {
             case .json: emit(try jsonText(comparison))
             case .table, .csv:

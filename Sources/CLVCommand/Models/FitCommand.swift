@@ -2,68 +2,8 @@ import ArgumentParser
 import CLVCore
 import CLVData
 import CLVModels
-import CLVServer
+import CLVPipeline
 import Foundation
-
-/// The fit of either kind of model, as the commands report it.
-enum FittedModel {
-    case purchase(AnyPurchaseModel)
-    case spend(GammaGamma)
-
-    var kind: ModelKind {
-        switch self {
-        case let .purchase(m): m.kind
-        case .spend: .gg
-        }
-    }
-
-    var namedParameters: [(name: String, value: Double)] {
-        switch self {
-        case let .purchase(m): m.namedParameters
-        case let .spend(m): Array(zip(GammaGamma.Parameters.names, m.parameters.values))
-        }
-    }
-
-    var diagnostics: FitDiagnostics {
-        switch self {
-        case let .purchase(m): m.diagnostics
-        case let .spend(m): m.diagnostics
-        }
-    }
-
-    /// The newest saved run of `kind` fitted in `unit`, if any.
-    static func latestSaved(_ kind: ModelKind, unit: TimeUnit, in store: some ModelRunStore) async throws -> FittedModel? {
-        guard let run = try await store.latestModelRun(model: kind.rawValue), run.unit == unit else { return nil }
-        let data = Data(run.fitJSON.utf8)
-        do {
-            return kind == .gg ? .spend(try JSONDecoder().decode(GammaGamma.self, from: data))
-                : .purchase(try JSONDecoder().decode(AnyPurchaseModel.self, from: data))
-        } catch {
-            throw UserError("Model run \(run.id) cannot be read (\(error)); fit again with `clv fit --model \(kind.rawValue)`.")
-        }
-    }
-
-    /// Saves the fit as a model run and returns its id.
-    func save(in store: some ModelRunStore, dataEnd: CalendarDay, unit: TimeUnit) async throws -> Int64 {
-        let record = switch self {
-        case let .purchase(m): try ModelRunRecord(kind, fit: m, diagnostics: m.diagnostics, dataEnd: dataEnd, unit: unit)
-        case let .spend(m): try ModelRunRecord(kind, fit: m, diagnostics: m.diagnostics, dataEnd: dataEnd, unit: unit)
-        }
-        return try await store.saveModelRun(record)
-    }
-
-    static func fit(_ kind: ModelKind, _ table: CustomerTable, penalizer: Double) throws -> FittedModel {
-        let options = EstimatorOptions(penalizer: penalizer)
-        if kind == .gg {
-            guard let monetary = table.monetary else {
-                throw UserError("The gg model needs a monetary_value column (mean spend of the repeat purchases).")
-            }
-            return .spend(try GammaGamma.Estimator(options: options).fit(
-                frequency: table.summaries.map(\.frequency), meanSpend: monetary, weights: table.weights))
-        }
-        return .purchase(try AnyPurchaseModel.fit(kind, customers: table.summaries, weights: table.weights, options: options))
-    }
-}
 
 /// The JSON of `clv fit` (contract: other tools read these names).
 struct FitReport: Encodable {
@@ -119,10 +59,10 @@ extension CLV {
 
         func run() async throws {
             let table = try await data.source().load()
-            let fit = try FittedModel.fit(model, table, penalizer: penalizer)
+            let fit = try Workflow.fit(model, table, options: EstimatorOptions(penalizer: penalizer), unit: data.unit, calibrationEnd: data.usesDatabase ? data.end : nil)
             if data.usesDatabase, let end = data.end {
-                let id = try await fit.save(in: try data.database.openExisting(), dataEnd: end, unit: data.unit)
-                progress("Saved as model run \(id) in \(data.database.path).")
+                let saved = try await Workflow(store: data.database.openExisting()).save(fit, dataEnd: end)
+                progress("Saved as model run \(saved.record.id) in \(data.database.path).")
             }
             let report = FitReport(fit)
             switch format {

@@ -2,6 +2,7 @@ import ArgumentParser
 import CLVCore
 import CLVData
 import CLVModels
+import CLVPipeline
 import Foundation
 
 /// One row of `clv predict` (contract: column names).
@@ -74,20 +75,20 @@ extension CLV {
         func run() async throws {
             let table = try await data.source().load()
             // With the database, use the latest saved run of each model (same time unit) and fit only when there is none.
-            let store = data.usesDatabase ? try data.database.openExisting() : nil
+            let workflow = data.usesDatabase ? Workflow(store: try data.database.openExisting()) : nil
             func model(_ kind: ModelKind) async throws -> FittedModel {
-                if let store, let saved = try await FittedModel.latestSaved(kind, unit: data.unit, in: store) { return saved }
-                return try FittedModel.fit(kind, table, penalizer: penalizer)
+                if let saved = try await workflow?.latest(kind, unit: data.unit) { return saved.fitted }
+                return try Workflow.fit(kind, table, options: EstimatorOptions(penalizer: penalizer), unit: data.unit, calibrationEnd: data.end)
             }
-            guard case let .purchase(fitted) = try await model(self.model) else { return }
-            var spend: (model: GammaGamma, meanSpend: [Double])?
+            guard let fitted = try await model(self.model).purchase else { throw WorkflowError.wrongKind(self.model, expected: "a purchase model") }
+            var spend: GammaGamma?
             if spendModel == .gg {
-                guard let monetary = table.monetary else { throw UserError("--spend-model gg needs a monetary_value column.") }
-                guard case let .spend(gg) = try await model(.gg) else { return }
-                spend = (gg, monetary)
+                guard table.monetary != nil else { throw UserError("--spend-model gg needs a monetary_value column.") }
+                spend = try await model(.gg).spend
             }
-            let dcf = DiscountedCashFlow(horizon: horizon, monthlyDiscountRate: discountRate, timeUnit: data.unit)
-            let scores = fitted.score(table.summaries, horizon: horizon, spend: spend, cashFlow: dcf)
+            let policy = ScoringPolicy(horizon: horizon, cashFlow: DiscountedCashFlow(horizon: horizon, monthlyDiscountRate: discountRate, timeUnit: data.unit))
+            let spendInput = spend.flatMap { gg in table.monetary.map { (model: gg, meanSpend: $0) } }
+            let scores = fitted.score(table.summaries, horizon: horizon, spend: spendInput, cashFlow: policy.cashFlow)
             var rows = table.summaries.indices.map { i in
                 PredictionRow(
                     customer_id: table.ids[i].rawValue, frequency: table.summaries[i].frequency, recency: table.summaries[i].recency,
@@ -95,22 +96,17 @@ extension CLV {
                     expected_spend: scores[i].expectedSpend, clv: scores[i].clv)
             }
             if let interval {
-                let sampling = ParameterSampling(draws: draws, level: interval)
                 var rng = SplitMix64(seed: seed)
-                let models = fitted.sampleModels(sampling, using: &rng)
-                guard !models.isEmpty else {
+                let draws = fitted.sampleModels(ParameterSampling(draws: draws, level: interval), using: &rng)
+                guard !draws.isEmpty else {
                     throw UserError("The fit has no usable covariance (Hessian not positive definite), so no intervals: try --penalizer 0.001.")
                 }
-                let drawn = models.map { $0.score(table.summaries, horizon: horizon, spend: spend, cashFlow: dcf) }
+                let intervals = PredictionInterval.of(table.summaries, draws: draws, spend: spendInput, policy: policy, level: interval)
                 for i in rows.indices {
-                    let e = sampling.bounds(of: drawn.map { $0[i].expectedPurchases })
-                    rows[i].expected_purchases_lower = e.lower.isFinite ? e.lower : nil
-                    rows[i].expected_purchases_upper = e.upper.isFinite ? e.upper : nil
-                    if spend != nil {
-                        let c = sampling.bounds(of: drawn.map { $0[i].clv ?? 0 })
-                        rows[i].clv_lower = c.lower.isFinite ? c.lower : nil
-                        rows[i].clv_upper = c.upper.isFinite ? c.upper : nil
-                    }
+                    rows[i].expected_purchases_lower = intervals[i]?.purchases.lower
+                    rows[i].expected_purchases_upper = intervals[i]?.purchases.upper
+                    rows[i].clv_lower = intervals[i]?.clv?.lower
+                    rows[i].clv_upper = intervals[i]?.clv?.upper
                 }
             }
             switch format {

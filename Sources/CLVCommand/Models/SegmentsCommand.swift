@@ -1,6 +1,7 @@
 import ArgumentParser
 import CLVCore
 import CLVModels
+import CLVPipeline
 import Foundation
 
 extension CLV {
@@ -14,10 +15,8 @@ extension CLV {
                 for CLV.
                 """)
 
-        enum Method: String, ExpressibleByArgument, CaseIterable { case rfm, tier }
-
         @Option(help: "Segmentation: rfm or tier.")
-        var method: Method
+        var method: SegmentationMethod
 
         @Option(help: "Purchase model for P(alive) and CLV.")
         var model: ModelKind = .bgnbd
@@ -57,28 +56,18 @@ extension CLV {
 
         func run() async throws {
             let table = try await data.source().load()
-            let fitted = try AnyPurchaseModel.fit(model, customers: table.summaries, weights: table.weights)
-            var spend: (model: GammaGamma, meanSpend: [Double])?
-            if let monetary = table.monetary {
-                let gg = try GammaGamma.Estimator().fit(frequency: table.summaries.map(\.frequency), meanSpend: monetary, weights: table.weights)
-                spend = (gg, monetary)
+            let options = EstimatorOptions()
+            guard let purchase = try Workflow.fit(model, table, options: options, unit: data.unit, calibrationEnd: data.end).purchase else {
+                throw WorkflowError.wrongKind(model, expected: "a purchase model")
             }
-            let dcf = DiscountedCashFlow(horizon: horizon, monthlyDiscountRate: discountRate, timeUnit: data.unit)
-            let scores = fitted.score(table.summaries, horizon: horizon, spend: spend, cashFlow: dcf)
-            let value = scores.map { $0.clv ?? $0.expectedPurchases }
-            let alive = scores.map(\.probabilityAlive)
-            let summaries: [SegmentSummary]
-            switch method {
-            case .tier:
-                let definition = try tierDefinition()
-                summaries = SegmentSummary.summarise(labels: definition.assign(value), clv: value, probabilityAlive: alive, order: definition.tiers.map(\.name))
-            case .rfm:
-                let rfm = RFM.scores(
-                    timeSinceLastPurchase: table.summaries.map { $0.age - $0.recency },
-                    frequency: table.summaries.map { Double($0.frequency) }, monetary: table.monetary)
-                let labels = rfm.map { RFMSegment(recency: $0.recency, frequencyMonetary: $0.frequencyMonetary).rawValue }
-                summaries = SegmentSummary.summarise(labels: labels, clv: value, probabilityAlive: alive, order: RFMSegment.allCases.map(\.rawValue))
-            }
+            let spend = table.monetary == nil ? nil : try Workflow.fit(.gg, table, options: options, unit: data.unit, calibrationEnd: data.end).spend
+            let policy = ScoringPolicy(
+                horizon: horizon, cashFlow: DiscountedCashFlow(horizon: horizon, monthlyDiscountRate: discountRate, timeUnit: data.unit),
+                tiers: try tierDefinition()
+            )
+            // Scored as of the data's end; a summary file carries no date, and nothing here depends on it.
+            let population = Population(table: table, purchase: purchase, spend: spend, policy: policy, asOf: data.end ?? CalendarDay(daysSinceEpoch: 0), unit: data.unit)
+            let summaries = population.segmentSummaries(by: method)
             switch format {
             case .json: emit(try jsonText(summaries))
             case .table, .csv:
@@ -93,3 +82,5 @@ extension CLV {
         }
     }
 }
+
+extension SegmentationMethod: ExpressibleByArgument {}

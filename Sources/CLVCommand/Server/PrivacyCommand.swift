@@ -20,8 +20,8 @@ extension CLV {
 
             func run() async throws {
                 let deleted = try await database.openExisting().erase(CustomerID(id), actor: "cli")
-                guard deleted.values.contains(where: { $0 > 0 }) else { throw UserError("No customer with that id in \(database.path).") }
-                Output.log("Erased: " + deleted.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key) rows" }.joined(separator: ", ") + ".")
+                guard !deleted.isEmpty else { throw UserError("No customer with that id in \(database.path).") }
+                Output.log("Erased \(deleted.description).")
             }
         }
 
@@ -54,7 +54,7 @@ extension CLV {
                 let today = asOf ?? CalendarDay(daysSinceEpoch: Int((Date().timeIntervalSince1970 / 86_400).rounded(.down)))
                 let cutoff = today.adding(days: -days!)
                 let deleted = try await database.openExisting().purge(before: cutoff, actor: "cli")
-                Output.log("Purged data before \(cutoff): " + deleted.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key) rows" }.joined(separator: ", ") + ".")
+                Output.log("Purged data before \(cutoff): \(deleted.description).")
             }
         }
     }

@@ -46,11 +46,9 @@ extension CLV {
             if let port { configuration.port = port }
             var logger = Logger(label: "clv.serve")
             logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-            guard FileManager.default.fileExists(atPath: configuration.database) else {
-                throw UserError("No database at \(configuration.database): import orders first with `clv ingest orders FILE --db \(configuration.database)`, or pass --db.")
-            }
-            let store = try SQLiteStore(path: configuration.database)
-            let (host, path) = (configuration.host, configuration.database)
+            let location = StoreLocation(configuration.database)
+            let store = try StoreFactory.open(location, create: false)
+            let (host, path) = (configuration.host, location.description)
             let app = try await CLVService.application(configuration: configuration, store: store, logger: logger) { port in
                 Output.log("clv serve: listening on http://\(host):\(port) (database \(path))")
             }

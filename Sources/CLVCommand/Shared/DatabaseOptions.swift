@@ -1,5 +1,6 @@
 import ArgumentParser
 import CLVData
+import CLVSQLite
 import Foundation
 
 /// `--db PATH`, shared by every command that reads or writes the store.
@@ -18,15 +19,31 @@ struct DatabaseOptions: ParsableArguments {
     }
 
     /// Opens the store, creating it if needed (for commands that write).
-    func openForWriting() throws -> SQLiteStore {
-        try SQLiteStore(path: path)
+    func openForWriting() throws -> any ServiceStore {
+        try StoreFactory.open(StoreLocation(path), create: true)
     }
 
     /// Opens an existing store (for commands that only read): a missing file is a user error, not a new empty database.
-    func openExisting() throws -> SQLiteStore {
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw UserError("No database at \(path): import orders first with `clv ingest orders FILE --db \(path)`, or pass --db.")
+    func openExisting() throws -> any ServiceStore {
+        try StoreFactory.open(StoreLocation(path), create: false)
+    }
+}
+
+/// The one place a store is chosen from `--db` (or `CLV_DB`, or the server's configuration).
+enum StoreFactory {
+    /// - Parameter create: make a new, empty database when there is none (commands that write); otherwise a
+    ///   missing database is an error that says how to make one.
+    /// - Throws: ``UserError`` for a missing database; ``StoreError`` when it cannot be opened or is of a kind
+    ///   this build does not have (a `postgres://` URL is never taken for a file name).
+    static func open(_ location: StoreLocation, create: Bool) throws -> any ServiceStore {
+        switch location {
+        case let .sqlite(path):
+            guard create || FileManager.default.fileExists(atPath: path) else {
+                throw UserError("No database at \(path): import orders first with `clv ingest orders FILE --db \(path)`, or pass --db.")
+            }
+            return try SQLiteStore(path: path)
+        case .postgres:
+            throw StoreError.unsupportedLocation(location.description)
         }
-        return try SQLiteStore(path: path)
     }
 }

@@ -109,6 +109,15 @@ public enum DateFormat: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// Part of ``OrderFileFormat/signature``: frozen text, independent of ``description`` (which may change).
+    var signature: String {
+        switch self {
+        case .iso8601: "ISO 8601 (YYYY-MM-DD[ HH:MM:SS])"
+        case .compact: "YYYYMMDD"
+        case let .pattern(p): p
+        }
+    }
+
     /// The day and the second of the day (when a time is present), or nil when the text does not match.
     public func parse(_ text: String) -> (day: CalendarDay, second: Int?)? {
         var copy = text

@@ -34,12 +34,28 @@ public struct OrderFileFormat: Sendable, Equatable {
             case let .position(n): "column \(n)"
             }
         }
+
+        /// Part of ``OrderFileFormat/signature`` (frozen text, independent of ``description``).
+        var signature: String {
+            switch self {
+            case let .named(name): "'\(name)'"
+            case let .position(n): "column \(n)"
+            }
+        }
     }
 
     /// Where a line's amount comes from.
     public enum Amount: Sendable, Equatable {
         case column(Column)
         case quantityTimesPrice(quantity: Column, price: Column)
+
+        /// Part of ``OrderFileFormat/signature`` (frozen text).
+        var signature: String {
+            switch self {
+            case let .column(c): "CLVData.OrderFileFormat.Amount.column(\(c.signature))"
+            case let .quantityTimesPrice(q, p): "CLVData.OrderFileFormat.Amount.quantityTimesPrice(quantity: \(q.signature), price: \(p.signature))"
+            }
+        }
     }
 
     /// Which columns hold what. Only customer, date and amount are required.
@@ -65,6 +81,14 @@ public struct OrderFileFormat: Sendable, Equatable {
             self.quantity = quantity
             self.productTitle = productTitle
             self.country = country
+        }
+
+        /// Part of ``OrderFileFormat/signature`` (frozen text).
+        var signature: String {
+            func optional(_ column: Column?) -> String { column.map { "Optional(\($0.signature))" } ?? "nil" }
+            return "Columns(customer: \(customer.signature), date: \(date.signature), amount: \(amount.signature), "
+                + "order: \(optional(order)), product: \(optional(product)), quantity: \(optional(quantity)), "
+                + "productTitle: \(optional(productTitle)), country: \(optional(country)))"
         }
     }
 
@@ -120,5 +144,18 @@ public struct OrderFileFormat: Sendable, Equatable {
     }
 
     /// A stable description of everything that changes how lines are read, mixed into every row key.
-    var signature: String { "\(name)|\(separator)|\(hasHeader)|\(columns)|\(dateFormat)|\(cancellationPrefix ?? "")|\(canonicalisesNumericIDs)" }
+    ///
+    /// Frozen text: every stored line's key depends on it, so changing one character makes re-imports store every
+    /// line again. It is spelled out field by field, in exactly the words that the 2026-11 code produced by
+    /// interpolating the values (type names included), and pinned by a golden test. Add a new field only in a way
+    /// that leaves the existing formats' text unchanged.
+    var signature: String {
+        let separatorName = switch separator {
+        case .comma: "comma"
+        case .tab: "tab"
+        case .semicolon: "semicolon"
+        case .whitespace: "whitespace"
+        }
+        return "\(name)|\(separatorName)|\(hasHeader)|\(columns.signature)|\(dateFormat.signature)|\(cancellationPrefix ?? "")|\(canonicalisesNumericIDs)"
+    }
 }

@@ -187,7 +187,7 @@ public struct OrderIngester: Sendable {
             quantity = value
         }
         var unitPrice: Double?
-        var amount: Double
+        let amount: Double
         if let p = layout.price {
             guard let price = reader.withField(p, FieldParsing.decimal) else { return .failure(.badNumber("unit price")) }
             guard price >= 0 else { return .failure(.negativePrice) }
@@ -198,9 +198,7 @@ public struct OrderIngester: Sendable {
             amount = value
         }
         let order = layout.order.flatMap { reader.withField($0, FieldParsing.string) }
-        var isReturn = amount < 0 || (quantity ?? 0) < 0
-        if let prefix = format.cancellationPrefix, let order, order.hasPrefix(prefix) { isReturn = true }
-        if isReturn { amount = -abs(amount) }
+        let cancelled = format.cancellationPrefix.map { prefix in order?.hasPrefix(prefix) ?? false } ?? false
 
         var customer: CustomerID?
         if let customerText {
@@ -227,7 +225,7 @@ public struct OrderIngester: Sendable {
 
         return .success(OrderLine(
             key: key.value(day: date.day), customer: customer, order: order, product: product, day: date.day, secondOfDay: date.second,
-            quantity: quantity, unitPrice: unitPrice, amount: amount, isReturn: isReturn
+            quantity: quantity, unitPrice: unitPrice, sourceAmount: amount, cancelled: cancelled
         ))
     }
 }

@@ -33,26 +33,45 @@ public struct OrderLine: Sendable, Equatable {
         self.amount = amount
         self.isReturn = isReturn
     }
+
+    /// A line from a source (a file or an API event), with the one rule for returns: a negative amount or quantity,
+    /// or an order the source marks as cancelled, is a return, stored with a negative amount and never counted as a
+    /// purchase.
+    public init(
+        key: Int64, customer: CustomerID?, order: String?, product: String?, day: CalendarDay, secondOfDay: Int?,
+        quantity: Double?, unitPrice: Double?, sourceAmount: Double, cancelled: Bool = false
+    ) {
+        let isReturn = cancelled || sourceAmount < 0 || (quantity ?? 0) < 0
+        self.init(
+            key: key, customer: customer, order: order, product: product, day: day, secondOfDay: secondOfDay, quantity: quantity,
+            unitPrice: unitPrice, amount: isReturn ? -abs(sourceAmount) : sourceAmount, isReturn: isReturn
+        )
+    }
+
+    /// Every key a line dated `day` can have: keys start with the day (see `RowKey`), so a store can find one day's
+    /// lines as one range of keys.
+    public static func keyRange(day: CalendarDay) -> ClosedRange<Int64> { RowKey.range(day: day) }
 }
 
 /// The lines of one batch plus the side facts they carry (product titles, customers' countries).
 public struct OrderBatch: Sendable {
     public var lines: [OrderLine] = [] {
-        didSet { prepared = nil }
+        didSet { totals = nil }
     }
     public var productTitles: [String: String] = [:]
     public var customerCountries: [CustomerID: String] = [:]
-    /// Set by ``prepareForWriting()``; any change to the lines clears it.
-    public private(set) var prepared: BatchTotals?
+    /// The lines' per-customer-day totals, set by ``prepareForWriting()`` (any change to the lines clears them), so
+    /// that a store applies them instead of totalling while it holds its write lock.
+    public private(set) var totals: BatchTotals?
 
     public init() {}
 
     public var isEmpty: Bool { lines.isEmpty }
 
-    /// Sorts the lines by key (so a store walks its key index once) and totals them, off the writer's thread.
+    /// Sorts the lines by key (so a store walks its key index in order) and totals them, off the writer's thread.
     public mutating func prepareForWriting() {
         lines.sort { $0.key < $1.key }
-        prepared = BatchTotals(lines)
+        totals = BatchTotals(lines)
     }
 
     /// Empties the batch, keeping its storage for the next one.

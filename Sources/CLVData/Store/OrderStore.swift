@@ -3,8 +3,8 @@ import CLVCore
 /// Durable storage of orders and the per-customer daily aggregates that summaries read.
 ///
 /// Implementations keep each batch atomic (all of its lines or none) and idempotent (a line whose key is already
-/// stored is skipped and counted as a duplicate), and push aggregation into the database, so that an SQL server can
-/// run it where the data lives.
+/// stored is skipped and counted as a duplicate), and answer the aggregate questions (summaries for a window, the
+/// purchase timeline) themselves, so that an SQL server can compute them where the data lives.
 public protocol OrderStore: Sendable {
     /// Records the start of an import and returns its id.
     func beginImport(source: String, format: String) async throws -> Int64
@@ -16,12 +16,36 @@ public protocol OrderStore: Sendable {
     /// Marks the import finished with its final counts.
     func finishImport(_ importID: Int64, counts: IngestCounts) async throws
 
-    /// Every customer-day with at least one purchase on or before `lastDay`, ordered by customer id then day.
-    /// (A day with returns only is not a purchase day.)
-    func purchaseDays(through lastDay: CalendarDay) async throws -> [CustomerDay]
+    /// Every customer's calibration summary (and holdout, when the window has one), ordered by customer id, with the
+    /// semantics of ``CustomerSummarizer``. Customers whose first purchase falls after the calibration end are left
+    /// out; guest lines and return-only days never count.
+    func summaries(for window: SummaryWindow) async throws -> [CustomerSummaryRow]
+
+    /// Purchase days through `end`, counted by calendar day, of the customers whose first purchase is on or before
+    /// `cohortEnd`: the data of a tracking plot (cumulative repeat purchases against the model's expectation).
+    func purchaseTimeline(through end: CalendarDay, cohortEnd: CalendarDay) async throws -> [PurchaseTimelineDay]
 
     /// Totals over everything stored.
     func statistics() async throws -> StoreStatistics
+
+    /// A warning to show before importing into this store (e.g. lines it holds cannot be recognised on re-import),
+    /// or nil.
+    func importWarning() async throws -> String?
+}
+
+/// One calendar day of ``OrderStore/purchaseTimeline(through:cohortEnd:)``.
+public struct PurchaseTimelineDay: Sendable, Equatable, Codable {
+    public var day: CalendarDay
+    /// Customers whose first purchase day this is.
+    public var firstPurchases: Int
+    /// Customers who bought again this day (a purchase day after their first).
+    public var repeatPurchases: Int
+
+    public init(day: CalendarDay, firstPurchases: Int, repeatPurchases: Int) {
+        self.day = day
+        self.firstPurchases = firstPurchases
+        self.repeatPurchases = repeatPurchases
+    }
 }
 
 /// What an import has seen so far.

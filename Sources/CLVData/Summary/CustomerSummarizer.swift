@@ -13,6 +13,15 @@ public struct CustomerSummaryRow: Sendable, Equatable, Codable {
     public var monetaryValue: Double
     public var holdout: Holdout?
 
+    public init(customer: CustomerID, frequency: Int, recency: Double, age: Double, monetaryValue: Double, holdout: Holdout? = nil) {
+        self.customer = customer
+        self.frequency = frequency
+        self.recency = recency
+        self.age = age
+        self.monetaryValue = monetaryValue
+        self.holdout = holdout
+    }
+
     /// Purchases after the calibration window.
     public struct Holdout: Sendable, Equatable, Codable {
         /// Purchase days in the holdout window.
@@ -21,6 +30,12 @@ public struct CustomerSummaryRow: Sendable, Equatable, Codable {
         public var monetaryValue: Double
         /// Length of the holdout window, in the unit.
         public var duration: Double
+
+        public init(frequency: Int, monetaryValue: Double, duration: Double) {
+            self.frequency = frequency
+            self.monetaryValue = monetaryValue
+            self.duration = duration
+        }
     }
 
     /// The validated (x, tₓ, T) the models take.
@@ -29,33 +44,33 @@ public struct CustomerSummaryRow: Sendable, Equatable, Codable {
     }
 }
 
+/// The window and unit of a summary: a calibration period and, optionally, a holdout after it.
+public struct SummaryWindow: Sendable, Equatable {
+    /// Last day of the calibration period (inclusive).
+    public var calibrationEnd: CalendarDay
+    /// Last day of the holdout period (inclusive), if any.
+    public var holdoutEnd: CalendarDay?
+    public var unit: TimeUnit
+
+    public init(calibrationEnd: CalendarDay, holdoutEnd: CalendarDay? = nil, unit: TimeUnit = .day) {
+        self.calibrationEnd = calibrationEnd
+        self.holdoutEnd = holdoutEnd
+        self.unit = unit
+    }
+
+    /// The last day any purchase is read for.
+    public var lastDay: CalendarDay { holdoutEnd ?? calibrationEnd }
+}
+
 /// Turns customer-days into per-customer summaries with the semantics of lifetimes'
 /// `summary_data_from_transaction_data` and `calibration_and_holdout_data` (lifetimes 0.11, `freq='D'` with a
 /// day multiplier): purchases on one day count once, frequency counts repeat purchase days, recency and T run from
 /// the first purchase day, and a customer whose first purchase falls after the calibration end is left out.
 public enum CustomerSummarizer {
-    /// The window and unit of a summary.
-    public struct Window: Sendable, Equatable {
-        /// Last day of the calibration period (inclusive).
-        public var calibrationEnd: CalendarDay
-        /// Last day of the holdout period (inclusive), if any.
-        public var holdoutEnd: CalendarDay?
-        public var unit: TimeUnit
-
-        public init(calibrationEnd: CalendarDay, holdoutEnd: CalendarDay? = nil, unit: TimeUnit = .day) {
-            self.calibrationEnd = calibrationEnd
-            self.holdoutEnd = holdoutEnd
-            self.unit = unit
-        }
-
-        /// The last day any purchase is read for.
-        public var lastDay: CalendarDay { holdoutEnd ?? calibrationEnd }
-    }
-
-    /// Summarises `days`, which must be ordered by customer and then by day (as ``OrderStore/purchaseDays(through:)``
-    /// returns them). Rows come back ordered by customer id (numerically when ids are integers).
+    /// Summarises `days`, which must be ordered by customer and then by day (a store's daily aggregates in key
+    /// order). Rows come back ordered by customer id (numerically when ids are integers).
     /// - Complexity: O(n) in the number of customer-days, plus sorting the customers.
-    public static func summarise(_ days: [CustomerDay], window: Window) -> [CustomerSummaryRow] {
+    public static func summarise(_ days: [CustomerDay], window: SummaryWindow) -> [CustomerSummaryRow] {
         var rows: [CustomerSummaryRow] = []
         var start = 0
         while start < days.count {
@@ -68,7 +83,7 @@ public enum CustomerSummarizer {
         return rows
     }
 
-    private static func summarise(customer: CustomerID, days: ArraySlice<CustomerDay>, window: Window) -> CustomerSummaryRow? {
+    private static func summarise(customer: CustomerID, days: ArraySlice<CustomerDay>, window: SummaryWindow) -> CustomerSummaryRow? {
         let cal = window.calibrationEnd
         guard let first = days.first, first.day <= cal else { return nil }
         var lastInCalibration = first.day

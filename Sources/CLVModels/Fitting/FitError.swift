@@ -14,6 +14,8 @@ public enum FitError: Error, Sendable, Equatable, CustomStringConvertible {
     case didNotConverge(iterations: Int, gradientNorm: Double)
     /// The optimum has a parameter that is 0, infinite or NaN.
     case degenerateParameters(String)
+    /// A spend model was asked for without customers' monetary values.
+    case missingMonetaryValues
 
     public var description: String {
         switch self {
@@ -31,6 +33,8 @@ public enum FitError: Error, Sendable, Equatable, CustomStringConvertible {
             "Optimizer stopped after \(n) iterations (max |∇| = \(g)). Try a larger penalizer or a coarser time unit."
         case let .degenerateParameters(detail):
             "The fit reached a degenerate optimum (\(detail)). Try a penalizer such as 0.001."
+        case .missingMonetaryValues:
+            "The gg spend model needs each customer's monetary_value (mean spend of the repeat purchases)."
         }
     }
 }

@@ -113,7 +113,7 @@ extension APIRequestContext {
     func require(_ roles: Set<Role>) throws {
         guard let role, roles.contains(role) else {
             let allowed = roles.map(\.rawValue).sorted().joined(separator: ", ")
-            throw APIError.forbidden("This key's role (\(key?.role ?? "none")) may not do this; it needs one of: \(allowed).")
+            throw APIError.forbidden("This key's role (\(key?.role.rawValue ?? "none")) may not do this; it needs one of: \(allowed).")
         }
     }
 }

@@ -1,4 +1,5 @@
 import CLVCore
+import CLVData
 import CLVModels
 import Foundation
 

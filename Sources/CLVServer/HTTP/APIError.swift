@@ -1,3 +1,7 @@
+import CLVCore
+import CLVData
+import CLVModels
+import CLVPipeline
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -13,6 +17,9 @@ struct ErrorMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let error as HTTPError {
             return Self.response(error.status, error.body ?? error.status.reasonPhrase, headers: error.headers)
+        } catch let error where APIError.domain(error) != nil {
+            let mapped = APIError.domain(error)!
+            return Self.response(mapped.status, mapped.body ?? mapped.status.reasonPhrase)
         } catch let error as any HTTPResponseError {
             return Self.response(error.status, Self.message(for: error.status))
         } catch {
@@ -33,9 +40,19 @@ struct ErrorMiddleware: RouterMiddleware {
     static func response(_ status: HTTPResponse.Status, _ message: String, headers: HTTPFields = [:]) -> Response {
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"
-        let body = JSON.encode(["error": ["status": status.code, "message": message] as [String: any Sendable]])
+        let body = (try? JSON.text(ErrorBody(error: .init(status: status.code, message: message)))) ?? #"{"error":{"message":"error"}}"#
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(string: body)))
     }
+}
+
+/// The body of every error response.
+struct ErrorBody: Encodable, Sendable {
+    struct Detail: Encodable, Sendable {
+        var status: Int
+        var message: String
+    }
+
+    var error: Detail
 }
 
 /// Errors handlers throw: each becomes its status with the message.
@@ -49,4 +66,19 @@ enum APIError {
     static func forbidden(_ message: String) -> HTTPError { HTTPError(.forbidden, message: message) }
     static func conflict(_ message: String) -> HTTPError { HTTPError(.conflict, message: message) }
     static func unavailable(_ message: String) -> HTTPError { HTTPError(.serviceUnavailable, message: message) }
+
+    /// The one mapping of the lower modules' errors to HTTP: what the request asked for cannot be done with this
+    /// data (422), the store cannot be reached (503), or stored data cannot be read (500, with the message, which
+    /// names no customer). Nil for errors that are not CLVKit's own.
+    static func domain(_ error: any Error) -> HTTPError? {
+        switch error {
+        case let error as FitError: unprocessable(error.description)
+        case let error as SummaryError: unprocessable(error.description)
+        case let error as WorkflowError:
+            if case .unreadableModelRun = error { HTTPError(.internalServerError, message: error.description) } else { unprocessable(error.description) }
+        case let error as StoreError:
+            if case .cannotOpen = error { unavailable(error.description) } else { HTTPError(.internalServerError, message: error.description) }
+        default: nil
+        }
+    }
 }

@@ -18,7 +18,7 @@ public struct APIRequestContext: RequestContext {
     public var maxUploadSize: Int { bodyLimit }
 
     /// The authenticated role (after ``AuthMiddleware``).
-    var role: Role? { key.flatMap { Role(rawValue: $0.role) } }
+    var role: Role? { key?.role }
 
     /// `key:<id>` for the audit log.
     var actor: String { key.map { "key:\($0.id)" } ?? "anonymous" }

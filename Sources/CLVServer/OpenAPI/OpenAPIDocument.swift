@@ -1,50 +1,52 @@
+import CLVData
 import Foundation
 import HTTPTypes
 
 /// The OpenAPI 3.1 document of the routes, with the request bodies' schemas.
 enum OpenAPIDocument {
-    static func build(from specs: [RouteSpec]) -> String {
-        var paths: [String: [String: Any]] = [:]
+    static func build(from specs: [RouteSpec]) throws -> String {
+        var paths: [String: [String: JSONValue]] = [:]
         for spec in specs {
-            var operation: [String: Any] = [
-                "summary": spec.summary, "tags": [spec.tag],
-                "operationId": spec.method.rawValue.lowercased() + spec.path.split(separator: "/").map { $0.replacingOccurrences(of: "{", with: "by_").replacingOccurrences(of: "}", with: "").replacingOccurrences(of: "-", with: "_").replacingOccurrences(of: ".", with: "_") }.joined(separator: "_"),
+            var operation: [String: JSONValue] = [
+                "summary": .string(spec.summary), "tags": [.string(spec.tag)],
+                "operationId": .string(spec.method.rawValue.lowercased() + spec.path.split(separator: "/").map { $0.replacingOccurrences(of: "{", with: "by_").replacingOccurrences(of: "}", with: "").replacingOccurrences(of: "-", with: "_").replacingOccurrences(of: ".", with: "_") }.joined(separator: "_")),
             ]
-            var parameters: [[String: Any]] = []
+            var parameters: [JSONValue] = []
             for name in pathParameters(spec.path) {
-                parameters.append(["name": name, "in": "path", "required": true, "schema": ["type": "string", "maxLength": 256]])
+                parameters.append(["name": .string(name), "in": "path", "required": true, "schema": ["type": "string", "maxLength": 256]])
             }
             for q in spec.query {
-                parameters.append(["name": q.name, "in": "query", "required": false, "description": q.description, "schema": ["type": q.type]])
+                parameters.append(["name": .string(q.name), "in": "query", "required": false, "description": .string(q.description), "schema": ["type": .string(q.type)]])
             }
-            if !parameters.isEmpty { operation["parameters"] = parameters }
+            if !parameters.isEmpty { operation["parameters"] = .array(parameters) }
             if let body = spec.requestBody {
-                operation["requestBody"] = ["required": true, "content": ["application/json": ["schema": ["$ref": "#/components/schemas/\(body)"]]]]
+                operation["requestBody"] = ["required": true, "content": ["application/json": ["schema": ["$ref": .string("#/components/schemas/\(body)")]]]]
             }
-            var responses: [String: Any] = [:]
+            var responses: [String: JSONValue] = [:]
             for (status, description) in spec.responses {
-                responses[String(status)] = ["description": description, "content": [spec.produces.components(separatedBy: ", ").first ?? "application/json": ["schema": [:] as [String: Any]]]]
+                responses[String(status)] = ["description": .string(description), "content": [.init(stringLiteral: spec.produces.components(separatedBy: ", ").first ?? "application/json"): ["schema": [:]]]]
             }
-            if spec.roles != nil {
-                responses["401"] = ["description": "Missing or unknown API key", "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]]]
-                responses["403"] = ["description": "The key's role may not do this", "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]]]
-                responses["429"] = ["description": "Rate limit exceeded", "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]]]
-                operation["security"] = [["bearer": [] as [String]]]
-                operation["x-roles"] = spec.roles!.map(\.rawValue).sorted()
+            let error: JSONValue = ["schema": ["$ref": "#/components/schemas/Error"]]
+            if let roles = spec.roles {
+                responses["401"] = ["description": "Missing or unknown API key", "content": ["application/json": error]]
+                responses["403"] = ["description": "The key's role may not do this", "content": ["application/json": error]]
+                responses["429"] = ["description": "Rate limit exceeded", "content": ["application/json": error]]
+                operation["security"] = [["bearer": []]]
+                operation["x-roles"] = .array(roles.map(\.rawValue).sorted().map(JSONValue.string))
             } else {
-                operation["security"] = [] as [Any]
+                operation["security"] = []
             }
-            operation["responses"] = responses
-            paths[spec.path, default: [:]][spec.method.rawValue.lowercased()] = operation
+            operation["responses"] = .object(responses)
+            paths[spec.path, default: [:]][spec.method.rawValue.lowercased()] = .object(operation)
         }
-        let document: [String: Any] = [
+        let document: JSONValue = [
             "openapi": "3.1.0",
             "info": ["title": "CLVKit API", "version": "1.0.0", "description": "Customer lifetime value: scores, segments, audiences, events, privacy, local language models."],
-            "paths": paths,
+            "paths": .object(paths.mapValues(JSONValue.object)),
             "components": ["securitySchemes": ["bearer": ["type": "http", "scheme": "bearer"]], "schemas": schemas],
-            "security": [["bearer": [] as [String]]],
+            "security": [["bearer": []]],
         ]
-        return JSON.encode(document)
+        return try JSON.text(document)
     }
 
     static func pathParameters(_ path: String) -> [String] {
@@ -53,10 +55,10 @@ enum OpenAPIDocument {
         }
     }
 
-    static var schemas: [String: Any] { [
+    static var schemas: JSONValue { [
         "Error": [
             "type": "object", "required": ["error"],
-            "properties": ["error": ["type": "object", "required": ["message"], "properties": ["status": ["type": "integer"], "message": ["type": "string"]]]],
+            "properties": ["error": ["type": "object", "required": ["status", "message"], "properties": ["status": ["type": "integer"], "message": ["type": "string"]]]],
         ],
         "Consent": [
             "type": "object", "required": ["marketing", "profiling"],

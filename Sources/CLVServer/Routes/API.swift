@@ -1,6 +1,7 @@
 import CLVCore
 import CLVData
 import CLVModels
+import CLVPipeline
 import CLVText
 import Foundation
 import HTTPTypes
@@ -10,6 +11,7 @@ import Logging
 /// What route handlers share: storage, scoring, audit, metrics, background fits, language models.
 struct Services: Sendable {
     let store: any ServiceStore
+    let workflow: Workflow
     let scores: ScoreBook
     let audit: AuditTrail
     let metrics: Metrics

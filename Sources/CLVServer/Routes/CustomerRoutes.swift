@@ -1,6 +1,7 @@
 import CLVCore
 import CLVData
 import CLVModels
+import CLVPipeline
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -45,17 +46,17 @@ enum CustomerRoutes {
                 .init(name: "sort", description: "clv (default), p_alive, expected_purchases, churn_risk"),
             ]
         )) { request, context in
-            let population = try await requirePopulation(services)
+            let snapshot = try await requireSnapshot(services)
             let limit = Int(try request.query("limit", number: 1...1000) ?? 50)
             let offset = Int(try request.query("offset", number: 0...1e9) ?? 0)
             let sort = try request.query("sort", oneOf: SortKey.self) ?? .clv
-            let ordered = population.customers.sorted { sort.value($0) > sort.value($1) || (sort.value($0) == sort.value($1) && $0.row.customer < $1.row.customer) }
+            let ordered = snapshot.customers.sorted { sort.value($0) > sort.value($1) || (sort.value($0) == sort.value($1) && $0.row.customer < $1.row.customer) }
             let page = ordered.dropFirst(offset).prefix(limit)
             let horizon = services.configuration.horizonWeeks
             services.audit.record(AuditEvent(actor: context.actor, action: "list customers", detail: "\(page.count) customers"))
             return try JSON.response(CustomerPage(
-                total: population.customers.count, offset: offset, as_of: population.asOf.description,
-                customers: page.map { CustomerView(record: nil, scored: $0, models: population.models, asOf: population.asOf, horizon: horizon, level: nil) }
+                total: snapshot.customers.count, offset: offset, as_of: snapshot.asOf.description,
+                customers: page.map { CustomerView(record: nil, scored: $0, models: snapshot.models, asOf: snapshot.asOf, horizon: horizon, level: nil) }
             ))
         }
 
@@ -72,7 +73,7 @@ enum CustomerRoutes {
                 detail: "marketing=\(consent.marketing) profiling=\(consent.profiling)"
             ))
             services.scores.invalidate()
-            return try JSON.response(["customer_id": id.rawValue, "marketing": "\(consent.marketing)", "profiling": "\(consent.profiling)"])
+            return try JSON.response(ConsentView(customer_id: id.rawValue, marketing: consent.marketing, profiling: consent.profiling))
         }
 
         routes.add(RouteSpec(
@@ -82,10 +83,10 @@ enum CustomerRoutes {
         )) { _, context in
             let id = CustomerID(try context.id())
             let deleted = try await services.store.erase(id, actor: context.actor)
-            guard deleted.values.contains(where: { $0 > 0 }) else { throw APIError.notFound("No customer with that id.") }
+            guard !deleted.isEmpty else { throw APIError.notFound("No customer with that id.") }
             services.scores.invalidate()
-            _ = try await services.scores.population(maxAge: 0)
-            return JSON.response(object: ["erased": true, "deleted_rows": deleted])
+            _ = try await services.scores.snapshot(maxAge: 0)
+            return try JSON.response(ErasureView(deleted))
         }
     }
 
@@ -94,7 +95,7 @@ enum CustomerRoutes {
 
         func value(_ c: ScoredCustomer) -> Double {
             switch self {
-            case .clv: c.score.clv ?? c.score.expectedPurchases
+            case .clv: c.value
             case .p_alive: c.score.probabilityAlive
             case .expected_purchases: c.score.expectedPurchases
             case .churn_risk: 1 - c.score.probabilityAlive
@@ -131,6 +132,28 @@ enum CustomerRoutes {
         var lines: [Line]
     }
 
+    struct ConsentView: Encodable, Sendable {
+        var customer_id: String
+        var marketing: Bool
+        var profiling: Bool
+    }
+
+    /// What an erasure deleted, by table (the names the privacy team's reports use).
+    struct ErasureView: Encodable, Sendable {
+        struct Rows: Encodable, Sendable {
+            var order_line: Int
+            var customer_day: Int
+            var customer: Int
+        }
+
+        var erased = true
+        var deleted_rows: Rows
+
+        init(_ report: ErasureReport) {
+            deleted_rows = Rows(order_line: report.orderLines, customer_day: report.customerDays, customer: report.customers)
+        }
+    }
+
     struct CustomerPage: Encodable, Sendable {
         var total: Int
         var offset: Int
@@ -150,10 +173,10 @@ enum CustomerRoutes {
         return CustomerView(record: record, scored: scored, models: models, asOf: asOf, horizon: services.configuration.horizonWeeks, level: level)
     }
 
-    static func requirePopulation(_ services: Services) async throws -> Population {
-        guard let population = try await services.scores.population(maxAge: services.configuration.snapshotMaxAgeSeconds) else {
+    static func requireSnapshot(_ services: Services) async throws -> Snapshot {
+        guard let snapshot = try await services.scores.snapshot(maxAge: services.configuration.snapshotMaxAgeSeconds) else {
             throw APIError.unavailable("No fitted model yet (\(services.scores.problem ?? "starting")); fit one with `clv fit` or POST /v1/model-runs.")
         }
-        return population
+        return snapshot
     }
 }

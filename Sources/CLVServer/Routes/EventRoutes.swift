@@ -104,11 +104,10 @@ enum EventRoutes {
         var batch = OrderBatch()
         let customer = CustomerID(event.customer_id)
         for (i, item) in items.enumerated() {
-            let isReturn = item.amount < 0 || (item.quantity ?? 0) < 0
             batch.lines.append(OrderLine(
                 key: OrderLine.eventKey(orderID: event.order_id, lineIndex: i, day: date.day), customer: customer, order: event.order_id,
                 product: item.product, day: date.day, secondOfDay: date.second, quantity: item.quantity, unitPrice: item.price,
-                amount: isReturn ? -abs(item.amount) : item.amount, isReturn: isReturn
+                sourceAmount: item.amount
             ))
             if let product = item.product, let title = item.title { batch.productTitles[product] = title }
         }

@@ -66,6 +66,58 @@ enum LanguageRoutes {
         var stream: Bool?
     }
 
+    /// `chat.completion` and `chat.completion.chunk`, as OpenAI's clients read them.
+    struct ChatCompletion: Encodable, Sendable {
+        struct Message: Encodable, Sendable {
+            var role: String?
+            var content: String?
+        }
+
+        struct Choice: Encodable, Sendable {
+            var index = 0
+            var message: Message?
+            var delta: Message?
+            /// `stop`, `length`, or null in a chunk that is not the last.
+            var finish_reason: String?
+
+            private enum CodingKeys: String, CodingKey { case index, message, delta, finish_reason }
+
+            func encode(to encoder: any Encoder) throws {
+                var c = encoder.container(keyedBy: CodingKeys.self)
+                try c.encode(index, forKey: .index)
+                try c.encodeIfPresent(message, forKey: .message)
+                try c.encodeIfPresent(delta, forKey: .delta)
+                try c.encode(finish_reason, forKey: .finish_reason)
+            }
+        }
+
+        struct Usage: Encodable, Sendable {
+            var prompt_tokens: Int
+            var completion_tokens: Int?
+            var total_tokens: Int
+        }
+
+        var id: String
+        var object: String
+        var created: Int
+        var model: String
+        var choices: [Choice]
+        var usage: Usage?
+    }
+
+    struct EmbeddingList: Encodable, Sendable {
+        struct Embedding: Encodable, Sendable {
+            var object = "embedding"
+            var index: Int
+            var embedding: [Float]
+        }
+
+        var object = "list"
+        var model: String
+        var data: [Embedding]
+        var usage: ChatCompletion.Usage
+    }
+
     static func register(_ routes: RouteTable, _ services: Services) {
         routes.add(RouteSpec(
             method: .post, path: "/v1/chat/completions", roles: .readers,
@@ -103,20 +155,20 @@ enum LanguageRoutes {
             let tokens = try await services.generations.tokens(from: generator, prompt: prompt, options: options)
             if body.stream == true {
                 let response = ResponseBody { writer in
-                    func send(_ object: Any) async throws {
-                        try await writer.write(ByteBuffer(string: "data: \(JSON.encode(object))\n\n"))
+                    func send(_ delta: ChatCompletion.Message, finish: String? = nil) async throws {
+                        let chunk = ChatCompletion(
+                            id: id, object: "chat.completion.chunk", created: created, model: model,
+                            choices: [.init(delta: delta, finish_reason: finish)]
+                        )
+                        try await writer.write(ByteBuffer(string: "data: \(try JSON.text(chunk))\n\n"))
                     }
-                    func chunk(_ delta: [String: Any], finish: String?) -> [String: Any] {
-                        ["id": id, "object": "chat.completion.chunk", "created": created, "model": model,
-                         "choices": [["index": 0, "delta": delta, "finish_reason": finish ?? NSNull()] as [String: Any]]]
-                    }
-                    try await send(chunk(["role": "assistant"], finish: nil))
+                    try await send(.init(role: "assistant"))
                     var count = 0
                     for try await token in tokens {
                         count += 1
-                        if !token.text.isEmpty { try await send(chunk(["content": token.text], finish: nil)) }
+                        if !token.text.isEmpty { try await send(.init(content: token.text)) }
                     }
-                    try await send(chunk([:], finish: count >= maxTokens ? "length" : "stop"))
+                    try await send(.init(), finish: count >= maxTokens ? "length" : "stop")
                     try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
                     try await writer.finish(nil)
                 }
@@ -130,12 +182,11 @@ enum LanguageRoutes {
                     completion += 1
                 }
             } catch { throw APIError.unprocessable("\(error)") }
-            return JSON.response(object: [
-                "id": id, "object": "chat.completion", "created": created, "model": model,
-                "choices": [["index": 0, "message": ["role": "assistant", "content": text],
-                             "finish_reason": completion >= maxTokens ? "length" : "stop"] as [String: Any]],
-                "usage": ["prompt_tokens": prompt.count, "completion_tokens": completion, "total_tokens": prompt.count + completion],
-            ])
+            return try JSON.response(ChatCompletion(
+                id: id, object: "chat.completion", created: created, model: model,
+                choices: [.init(message: .init(role: "assistant", content: text), finish_reason: completion >= maxTokens ? "length" : "stop")],
+                usage: .init(prompt_tokens: prompt.count, completion_tokens: completion, total_tokens: prompt.count + completion)
+            ))
         }
 
         routes.add(RouteSpec(
@@ -155,11 +206,10 @@ enum LanguageRoutes {
             }
             let vectors = try encoder.embed(texts)
             let tokens = texts.reduce(0) { $0 + encoder.tokenizer.encode($1).count }
-            return JSON.response(object: [
-                "object": "list", "model": encoder.modelName,
-                "data": vectors.enumerated().map { i, v in ["object": "embedding", "index": i, "embedding": v.map(Double.init)] as [String: Any] },
-                "usage": ["prompt_tokens": tokens, "total_tokens": tokens],
-            ])
+            return try JSON.response(EmbeddingList(
+                model: encoder.modelName, data: vectors.enumerated().map { .init(index: $0, embedding: $1) },
+                usage: .init(prompt_tokens: tokens, total_tokens: tokens)
+            ))
         }
     }
 }

@@ -1,5 +1,7 @@
+import CLVCore
 import CLVData
 import CLVModels
+import CLVPipeline
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -7,9 +9,16 @@ import Synchronization
 
 /// Health checks, Prometheus metrics and the OpenAPI document.
 enum OperationsRoutes {
+    struct Health: Encodable, Sendable {
+        var status: String
+        var reason: String?
+        var model: ModelKind?
+        var model_run_id: Int64?
+    }
+
     static func register(_ routes: RouteTable, _ services: Services) {
         routes.add(RouteSpec(method: .get, path: "/healthz", roles: nil, summary: "Liveness: the process serves requests.", tag: "operations")) { _, _ in
-            JSON.response(object: ["status": "ok"])
+            try JSON.response(Health(status: "ok"))
         }
 
         routes.add(RouteSpec(
@@ -18,9 +27,9 @@ enum OperationsRoutes {
         )) { _, _ in
             _ = try await services.store.statistics()
             guard let models = services.scores.models else {
-                return JSON.response(object: ["status": "not ready", "reason": services.scores.problem ?? "loading models"], status: .serviceUnavailable)
+                return try JSON.response(Health(status: "not ready", reason: services.scores.problem ?? "loading models"), status: .serviceUnavailable)
             }
-            return JSON.response(object: ["status": "ready", "model": models.purchase.kind.rawValue, "model_run_id": models.purchaseRun.id])
+            return try JSON.response(Health(status: "ready", model: models.purchase.kind, model_run_id: models.purchaseRun.id))
         }
 
         routes.add(RouteSpec(
@@ -28,8 +37,8 @@ enum OperationsRoutes {
             tag: "operations", produces: "text/plain"
         )) { _, _ in
             var gauges: [(String, String, Double)] = []
-            if let models = services.scores.models, let created = ISO8601DateFormatter().date(from: models.purchaseRun.createdAt) {
-                gauges.append(("clv_model_run_age_seconds", "Seconds since the scoring model was fitted.", Date().timeIntervalSince(created)))
+            if let models = services.scores.models {
+                gauges.append(("clv_model_run_age_seconds", "Seconds since the scoring model was fitted.", Date().timeIntervalSince(models.purchaseRun.createdAt)))
             }
             let counts = services.eventLedger.counts.withLock { $0 }
             gauges.append(("clv_api_events_imported", "Order lines imported through POST /v1/events since start.", Double(counts.imported)))
@@ -46,8 +55,8 @@ enum OperationsRoutes {
     }
 
     /// `/openapi.json`, built from the registered routes (so it always lists exactly what the router serves).
-    static func registerDocument(_ routes: RouteTable) {
-        let document = OpenAPIDocument.build(from: routes.specs + [documentSpec])
+    static func registerDocument(_ routes: RouteTable) throws {
+        let document = try OpenAPIDocument.build(from: routes.specs + [documentSpec])
         routes.add(documentSpec) { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: document)))
         }

@@ -1,18 +1,17 @@
 import CLVCore
 import CLVData
 import CLVModels
+import CLVPipeline
 import Foundation
 import HTTPTypes
 import Hummingbird
 
 /// `/v1/segments` and `/v1/audiences`: the customer base by RFM segment and CLV tier, and campaign audiences.
 enum SegmentRoutes {
-    enum Method: String, CaseIterable { case rfm, tier }
     enum Format: String, CaseIterable { case json, csv }
-    enum ConsentKind: String, CaseIterable { case marketing, profiling }
 
     struct SegmentList: Encodable, Sendable {
-        var method: String
+        var method: SegmentationMethod
         var as_of: String
         var customers: Int
         var segments: [Row]
@@ -26,23 +25,34 @@ enum SegmentRoutes {
         }
     }
 
+    struct AudienceView: Encodable, Sendable {
+        struct Member: Encodable, Sendable {
+            var customer_id: String
+            var tier: String
+            var segment: RFMSegment
+            var p_alive: Double
+            var churn_risk: ChurnRisk
+            var expected_purchases: Double
+            var clv: Double?
+        }
+
+        var as_of: String
+        var size: Int
+        var predicted_value: Double
+        var customers: [Member]
+    }
+
     static func register(_ routes: RouteTable, _ services: Services) {
         routes.add(RouteSpec(
             method: .get, path: "/v1/segments", roles: .analysts,
             summary: "RFM segments (?method=rfm, default) or CLV tiers (?method=tier): size, share of customers and of predicted CLV, mean P(alive).",
             tag: "segments", query: [.init(name: "method", description: "rfm or tier")]
         )) { request, _ in
-            let population = try await CustomerRoutes.requirePopulation(services)
-            let method = try request.query("method", oneOf: Method.self) ?? .rfm
-            let labels = population.customers.map { method == .rfm ? $0.segment.rawValue : $0.tier }
-            let order = method == .rfm ? RFMSegment.allCases.map(\.rawValue) : services.scores.policy.tiers.tiers.map(\.name)
-            let summaries = SegmentSummary.summarise(
-                labels: labels, clv: population.customers.map { $0.score.clv ?? $0.score.expectedPurchases },
-                probabilityAlive: population.customers.map(\.score.probabilityAlive), order: order
-            )
+            let snapshot = try await CustomerRoutes.requireSnapshot(services)
+            let method = try request.query("method", oneOf: SegmentationMethod.self) ?? .rfm
             return try JSON.response(SegmentList(
-                method: method.rawValue, as_of: population.asOf.description, customers: population.customers.count,
-                segments: summaries.map {
+                method: method, as_of: snapshot.asOf.description, customers: snapshot.customers.count,
+                segments: snapshot.population.segmentSummaries(by: method).map {
                     .init(segment: $0.segment, customers: $0.customers, share_of_customers: $0.shareOfCustomers,
                           share_of_clv: $0.shareOfCLV, mean_p_alive: $0.meanProbabilityAlive)
                 }
@@ -53,60 +63,31 @@ enum SegmentRoutes {
             method: .get, path: "/v1/audiences", roles: .analysts,
             summary: "A campaign audience: customers matching every filter given, with its size and predicted value; JSON or CSV.",
             tag: "segments",
-            query: [
-                .init(name: "segment", description: "RFM segment name, e.g. Champions"),
-                .init(name: "tier", description: "CLV tier: platinum, gold, silver, bronze"),
-                .init(name: "min_p_alive", description: "Lowest P(alive)", type: "number"),
-                .init(name: "max_p_alive", description: "Highest P(alive)", type: "number"),
-                .init(name: "churn_risk", description: "low, medium or high"),
-                .init(name: "consent", description: "marketing or profiling: only customers who gave it"),
-                .init(name: "format", description: "json (default) or csv"),
-            ],
+            query: AudienceQuery.parameters + [.init(name: "format", description: "json (default) or csv")],
             produces: "application/json, text/csv"
         )) { request, context in
-            let population = try await CustomerRoutes.requirePopulation(services)
-            let segment = try request.query("segment", oneOf: RFMSegment.self)
-            let tier = request.query("tier")
-            let tierNames = services.scores.policy.tiers.tiers.map(\.name)
-            if let tier, !tierNames.contains(tier) {
-                throw APIError.badRequest("Query parameter tier=\(tier) must be one of: \(tierNames.joined(separator: ", ")).")
-            }
-            let minAlive = try request.query("min_p_alive", number: 0...1) ?? 0
-            let maxAlive = try request.query("max_p_alive", number: 0...1) ?? 1
-            let risk = try request.query("churn_risk", oneOf: ChurnRisk.self)
-            let consentKind = try request.query("consent", oneOf: ConsentKind.self)
+            let snapshot = try await CustomerRoutes.requireSnapshot(services)
+            let query = try AudienceQuery(request, tiers: snapshot.tierNames)
             let format = try request.query("format", oneOf: Format.self) ?? .json
-            let consents = consentKind == nil ? [:] : try await services.store.consents()
-            let members = population.customers.filter { c in
-                (segment == nil || c.segment == segment) && (tier == nil || c.tier == tier)
-                    && c.score.probabilityAlive >= minAlive && c.score.probabilityAlive <= maxAlive
-                    && (risk == nil || c.churnBand == risk)
-                    && (consentKind == nil || {
-                        let consent = consents[c.row.customer] ?? Consent()
-                        return consentKind == .marketing ? consent.marketing : consent.profiling
-                    }())
-            }.sorted { ($0.score.clv ?? $0.score.expectedPurchases) > ($1.score.clv ?? $1.score.expectedPurchases) }
+            let members = try await query.members(of: snapshot.population, store: services.store)
             let value = members.reduce(0) { $0 + ($1.score.clv ?? 0) }
-            let filters = request.uri.query ?? ""
-            services.audit.record(AuditEvent(actor: context.actor, action: "export audience", detail: "\(members.count) customers; \(filters)"))
+            services.audit.record(AuditEvent(actor: context.actor, action: "export audience", detail: "\(members.count) customers; \(query.text)"))
             switch format {
             case .csv:
-                let csv = audienceCSV(members)
                 return Response(
                     status: .ok,
                     headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"audience.csv\"",
                               HTTPField.Name("X-Audience-Size")!: String(members.count), HTTPField.Name("X-Audience-Value")!: String(value)],
-                    body: .init(byteBuffer: ByteBuffer(string: csv))
+                    body: .init(byteBuffer: ByteBuffer(string: audienceCSV(members)))
                 )
             case .json:
-                return JSON.response(object: [
-                    "as_of": population.asOf.description, "size": members.count, "predicted_value": value,
-                    "customers": members.map { c -> [String: Any] in
-                        ["customer_id": c.row.customer.rawValue, "tier": c.tier, "segment": c.segment.rawValue,
-                         "p_alive": c.score.probabilityAlive, "churn_risk": c.churnBand.rawValue,
-                         "expected_purchases": c.score.expectedPurchases, "clv": c.score.clv ?? NSNull()]
-                    },
-                ])
+                return try JSON.response(AudienceView(
+                    as_of: snapshot.asOf.description, size: members.count, predicted_value: value,
+                    customers: members.map { c in
+                        .init(customer_id: c.row.customer.rawValue, tier: c.tier, segment: c.segment, p_alive: c.score.probabilityAlive,
+                              churn_risk: c.churnBand, expected_purchases: c.score.expectedPurchases, clv: c.score.clv)
+                    }
+                ))
             }
         }
     }
@@ -118,5 +99,63 @@ enum SegmentRoutes {
             csv += "\(CSVField.spreadsheetSafe(c.row.customer.rawValue)),\(c.tier),\(CSVField.spreadsheetSafe(c.segment.rawValue)),\(c.score.probabilityAlive),\(c.churnBand.rawValue),\(c.score.expectedPurchases),\(c.score.clv.map { "\($0)" } ?? "")\n"
         }
         return csv
+    }
+}
+
+/// An audience's filters from a query string (empty fields mean "any"), as `/v1/audiences` and the dashboard's
+/// audience page and CSV export take them: one parser for both.
+struct AudienceQuery: Sendable {
+    var audience: Audience
+
+    static let parameters: [RouteSpec.QueryParameter] = [
+        .init(name: "segment", description: "RFM segment name, e.g. Champions"),
+        .init(name: "tier", description: "CLV tier: platinum, gold, silver, bronze"),
+        .init(name: "min_p_alive", description: "Lowest P(alive)", type: "number"),
+        .init(name: "max_p_alive", description: "Highest P(alive)", type: "number"),
+        .init(name: "churn_risk", description: "low, medium or high"),
+        .init(name: "consent", description: "marketing or profiling: only customers who gave it"),
+    ]
+
+    init(_ request: Request, tiers: [String]) throws {
+        let fields = DashboardRoutes.queryFields(request)
+        func field(_ name: String) -> String? { fields[name].flatMap { $0.isEmpty ? nil : $0 } }
+        func oneOf<T: RawRepresentable & CaseIterable>(_ name: String, _: T.Type) throws -> T? where T.RawValue == String {
+            guard let text = field(name) else { return nil }
+            guard let value = T(rawValue: text) else {
+                throw APIError.badRequest("Query parameter \(name)=\(text) must be one of: \(T.allCases.map(\.rawValue).joined(separator: ", ")).")
+            }
+            return value
+        }
+        func probability(_ name: String) throws -> Double? {
+            guard let text = field(name) else { return nil }
+            guard let v = Double(text), (0...1).contains(v) else { throw APIError.badRequest("Query parameter \(name)=\(text) must be a number from 0 to 1.") }
+            return v
+        }
+        audience = Audience(
+            segment: try oneOf("segment", RFMSegment.self), minimumProbabilityAlive: try probability("min_p_alive"),
+            maximumProbabilityAlive: try probability("max_p_alive"), churnRisk: try oneOf("churn_risk", ChurnRisk.self),
+            consent: try oneOf("consent", Audience.ConsentKind.self)
+        )
+        if let tier = field("tier") {
+            guard tiers.contains(tier) else { throw APIError.badRequest("Query parameter tier=\(tier) must be one of: \(tiers.joined(separator: ", ")).") }
+            audience.tier = tier
+        }
+    }
+
+    /// The members, reading consents only when the audience needs them.
+    func members(of population: Population, store: any ServiceStore) async throws -> [ScoredCustomer] {
+        audience.members(of: population, consents: audience.consent == nil ? [:] : try await store.consents())
+    }
+
+    /// The same filters as a query string, for links between the API, the page and its CSV export.
+    var text: String {
+        var items: [(String, String)] = []
+        if let segment = audience.segment { items.append(("segment", segment.rawValue)) }
+        if let tier = audience.tier { items.append(("tier", tier)) }
+        if let v = audience.minimumProbabilityAlive { items.append(("min_p_alive", String(v))) }
+        if let v = audience.maximumProbabilityAlive { items.append(("max_p_alive", String(v))) }
+        if let risk = audience.churnRisk { items.append(("churn_risk", risk.rawValue)) }
+        if let consent = audience.consent { items.append(("consent", consent.rawValue)) }
+        return items.map { "\($0.0)=\(urlComponent($0.1))" }.joined(separator: "&")
     }
 }

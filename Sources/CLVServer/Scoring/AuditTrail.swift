@@ -7,11 +7,11 @@ import Synchronization
 /// no task switch) per request. Flushes every 200 ms and once more on graceful shutdown; at most that much is lost
 /// if the process dies.
 final class AuditTrail: Service, Sendable {
-    private let store: any CustomerDirectory
+    private let store: any AuditLog
     private let logger: Logger
     private let pending = Mutex<[AuditEvent]>([])
 
-    init(store: any CustomerDirectory, logger: Logger) {
+    init(store: any AuditLog, logger: Logger) {
         self.store = store
         self.logger = logger
     }

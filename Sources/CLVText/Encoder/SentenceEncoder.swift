@@ -15,9 +15,10 @@ import Foundation
 /// (``ParallelFor``), each with single-threaded OpenBLAS. Batches are independent, so this needs no
 /// synchronisation inside the forward pass, keeps every core busy in the non-BLAS kernels too (LayerNorm,
 /// softmax, GELU), and avoids OpenBLAS's per-call thread hand-off, which costs more than it saves on the small
-/// (tens to hundreds of rows) matrices of short texts. Initialising an encoder therefore sets OpenBLAS to one
-/// thread for the process (``BLAS/setThreadCount(_:)``). An embedding does not depend on the thread count or on
-/// which other texts are in the same call, apart from float rounding in the last bits.
+/// (tens to hundreds of rows) matrices of short texts. OpenBLAS's thread count is process-wide, so the executable
+/// sets it (`clv` sets one thread at start, ``BLAS/setThreadCount(_:)``); a library never does. An embedding does
+/// not depend on the thread count or on which other texts are in the same call, apart from float rounding in the
+/// last bits.
 public struct SentenceEncoder: Sendable {
     /// How the work is split.
     public struct Settings: Sendable, Equatable {
@@ -95,7 +96,6 @@ public struct SentenceEncoder: Sendable {
         self.tokenizer = tokenizer
         self.encoder = encoder
         self.settings = settings
-        BLAS.setThreadCount(1)
     }
 
     /// Unit-length embeddings of `texts`, in order.

@@ -1,52 +1,14 @@
 import CLVCore
+import CLVData
 import Foundation
 import GRDB
 
-/// The embedded store: one SQLite file in WAL mode, through GRDB.
-public struct SQLiteStore: OrderStore {
-    public let path: String
-    let pool: DatabasePool
-    /// The key of the audit log's customer pseudonyms, read once (it never changes).
-    let auditKey: [UInt8]
-    /// True when the database holds lines stored before line keys began with the day (before 2026-11-29): a new
-    /// import of the same files cannot recognise those lines and would store them again. Set by the migration
-    /// that changed the keys, so it is read once.
-    public let hasLegacyLineKeys: Bool
-
-    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
-    /// - Throws: ``StoreError/cannotOpen(path:reason:)`` when the file cannot be opened or is not a CLVKit database.
-    public init(path: String) throws(StoreError) {
-        self.path = path
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
-        configuration.prepareDatabase { db in
-            // WAL + NORMAL: a crash never corrupts the file or loses a committed batch; only a power loss may
-            // lose the last batches.
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            // A bounded 16 MiB page cache holds the pages imports write to (the end of the line table, the aggregates).
-            try db.execute(sql: "PRAGMA cache_size = -16384")
-        }
-        do {
-            let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            pool = try DatabasePool(path: path, configuration: configuration)
-            try Schema.migrator.migrate(pool)
-            (auditKey, hasLegacyLineKeys) = try pool.read { db in
-                (
-                    try Data.fetchOne(db, sql: "SELECT value FROM setting WHERE name = 'audit_key'").map(Array.init) ?? [],
-                    try Bool.fetchOne(db, sql: "SELECT 1 FROM setting WHERE name = 'legacy_line_keys'") ?? false
-                )
-            }
-        } catch {
-            throw .cannotOpen(path: path, reason: StoreError.reason(error))
-        }
-    }
-
+extension SQLiteStore: OrderStore {
     // MARK: - Imports
 
     public func beginImport(source: String, format: String) async throws -> Int64 {
-        let now = ISO8601DateFormatter().string(from: Date())
-        return try await pool.write { db in
+        let now = StoredTime.text(Date())
+        return try await writer.write { db in
             try db.execute(
                 sql: "INSERT INTO ingest_run (source, format, started_at, status) VALUES (?, ?, ?, 'running')",
                 arguments: [source, format, now]
@@ -56,15 +18,20 @@ public struct SQLiteStore: OrderStore {
     }
 
     public func write(_ batch: OrderBatch, importID: Int64, counts: IngestCounts) async throws -> (inserted: Int, duplicates: Int) {
-        try await pool.write { db in try Self.write(batch, importID: importID, counts: counts, in: db) }
+        try await writer.write { db in try Self.write(batch, importID: importID, counts: counts, in: db) }
     }
 
     public func finishImport(_ importID: Int64, counts: IngestCounts) async throws {
-        let now = ISO8601DateFormatter().string(from: Date())
-        try await pool.write { db in
+        let now = StoredTime.text(Date())
+        try await writer.write { db in
             try Self.updateCounts(counts, importID: importID, in: db)
             try db.execute(sql: "UPDATE ingest_run SET status = 'finished', finished_at = ? WHERE id = ?", arguments: [now, importID])
         }
+    }
+
+    public func importWarning() async throws -> String? {
+        guard hasLegacyLineKeys else { return nil }
+        return "\(path) holds lines imported before 2026-11-29, whose keys a new import cannot reproduce: importing those files again stores their lines twice. Import into a new database instead."
     }
 
     private static func write(_ batch: OrderBatch, importID: Int64, counts: IngestCounts, in db: Database) throws -> (inserted: Int, duplicates: Int) {
@@ -79,7 +46,7 @@ public struct SQLiteStore: OrderStore {
         // SQLite's own work at half a million lines.
         // Keys in ascending order walk the key B-tree once per batch instead of jumping around it.
         let raw = RawStatement(insertLine.sqliteStatement)
-        let lines = batch.prepared == nil ? batch.lines.sorted { $0.key < $1.key } : batch.lines
+        let lines = batch.totals == nil ? batch.lines.sorted { $0.key < $1.key } : batch.lines
         for (index, line) in lines.enumerated() {
             raw.reset()
             raw.bind(1, line.key)
@@ -98,7 +65,7 @@ public struct SQLiteStore: OrderStore {
         // Lines already stored must not count twice: total only the new ones then.
         let totals: BatchTotals
         if skipped.isEmpty {
-            totals = batch.prepared ?? BatchTotals(lines)
+            totals = batch.totals ?? BatchTotals(lines)
         } else {
             let alreadyStored = Set(skipped)
             totals = BatchTotals(lines.indices.lazy.filter { !alreadyStored.contains($0) }.map { lines[$0] })
@@ -153,10 +120,18 @@ public struct SQLiteStore: OrderStore {
         )
     }
 
-    // MARK: - Reading
+    // MARK: - Aggregates
 
+    /// Summaries in Swift over the daily aggregates: one ordered scan of `customer_day` through the window's last
+    /// day, then ``CustomerSummarizer`` (faster here than SQLite's GROUP BY with window functions).
+    public func summaries(for window: SummaryWindow) async throws -> [CustomerSummaryRow] {
+        CustomerSummarizer.summarise(try await purchaseDays(through: window.lastDay), window: window)
+    }
+
+    /// Every customer-day with at least one purchase on or before `lastDay`, ordered by customer id then day (a day
+    /// with returns only is not a purchase day).
     public func purchaseDays(through lastDay: CalendarDay) async throws -> [CustomerDay] {
-        try await pool.read { db in
+        try await writer.read { db in
             var result: [CustomerDay] = []
             let rows = try Row.fetchCursor(
                 db,
@@ -168,18 +143,36 @@ public struct SQLiteStore: OrderStore {
             )
             while let row = try rows.next() {
                 result.append(CustomerDay(
-                    customer: CustomerID(row[0] as String),
-                    day: CalendarDay(daysSinceEpoch: row[1]),
-                    purchaseAmount: row[2],
-                    returnAmount: row[3]
+                    customer: CustomerID(row[0] as String), day: CalendarDay(daysSinceEpoch: row[1]),
+                    purchaseAmount: row[2], returnAmount: row[3]
                 ))
             }
             return result
         }
     }
 
+    public func purchaseTimeline(through end: CalendarDay, cohortEnd: CalendarDay) async throws -> [PurchaseTimelineDay] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    WITH first AS (
+                        SELECT customer_id, min(day) AS day FROM customer_day WHERE purchase_lines > 0 GROUP BY customer_id
+                    )
+                    SELECT d.day, sum(d.day = f.day), sum(d.day > f.day)
+                    FROM customer_day d JOIN first f ON f.customer_id = d.customer_id
+                    WHERE d.purchase_lines > 0 AND d.day <= ? AND f.day <= ?
+                    GROUP BY d.day ORDER BY d.day
+                    """,
+                arguments: [end.daysSinceEpoch, cohortEnd.daysSinceEpoch]
+            ).map { row in
+                PurchaseTimelineDay(day: CalendarDay(daysSinceEpoch: row[0]), firstPurchases: row[1], repeatPurchases: row[2])
+            }
+        }
+    }
+
     public func statistics() async throws -> StoreStatistics {
-        try await pool.read { db in
+        try await writer.read { db in
             let lines = try Int.fetchOne(db, sql: "SELECT count(*) FROM order_line") ?? 0
             let customers = try Int.fetchOne(db, sql: "SELECT count(*) FROM customer") ?? 0
             let products = try Int.fetchOne(db, sql: "SELECT count(*) FROM product") ?? 0
@@ -191,27 +184,5 @@ public struct SQLiteStore: OrderStore {
                 netRevenue: row?[2] ?? 0
             )
         }
-    }
-
-    /// Runs a read-only query; for tests and diagnostics inside the package.
-    func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
-        try await pool.read(body)
-    }
-}
-
-/// Why the store could not do what was asked.
-public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
-    case cannotOpen(path: String, reason: String)
-
-    public var description: String {
-        switch self {
-        case let .cannotOpen(path, reason):
-            "Cannot open database \(path): \(reason). Check the path and its permissions, or pass another --db."
-        }
-    }
-
-    static func reason(_ error: any Error) -> String {
-        if let db = error as? DatabaseError { return db.message ?? "SQLite error \(db.resultCode.rawValue)" }
-        return "\(error)"
     }
 }

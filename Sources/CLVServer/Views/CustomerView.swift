@@ -1,6 +1,7 @@
 import CLVCore
 import CLVData
 import CLVModels
+import CLVPipeline
 import Foundation
 
 /// JSON of one customer: who they are, their summary, their scores.

@@ -1,0 +1,50 @@
+import Foundation
+
+/// Why a store could not do what was asked. Messages say what to fix and never include customer data.
+public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The database could not be opened (missing folder, permissions, not a CLVKit database).
+    case cannotOpen(location: String, reason: String)
+    /// `--db` named a kind of store this build cannot open.
+    case unsupportedLocation(String)
+    /// A stored row cannot be read back (written by a newer CLVKit, or edited by hand).
+    case unreadableRow(table: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .cannotOpen(location, reason):
+            "Cannot open database \(location): \(reason). Check the path and its permissions, or pass another --db."
+        case let .unsupportedLocation(location):
+            "\(location) names a PostgreSQL database, which this build of CLVKit cannot open yet: pass a SQLite file path with --db."
+        case let .unreadableRow(table, reason):
+            "A row of table \(table) cannot be read (\(reason)): it was written by a newer CLVKit or edited by hand."
+        }
+    }
+}
+
+/// Where `--db` (or `CLV_DB`) points: a SQLite file, or a PostgreSQL URL. Parsed once, so that a URL never becomes
+/// a file path.
+public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
+    case sqlite(path: String)
+    case postgres(url: String)
+
+    public init(_ text: String) {
+        let lowered = text.lowercased()
+        if lowered.hasPrefix("postgres://") || lowered.hasPrefix("postgresql://") {
+            self = .postgres(url: text)
+        } else {
+            self = .sqlite(path: text)
+        }
+    }
+
+    /// The location as it may be shown and logged: a URL's password is never included.
+    public var description: String {
+        switch self {
+        case let .sqlite(path): return path
+        case let .postgres(url):
+            // postgres://user:secret@host/db -> postgres://user@host/db
+            guard let at = url.lastIndex(of: "@"), let scheme = url.range(of: "://"),
+                  let colon = url[scheme.upperBound..<at].firstIndex(of: ":") else { return url }
+            return String(url[..<colon] + url[at...])
+        }
+    }
+}

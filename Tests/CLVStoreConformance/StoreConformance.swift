@@ -1,0 +1,247 @@
+import CLVCore
+import CLVData
+import Foundation
+
+/// Every behaviour the storage protocols promise, written once against ``ServiceStore``: a backend's test target
+/// runs each check on a fresh store of its own, so adding a backend is one `@Test(arguments:)` line.
+///
+/// Checks throw ``ConformanceFailure`` (with what was expected and what the store did) instead of using a test
+/// framework, so this target links nothing but CLVData.
+public struct StoreCheck: Sendable, CustomStringConvertible {
+    public let name: String
+    let body: @Sendable (any ServiceStore) async throws -> Void
+
+    public var description: String { name }
+
+    /// Runs the check on `store`, which must be new and empty.
+    public func run(on store: some ServiceStore) async throws { try await body(store) }
+}
+
+/// A promise the store broke.
+public struct ConformanceFailure: Error, CustomStringConvertible {
+    public let description: String
+}
+
+public enum StoreConformance {
+    /// Every check, in a stable order.
+    public static let checks: [StoreCheck] = [
+        StoreCheck(name: "batches are atomic and idempotent", body: batchesAreIdempotent),
+        StoreCheck(name: "daily aggregates net returns and skip guests", body: aggregatesNetReturns),
+        StoreCheck(name: "summaries for a window equal the Swift summariser", body: summariesForAWindow),
+        StoreCheck(name: "the purchase timeline counts first and repeat purchase days", body: purchaseTimeline),
+        StoreCheck(name: "statistics total what is stored", body: statistics),
+        StoreCheck(name: "consent defaults to none and can be set", body: consent),
+        StoreCheck(name: "erasure leaves nothing and is audited under a keyed hash", body: erasure),
+        StoreCheck(name: "retention purges old days and orphaned customers", body: retention),
+        StoreCheck(name: "API keys are stored hashed, listed and revoked", body: keys),
+        StoreCheck(name: "audit events come back newest first", body: audit),
+        StoreCheck(name: "model runs are saved and found by kind", body: modelRuns),
+        StoreCheck(name: "order history is newest first with product titles", body: orderHistory),
+    ]
+
+    // MARK: - Fixture
+
+    static let alice = CustomerID("alice"), bob = CustomerID("bob"), carol = CustomerID("carol")
+    static let start = CalendarDay(iso: "2024-01-01")!
+
+    /// Eight lines over three customers and a guest: purchases, a return, two lines on one day.
+    static func fixture() -> OrderBatch {
+        func line(_ key: Int64, _ customer: CustomerID?, day: Int, amount: Double, product: String? = nil, second: Int? = nil, isReturn: Bool = false) -> OrderLine {
+            OrderLine(
+                key: lineKey(key, day: day), customer: customer, order: "o\(key)", product: product, day: start.adding(days: day), secondOfDay: second,
+                quantity: 1, unitPrice: abs(amount), amount: amount, isReturn: isReturn
+            )
+        }
+        var batch = OrderBatch()
+        batch.lines = [
+            line(1, alice, day: 0, amount: 10, product: "p1", second: 3_600),
+            line(2, alice, day: 0, amount: 5, product: "p2", second: 7_200),
+            line(3, alice, day: 10, amount: 20, product: "p1"),
+            line(4, alice, day: 12, amount: -5, product: "p2", isReturn: true),
+            line(5, bob, day: 3, amount: 7),
+            line(6, bob, day: 40, amount: 9),
+            line(7, carol, day: 50, amount: 30),
+            line(8, nil, day: 1, amount: 99),
+        ]
+        batch.productTitles = ["p1": "Teapot", "p2": "Cup"]
+        batch.customerCountries = [alice: "France"]
+        return batch
+    }
+
+    /// A key as stores expect them (starting with the line's day), from a small number.
+    static func lineKey(_ n: Int64, day: Int) -> Int64 {
+        OrderLine.eventKey(orderID: "o\(n)", lineIndex: 0, day: start.adding(days: day))
+    }
+
+    static func stored(_ store: some ServiceStore) async throws -> OrderBatch {
+        let batch = fixture()
+        let id = try await store.beginImport(source: "fixture", format: "test")
+        _ = try await store.write(batch, importID: id, counts: IngestCounts())
+        try await store.finishImport(id, counts: IngestCounts())
+        return batch
+    }
+
+    static func expect(_ condition: Bool, _ message: @autoclosure () -> String) throws {
+        if !condition { throw ConformanceFailure(description: message()) }
+    }
+
+    // MARK: - Orders
+
+    static func batchesAreIdempotent(_ store: any ServiceStore) async throws {
+        let batch = fixture()
+        let id = try await store.beginImport(source: "fixture", format: "test")
+        let first = try await store.write(batch, importID: id, counts: IngestCounts())
+        try expect(first == (8, 0), "first write: \(first), expected 8 new lines")
+        let again = try await store.write(batch, importID: id, counts: IngestCounts())
+        try expect(again == (0, 8), "second write of the same batch: \(again), expected 8 duplicates")
+        var mixed = fixture()
+        mixed.lines = [mixed.lines[0], OrderLine(key: lineKey(100, day: 41), customer: bob, order: "o100", product: nil, day: start.adding(days: 41), secondOfDay: nil, quantity: nil, unitPrice: nil, amount: 1, isReturn: false)]
+        let partly = try await store.write(mixed, importID: id, counts: IngestCounts())
+        try expect(partly == (1, 1), "a batch with one stored and one new line: \(partly)")
+        let days = try await store.customerDays(of: alice)
+        try expect(days.first?.purchaseAmount == 15, "an already stored line was counted again: \(days)")
+        try expect(try await store.statistics().orderLines == 9, "line count after three writes")
+    }
+
+    static func aggregatesNetReturns(_ store: any ServiceStore) async throws {
+        _ = try await stored(store)
+        let days = try await store.customerDays(of: alice)
+        try expect(days.map(\.day) == [0, 10, 12].map { start.adding(days: $0) }, "alice's days: \(days.map(\.day))")
+        try expect(days[0].purchaseAmount == 15 && days[0].purchaseLines == 2, "two lines on one day: \(days[0])")
+        try expect(days[2].purchaseLines == 0 && days[2].returnAmount == -5, "a return-only day: \(days[2])")
+        try expect(try await store.customer(CustomerID("nobody")) == nil, "a guest line made a customer")
+        let record = try await store.customer(alice)
+        try expect(record?.country == "France" && record?.firstSeen == start, "alice's record: \(String(describing: record))")
+        let both = try await store.customerWithDays(bob)
+        try expect(both?.0.id == bob && both?.1.count == 2, "customer with days: \(String(describing: both))")
+    }
+
+    static func summariesForAWindow(_ store: any ServiceStore) async throws {
+        let batch = try await stored(store)
+        let window = SummaryWindow(calibrationEnd: start.adding(days: 20), holdoutEnd: start.adding(days: 45), unit: .week)
+        let rows = try await store.summaries(for: window)
+        var days: [CustomerDay] = []
+        for customer in [alice, bob, carol] { days += try await store.customerDays(of: customer).filter { $0.purchaseLines > 0 } }
+        let expected = CustomerSummarizer.summarise(days, window: window)
+        try expect(rows == expected, "store summaries \(rows) differ from the summariser's \(expected)")
+        try expect(rows.map(\.customer) == [alice, bob], "carol first bought after the calibration end; guests never count")
+        try expect(rows[0].frequency == 1 && rows[0].monetaryValue == 20, "alice: one repeat day worth 20 (the return is netted out of purchases): \(rows[0])")
+        try expect(rows[1].holdout?.frequency == 1, "bob bought again in the holdout: \(rows[1])")
+        _ = batch
+    }
+
+    static func purchaseTimeline(_ store: any ServiceStore) async throws {
+        _ = try await stored(store)
+        let timeline = try await store.purchaseTimeline(through: start.adding(days: 45), cohortEnd: start.adding(days: 5))
+        let expected = [
+            PurchaseTimelineDay(day: start, firstPurchases: 1, repeatPurchases: 0),
+            PurchaseTimelineDay(day: start.adding(days: 3), firstPurchases: 1, repeatPurchases: 0),
+            PurchaseTimelineDay(day: start.adding(days: 10), firstPurchases: 0, repeatPurchases: 1),
+            PurchaseTimelineDay(day: start.adding(days: 40), firstPurchases: 0, repeatPurchases: 1),
+        ]
+        try expect(timeline == expected, "timeline \(timeline)")
+    }
+
+    static func statistics(_ store: any ServiceStore) async throws {
+        let empty = try await store.statistics()
+        try expect(empty.orderLines == 0 && empty.lastDay == nil, "a new store is empty: \(empty)")
+        _ = try await stored(store)
+        let s = try await store.statistics()
+        try expect(s.orderLines == 8 && s.customers == 3 && s.products == 2, "counts: \(s)")
+        try expect(s.firstDay == start && s.lastDay == start.adding(days: 50), "days: \(s)")
+        try expect(abs(s.netRevenue - 175) < 1e-9, "net revenue of every line, guests and the return included: \(s.netRevenue)")
+    }
+
+    // MARK: - Customers and privacy
+
+    static func consent(_ store: any ServiceStore) async throws {
+        _ = try await stored(store)
+        try expect(try await store.customer(bob)?.consent == Consent(), "consent defaults to none")
+        try expect(try await store.setConsent(Consent(marketing: true), for: bob), "setting bob's consent")
+        try expect(try await store.setConsent(Consent(marketing: true), for: CustomerID("nobody")) == false, "consent of a missing customer")
+        let all = try await store.consents()
+        try expect(all[bob] == Consent(marketing: true) && all[alice] == Consent(), "consents: \(all)")
+    }
+
+    static func erasure(_ store: any ServiceStore) async throws {
+        _ = try await stored(store)
+        let report = try await store.erase(alice, actor: "test")
+        try expect(report == ErasureReport(orderLines: 4, customerDays: 3, customers: 1), "erasure report: \(report)")
+        try expect(try await store.customer(alice) == nil, "the customer row is gone")
+        try expect(try await store.customerDays(of: alice).isEmpty, "the days are gone")
+        try expect(try await store.recentOrderLines(of: alice, limit: 10).isEmpty, "the lines are gone")
+        try expect(try await store.summaries(for: SummaryWindow(calibrationEnd: start.adding(days: 60))).map(\.customer) == [bob, carol], "summaries still list the erased customer")
+        let hash = try await store.auditHash(of: alice)
+        try expect(hash != alice.rawValue && hash.count >= 32, "the audit pseudonym is a keyed hash")
+        let events = try await store.auditEvents(limit: 10)
+        try expect(events.first?.action == "erase" && events.first?.customerHash == hash && events.first?.actor == "test", "the erasure is audited: \(events)")
+        try expect(!events.contains { ($0.detail ?? "").contains(alice.rawValue) }, "the audit log names the erased customer")
+        try expect(try await store.erase(alice, actor: "test").isEmpty, "erasing again deletes nothing")
+    }
+
+    static func retention(_ store: any ServiceStore) async throws {
+        _ = try await stored(store)
+        let report = try await store.purge(before: start.adding(days: 11), actor: "test")
+        try expect(report.orderLines == 5 && report.customers == 0, "purge before day 11: \(report)")
+        try expect(try await store.customer(alice)?.firstSeen == start.adding(days: 12), "alice's first day moves to her oldest kept day")
+        let second = try await store.purge(before: start.adding(days: 45), actor: "test")
+        try expect(second.customers == 2, "alice and bob are left without days: \(second)")
+        try expect(try await store.consents().keys.sorted() == [carol], "only carol is left")
+        try expect(try await store.auditEvents(limit: 5).first?.action == "retention", "purges are audited")
+    }
+
+    // MARK: - Keys, audit, model runs
+
+    static func keys(_ store: any ServiceStore) async throws {
+        let (key, secret) = try await store.createKey(role: .analyst, label: "crm")
+        try expect(key.role == .analyst && key.label == "crm" && secret.hasPrefix(key.prefix), "created key: \(key)")
+        let found = try await store.key(secretHash: SHA256.hex(secret))
+        try expect(found == key, "found by the secret's hash: \(String(describing: found)) vs \(key)")
+        try expect(try await store.key(secretHash: secret) == nil, "the secret itself is not what is stored")
+        try expect(try await store.keys().map(\.id) == [key.id], "keys list")
+        try expect(try await store.revokeKey(id: key.id), "revoking")
+        try expect(try await store.key(secretHash: SHA256.hex(secret)) == nil, "a revoked key no longer authenticates")
+        try expect(try await store.keys().first?.revokedAt != nil, "the list shows it revoked")
+        try expect(try await store.revokeKey(id: key.id) == false, "revoking twice")
+    }
+
+    static func audit(_ store: any ServiceStore) async throws {
+        let t = Date(timeIntervalSince1970: 1_700_000_000.25)
+        try await store.audit([
+            AuditEvent(at: t, actor: "key:1", action: "read customer", customerHash: "h1"),
+            AuditEvent(at: t.addingTimeInterval(1), actor: "cli", action: "export audience", detail: "3 customers"),
+        ])
+        let events = try await store.auditEvents(limit: 10)
+        try expect(events.map(\.action) == ["export audience", "read customer"], "newest first: \(events.map(\.action))")
+        try expect(abs(events[1].at.timeIntervalSince(t)) < 0.001, "times keep their milliseconds: \(events[1].at) vs \(t)")
+        try expect(try await store.auditEvents(limit: 1).count == 1, "limit")
+    }
+
+    static func modelRuns(_ store: any ServiceStore) async throws {
+        let end = CalendarDay(iso: "1997-09-30")!
+        let first = ModelRunRecord(kind: .bgnbd, dataEnd: end, unit: .week, customers: 2357, logLikelihood: -9582.4, converged: true, fitJSON: "{\"a\":1}")
+        let id1 = try await store.saveModelRun(first)
+        let id2 = try await store.saveModelRun(ModelRunRecord(kind: .gg, dataEnd: end, unit: .week, customers: 946, logLikelihood: nil, converged: false, fitJSON: "{}"))
+        let id3 = try await store.saveModelRun(ModelRunRecord(kind: .bgnbd, dataEnd: end.adding(days: 7), unit: .day, customers: 10, logLikelihood: -1, converged: true, fitJSON: "{\"b\":2}"))
+        try expect(Set([id1, id2, id3]).count == 3, "ids are distinct")
+        try expect(try await store.modelRuns().map(\.id) == [id3, id2, id1], "newest first")
+        let latest = try await store.latestModelRun(kind: .bgnbd)
+        try expect(latest?.id == id3 && latest?.unit == .day && latest?.fitJSON == "{\"b\":2}", "latest bgnbd: \(String(describing: latest))")
+        let one = try await store.modelRun(id: id1)
+        try expect(one?.kind == .bgnbd && one?.customers == 2357 && one?.logLikelihood == -9582.4 && one?.dataEnd == end, "run 1: \(String(describing: one))")
+        try expect(abs((one?.createdAt ?? .distantPast).timeIntervalSince(first.createdAt)) < 1, "created at")
+        try expect(try await store.modelRun(id: id2)?.logLikelihood == nil, "a missing log-likelihood stays missing")
+        try expect(try await store.latestModelRun(kind: .pnbd) == nil, "no run of another kind")
+        try expect(try await store.modelRun(id: 999_999) == nil, "no such run")
+    }
+
+    static func orderHistory(_ store: any ServiceStore) async throws {
+        _ = try await stored(store)
+        let lines = try await store.recentOrderLines(of: alice, limit: 3)
+        try expect(lines.map(\.day) == [12, 10, 0].map { start.adding(days: $0) }, "newest first: \(lines.map(\.day))")
+        try expect(lines[0].isReturn && lines[0].amount == -5 && lines[0].productTitle == "Cup", "the return with its product's title: \(lines[0])")
+        try expect(lines[2].secondOfDay == 7_200, "the later line of a day first: \(lines[2])")
+        try expect(try await store.recentOrderLines(of: alice, limit: 10).count == 4, "all four lines")
+        try expect(try await store.recentOrderLines(of: CustomerID("nobody"), limit: 10).isEmpty, "no lines of a stranger")
+    }
+}
