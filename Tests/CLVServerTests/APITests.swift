@@ -295,6 +295,27 @@ import Testing
     }
 }
 
+extension APITests {
+    @Test func aFitThatCannotRunFailsWithItsReasonAndBadConfigurationIsRefused() async throws {
+        try await TestServer.with { server in
+            let queued = try await server.request(.POST, "/v1/model-runs", key: "analyst", body: #"{"model": "gg", "end": "0123-10-06"}"#)
+            #expect(queued.status == 202)
+            let job = try #require(try queued.json()["id"] as? Int)
+            var reply: [String: Any] = [:]
+            for _ in 0..<200 where !["finished", "failed"].contains(reply["status"] as? String ?? "") {
+                try await Task.sleep(for: .milliseconds(50))
+                reply = try await server.request(.GET, "/v1/fit-jobs/\(job)", key: "analyst").json()
+            }
+            #expect(reply["status"] as? String == "failed")
+            #expect(reply["error"] as? String == "No customer bought on or before 0123-10-06: pick a later end date.")
+            #expect((reply["model_run_ids"] as? [Int])?.isEmpty == true)
+        }
+        #expect(throws: ServerConfigurationError.self) {
+            _ = try ServerConfiguration.load(file: try TemporaryDirectory().write("bad.json", #"{"model": "gg"}"#).path, environment: [:])
+        }
+    }
+}
+
 /// The language-model endpoints through a real HTTP client, with the real models.
 @Suite(.serialized) struct LanguageAPITests {
     @Test func embeddingsAreUnitVectorsOf384Dimensions() async throws {

@@ -20,13 +20,20 @@ enum OpenAPIDocument {
             }
             if !parameters.isEmpty { operation["parameters"] = .array(parameters) }
             if let body = spec.requestBody {
-                operation["requestBody"] = ["required": true, "content": ["application/json": ["schema": ["$ref": .string("#/components/schemas/\(body)")]]]]
+                operation["requestBody"] = ["required": true, "content": ["application/json": ["schema": body.reference]]]
             }
             var responses: [String: JSONValue] = [:]
+            let error: JSONValue = ["schema": ErrorBody.reference]
             for (status, description) in spec.responses {
-                responses[String(status)] = ["description": .string(description), "content": [.init(stringLiteral: spec.produces.components(separatedBy: ", ").first ?? "application/json"): ["schema": [:]]]]
+                let content: JSONValue = if status >= 400 {
+                    ["application/json": error]
+                } else if let response = spec.response {
+                    ["application/json": ["schema": response.reference]]
+                } else {
+                    [.init(stringLiteral: spec.produces.components(separatedBy: ", ").first ?? "application/json"): ["schema": [:]]]
+                }
+                responses[String(status)] = ["description": .string(description), "content": content]
             }
-            let error: JSONValue = ["schema": ["$ref": "#/components/schemas/Error"]]
             if let roles = spec.roles {
                 responses["401"] = ["description": "Missing or unknown API key", "content": ["application/json": error]]
                 responses["403"] = ["description": "The key's role may not do this", "content": ["application/json": error]]
@@ -55,54 +62,7 @@ enum OpenAPIDocument {
         }
     }
 
-    static var schemas: JSONValue { [
-        "Error": [
-            "type": "object", "required": ["error"],
-            "properties": ["error": ["type": "object", "required": ["status", "message"], "properties": ["status": ["type": "integer"], "message": ["type": "string"]]]],
-        ],
-        "Consent": [
-            "type": "object", "required": ["marketing", "profiling"],
-            "properties": ["marketing": ["type": "boolean"], "profiling": ["type": "boolean"]],
-        ],
-        "OrderEvent": [
-            "type": "object", "required": ["order_id", "customer_id", "timestamp"],
-            "properties": [
-                "type": ["type": "string", "enum": ["order"]],
-                "order_id": ["type": "string", "maxLength": 256], "customer_id": ["type": "string", "maxLength": 256],
-                "timestamp": ["type": "string", "description": "ISO 8601 date or date-time"],
-                "amount": ["type": "number", "description": "Order total when no lines are given; negative for a return"],
-                "country": ["type": "string"],
-                "lines": [
-                    "type": "array", "maxItems": 1000,
-                    "items": [
-                        "type": "object", "required": ["quantity", "unit_price"],
-                        "properties": ["product_id": ["type": "string"], "title": ["type": "string"], "quantity": ["type": "number"], "unit_price": ["type": "number", "minimum": 0]],
-                    ],
-                ],
-            ],
-        ],
-        "FitRequest": [
-            "type": "object", "required": ["model"],
-            "properties": [
-                "model": ["type": "string", "enum": ["bgnbd", "pnbd", "mbgnbd", "bgbb", "gg"]], "end": ["type": "string", "format": "date"],
-                "unit": ["type": "string", "enum": ["day", "week", "month"]], "penalizer": ["type": "number", "minimum": 0],
-            ],
-        ],
-        "EmbeddingRequest": [
-            "type": "object", "required": ["input"],
-            "properties": [
-                "input": ["oneOf": [["type": "string"], ["type": "array", "items": ["type": "string"], "maxItems": 256]]],
-                "model": ["type": "string"],
-            ],
-        ],
-        "ChatCompletionRequest": [
-            "type": "object", "required": ["messages"],
-            "properties": [
-                "model": ["type": "string"],
-                "messages": ["type": "array", "items": ["type": "object", "required": ["role", "content"], "properties": ["role": ["type": "string", "enum": ["system", "user", "assistant"]], "content": ["type": "string"]]]],
-                "max_tokens": ["type": "integer", "minimum": 1], "temperature": ["type": "number", "minimum": 0], "top_p": ["type": "number"],
-                "seed": ["type": "integer"], "stream": ["type": "boolean"],
-            ],
-        ],
-    ] }
+    static var schemas: JSONValue {
+        .object(Dictionary(uniqueKeysWithValues: Schemas.all.map { ($0.schemaName, $0.schema) }))
+    }
 }

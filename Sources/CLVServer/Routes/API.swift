@@ -37,8 +37,11 @@ struct RouteSpec: Sendable {
     var summary: String
     var tag: String
     var query: [QueryParameter] = []
-    var requestBody: String? = nil
+    /// The JSON body the route takes.
+    var requestBody: (any APISchema.Type)? = nil
     var responses: [Int: String] = [200: "OK"]
+    /// The JSON of the route's success response (the 2xx in ``responses``).
+    var response: (any APISchema.Type)? = nil
     var produces: String = "application/json"
 
     struct QueryParameter: Sendable {

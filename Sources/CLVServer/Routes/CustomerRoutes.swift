@@ -13,7 +13,7 @@ enum CustomerRoutes {
             method: .get, path: "/v1/customers/{id}", roles: .readers,
             summary: "One customer: summary, scores (with ?interval=0.9 a prediction interval), tier, RFM segment, churn risk.",
             tag: "customers", query: [.init(name: "interval", description: "Prediction-interval level in (0, 1), e.g. 0.9", type: "number")],
-            responses: [200: "The customer", 404: "No such customer"]
+            responses: [200: "The customer", 404: "No such customer"], response: CustomerView.self
         )) { request, context in
             let id = CustomerID(try context.id())
             let level = try request.query("interval", number: 0.5...0.999)
@@ -26,7 +26,7 @@ enum CustomerRoutes {
             method: .get, path: "/v1/customers/{id}/orders", roles: .readers,
             summary: "One customer's most recent order lines (purchases and returns), newest first, with product titles.",
             tag: "customers", query: [.init(name: "limit", description: "At most this many lines (default 50, max 500)", type: "integer")],
-            responses: [200: "The lines", 404: "No such customer"]
+            responses: [200: "The lines", 404: "No such customer"], response: OrderHistory.self
         )) { request, context in
             let id = CustomerID(try context.id())
             let limit = Int(try request.query("limit", number: 1...500) ?? 50)
@@ -44,7 +44,8 @@ enum CustomerRoutes {
                 .init(name: "limit", description: "At most this many (default 50, max 1000)", type: "integer"),
                 .init(name: "offset", description: "Skip this many", type: "integer"),
                 .init(name: "sort", description: "clv (default), p_alive, expected_purchases, churn_risk"),
-            ]
+            ],
+            response: CustomerPage.self
         )) { request, context in
             let snapshot = try await requireSnapshot(services)
             let limit = Int(try request.query("limit", number: 1...1000) ?? 50)
@@ -63,7 +64,7 @@ enum CustomerRoutes {
         routes.add(RouteSpec(
             method: .put, path: "/v1/customers/{id}/consent", roles: [.admin, .ingest],
             summary: "Set a customer's consent to marketing and profiling (both default to false).", tag: "privacy",
-            requestBody: "Consent", responses: [200: "Updated", 404: "No such customer", 422: "Invalid body"]
+            requestBody: Consent.self, responses: [200: "Updated", 404: "No such customer", 422: "Invalid body"], response: ConsentView.self
         )) { request, context in
             let id = CustomerID(try context.id())
             let consent = try await JSON.decode(Consent.self, from: request, context: context)
@@ -79,7 +80,7 @@ enum CustomerRoutes {
         routes.add(RouteSpec(
             method: .delete, path: "/v1/customers/{id}", roles: .admins,
             summary: "Erase a customer: every row and cache entry; the audit log keeps only a keyed hash.", tag: "privacy",
-            responses: [200: "Erased", 404: "No such customer"]
+            responses: [200: "Erased", 404: "No such customer"], response: ErasureView.self
         )) { _, context in
             let id = CustomerID(try context.id())
             let deleted = try await services.store.erase(id, actor: context.actor)

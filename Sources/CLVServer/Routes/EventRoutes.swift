@@ -42,8 +42,9 @@ enum EventRoutes {
         routes.add(RouteSpec(
             method: .post, path: "/v1/events", roles: .writers,
             summary: "Record an order (lines or an amount; negative for a return) and return the customer's new scores. Idempotent by order_id and date.",
-            tag: "events", requestBody: "OrderEvent",
-            responses: [201: "Recorded; the customer's new scores", 200: "Already recorded (same order_id)", 400: "Not JSON", 413: "Body too large", 422: "Invalid event"]
+            tag: "events", requestBody: OrderEvent.self,
+            responses: [201: "Recorded; the customer's new scores", 200: "Already recorded (same order_id)", 400: "Not JSON", 413: "Body too large", 422: "Invalid event"],
+            response: Accepted.self
         )) { request, context in
             let event = try await JSON.decode(OrderEvent.self, from: request, context: context)
             let (batch, day) = try validate(event)

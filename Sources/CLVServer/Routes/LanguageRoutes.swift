@@ -122,9 +122,9 @@ enum LanguageRoutes {
         routes.add(RouteSpec(
             method: .post, path: "/v1/chat/completions", roles: .readers,
             summary: "Chat completions (OpenAI-compatible) from the local SmolLM2-135M-Instruct; server-sent events with \"stream\": true.",
-            tag: "language", requestBody: "ChatCompletionRequest",
+            tag: "language", requestBody: ChatRequest.self,
             responses: [200: "The reply (or an event stream)", 422: "Invalid request or prompt too long", 503: "Model not installed, or too many conversations waiting (Retry-After)"],
-            produces: "application/json, text/event-stream"
+            response: ChatCompletion.self, produces: "application/json, text/event-stream"
         )) { request, context in
             let body = try await JSON.decode(ChatRequest.self, from: request, context: context)
             guard !body.messages.isEmpty, body.messages.count <= 64 else { throw APIError.unprocessable("Field 'messages' must hold 1 to 64 messages.") }
@@ -192,7 +192,7 @@ enum LanguageRoutes {
         routes.add(RouteSpec(
             method: .post, path: "/v1/embeddings", roles: .readers,
             summary: "Sentence embeddings (OpenAI-compatible) from the local all-MiniLM-L6-v2: 384 dimensions, unit length.",
-            tag: "language", requestBody: "EmbeddingRequest", responses: [200: "Embeddings", 422: "Invalid request", 503: "Model not installed"]
+            tag: "language", requestBody: EmbeddingRequest.self, responses: [200: "Embeddings", 422: "Invalid request", 503: "Model not installed"], response: EmbeddingList.self
         )) { request, context in
             let body = try await JSON.decode(EmbeddingRequest.self, from: request, context: context)
             let texts = body.input.texts

@@ -37,7 +37,8 @@ enum ModelRunRoutes {
 
     static func register(_ routes: RouteTable, _ services: Services) {
         routes.add(RouteSpec(
-            method: .get, path: "/v1/model-runs", roles: .analysts, summary: "Saved model fits, newest first.", tag: "models"
+            method: .get, path: "/v1/model-runs", roles: .analysts, summary: "Saved model fits, newest first.", tag: "models",
+            response: ModelRunList.self
         )) { _, _ in
             try JSON.response(ModelRunList(model_runs: try await services.store.modelRuns().map(ModelRunView.init(record:))))
         }
@@ -45,7 +46,7 @@ enum ModelRunRoutes {
         routes.add(RouteSpec(
             method: .get, path: "/v1/model-runs/{id}", roles: .analysts,
             summary: "One saved fit: parameters, standard errors, 95% intervals, log-likelihood, AIC, BIC.", tag: "models",
-            responses: [200: "The run", 404: "No such run"]
+            responses: [200: "The run", 404: "No such run"], response: ModelRunView.self
         )) { _, context in
             guard let id = Int64(try context.id()), let run = try await services.store.modelRun(id: id) else {
                 throw APIError.notFound("No model run with that id; list them at /v1/model-runs.")
@@ -56,7 +57,7 @@ enum ModelRunRoutes {
         routes.add(RouteSpec(
             method: .post, path: "/v1/model-runs", roles: .analysts,
             summary: "Fit a model on the stored orders in the background; returns a job to poll at /v1/fit-jobs/{id}.",
-            tag: "models", requestBody: "FitRequest", responses: [202: "Queued", 422: "Invalid request"]
+            tag: "models", requestBody: FitRequest.self, responses: [202: "Queued", 422: "Invalid request"], response: FitJobs.Job.self
         )) { request, context in
             let fit = try await JSON.decode(FitRequest.self, from: request, context: context).validated()
             let window = try await services.workflow.window(end: fit.end, unit: fit.unit)
@@ -73,7 +74,7 @@ enum ModelRunRoutes {
 
         routes.add(RouteSpec(
             method: .get, path: "/v1/fit-jobs/{id}", roles: .analysts, summary: "The status of a background fit.", tag: "models",
-            responses: [200: "The job", 404: "No such job"]
+            responses: [200: "The job", 404: "No such job"], response: FitJobs.Job.self
         )) { _, context in
             guard let id = Int(try context.id()), let job = await services.fits.job(id) else {
                 throw APIError.notFound("No fit job with that id.")

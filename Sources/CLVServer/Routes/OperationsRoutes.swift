@@ -17,13 +17,13 @@ enum OperationsRoutes {
     }
 
     static func register(_ routes: RouteTable, _ services: Services) {
-        routes.add(RouteSpec(method: .get, path: "/healthz", roles: nil, summary: "Liveness: the process serves requests.", tag: "operations")) { _, _ in
+        routes.add(RouteSpec(method: .get, path: "/healthz", roles: nil, summary: "Liveness: the process serves requests.", tag: "operations", response: Health.self)) { _, _ in
             try JSON.response(Health(status: "ok"))
         }
 
         routes.add(RouteSpec(
             method: .get, path: "/readyz", roles: nil, summary: "Readiness: the database answers and a model is loaded.", tag: "operations",
-            responses: [200: "Ready", 503: "Not ready, with the reason"]
+            responses: [200: "Ready", 503: "Not ready, with the reason"], response: Health.self
         )) { _, _ in
             _ = try await services.store.statistics()
             guard let models = services.scores.models else {

@@ -46,7 +46,7 @@ enum SegmentRoutes {
         routes.add(RouteSpec(
             method: .get, path: "/v1/segments", roles: .analysts,
             summary: "RFM segments (?method=rfm, default) or CLV tiers (?method=tier): size, share of customers and of predicted CLV, mean P(alive).",
-            tag: "segments", query: [.init(name: "method", description: "rfm or tier")]
+            tag: "segments", query: [.init(name: "method", description: "rfm or tier")], response: SegmentList.self
         )) { request, _ in
             let snapshot = try await CustomerRoutes.requireSnapshot(services)
             let method = try request.query("method", oneOf: SegmentationMethod.self) ?? .rfm
@@ -64,7 +64,7 @@ enum SegmentRoutes {
             summary: "A campaign audience: customers matching every filter given, with its size and predicted value; JSON or CSV.",
             tag: "segments",
             query: AudienceQuery.parameters + [.init(name: "format", description: "json (default) or csv")],
-            produces: "application/json, text/csv"
+            response: AudienceView.self, produces: "application/json, text/csv"
         )) { request, context in
             let snapshot = try await CustomerRoutes.requireSnapshot(services)
             let query = try AudienceQuery(request, tiers: snapshot.tierNames)
