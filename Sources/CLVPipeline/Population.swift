@@ -81,8 +81,7 @@ public struct Population: Sendable {
 
     /// Scores every customer of `table` with `purchase` (and `spend` when the table has monetary values).
     public init(table: CustomerTable, purchase: AnyPurchaseModel, spend: GammaGamma?, policy: ScoringPolicy, asOf: CalendarDay, unit: TimeUnit, builtAt: Date = Date()) {
-        let spendInput = spend.flatMap { model in table.monetary.map { (model: model, meanSpend: $0) } }
-        let scores = purchase.score(table.summaries, horizon: policy.horizon, spend: spendInput, cashFlow: policy.cashFlow)
+        let scores = Workflow.predict(table, purchase: purchase, spend: spend, policy: policy).scores
         let values = scores.map { $0.clv ?? $0.expectedPurchases }
         let tiers = policy.tiers.assign(values)
         let rows = table.rows
@@ -103,7 +102,7 @@ public struct Population: Sendable {
         self.asOf = asOf
         self.unit = unit
         self.builtAt = builtAt
-        hasSpend = spendInput != nil
+        hasSpend = spend != nil && table.monetary != nil
         tierNames = policy.tiers.tiers.map(\.name)
         sortedRecency = recency.map { -$0 }.sorted()
         sortedFrequency = frequency.sorted()

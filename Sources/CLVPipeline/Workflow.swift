@@ -99,6 +99,18 @@ public struct Workflow: Sendable {
         return Population(table: try CustomerTable(rows: rows), purchase: models.purchase, spend: models.spend, policy: policy, asOf: asOf, unit: models.unit)
     }
 
+    /// Every customer of a table scored with `purchase` (and `spend`, when the table has monetary values), with
+    /// prediction intervals from `draws` when an interval level is given.
+    public static func predict(
+        _ table: CustomerTable, purchase: AnyPurchaseModel, spend: GammaGamma?, policy: ScoringPolicy,
+        interval: (level: Double, draws: [AnyPurchaseModel])? = nil
+    ) -> (scores: [CustomerScore], intervals: [PredictionInterval?]?) {
+        let spendInput = spend.flatMap { model in table.monetary.map { (model: model, meanSpend: $0) } }
+        let scores = purchase.score(table.summaries, horizon: policy.horizon, spend: spendInput, cashFlow: policy.cashFlow)
+        let intervals = interval.map { PredictionInterval.of(table.summaries, draws: $0.draws, spend: spendInput, policy: policy, level: $0.level) }
+        return (scores, intervals)
+    }
+
     // MARK: - Evaluation
 
     /// Fits `kind` on the calibration window and compares its predictions with the holdout purchases.

@@ -87,27 +87,23 @@ extension CLV {
                 spend = try await model(.gg).spend
             }
             let policy = ScoringPolicy(horizon: horizon, cashFlow: DiscountedCashFlow(horizon: horizon, monthlyDiscountRate: discountRate, timeUnit: data.unit))
-            let spendInput = spend.flatMap { gg in table.monetary.map { (model: gg, meanSpend: $0) } }
-            let scores = fitted.score(table.summaries, horizon: horizon, spend: spendInput, cashFlow: policy.cashFlow)
-            var rows = table.summaries.indices.map { i in
+            var drawn: (level: Double, draws: [AnyPurchaseModel])?
+            if let interval {
+                var rng = SplitMix64(seed: seed)
+                let models = fitted.sampleModels(ParameterSampling(draws: draws, level: interval), using: &rng)
+                guard !models.isEmpty else {
+                    throw UserError("The fit has no usable covariance (Hessian not positive definite), so no intervals: try --penalizer 0.001.")
+                }
+                drawn = (interval, models)
+            }
+            let (scores, intervals) = Workflow.predict(table, purchase: fitted, spend: spend, policy: policy, interval: drawn)
+            let rows = table.summaries.indices.map { i in
                 PredictionRow(
                     customer_id: table.ids[i].rawValue, frequency: table.summaries[i].frequency, recency: table.summaries[i].recency,
                     T: table.summaries[i].age, expected_purchases: scores[i].expectedPurchases, p_alive: scores[i].probabilityAlive,
-                    expected_spend: scores[i].expectedSpend, clv: scores[i].clv)
-            }
-            if let interval {
-                var rng = SplitMix64(seed: seed)
-                let draws = fitted.sampleModels(ParameterSampling(draws: draws, level: interval), using: &rng)
-                guard !draws.isEmpty else {
-                    throw UserError("The fit has no usable covariance (Hessian not positive definite), so no intervals: try --penalizer 0.001.")
-                }
-                let intervals = PredictionInterval.of(table.summaries, draws: draws, spend: spendInput, policy: policy, level: interval)
-                for i in rows.indices {
-                    rows[i].expected_purchases_lower = intervals[i]?.purchases.lower
-                    rows[i].expected_purchases_upper = intervals[i]?.purchases.upper
-                    rows[i].clv_lower = intervals[i]?.clv?.lower
-                    rows[i].clv_upper = intervals[i]?.clv?.upper
-                }
+                    expected_spend: scores[i].expectedSpend, clv: scores[i].clv,
+                    expected_purchases_lower: intervals?[i]?.purchases.lower, expected_purchases_upper: intervals?[i]?.purchases.upper,
+                    clv_lower: intervals?[i]?.clv?.lower, clv_upper: intervals?[i]?.clv?.upper)
             }
             switch format {
             case .json: emit(try jsonText(rows))

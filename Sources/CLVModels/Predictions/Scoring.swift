@@ -1,5 +1,5 @@
 import CLVCore
-import Dispatch
+import CLVNumerics
 
 /// Per-customer predictions over a horizon: the columns of `clv predict`.
 public struct CustomerScore: Sendable, Codable, Equatable {
@@ -32,7 +32,7 @@ public func scoreCustomers<M: PurchaseModel>(
     let chunkCount = n < 2048 ? 1 : min(8, max(2, n / 65536))
     return [CustomerScore](unsafeUninitializedCapacity: n) { buffer, initialized in
         let output = DisjointRangeWriter(base: buffer.baseAddress!)
-        DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
+        ParallelFor.allCores.run(count: chunkCount) { chunk in
             let lo = chunk * n / chunkCount, hi = (chunk + 1) * n / chunkCount
             var cache = ConditionalExpectationCache()
             for i in lo..<hi {
@@ -57,8 +57,8 @@ public func scoreCustomers<M: PurchaseModel>(
 /// Writes from concurrent chunks into one output buffer.
 ///
 /// `@unchecked Sendable` because it carries a raw pointer: this is safe only as used in ``scoreCustomers``, where
-/// every chunk of `concurrentPerform` writes a disjoint index range, each index exactly once, and the buffer
-/// outlives `concurrentPerform` (which returns only after every chunk has finished).
+/// every parallel chunk writes a disjoint index range, each index exactly once, and the buffer outlives the
+/// parallel loop (which returns only after every chunk has finished).
 struct DisjointRangeWriter<T>: @unchecked Sendable {
     let base: UnsafeMutablePointer<T>
     func initialize(_ index: Int, to value: T) { (base + index).initialize(to: value) }

@@ -32,22 +32,6 @@ import RealModule
     return nil
 }
 
-/// ₂F₁(a, b; c; z) for real z < 1, with a fast series path and the Pfaff transformation as fallback.
-///
-/// - For |z| ≤ 0.5 (or |z| ≤ 0.9 when the Pfaff path is unavailable) the series is summed directly.
-/// - For z < −0.5, Pfaff's transformation ₂F₁(a, b; c; z) = (1 − z)^(−b) ₂F₁(c − a, b; c; z / (z − 1))
-///   (A&S 15.3.5) maps z to w = z / (z − 1) ∈ (1/3, 1), where the series converges.
-/// - Returns: `nil` when neither path converges (z ≥ 0.9 or z ≤ −9); callers must then use their own fallback.
-@inlinable public func hypergeometric2F1<T: DifferentiableScalar>(_ a: T, _ b: T, _ c: T, _ z: Double) -> T? {
-    if abs(z) <= 0.5 { return hypergeometric2F1Series(a, b, c, T(constant: z)) }
-    if z < 0 {
-        let w = z / (z - 1)
-        guard let f = hypergeometric2F1Series(c - a, b, c, T(constant: w)) else { return nil }
-        return f * T.exp(-b * Double.log(onePlus: -z))
-    }
-    return hypergeometric2F1Series(a, b, c, T(constant: z))
-}
-
 /// ₂F₁(a, b; c; z) for real z < 1 and real parameters, with every regime covered (values only).
 ///
 /// Regimes (Abramowitz & Stegun ch. 15):
