@@ -130,7 +130,7 @@ extension SQLiteStore: OrderStore {
 
     /// Every customer-day with at least one purchase on or before `lastDay`, ordered by customer id then day (a day
     /// with returns only is not a purchase day).
-    public func purchaseDays(through lastDay: CalendarDay) async throws -> [CustomerDay] {
+    func purchaseDays(through lastDay: CalendarDay) async throws -> [CustomerDay] {
         try await writer.read { db in
             var result: [CustomerDay] = []
             let rows = try Row.fetchCursor(

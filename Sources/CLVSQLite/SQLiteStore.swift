@@ -14,7 +14,7 @@ public struct SQLiteStore: Sendable {
     /// True when the database holds lines stored before line keys began with the day (before 2026-11-29): a new
     /// import of the same files cannot recognise those lines and would store them again. Set by the migration
     /// that changed the keys, so it is read once.
-    public let hasLegacyLineKeys: Bool
+    let hasLegacyLineKeys: Bool
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     /// - Throws: ``StoreError/cannotOpen(location:reason:)`` when the file cannot be opened or is not a CLVKit database.
