@@ -20,17 +20,6 @@ public enum AnyPurchaseModel: Sendable, Equatable {
         }
     }
 
-    /// The parameter names of a kind, in contract order.
-    public static func parameterNames(of kind: ModelKind) -> [String] {
-        switch kind {
-        case .bgnbd: BGNBD.Parameters.names
-        case .pnbd: ParetoNBD.Parameters.names
-        case .mbgnbd: MBGNBD.Parameters.names
-        case .bgbb: BGBB.Parameters.names
-        case .gg: GammaGamma.Parameters.names
-        }
-    }
-
     /// The model as an existential, for predictions.
     public var model: any PurchaseModel {
         switch self {
@@ -58,7 +47,7 @@ public enum AnyPurchaseModel: Sendable, Equatable {
         case let .mbgnbd(m): m.parameters.values
         case let .bgbb(m): m.parameters.values
         }
-        return Array(zip(Self.parameterNames(of: kind), values))
+        return Array(zip(kind.parameterNames, values))
     }
 
     public var diagnostics: FitDiagnostics { model.diagnostics }
@@ -92,15 +81,26 @@ public enum AnyPurchaseModel: Sendable, Equatable {
     }
 }
 
+extension ModelKind {
+    /// The parameter names of this kind of model, in contract order (e.g. `r, alpha, a, b`).
+    public var parameterNames: [String] {
+        switch self {
+        case .bgnbd: BGNBD.Parameters.names
+        case .pnbd: ParetoNBD.Parameters.names
+        case .mbgnbd: MBGNBD.Parameters.names
+        case .bgbb: BGBB.Parameters.names
+        case .gg: GammaGamma.Parameters.names
+        }
+    }
+}
+
 extension AnyPurchaseModel: Codable {
     private enum CodingKeys: String, CodingKey { case schemaVersion, model, parameters, diagnostics }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(1, forKey: .schemaVersion)
-        try c.encode(kind, forKey: .model)
-        try c.encode(Dictionary(uniqueKeysWithValues: namedParameters.map { ($0.name, $0.value) }), forKey: .parameters)
-        try c.encode(diagnostics, forKey: .diagnostics)
+        try c.encodeModel(kind, namedParameters, diagnostics, kindKey: .model, parametersKey: .parameters, diagnosticsKey: .diagnostics)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -109,18 +109,37 @@ extension AnyPurchaseModel: Codable {
         guard version == 1 else {
             throw DecodingError.dataCorruptedError(forKey: .schemaVersion, in: c, debugDescription: "unsupported model schema version \(version)")
         }
-        let kind = try c.decode(ModelKind.self, forKey: .model)
-        let dict = try c.decode([String: Double].self, forKey: .parameters)
-        let diagnostics = try c.decode(FitDiagnostics.self, forKey: .diagnostics)
-        let values = try Self.parameterNames(of: kind).map { name in
-            guard let v = dict[name] else {
-                throw DecodingError.dataCorruptedError(forKey: .parameters, in: c, debugDescription: "missing parameter \(name)")
-            }
-            return v
-        }
+        let (kind, values, diagnostics) = try c.decodeModel(kindKey: .model, parametersKey: .parameters, diagnosticsKey: .diagnostics)
         guard let model = AnyPurchaseModel.make(kind, parameters: values, diagnostics: diagnostics) else {
             throw DecodingError.dataCorruptedError(forKey: .model, in: c, debugDescription: "gg is not a purchase model")
         }
         self = model
+    }
+}
+
+// The fields every saved model has, in schema 1 (a purchase model alone) and 2 (``FittedModel``): its kind, its
+// parameters keyed by name, and its diagnostics.
+extension KeyedEncodingContainer {
+    mutating func encodeModel(
+        _ kind: ModelKind, _ parameters: [(name: String, value: Double)], _ diagnostics: FitDiagnostics, kindKey: Key, parametersKey: Key, diagnosticsKey: Key
+    ) throws {
+        try encode(kind, forKey: kindKey)
+        try encode(Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, $0.value) }), forKey: parametersKey)
+        try encode(diagnostics, forKey: diagnosticsKey)
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// The kind, the parameter values in the kind's contract order, and the diagnostics.
+    func decodeModel(kindKey: Key, parametersKey: Key, diagnosticsKey: Key) throws -> (ModelKind, [Double], FitDiagnostics) {
+        let kind = try decode(ModelKind.self, forKey: kindKey)
+        let parameters = try decode([String: Double].self, forKey: parametersKey)
+        let values = try kind.parameterNames.map { name in
+            guard let v = parameters[name] else {
+                throw DecodingError.dataCorruptedError(forKey: parametersKey, in: self, debugDescription: "missing parameter \(name)")
+            }
+            return v
+        }
+        return (kind, values, try decode(FitDiagnostics.self, forKey: diagnosticsKey))
     }
 }

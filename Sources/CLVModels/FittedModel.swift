@@ -50,7 +50,7 @@ public struct FittedModel: Sendable, Equatable {
     public var namedParameters: [(name: String, value: Double)] {
         switch model {
         case let .purchase(m): m.namedParameters
-        case let .spend(m): Array(zip(GammaGamma.Parameters.names, m.parameters.values))
+        case let .spend(m): Array(zip(ModelKind.gg.parameterNames, m.parameters.values))
         }
     }
 
@@ -91,9 +91,7 @@ extension FittedModel: Codable {
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(2, forKey: .schemaVersion)
-        try c.encode(kind, forKey: .model)
-        try c.encode(Dictionary(uniqueKeysWithValues: namedParameters.map { ($0.name, $0.value) }), forKey: .parameters)
-        try c.encode(diagnostics, forKey: .diagnostics)
+        try c.encodeModel(kind, namedParameters, diagnostics, kindKey: .model, parametersKey: .parameters, diagnosticsKey: .diagnostics)
         try c.encode(unit, forKey: .unit)
         try c.encodeIfPresent(calibrationEnd?.description, forKey: .calibrationEnd)
     }
@@ -104,16 +102,7 @@ extension FittedModel: Codable {
         guard version == 2 else {
             throw DecodingError.dataCorruptedError(forKey: .schemaVersion, in: c, debugDescription: "unsupported fitted-model schema version \(version)")
         }
-        let kind = try c.decode(ModelKind.self, forKey: .model)
-        let parameters = try c.decode([String: Double].self, forKey: .parameters)
-        let diagnostics = try c.decode(FitDiagnostics.self, forKey: .diagnostics)
-        let names = kind == .gg ? GammaGamma.Parameters.names : AnyPurchaseModel.parameterNames(of: kind)
-        let values = try names.map { name in
-            guard let v = parameters[name] else {
-                throw DecodingError.dataCorruptedError(forKey: .parameters, in: c, debugDescription: "missing parameter \(name)")
-            }
-            return v
-        }
+        let (kind, values, diagnostics) = try c.decodeModel(kindKey: .model, parametersKey: .parameters, diagnosticsKey: .diagnostics)
         model = AnyPurchaseModel.make(kind, parameters: values, diagnostics: diagnostics).map(Model.purchase)
             ?? .spend(GammaGamma(parameters: .init(values: values), diagnostics: diagnostics))
         unit = try c.decode(TimeUnit.self, forKey: .unit)
