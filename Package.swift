@@ -20,11 +20,13 @@ let textFeatures: Set<String> = {
     return ["fma", "f16c"]
     #else
     guard textCPU == "native", let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-          let flags = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return [] }
+        let flags = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
+    else { return [] }
     return Set(flags.split(separator: " ").map(String.init)).intersection(["fma", "f16c"])
     #endif
 }()
-let textSettings = settings + (textCPU.map { [.unsafeFlags(["-target-cpu", $0])] } ?? [])
+let textSettings =
+    settings + (textCPU.map { [.unsafeFlags(["-target-cpu", $0])] } ?? [])
     + textFeatures.sorted().map { .define("CLVTEXT_" + $0.uppercased()) }
 
 let package = Package(

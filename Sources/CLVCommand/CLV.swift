@@ -15,7 +15,10 @@ struct CLV: AsyncParsableCommand {
             Start with `clv ingest orders FILE --preset cdnow-sample`, then `clv summary --end 1997-09-30 --unit week`.
             """,
         version: "0.1.0",
-        subcommands: [Ingest.self, Summary.self, Fit.self, Predict.self, Evaluate.self, Segments.self, Simulate.self, Serve.self, Keys.self, Privacy.self, Embed.self, Generate.self]
+        subcommands: [
+            Ingest.self, Summary.self, Fit.self, Predict.self, Evaluate.self, Segments.self, Simulate.self, Serve.self, Keys.self, Privacy.self, Embed.self,
+            Generate.self,
+        ]
     )
 
     static func main() async {

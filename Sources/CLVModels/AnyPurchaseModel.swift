@@ -41,12 +41,13 @@ public enum AnyPurchaseModel: Sendable, Equatable {
 
     /// Parameter names and values in contract order.
     public var namedParameters: [(name: String, value: Double)] {
-        let values = switch self {
-        case let .bgnbd(m): m.parameters.values
-        case let .pnbd(m): m.parameters.values
-        case let .mbgnbd(m): m.parameters.values
-        case let .bgbb(m): m.parameters.values
-        }
+        let values =
+            switch self {
+            case let .bgnbd(m): m.parameters.values
+            case let .pnbd(m): m.parameters.values
+            case let .mbgnbd(m): m.parameters.values
+            case let .bgbb(m): m.parameters.values
+            }
         return Array(zip(kind.parameterNames, values))
     }
 

@@ -74,8 +74,9 @@ public struct FittedModel: Sendable, Equatable {
         switch kind {
         case .gg:
             guard let monetary else { throw .missingMonetaryValues }
-            model = .spend(try GammaGamma.Estimator(options: options).fit(
-                frequency: customers.map(\.frequency), meanSpend: monetary, weights: weights))
+            model = .spend(
+                try GammaGamma.Estimator(options: options).fit(
+                    frequency: customers.map(\.frequency), meanSpend: monetary, weights: weights))
         case .bgnbd: model = .purchase(.bgnbd(try BGNBD.Estimator(options: options).fit(customers, weights: weights)))
         case .pnbd: model = .purchase(.pnbd(try ParetoNBD.Estimator(options: options).fit(customers, weights: weights)))
         case .mbgnbd: model = .purchase(.mbgnbd(try MBGNBD.Estimator(options: options).fit(customers, weights: weights)))
@@ -103,7 +104,8 @@ extension FittedModel: Codable {
             throw DecodingError.dataCorruptedError(forKey: .schemaVersion, in: c, debugDescription: "unsupported fitted-model schema version \(version)")
         }
         let (kind, values, diagnostics) = try c.decodeModel(kindKey: .model, parametersKey: .parameters, diagnosticsKey: .diagnostics)
-        model = AnyPurchaseModel.make(kind, parameters: values, diagnostics: diagnostics).map(Model.purchase)
+        model =
+            AnyPurchaseModel.make(kind, parameters: values, diagnostics: diagnostics).map(Model.purchase)
             ?? .spend(GammaGamma(parameters: .init(values: values), diagnostics: diagnostics))
         unit = try c.decode(TimeUnit.self, forKey: .unit)
         let end = try c.decodeIfPresent(String.self, forKey: .calibrationEnd)

@@ -34,7 +34,7 @@ public struct Audience: Sendable, Equatable {
         population.customers.filter { c in
             let p = c.score.probabilityAlive
             guard segment == nil || c.segment == segment, tier == nil || c.tier == tier,
-                  p >= (minimumProbabilityAlive ?? 0), p <= (maximumProbabilityAlive ?? 1), churnRisk == nil || c.churnBand == churnRisk
+                p >= (minimumProbabilityAlive ?? 0), p <= (maximumProbabilityAlive ?? 1), churnRisk == nil || c.churnBand == churnRisk
             else { return false }
             guard let consent else { return true }
             let given = consents[c.row.customer] ?? Consent()

@@ -65,7 +65,9 @@ extension Workflow {
 
     /// Cumulative repeat purchases by week since `first`: actual against Σ E[X(t − first purchase)] over the cohort
     /// (Fader, Hardie & Lee 2005, Figure 2), through ``expectedCumulativeRepeatTransactions(model:firstPurchaseTimes:at:)``.
-    static func tracking(_ timeline: [PurchaseTimelineDay], first: CalendarDay, end: CalendarDay, model: AnyPurchaseModel, unit: TimeUnit) -> [(week: Double, actual: Double, expected: Double)] {
+    static func tracking(
+        _ timeline: [PurchaseTimelineDay], first: CalendarDay, end: CalendarDay, model: AnyPurchaseModel, unit: TimeUnit
+    ) -> [(week: Double, actual: Double, expected: Double)] {
         let weeks = max(1, first.days(to: end) / 7 + 1)
         // Times in the model's unit from `first`; a week's tally counts purchases up to the end of that week.
         let times = (1...weeks).map { Double($0 * 7) / unit.days }

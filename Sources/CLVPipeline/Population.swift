@@ -32,7 +32,9 @@ public struct ScoringPolicy: Sendable {
     public var tiers: ValueTiers
     public var sampling: ParameterSampling
 
-    public init(horizon: Double, cashFlow: DiscountedCashFlow, tiers: ValueTiers = .standard, sampling: ParameterSampling = ParameterSampling(draws: 100, level: 0.9)) {
+    public init(
+        horizon: Double, cashFlow: DiscountedCashFlow, tiers: ValueTiers = .standard, sampling: ParameterSampling = ParameterSampling(draws: 100, level: 0.9)
+    ) {
         self.horizon = horizon
         self.cashFlow = cashFlow
         self.tiers = tiers
@@ -80,7 +82,9 @@ public struct Population: Sendable {
     public let sortedRecency: [Double], sortedFrequency: [Double], sortedMonetary: [Double]
 
     /// Scores every customer of `table` with `purchase` (and `spend` when the table has monetary values).
-    public init(table: CustomerTable, purchase: AnyPurchaseModel, spend: GammaGamma?, policy: ScoringPolicy, asOf: CalendarDay, unit: TimeUnit, builtAt: Date = Date()) {
+    public init(
+        table: CustomerTable, purchase: AnyPurchaseModel, spend: GammaGamma?, policy: ScoringPolicy, asOf: CalendarDay, unit: TimeUnit, builtAt: Date = Date()
+    ) {
         let scores = Workflow.predict(table, purchase: purchase, spend: spend, policy: policy).scores
         let values = scores.map { $0.clv ?? $0.expectedPurchases }
         let tiers = policy.tiers.assign(values)

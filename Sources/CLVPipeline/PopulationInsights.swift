@@ -40,8 +40,9 @@ public struct PopulationInsights: Sendable {
         churnCounts = Dictionary(grouping: c, by: \.churnBand).mapValues(\.count)
         mostValuable = Array(order.prefix(10))
         let past = c.map { Double($0.row.frequency) * $0.row.monetaryValue }
-        slippingAway = Array(c.indices.filter { c[$0].score.probabilityAlive < 0.5 && c[$0].row.frequency > 0 }
-            .sorted { past[$0] > past[$1] || (past[$0] == past[$1] && c[$0].row.customer < c[$1].row.customer) }.prefix(10))
+        slippingAway = Array(
+            c.indices.filter { c[$0].score.probabilityAlive < 0.5 && c[$0].row.frequency > 0 }
+                .sorted { past[$0] > past[$1] || (past[$0] == past[$1] && c[$0].row.customer < c[$1].row.customer) }.prefix(10))
     }
 }
 

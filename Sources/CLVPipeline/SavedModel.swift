@@ -31,7 +31,8 @@ public struct SavedModel: Sendable {
             case nil where record.kind == .gg:
                 fitted = FittedModel(.spend(try decoder.decode(GammaGamma.self, from: json)), unit: record.unit, calibrationEnd: record.dataEnd)
             default:
-                throw WorkflowError.unreadableModelRun(id: record.id, kind: record.kind, reason: "schema version \(version.map(String.init) ?? "none") is not one this CLVKit reads")
+                throw WorkflowError.unreadableModelRun(
+                    id: record.id, kind: record.kind, reason: "schema version \(version.map(String.init) ?? "none") is not one this CLVKit reads")
             }
         } catch let error as WorkflowError {
             throw error

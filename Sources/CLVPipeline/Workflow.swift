@@ -52,8 +52,11 @@ public struct Workflow: Sendable {
     }
 
     /// Fits `kind` on a table: pure, for callers that do not save (summary files, comparisons).
-    public static func fit(_ kind: ModelKind, _ table: CustomerTable, options: EstimatorOptions = EstimatorOptions(), unit: TimeUnit, calibrationEnd: CalendarDay?) throws(FitError) -> FittedModel {
-        try FittedModel.fit(kind, customers: table.summaries, monetary: table.monetary, weights: table.weights, options: options, unit: unit, calibrationEnd: calibrationEnd)
+    public static func fit(
+        _ kind: ModelKind, _ table: CustomerTable, options: EstimatorOptions = EstimatorOptions(), unit: TimeUnit, calibrationEnd: CalendarDay?
+    ) throws(FitError) -> FittedModel {
+        try FittedModel.fit(
+            kind, customers: table.summaries, monetary: table.monetary, weights: table.weights, options: options, unit: unit, calibrationEnd: calibrationEnd)
     }
 
     /// Saves a fit as a model run.
@@ -114,7 +117,9 @@ public struct Workflow: Sendable {
     // MARK: - Evaluation
 
     /// Fits `kind` on the calibration window and compares its predictions with the holdout purchases.
-    public static func evaluate(_ kind: ModelKind, _ table: CustomerTable, options: EstimatorOptions = EstimatorOptions(), unit: TimeUnit) throws -> (model: AnyPurchaseModel, comparison: HoldoutComparison) {
+    public static func evaluate(
+        _ kind: ModelKind, _ table: CustomerTable, options: EstimatorOptions = EstimatorOptions(), unit: TimeUnit
+    ) throws -> (model: AnyPurchaseModel, comparison: HoldoutComparison) {
         guard kind.isPurchaseModel else { throw WorkflowError.wrongKind(kind, expected: "a purchase model (bgnbd, pnbd, mbgnbd, bgbb)") }
         guard let actual = table.holdoutPurchases, let lengths = table.holdoutLength else { throw WorkflowError.missingHoldout }
         let model = try fit(kind, table, options: options, unit: unit, calibrationEnd: nil).purchase!

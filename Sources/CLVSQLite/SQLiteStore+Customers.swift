@@ -35,7 +35,8 @@ extension SQLiteStore: CustomerDirectory {
     }
 
     static func customerDays(of id: CustomerID, in db: Database) throws -> [CustomerDay] {
-        let statement = try db.cachedStatement(sql: "SELECT day, purchase_amount, return_amount, purchase_lines FROM customer_day WHERE customer_id = ? ORDER BY day")
+        let statement = try db.cachedStatement(
+            sql: "SELECT day, purchase_amount, return_amount, purchase_lines FROM customer_day WHERE customer_id = ? ORDER BY day")
         return try Row.fetchAll(statement, arguments: [id.rawValue]).map { row in
             CustomerDay(customer: id, day: CalendarDay(daysSinceEpoch: row[0]), purchaseAmount: row[1], returnAmount: row[2], purchaseLines: row[3])
         }
@@ -46,13 +47,15 @@ extension SQLiteStore: CustomerDirectory {
             if hasLegacyLineKeys { return try Self.scanOrderLines(of: id, limit: limit, in: db) }
             // No index on the lines' customer (it would cost imports a third of their speed): the customer's days
             // come from customer_day, and each day's lines are one range of line keys (OrderLine.keyRange(day:)).
-            let days = try Int.fetchAll(db.cachedStatement(sql: "SELECT day FROM customer_day WHERE customer_id = ? ORDER BY day DESC"), arguments: [id.rawValue])
-            let linesOfDay = try db.cachedStatement(sql: """
-                \(Self.historyColumns)
-                WHERE l.line_key BETWEEN ? AND ? AND l.day = ? AND l.customer_id = ?
-                ORDER BY l.second_of_day DESC, l.line_key
-                LIMIT ?
-                """)
+            let days = try Int.fetchAll(
+                db.cachedStatement(sql: "SELECT day FROM customer_day WHERE customer_id = ? ORDER BY day DESC"), arguments: [id.rawValue])
+            let linesOfDay = try db.cachedStatement(
+                sql: """
+                    \(Self.historyColumns)
+                    WHERE l.line_key BETWEEN ? AND ? AND l.day = ? AND l.customer_id = ?
+                    ORDER BY l.second_of_day DESC, l.line_key
+                    LIMIT ?
+                    """)
             var lines: [OrderHistoryLine] = []
             for day in days.map(CalendarDay.init(daysSinceEpoch:)) {
                 guard lines.count < limit else { break }
@@ -66,12 +69,13 @@ extension SQLiteStore: CustomerDirectory {
 
     /// The customer's lines by reading every line: for databases whose older lines' keys do not start with the day.
     private static func scanOrderLines(of id: CustomerID, limit: Int, in db: Database) throws -> [OrderHistoryLine] {
-        let statement = try db.cachedStatement(sql: """
-            \(historyColumns)
-            WHERE l.customer_id = ?
-            ORDER BY l.day DESC, l.second_of_day DESC, l.line_key
-            LIMIT ?
-            """)
+        let statement = try db.cachedStatement(
+            sql: """
+                \(historyColumns)
+                WHERE l.customer_id = ?
+                ORDER BY l.day DESC, l.second_of_day DESC, l.line_key
+                LIMIT ?
+                """)
         return try Row.fetchAll(statement, arguments: [id.rawValue, max(0, limit)]).map(historyLine)
     }
 
@@ -132,10 +136,11 @@ extension SQLiteStore: CustomerDirectory {
             report.customerDays = db.changesCount
             try db.execute(sql: "DELETE FROM customer WHERE id NOT IN (SELECT DISTINCT customer_id FROM customer_day)")
             report.customers = db.changesCount
-            try db.execute(sql: """
-                UPDATE customer SET first_seen_day = (SELECT min(day) FROM customer_day WHERE customer_id = customer.id)
-                WHERE first_seen_day < ?
-                """, arguments: [day.daysSinceEpoch])
+            try db.execute(
+                sql: """
+                    UPDATE customer SET first_seen_day = (SELECT min(day) FROM customer_day WHERE customer_id = customer.id)
+                    WHERE first_seen_day < ?
+                    """, arguments: [day.daysSinceEpoch])
             try Self.insertAudit([AuditEvent(actor: actor, action: "retention", detail: "before \(day): " + report.description)], in: db)
             return report
         }

@@ -24,7 +24,9 @@ extension SQLiteStore: KeyStore {
 
     public func key(secretHash: String) async throws -> APIKeyRecord? {
         try await writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM api_key WHERE secret_hash = ? AND revoked_at IS NULL", arguments: [secretHash]).map { try Self.keyRecord($0) }
+            try Row.fetchOne(db, sql: "SELECT * FROM api_key WHERE secret_hash = ? AND revoked_at IS NULL", arguments: [secretHash]).map {
+                try Self.keyRecord($0)
+            }
         }
     }
 
@@ -46,8 +48,8 @@ extension SQLiteStore: KeyStore {
         let revoked: String? = row["revoked_at"]
         return APIKeyRecord(
             id: row["id"], prefix: row["prefix"], role: role, label: row["label"],
-            createdAt: try StoredTime.date(row["created_at"], table: "api_key"), revokedAt: try revoked.map { text throws(StoreError) in try StoredTime.date(text, table: "api_key") }
+            createdAt: try StoredTime.date(row["created_at"], table: "api_key"),
+            revokedAt: try revoked.map { text throws(StoreError) in try StoredTime.date(text, table: "api_key") }
         )
     }
 }
-

@@ -13,7 +13,10 @@ extension SQLiteStore: ModelRunStore {
                     INSERT INTO model_run (model, created_at, data_end, time_unit, customers, log_likelihood, converged, fit_json)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [run.kind.rawValue, StoredTime.text(run.createdAt), run.dataEnd.daysSinceEpoch, run.unit.rawValue, run.customers, run.logLikelihood, run.converged, run.fitJSON]
+                arguments: [
+                    run.kind.rawValue, StoredTime.text(run.createdAt), run.dataEnd.daysSinceEpoch, run.unit.rawValue, run.customers, run.logLikelihood,
+                    run.converged, run.fitJSON,
+                ]
             )
             return db.lastInsertedRowID
         }
@@ -29,7 +32,9 @@ extension SQLiteStore: ModelRunStore {
 
     public func latestModelRun(kind: ModelKind) async throws -> ModelRunRecord? {
         try await writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM model_run WHERE model = ? ORDER BY id DESC LIMIT 1", arguments: [kind.rawValue]).map { try Self.modelRun($0) }
+            try Row.fetchOne(db, sql: "SELECT * FROM model_run WHERE model = ? ORDER BY id DESC LIMIT 1", arguments: [kind.rawValue]).map {
+                try Self.modelRun($0)
+            }
         }
     }
 

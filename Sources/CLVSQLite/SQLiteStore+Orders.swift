@@ -31,15 +31,17 @@ extension SQLiteStore: OrderStore {
 
     public func importWarning() async throws -> String? {
         guard hasLegacyLineKeys else { return nil }
-        return "\(path) holds lines imported before 2026-11-29, whose keys a new import cannot reproduce: importing those files again stores their lines twice. Import into a new database instead."
+        return
+            "\(path) holds lines imported before 2026-11-29, whose keys a new import cannot reproduce: importing those files again stores their lines twice. Import into a new database instead."
     }
 
     private static func write(_ batch: OrderBatch, importID: Int64, counts: IngestCounts, in db: Database) throws -> (inserted: Int, duplicates: Int) {
-        let insertLine = try db.cachedStatement(sql: """
-            INSERT OR IGNORE INTO order_line
-                (line_key, customer_id, order_id, product_id, day, second_of_day, quantity, unit_price, amount, is_return, ingest_run_id)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
+        let insertLine = try db.cachedStatement(
+            sql: """
+                INSERT OR IGNORE INTO order_line
+                    (line_key, customer_id, order_id, product_id, day, second_of_day, quantity, unit_price, amount, is_return, ingest_run_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
         var inserted = 0
         var skipped: [Int] = []
         // The hot loop binds through the C API: GRDB's StatementArguments box every value, which cost more than
@@ -70,35 +72,38 @@ extension SQLiteStore: OrderStore {
             let alreadyStored = Set(skipped)
             totals = BatchTotals(lines.indices.lazy.filter { !alreadyStored.contains($0) }.map { lines[$0] })
         }
-        let upsertDay = try db.cachedStatement(sql: """
-            INSERT INTO customer_day (customer_id, day, purchase_amount, purchase_lines, return_amount, return_lines)
-            VALUES (?, ?, ?, ?, ?, ?)
-            ON CONFLICT (customer_id, day) DO UPDATE SET
-                purchase_amount = purchase_amount + excluded.purchase_amount,
-                purchase_lines = purchase_lines + excluded.purchase_lines,
-                return_amount = return_amount + excluded.return_amount,
-                return_lines = return_lines + excluded.return_lines
-            """)
+        let upsertDay = try db.cachedStatement(
+            sql: """
+                INSERT INTO customer_day (customer_id, day, purchase_amount, purchase_lines, return_amount, return_lines)
+                VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (customer_id, day) DO UPDATE SET
+                    purchase_amount = purchase_amount + excluded.purchase_amount,
+                    purchase_lines = purchase_lines + excluded.purchase_lines,
+                    return_amount = return_amount + excluded.return_amount,
+                    return_lines = return_lines + excluded.return_lines
+                """)
         for (key, day) in totals.days {
             upsertDay.setUncheckedArguments([
                 key.customer.rawValue, key.day.daysSinceEpoch, day.purchaseAmount, day.purchaseLines, day.returnAmount, day.returnLines,
             ])
             try upsertDay.execute()
         }
-        let upsertCustomer = try db.cachedStatement(sql: """
-            INSERT INTO customer (id, country, first_seen_day) VALUES (?, ?, ?)
-            ON CONFLICT (id) DO UPDATE SET
-                country = coalesce(excluded.country, country),
-                first_seen_day = min(first_seen_day, excluded.first_seen_day)
-            """)
+        let upsertCustomer = try db.cachedStatement(
+            sql: """
+                INSERT INTO customer (id, country, first_seen_day) VALUES (?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET
+                    country = coalesce(excluded.country, country),
+                    first_seen_day = min(first_seen_day, excluded.first_seen_day)
+                """)
         for (customer, day) in totals.firstDays {
             upsertCustomer.setUncheckedArguments([customer.rawValue, batch.customerCountries[customer], day.daysSinceEpoch])
             try upsertCustomer.execute()
         }
-        let upsertProduct = try db.cachedStatement(sql: """
-            INSERT INTO product (id, title) VALUES (?, ?)
-            ON CONFLICT (id) DO UPDATE SET title = coalesce(title, excluded.title)
-            """)
+        let upsertProduct = try db.cachedStatement(
+            sql: """
+                INSERT INTO product (id, title) VALUES (?, ?)
+                ON CONFLICT (id) DO UPDATE SET title = coalesce(title, excluded.title)
+                """)
         for (product, title) in batch.productTitles {
             upsertProduct.setUncheckedArguments([product, title])
             try upsertProduct.execute()
@@ -142,10 +147,11 @@ extension SQLiteStore: OrderStore {
                 arguments: [lastDay.daysSinceEpoch]
             )
             while let row = try rows.next() {
-                result.append(CustomerDay(
-                    customer: CustomerID(row[0] as String), day: CalendarDay(daysSinceEpoch: row[1]),
-                    purchaseAmount: row[2], returnAmount: row[3]
-                ))
+                result.append(
+                    CustomerDay(
+                        customer: CustomerID(row[0] as String), day: CalendarDay(daysSinceEpoch: row[1]),
+                        purchaseAmount: row[2], returnAmount: row[3]
+                    ))
             }
             return result
         }

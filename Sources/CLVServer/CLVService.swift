@@ -38,10 +38,11 @@ public enum CLVService {
         let router = Router(context: APIRequestContext.self)
         router.add(middleware: MetricsMiddleware(metrics: services.metrics))
         router.add(middleware: ErrorMiddleware())
-        router.add(middleware: AuthMiddleware(
-            keys: KeyCache(store: store), limiter: limiter,
-            bodyLimit: configuration.maxBodyBytes
-        ))
+        router.add(
+            middleware: AuthMiddleware(
+                keys: KeyCache(store: store), limiter: limiter,
+                bodyLimit: configuration.maxBodyBytes
+            ))
         let routes = RouteTable(router: router)
         OperationsRoutes.register(routes, services)
         CustomerRoutes.register(routes, services)

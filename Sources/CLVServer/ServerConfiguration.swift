@@ -49,7 +49,8 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         maxBodyBytes = try c.decodeIfPresent(Int.self, forKey: .maxBodyBytes) ?? d.maxBodyBytes
         model = try c.decodeIfPresent(ModelKind.self, forKey: .model) ?? d.model
         guard model.isPurchaseModel else {
-            throw DecodingError.dataCorruptedError(forKey: .model, in: c, debugDescription: "model must be a purchase model (bgnbd, pnbd, mbgnbd, bgbb), not \(model.rawValue)")
+            throw DecodingError.dataCorruptedError(
+                forKey: .model, in: c, debugDescription: "model must be a purchase model (bgnbd, pnbd, mbgnbd, bgbb), not \(model.rawValue)")
         }
         horizonWeeks = try c.decodeIfPresent(Double.self, forKey: .horizonWeeks) ?? d.horizonWeeks
         clvMonths = try c.decodeIfPresent(Int.self, forKey: .clvMonths) ?? d.clvMonths
@@ -60,7 +61,9 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
 
     /// Defaults, overridden by the file (if any), then by the environment.
     /// - Throws: ``ServerConfigurationError`` naming the file or variable that is wrong.
-    public static func load(file: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ServerConfigurationError) -> ServerConfiguration {
+    public static func load(
+        file: String?, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ServerConfigurationError) -> ServerConfiguration {
         var configuration = ServerConfiguration()
         if let file = file ?? environment["CLV_CONFIG"].flatMap({ $0.isEmpty ? nil : $0 }) {
             guard let data = FileManager.default.contents(atPath: file) else { throw .unreadableFile(file) }
@@ -76,7 +79,10 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         if let v = try value("CLV_HOST", { $0 }) { configuration.host = v }
         if let v = try value("CLV_PORT", { Int($0).flatMap { (0...65535).contains($0) ? $0 : nil } }) { configuration.port = v }
         if let v = try value("CLV_DB", { $0 }) { configuration.database = v }
-        if let v = try value("CLV_RATE_LIMIT", { Double($0).flatMap { $0 > 0 ? $0 : nil } }) { configuration.rateLimit = v; configuration.rateBurst = max(configuration.rateBurst, v) }
+        if let v = try value("CLV_RATE_LIMIT", { Double($0).flatMap { $0 > 0 ? $0 : nil } }) {
+            configuration.rateLimit = v
+            configuration.rateBurst = max(configuration.rateBurst, v)
+        }
         if let v = try value("CLV_MAX_BODY_BYTES", { Int($0).flatMap { $0 > 0 ? $0 : nil } }) { configuration.maxBodyBytes = v }
         return configuration
     }

@@ -16,7 +16,8 @@ import Testing
         #expect(report["imported"] as? Int == 6_919)
         #expect(report["quarantined"] as? Int == 0)
 
-        let summary = try clv.run(["summary", "--end", "1997-09-30", "--holdout-end", "1998-06-30", "--unit", "week", "--format", "csv"], environment: ["CLV_DB": db])
+        let summary = try clv.run(
+            ["summary", "--end", "1997-09-30", "--holdout-end", "1998-06-30", "--unit", "week", "--format", "csv"], environment: ["CLV_DB": db])
         #expect(summary.status == 0, "\(summary.stderr)")
         let lines = summary.stdout.split(separator: "\n")
         #expect(lines.first == "customer_id,frequency,recency,T,monetary_value,frequency_holdout,monetary_value_holdout,duration_holdout")
@@ -39,7 +40,10 @@ import Testing
         let folder = try TemporaryDirectory()
         let missingDB = try clv.run(["summary", "--db", folder.path("none.sqlite")])
         #expect(missingDB.status == 1)
-        #expect(missingDB.stderr == "clv: error: No database at \(folder.path("none.sqlite")): import orders first with `clv ingest orders FILE --db \(folder.path("none.sqlite"))`, or pass --db.\n")
+        #expect(
+            missingDB.stderr
+                == "clv: error: No database at \(folder.path("none.sqlite")): import orders first with `clv ingest orders FILE --db \(folder.path("none.sqlite"))`, or pass --db.\n"
+        )
         #expect(!FileManager.default.fileExists(atPath: folder.path("none.sqlite")))
 
         let missingFile = try clv.run(["ingest", "orders", folder.path("nope.csv"), "--preset", "online-retail", "--db", folder.path("a.sqlite")])
@@ -57,7 +61,9 @@ import Testing
         let clv = try CLIRunner()
         let noColumns = try clv.run(["ingest", "orders", "x.csv"])
         #expect(noColumns.status == 2)
-        #expect(noColumns.stderr.hasPrefix("Error: Name the columns with --customer-col and --date-col (and --amount-col), or pick --preset cdnow-sample|cdnow|online-retail."))
+        #expect(
+            noColumns.stderr.hasPrefix(
+                "Error: Name the columns with --customer-col and --date-col (and --amount-col), or pick --preset cdnow-sample|cdnow|online-retail."))
         let badDate = try clv.run(["summary", "--end", "30/09/1997"])
         #expect(badDate.status == 2)
         #expect(badDate.stderr.contains("The value '30/09/1997' is invalid for '--end <YYYY-MM-DD>'"))
@@ -69,15 +75,18 @@ import Testing
     @Test(arguments: ["help", "help-ingest-orders", "help-summary"])
     func helpMatchesGolden(name: String) throws {
         let clv = try CLIRunner()
-        let arguments: [String] = switch name {
-        case "help": ["--help"]
-        case "help-ingest-orders": ["help", "ingest", "orders"]
-        default: ["help", "summary"]
-        }
+        let arguments: [String] =
+            switch name {
+            case "help": ["--help"]
+            case "help-ingest-orders": ["help", "ingest", "orders"]
+            default: ["help", "summary"]
+            }
         let result = try clv.run(arguments)
         #expect(result.status == 0)
         let golden = try #require(Bundle.module.url(forResource: name, withExtension: "txt", subdirectory: "Golden"))
-        #expect(result.stdout == (try String(contentsOf: golden, encoding: .utf8)), "regenerate with: clv \(arguments.joined(separator: " ")) > Tests/CLVCommandTests/Golden/\(name).txt (COLUMNS=100)")
+        #expect(
+            result.stdout == (try String(contentsOf: golden, encoding: .utf8)),
+            "regenerate with: clv \(arguments.joined(separator: " ")) > Tests/CLVCommandTests/Golden/\(name).txt (COLUMNS=100)")
     }
 
     /// SIGKILL in the middle of an import leaves a valid database holding only whole batches; importing again finishes
@@ -91,8 +100,10 @@ import Testing
         for i in 0..<lines { text += "o\(i),c\(i % 9_973),2024-\(1 + i % 12 < 10 ? "0" : "")\(1 + i % 12)-\(10 + i % 19),\(i % 97).5\n" }
         let file = try folder.write("big.csv", text)
         let db = folder.path("kill.sqlite")
-        let arguments = ["ingest", "orders", file.path, "--db", db, "--customer-col", "customer", "--date-col", "date",
-                         "--amount-col", "amount", "--order-col", "order", "--batch-size", String(batch)]
+        let arguments = [
+            "ingest", "orders", file.path, "--db", db, "--customer-col", "customer", "--date-col", "date",
+            "--amount-col", "amount", "--order-col", "order", "--batch-size", String(batch),
+        ]
         let process = try clv.start(arguments)
 
         // Kill as soon as the first batch is committed, long before the end (200 batches).

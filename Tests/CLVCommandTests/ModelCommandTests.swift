@@ -21,7 +21,9 @@ import Testing
         #expect(params["a"]!.matchesPublished(0.793, decimals: 3))
         #expect(params["b"]!.matchesPublished(2.426, decimals: 3))
         #expect((report["log_likelihood"] as! Double).matchesPublished(-9582.4, decimals: 1))
-        let runs = try DatabaseQueue(path: db).read { try Row.fetchAll($0, sql: "SELECT model, time_unit, customers FROM model_run").map { "\($0[0] as String) \($0[1] as String) \($0[2] as Int)" } }
+        let runs = try DatabaseQueue(path: db).read {
+            try Row.fetchAll($0, sql: "SELECT model, time_unit, customers FROM model_run").map { "\($0[0] as String) \($0[1] as String) \($0[2] as Int)" }
+        }
         #expect(runs == ["bgnbd week 2357"])
 
         let predict = try clv.run(["predict", "--model", "bgnbd", "--horizon", "39", "--db", db, "--end", "1997-09-30", "--format", "csv"])

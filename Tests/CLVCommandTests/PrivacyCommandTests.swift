@@ -34,10 +34,14 @@ import Testing
         let erase = try clv.run(["privacy", "erase", "17", "--db", db])
         #expect(erase.status == 0, "\(erase.stderr)")
         let (lines, days, customers, audit) = try DatabaseQueue(path: db).read { db in
-            (try Int.fetchOne(db, sql: "SELECT count(*) FROM order_line WHERE customer_id = '17'"),
-             try Int.fetchOne(db, sql: "SELECT count(*) FROM customer_day WHERE customer_id = '17'"),
-             try Int.fetchOne(db, sql: "SELECT count(*) FROM customer WHERE id = '17'"),
-             try Row.fetchAll(db, sql: "SELECT actor, action, customer_hash FROM audit_event").map { "\($0[0] as String) \($0[1] as String) \(($0[2] as String?)?.count ?? 0)" })
+            (
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM order_line WHERE customer_id = '17'"),
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM customer_day WHERE customer_id = '17'"),
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM customer WHERE id = '17'"),
+                try Row.fetchAll(db, sql: "SELECT actor, action, customer_hash FROM audit_event").map {
+                    "\($0[0] as String) \($0[1] as String) \(($0[2] as String?)?.count ?? 0)"
+                }
+            )
         }
         #expect(lines == 0 && days == 0 && customers == 0)
         #expect(audit == ["cli erase 64"])
@@ -47,9 +51,11 @@ import Testing
         let retention = try clv.run(["privacy", "retention", "--older-than", "365d", "--as-of", "1998-06-30", "--db", db])
         #expect(retention.status == 0, "\(retention.stderr)")
         let (oldest, orphans, remaining) = try DatabaseQueue(path: db).read { db in
-            (try String.fetchOne(db, sql: "SELECT date(min(day) * 86400, 'unixepoch') FROM order_line"),
-             try Int.fetchOne(db, sql: "SELECT count(*) FROM customer WHERE id NOT IN (SELECT customer_id FROM customer_day)"),
-             try Int.fetchOne(db, sql: "SELECT count(*) FROM customer"))
+            (
+                try String.fetchOne(db, sql: "SELECT date(min(day) * 86400, 'unixepoch') FROM order_line"),
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM customer WHERE id NOT IN (SELECT customer_id FROM customer_day)"),
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM customer")
+            )
         }
         #expect(oldest! >= "1997-06-30")
         #expect(orphans == 0)

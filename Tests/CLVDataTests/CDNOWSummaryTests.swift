@@ -27,8 +27,12 @@ import Testing
         let byID = Dictionary(uniqueKeysWithValues: rows.map { ($0.customer.rawValue, $0) })
         var mismatches: [String] = []
         for expected in published {
-            guard let id = expected["ID"], let row = byID[id] else { mismatches.append("missing \(expected["ID"] ?? "?")"); continue }
-            let ok = row.frequency == Int(expected["x"]!)!
+            guard let id = expected["ID"], let row = byID[id] else {
+                mismatches.append("missing \(expected["ID"] ?? "?")")
+                continue
+            }
+            let ok =
+                row.frequency == Int(expected["x"]!)!
                 && row.recency.matchesPublished(Double(expected["t_x"]!)!, decimals: 2)
                 && row.age.matchesPublished(Double(expected["T"]!)!, decimals: 2)
                 && row.monetaryValue.matchesPublished(Double(expected["zbar"]!)!, decimals: 2)

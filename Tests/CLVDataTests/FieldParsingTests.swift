@@ -1,8 +1,9 @@
 import CLVCore
-@testable import CLVData
 import CLVTestSupport
 import Foundation
 import Testing
+
+@testable import CLVData
 
 @Suite struct FieldParsingTests {
     func decimal(_ text: String) -> Double? {

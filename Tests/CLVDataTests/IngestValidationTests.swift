@@ -1,10 +1,11 @@
 import CLVCore
-@testable import CLVData
-@testable import CLVSQLite
 import CLVTestSupport
 import Foundation
 import GRDB
 import Testing
+
+@testable import CLVData
+@testable import CLVSQLite
 
 /// Every quarantine reason, idempotent re-imports, and generic column mappings, on real SQLite files.
 @Suite struct IngestValidationTests {
@@ -20,7 +21,9 @@ import Testing
         dateFormat: .iso8601
     )
 
-    func ingest(_ file: URL, into folder: TemporaryDirectory, format: OrderFileFormat = shopFormat, batchSize: Int = 50_000) async throws -> (OrderIngester.Report, SQLiteStore, URL) {
+    func ingest(
+        _ file: URL, into folder: TemporaryDirectory, format: OrderFileFormat = shopFormat, batchSize: Int = 50_000
+    ) async throws -> (OrderIngester.Report, SQLiteStore, URL) {
         let store = try SQLiteStore(path: folder.path("shop.sqlite"))
         let quarantine = folder.url.appendingPathComponent("shop.quarantine/\(file.deletingPathExtension().lastPathComponent).csv")
         let report = try await OrderIngester(format: format, batchSize: batchSize).ingest(file: file, into: store, quarantineFile: quarantine)
@@ -29,16 +32,17 @@ import Testing
 
     @Test func quarantinesEachKindOfBadLineWithLineNumberAndReason() async throws {
         let folder = try TemporaryDirectory()
-        var bytes = Array((Self.header + """
-            o1,c1,2024-01-05,2,3.50,p1
-            o2,c1,2024-01-05
-            o3,,2024-01-06,1,2.00,p1
-            o4,c2,2024-02-30,1,2.00,p1
-            o5,c2,2024-02-03,two,2.00,p1
-            o6,c2,2024-02-03,1,2.0x,p1
-            o7,c2,2024-02-03,1,-5.00,p1
+        var bytes = Array(
+            (Self.header + """
+                o1,c1,2024-01-05,2,3.50,p1
+                o2,c1,2024-01-05
+                o3,,2024-01-06,1,2.00,p1
+                o4,c2,2024-02-30,1,2.00,p1
+                o5,c2,2024-02-03,two,2.00,p1
+                o6,c2,2024-02-03,1,2.0x,p1
+                o7,c2,2024-02-03,1,-5.00,p1
 
-            """).utf8)
+                """).utf8)
         bytes += Array("o8,c\u{00E9}".utf8).dropLast(1) + [0xC3, 0x28] + Array(",2024-02-04,1,1.00,p2\n".utf8)
         bytes += Array("o9,c3,2024-03-01 10:15:00,1,9.99,p3\n".utf8)
         let file = try folder.write("shop.csv", bytes: bytes)
@@ -47,10 +51,11 @@ import Testing
         #expect(report.counts.read == 9)
         #expect(report.counts.imported == 2)
         #expect(report.counts.quarantined == 7)
-        #expect(report.quarantineReasons == [
-            "wrong column count": 1, "missing customer id": 1, "unparseable date": 1, "unparseable quantity": 1,
-            "unparseable unit price": 1, "negative unit price": 1, "invalid UTF-8": 1,
-        ])
+        #expect(
+            report.quarantineReasons == [
+                "wrong column count": 1, "missing customer id": 1, "unparseable date": 1, "unparseable quantity": 1,
+                "unparseable unit price": 1, "negative unit price": 1, "invalid UTF-8": 1,
+            ])
         let rows = try String(contentsOf: quarantine, encoding: .utf8).split(separator: "\n")
         #expect(rows.first == "source_file,line,reason,raw")
         #expect(rows.count == 8)
@@ -61,12 +66,14 @@ import Testing
 
     @Test func reimportChangesNothingAndIdenticalLinesInOneOrderAreTwoPurchases() async throws {
         let folder = try TemporaryDirectory()
-        let file = try folder.write("shop.csv", Self.header + """
-            o1,c1,2024-01-05,1,3.50,p1
-            o1,c1,2024-01-05,1,3.50,p1
-            o2,c1,2024-01-09,1,4.00,p2
-            C3,c1,2024-01-10,-1,4.00,p2
-            """)
+        let file = try folder.write(
+            "shop.csv",
+            Self.header + """
+                o1,c1,2024-01-05,1,3.50,p1
+                o1,c1,2024-01-05,1,3.50,p1
+                o2,c1,2024-01-09,1,4.00,p2
+                C3,c1,2024-01-10,-1,4.00,p2
+                """)
         let (first, store, _) = try await ingest(file, into: folder)
         #expect(first.counts.imported == 4)
         #expect(first.counts.returns == 1)
@@ -91,7 +98,8 @@ import Testing
         // A batch that is partly stored already adds only its new lines to the aggregates.
         let fresh = try TemporaryDirectory()
         let (_, freshStore, _) = try await ingest(try fresh.write("shop.csv", String(contentsOf: appended, encoding: .utf8)), into: fresh)
-        #expect(try await snapshot(store, tables: ["customer_day", "customer", "product"]) == snapshot(freshStore, tables: ["customer_day", "customer", "product"]))
+        #expect(
+            try await snapshot(store, tables: ["customer_day", "customer", "product"]) == snapshot(freshStore, tables: ["customer_day", "customer", "product"]))
     }
 
     @Test func lineKeysStartWithTheDaySoImportsAppend() async throws {
@@ -115,7 +123,9 @@ import Testing
         let (report, store, _) = try await ingest(try folder.write("big.csv", text), into: folder, batchSize: 100)
         #expect(report.counts.imported == 1_005)
         let runs = try await store.read { db in
-            try Row.fetchAll(db, sql: "SELECT status, lines_read, imported FROM ingest_run").map { "\($0["status"] as String), \($0["lines_read"] as Int), \($0["imported"] as Int)" }
+            try Row.fetchAll(db, sql: "SELECT status, lines_read, imported FROM ingest_run").map {
+                "\($0["status"] as String), \($0["lines_read"] as Int), \($0["imported"] as Int)"
+            }
         }
         #expect(runs == ["finished, 1005, 1005"])
         let customers = try await store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM customer") }

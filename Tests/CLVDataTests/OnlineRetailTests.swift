@@ -1,10 +1,11 @@
 import CLVCore
-@testable import CLVData
-@testable import CLVSQLite
 import CLVTestSupport
 import Foundation
 import GRDB
 import Testing
+
+@testable import CLVData
+@testable import CLVSQLite
 
 /// All 541,909 lines of UCI Online Retail, checked against summaries computed independently by lifetimes 0.11.3 on
 /// pandas (`tools/data/online_retail_reference.py`, output committed in Resources/).
@@ -76,10 +77,13 @@ import Testing
         for id in ["12347", "12748", "14911", "17841", "13408"].map({ CustomerID($0) }) {
             let history = try await store.recentOrderLines(of: id, limit: 100_000)
             let scanned = try await store.read { db in
-                try Row.fetchAll(db, sql: """
-                    SELECT l.day, l.amount, p.title FROM order_line l NOT INDEXED LEFT JOIN product p ON p.id = l.product_id
-                    WHERE l.customer_id = ? ORDER BY l.day DESC, l.second_of_day DESC, l.line_key
-                    """, arguments: [id.rawValue]).map { "\($0[0] as Int) \($0[1] as Double) \($0[2] as String? ?? "")" }
+                try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT l.day, l.amount, p.title FROM order_line l NOT INDEXED LEFT JOIN product p ON p.id = l.product_id
+                        WHERE l.customer_id = ? ORDER BY l.day DESC, l.second_of_day DESC, l.line_key
+                        """, arguments: [id.rawValue]
+                ).map { "\($0[0] as Int) \($0[1] as Double) \($0[2] as String? ?? "")" }
             }
             #expect(scanned.count > 0)
             #expect(history.map { "\($0.day.daysSinceEpoch) \($0.amount) \($0.productTitle ?? "")" } == scanned, "customer \(id)")

@@ -104,11 +104,13 @@ import Testing
         let ref = try Self.reference.get()
         let summaries = try Fixtures.cdnowSummaries()
         let options = EstimatorOptions(penalizer: 0.1)
-        let (values, names, expected): ([Double], [String], [String: Double]) = switch kind {
-        case .bgnbd: (try BGNBD.Estimator(options: options).fit(summaries).parameters.values, BGNBD.Parameters.names, ref.bgnbd.penalized)
-        case .pnbd: (try ParetoNBD.Estimator(options: options).fit(summaries).parameters.values, ParetoNBD.Parameters.names, try #require(ref.pnbd.penalizedTight))
-        default: (try MBGNBD.Estimator(options: options).fit(summaries).parameters.values, MBGNBD.Parameters.names, ref.mbgnbd.penalized)
-        }
+        let (values, names, expected): ([Double], [String], [String: Double]) =
+            switch kind {
+            case .bgnbd: (try BGNBD.Estimator(options: options).fit(summaries).parameters.values, BGNBD.Parameters.names, ref.bgnbd.penalized)
+            case .pnbd:
+                (try ParetoNBD.Estimator(options: options).fit(summaries).parameters.values, ParetoNBD.Parameters.names, try #require(ref.pnbd.penalizedTight))
+            default: (try MBGNBD.Estimator(options: options).fit(summaries).parameters.values, MBGNBD.Parameters.names, ref.mbgnbd.penalized)
+            }
         for (name, v) in zip(names, values) {
             #expect(v.isApproximatelyEqual(to: expected[name]!, relativeTolerance: 1e-4), "\(name)")
         }
@@ -130,8 +132,9 @@ import Testing
         let table = try #require(ref.pnbd.conditional_p_n_39)
         for (i, h) in try Self.probe().enumerated() {
             for n in 0...3 {
-                #expect(pn.probabilityOfPurchases(n, within: 39, given: h).isApproximatelyEqual(to: table[i][n], relativeTolerance: 1e-6),
-                        "customer \(i), n = \(n)")
+                #expect(
+                    pn.probabilityOfPurchases(n, within: 39, given: h).isApproximatelyEqual(to: table[i][n], relativeTolerance: 1e-6),
+                    "customer \(i), n = \(n)")
             }
         }
     }

@@ -1,10 +1,11 @@
 import CLVCore
-@testable import CLVModels
 import CLVNumerics
 import CLVTestSupport
 import Foundation
 import RealModule
 import Testing
+
+@testable import CLVModels
 
 /// Properties every model must have, on the CDNOW sample.
 @Suite struct PropertiesTests {
@@ -14,8 +15,10 @@ import Testing
         let s = try Self.summaries.get()
         let bg = try BGNBD.Estimator().fit(s), pn = try ParetoNBD.Estimator().fit(s), mbg = try MBGNBD.Estimator().fit(s)
         for h in s {
-            for p in [bg.probabilityAlive(given: h), pn.probabilityAlive(given: h), mbg.probabilityAlive(given: h),
-                      bg.probabilityAlive(after: 26, given: h), pn.probabilityAlive(after: 26, given: h)] {
+            for p in [
+                bg.probabilityAlive(given: h), pn.probabilityAlive(given: h), mbg.probabilityAlive(given: h),
+                bg.probabilityAlive(after: 26, given: h), pn.probabilityAlive(after: 26, given: h),
+            ] {
                 #expect(p >= 0 && p <= 1)
             }
             #expect(bg.probabilityAlive(after: 26, given: h) <= bg.probabilityAlive(given: h) + 1e-12)
@@ -78,8 +81,10 @@ import Testing
             CustomerSummary(frequency: 3, recency: 1, age: 100_000),
         ]
         for h in cases {
-            for v in [bg.expectedPurchases(within: 52, given: h), bg.probabilityAlive(given: h), bg.logLikelihood(of: h),
-                      pn.expectedPurchases(within: 52, given: h), pn.probabilityAlive(given: h), pn.logLikelihood(of: h)] {
+            for v in [
+                bg.expectedPurchases(within: 52, given: h), bg.probabilityAlive(given: h), bg.logLikelihood(of: h),
+                pn.expectedPurchases(within: 52, given: h), pn.probabilityAlive(given: h), pn.logLikelihood(of: h),
+            ] {
                 #expect(v.isFinite)
             }
         }
@@ -111,7 +116,10 @@ import Testing
             _ = try ParetoNBD.Estimator(options: EstimatorOptions(maximumIterations: 3)).fit(try Self.summaries.get())
             Issue.record("expected didNotConverge")
         } catch let error as FitError {
-            guard case .didNotConverge = error else { Issue.record("unexpected \(error)"); return }
+            guard case .didNotConverge = error else {
+                Issue.record("unexpected \(error)")
+                return
+            }
             #expect(error.description.contains("Try a larger penalizer"))
         }
         #expect(throws: FitError.invalidPenalizer(-1)) {

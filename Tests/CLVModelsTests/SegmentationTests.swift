@@ -48,7 +48,8 @@ import Testing
         let scores = scoreCustomers(model: model, customers: s, horizon: 52)
         let value = scores.map(\.expectedPurchases)
         let tiers = ValueTiers.standard
-        let rows = SegmentSummary.summarise(labels: tiers.assign(value), clv: value, probabilityAlive: scores.map(\.probabilityAlive), order: tiers.tiers.map(\.name))
+        let rows = SegmentSummary.summarise(
+            labels: tiers.assign(value), clv: value, probabilityAlive: scores.map(\.probabilityAlive), order: tiers.tiers.map(\.name))
         #expect(rows.map(\.customers).reduce(0, +) == s.count)
         #expect(rows.map(\.shareOfCLV).reduce(0, +).isApproximatelyEqual(to: 1, relativeTolerance: 1e-12))
         #expect(rows[0].shareOfCLV > rows[0].shareOfCustomers)

@@ -39,8 +39,8 @@ import Testing
 
     @Test func transposedOperandsMatchExplicitTransposes() {
         var rng = SplitMix64(seed: 42)
-        let a = Self.random(9, 13, &rng)   // used as aᵀ: 13 × 9
-        let b = Self.random(11, 9, &rng)   // used as bᵀ: 9 × 11
+        let a = Self.random(9, 13, &rng)  // used as aᵀ: 13 × 9
+        let b = Self.random(11, 9, &rng)  // used as bᵀ: 9 × 11
         let expected = Self.naiveProduct(a.transposed, b.transposed)
         let product = a.multiplied(by: b, transposingLeft: true, transposingRight: true)
         #expect(product.rows == 13 && product.columns == 11)
@@ -55,8 +55,9 @@ import Testing
         a.elements.withUnsafeBufferPointer { pa in
             b.elements.withUnsafeBufferPointer { pb in
                 c.withUnsafeMutableBufferPointer { pc in
-                    BLAS.sgemm(m: 4, n: 3, k: 5, alpha: 2, a: pa.baseAddress!, lda: 5, b: pb.baseAddress!, ldb: 3,
-                               beta: 1, c: pc.baseAddress! + 2, ldc: 8)
+                    BLAS.sgemm(
+                        m: 4, n: 3, k: 5, alpha: 2, a: pa.baseAddress!, lda: 5, b: pb.baseAddress!, ldb: 3,
+                        beta: 1, c: pc.baseAddress! + 2, ldc: 8)
                 }
             }
         }
@@ -82,7 +83,7 @@ import Testing
         visits.withUnsafeMutableBufferPointer { buffer in
             let p = buffer.baseAddress!
             ParallelFor(threads: threads).run(count: count) { i in
-                p[i] += 1   // item i owns slot i
+                p[i] += 1  // item i owns slot i
                 total.wrappingAdd(1, ordering: .relaxed)
             }
         }

@@ -48,7 +48,8 @@ import Testing
         }
         let table = CustomerTable(ids: [CustomerID("a")], summaries: [try CustomerSummary(frequency: 1, recency: 1, age: 2)])
         #expect(throws: FitError.missingMonetaryValues) { _ = try Workflow.fit(.gg, table, unit: .week, calibrationEnd: nil) }
-        #expect(try await Workflow(store: SQLiteStore.inMemory()).activeModels(.bgnbd, asOf: Self.calibrationEnd, fitIfMissing: false, sampling: .init()) == nil)
+        #expect(
+            try await Workflow(store: SQLiteStore.inMemory()).activeModels(.bgnbd, asOf: Self.calibrationEnd, fitIfMissing: false, sampling: .init()) == nil)
     }
 
     @Test func aPopulationScoresEveryCustomerWithTheSavedModels() async throws {
@@ -60,7 +61,8 @@ import Testing
         #expect(population.customers.count == 2_357, "every CDNOW sample customer bought in the first 12 weeks")
         let one = try #require(population.index[CustomerID("1")].map { population.customers[$0] })
         let history = try CustomerSummary(frequency: one.row.frequency, recency: one.row.recency, age: one.row.age)
-        #expect(one.score.expectedPurchases.isApproximatelyEqual(to: models.purchase.model.expectedPurchases(within: 52, given: history), relativeTolerance: 1e-12))
+        #expect(
+            one.score.expectedPurchases.isApproximatelyEqual(to: models.purchase.model.expectedPurchases(within: 52, given: history), relativeTolerance: 1e-12))
         let tiers = population.segmentSummaries(by: .tier)
         #expect(tiers.map(\.segment) == ["platinum", "gold", "silver", "bronze"])
         #expect(tiers.reduce(0) { $0 + $1.customers } == 2_357)
@@ -80,7 +82,8 @@ import Testing
         // The split falls half way through the 78 weeks: the paper's own calibration end.
         #expect(analysis.calibrationEnd == Self.calibrationEnd)
         let bgnbd = analysis.candidates[0]
-        let (_, evaluated) = try Workflow.evaluate(.bgnbd, try await workflow.customers(SummaryWindow(calibrationEnd: Self.calibrationEnd, holdoutEnd: asOf, unit: .week)), unit: .week)
+        let (_, evaluated) = try Workflow.evaluate(
+            .bgnbd, try await workflow.customers(SummaryWindow(calibrationEnd: Self.calibrationEnd, holdoutEnd: asOf, unit: .week)), unit: .week)
         #expect(bgnbd.holdout == evaluated, "the analysis is the same evaluation as `clv evaluate`")
         // Tracking ends with every repeat purchase of the cohort: the sample's 4,562 repeat purchase days (78 weeks).
         let last = try #require(analysis.tracking.last)

@@ -1,10 +1,11 @@
 import CLVCore
 import CLVData
-@testable import CLVSQLite
 import CLVTestSupport
 import Foundation
 import GRDB
 import Testing
+
+@testable import CLVSQLite
 
 /// A database written before the storage seam (CLVKit 6b8f93f, see Resources/legacy-6b8f93f/README.md) opens,
 /// keeps its rows, and recognises every line of the files it was made from.
@@ -26,7 +27,8 @@ import Testing
         #expect(before.orderLines == 513, "189 + 209 + 120 lines, less customer 7's five (erased)")
         let custom = OrderFileFormat.custom(
             separator: .semicolon, hasHeader: true,
-            columns: .init(customer: .named("client"), date: .named("placed"), amount: .column(.named("total")), order: .named("order"), product: .named("sku")),
+            columns: .init(
+                customer: .named("client"), date: .named("placed"), amount: .column(.named("total")), order: .named("order"), product: .named("sku")),
             dateFormat: .pattern("%d/%m/%Y %H:%M")
         )
         var imported: [Int] = []

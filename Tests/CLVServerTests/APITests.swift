@@ -5,8 +5,8 @@ import CLVModels
 import CLVServer
 import CLVTestSupport
 import Foundation
-import NIOHTTP1
 import GRDB
+import NIOHTTP1
 import Testing
 
 /// The HTTP API over real sockets: auth, every route, errors, events, erasure, metrics, the OpenAPI document.
@@ -21,7 +21,9 @@ import Testing
             let missing = try await server.request(.GET, "/v1/customers/1", key: nil)
             #expect(missing.status == 401)
             #expect(missing.headers["www-authenticate"] == "Bearer")
-            #expect(try (missing.json()["error"] as? [String: Any])?["message"] as? String == "Missing API key: send 'Authorization: Bearer <key>' (create one with `clv keys create --role analyst`).")
+            #expect(
+                try (missing.json()["error"] as? [String: Any])?["message"] as? String
+                    == "Missing API key: send 'Authorization: Bearer <key>' (create one with `clv keys create --role analyst`).")
             #expect(try await server.request(.GET, "/v1/customers/1", key: nil, rawKey: "clv_wrong").status == 401)
             #expect(try await server.request(.GET, "/metrics", key: nil).status == 401)
             #expect(try await server.request(.GET, "/openapi.json", key: nil).status == 401)
@@ -58,7 +60,9 @@ import Testing
             let json = try #require(try server.query { try String.fetchOne($0, sql: "SELECT fit_json FROM model_run WHERE id = ?", arguments: [runID]) })
             let model = try #require(try JSONDecoder().decode(FittedModel.self, from: Data(json.utf8)).purchase).model
             let history = try CustomerSummary(frequency: 3, recency: 345.0 / 7, age: 545.0 / 7)
-            #expect((scores["expected_purchases"] as! Double).isApproximatelyEqual(to: model.expectedPurchases(within: 52, given: history), relativeTolerance: 1e-12))
+            #expect(
+                (scores["expected_purchases"] as! Double).isApproximatelyEqual(
+                    to: model.expectedPurchases(within: 52, given: history), relativeTolerance: 1e-12))
             #expect((scores["p_alive"] as! Double).isApproximatelyEqual(to: model.probabilityAlive(given: history), relativeTolerance: 1e-12))
             let interval = try #require(scores["interval"] as? [String: Any])
             let bounds = try #require(interval["expected_purchases"] as? [Double])
@@ -75,7 +79,9 @@ import Testing
             for _ in 0..<50 where rows.isEmpty {
                 try await Task.sleep(for: .milliseconds(100))
                 rows = try server.query { db in
-                    try Row.fetchAll(db, sql: "SELECT actor, customer_hash FROM audit_event WHERE action = 'read customer'").map { "\($0[0] as String) \($0[1] as String)" }
+                    try Row.fetchAll(db, sql: "SELECT actor, customer_hash FROM audit_event WHERE action = 'read customer'").map {
+                        "\($0[0] as String) \($0[1] as String)"
+                    }
                 }
             }
             #expect(rows.count == 1)
@@ -90,7 +96,8 @@ import Testing
         try await TestServer.with { server in
             let before = try await server.request(.GET, "/v1/customers/1").json()
             let x0 = (before["summary"] as! [String: Any])["frequency"] as! Int
-            let order = #"{"order_id": "web-1001", "customer_id": "1", "timestamp": "1998-07-02T10:15:00Z", "lines": [{"product_id": "cd-42", "title": "Kind of Blue", "quantity": 2, "unit_price": 12.5}]}"#
+            let order =
+                #"{"order_id": "web-1001", "customer_id": "1", "timestamp": "1998-07-02T10:15:00Z", "lines": [{"product_id": "cd-42", "title": "Kind of Blue", "quantity": 2, "unit_price": 12.5}]}"#
             let first = try await server.request(.POST, "/v1/events", key: "ingest", body: order)
             #expect(first.status == 201, "\(first.body)")
             let accepted = try first.json()
@@ -142,8 +149,10 @@ import Testing
             #expect(summary["frequency"] as? Int == n - 1)
             #expect(summary["monetary_value"] as? Double == 10.25)
             let (days, total) = try server.query { db in
-                (try Int.fetchOne(db, sql: "SELECT count(*) FROM customer_day WHERE customer_id = 'burst-customer'"),
-                 try Double.fetchOne(db, sql: "SELECT total(amount) FROM order_line WHERE customer_id = 'burst-customer'"))
+                (
+                    try Int.fetchOne(db, sql: "SELECT count(*) FROM customer_day WHERE customer_id = 'burst-customer'"),
+                    try Double.fetchOne(db, sql: "SELECT total(amount) FROM order_line WHERE customer_id = 'burst-customer'")
+                )
             }
             #expect(days == n)
             #expect(total == Double(n) * 10.25)
@@ -155,27 +164,36 @@ import Testing
             let notJSON = try await server.request(.POST, "/v1/events", key: "ingest", body: "{not json")
             #expect(notJSON.status == 400)
             #expect(notJSON.body.contains("not valid JSON"))
-            let wrongType = try await server.request(.POST, "/v1/events", key: "ingest", body: #"{"order_id": 5, "customer_id": "1", "timestamp": "1998-07-01"}"#)
+            let wrongType = try await server.request(
+                .POST, "/v1/events", key: "ingest", body: #"{"order_id": 5, "customer_id": "1", "timestamp": "1998-07-01"}"#)
             #expect(wrongType.status == 422)
             #expect(wrongType.body.contains("'order_id' must be a string"))
             let missing = try await server.request(.POST, "/v1/events", key: "ingest", body: #"{"customer_id": "1", "timestamp": "1998-07-01", "amount": 1}"#)
             #expect(missing.status == 422)
             #expect(missing.body.contains("Missing field 'order_id'"))
-            let badDate = try await server.request(.POST, "/v1/events", key: "ingest", body: #"{"order_id": "x", "customer_id": "1", "timestamp": "yesterday", "amount": 1}"#)
+            let badDate = try await server.request(
+                .POST, "/v1/events", key: "ingest", body: #"{"order_id": "x", "customer_id": "1", "timestamp": "yesterday", "amount": 1}"#)
             #expect(badDate.status == 422)
-            let huge = try await server.request(.POST, "/v1/events", key: "ingest", body: #"{"order_id": "x", "customer_id": "1", "timestamp": "1998-07-01", "amount": 1e300}"#)
+            let huge = try await server.request(
+                .POST, "/v1/events", key: "ingest", body: #"{"order_id": "x", "customer_id": "1", "timestamp": "1998-07-01", "amount": 1e300}"#)
             #expect(huge.status == 422)
             let big = String(repeating: "a", count: 10_000)
-            let oversized = try await server.request(.POST, "/v1/events", key: "ingest", body: #"{"order_id": "\#(big)", "customer_id": "1", "timestamp": "1998-07-01", "amount": 1}"#)
+            let oversized = try await server.request(
+                .POST, "/v1/events", key: "ingest", body: #"{"order_id": "\#(big)", "customer_id": "1", "timestamp": "1998-07-01", "amount": 1}"#)
             #expect(oversized.status == 413)
             #expect(oversized.body.contains("larger than 4096 bytes"))
-            let invalidUTF8 = try await server.request(.POST, "/v1/events", key: "ingest", bytes: Array(#"{"order_id": ""#.utf8) + [0xFF, 0xFE] + Array(#"", "customer_id": "1", "timestamp": "1998-07-01", "amount": 1}"#.utf8))
+            let invalidUTF8 = try await server.request(
+                .POST, "/v1/events", key: "ingest",
+                bytes: Array(#"{"order_id": ""#.utf8) + [0xFF, 0xFE] + Array(#"", "customer_id": "1", "timestamp": "1998-07-01", "amount": 1}"#.utf8))
             #expect(invalidUTF8.status == 400)
         }
     }
 
     @Test func rateLimitGives429WithRetryAfter() async throws {
-        try await TestServer.with(configure: { $0.rateLimit = 1; $0.rateBurst = 3 }) { server in
+        try await TestServer.with(configure: {
+            $0.rateLimit = 1
+            $0.rateBurst = 3
+        }) { server in
             var statuses: [Int] = []
             for _ in 0..<5 { statuses.append(try await server.request(.GET, "/v1/customers/1", key: "agent").status) }
             #expect(statuses.prefix(3).allSatisfy { $0 == 200 })
@@ -346,7 +364,8 @@ extension APITests {
             #expect(!text.isEmpty)
             #expect((object["usage"] as? [String: Any])?["completion_tokens"] as? Int ?? 0 > 0)
 
-            let streamed = try await server.request(.POST, "/v1/chat/completions", key: "agent", body: request.replacingOccurrences(of: "}]", with: #"}], "stream": true"#))
+            let streamed = try await server.request(
+                .POST, "/v1/chat/completions", key: "agent", body: request.replacingOccurrences(of: "}]", with: #"}], "stream": true"#))
             #expect(streamed.status == 200)
             #expect(streamed.headers["content-type"] == "text/event-stream")
             let events = streamed.body.components(separatedBy: "\n\n").filter { $0.hasPrefix("data: ") }.map { String($0.dropFirst(6)) }
@@ -359,7 +378,8 @@ extension APITests {
             }
             #expect(pieces == text)
 
-            let tooLong = try await server.request(.POST, "/v1/chat/completions", key: "agent", body: #"{"messages": [{"role": "user", "content": "hi"}], "max_tokens": 5000}"#)
+            let tooLong = try await server.request(
+                .POST, "/v1/chat/completions", key: "agent", body: #"{"messages": [{"role": "user", "content": "hi"}], "max_tokens": 5000}"#)
             #expect(tooLong.status == 422)
             #expect(try await server.request(.POST, "/v1/chat/completions", key: "ingest", body: request).status == 403)
         }
@@ -369,7 +389,10 @@ extension APITests {
         _ = try TestData.model("SmolLM2-135M-Instruct", "SmolLM2-135M-Instruct.Q4_1.gguf")
         try await TestServer.with(configure: { $0.chatQueueLimit = 1 }) { server in
             // Load the model first, so that all three requests below meet a generator that is ready.
-            #expect(try await server.request(.POST, "/v1/chat/completions", key: "agent", body: #"{"messages": [{"role": "user", "content": "hi"}], "max_tokens": 1}"#).status == 200)
+            #expect(
+                try await server.request(
+                    .POST, "/v1/chat/completions", key: "agent", body: #"{"messages": [{"role": "user", "content": "hi"}], "max_tokens": 1}"#
+                ).status == 200)
             let request = #"{"messages": [{"role": "user", "content": "Write a long story about a teapot."}], "max_tokens": 80, "temperature": 0}"#
             let replies = try await withThrowingTaskGroup(of: TestServer.Reply.self) { group in
                 for _ in 0..<3 { group.addTask { try await server.request(.POST, "/v1/chat/completions", key: "agent", body: request) } }
@@ -380,10 +403,13 @@ extension APITests {
             let refused = try #require(replies.first { $0.status == 503 })
             #expect(Int(refused.headers["retry-after"] ?? "") ?? 0 > 0)
             #expect(refused.body.contains("busy"))
-            let answers = try replies.filter { $0.status == 200 }.map { try $0.json()["choices"] as? [[String: Any]] }.map { ($0?.first?["message"] as? [String: Any])?["content"] as? String }
+            let answers = try replies.filter { $0.status == 200 }.map { try $0.json()["choices"] as? [[String: Any]] }.map {
+                ($0?.first?["message"] as? [String: Any])?["content"] as? String
+            }
             #expect(answers.count == 2 && answers[0] != nil && answers[0] == answers[1])
             // The generator was handed back: the next chat runs at once and nobody is left waiting.
-            #expect(try await server.request(.POST, "/v1/chat/completions", key: "agent", body: request.replacingOccurrences(of: "80", with: "4")).status == 200)
+            #expect(
+                try await server.request(.POST, "/v1/chat/completions", key: "agent", body: request.replacingOccurrences(of: "80", with: "4")).status == 200)
             #expect(try await server.request(.GET, "/metrics", key: "analyst").body.contains("clv_chat_waiting 0.0"))
         }
     }

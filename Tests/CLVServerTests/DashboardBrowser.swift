@@ -3,6 +3,7 @@ import CLVTestSupport
 import Foundation
 import NIOCore
 import NIOHTTP1
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -24,7 +25,8 @@ struct Browser: Sendable {
     /// Starts chromedriver on a free port and a headless session at `width`×`height`, runs `body`, and stops both.
     static func with<T: Sendable>(width: Int = 1366, height: Int = 900, _ body: @Sendable (Browser) async throws -> T) async throws -> T {
         guard let driver = driverPaths.first(where: { FileManager.default.isExecutableFile(atPath: $0) }),
-              let binary = browserPaths.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            let binary = browserPaths.first(where: { FileManager.default.isExecutableFile(atPath: $0) })
+        else {
             throw MissingTestData(path: "chromium and chromedriver (scripts/setup.sh --browser installs Debian's chromium and chromium-driver)")
         }
         let port = try freePort()
@@ -45,12 +47,20 @@ struct Browser: Sendable {
             }
         }
         guard ready else { throw WebDriverError(description: "chromedriver did not start on port \(port)") }
-        let capabilities: [String: Any] = ["capabilities": ["alwaysMatch": [
-            "browserName": "chrome",
-            "goog:chromeOptions": ["binary": binary, "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=\(width),\(height)"]],
-            "goog:loggingPrefs": ["browser": "ALL"],
-        ] as [String: Any]]]
-        guard let created = try await call(endpoint + "/session", method: .POST, body: capabilities) as? [String: Any], let id = created["sessionId"] as? String else {
+        let capabilities: [String: Any] = [
+            "capabilities": [
+                "alwaysMatch": [
+                    "browserName": "chrome",
+                    "goog:chromeOptions": [
+                        "binary": binary,
+                        "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=\(width),\(height)"],
+                    ],
+                    "goog:loggingPrefs": ["browser": "ALL"],
+                ] as [String: Any]
+            ]
+        ]
+        guard let created = try await call(endpoint + "/session", method: .POST, body: capabilities) as? [String: Any], let id = created["sessionId"] as? String
+        else {
             throw WebDriverError(description: "chromedriver did not create a session")
         }
         let browser = Browser(endpoint: endpoint, session: id)
@@ -101,7 +111,8 @@ struct Browser: Sendable {
 
     func element(_ css: String) async throws -> String {
         guard let found = try await command("/element", .POST, ["using": "css selector", "value": css]) as? [String: Any],
-              let id = found.values.first as? String else { throw WebDriverError(description: "no element \(css)") }
+            let id = found.values.first as? String
+        else { throw WebDriverError(description: "no element \(css)") }
         return id
     }
 

@@ -77,7 +77,10 @@ import Testing
                 try await Self.load(browser, server, "/ui/segments", page: "segments")
                 let tiers = try await server.request(.GET, "/v1/segments?method=tier", key: "analyst").json()
                 let rows = try #require(tiers["segments"] as? [[String: Any]])
-                let shown = try await browser.run("return [...document.querySelectorAll('[data-table=tiers] tbody tr')].map(r => [r.cells[0].textContent, r.cells[1].textContent])") as? [[String]] ?? []
+                let shown =
+                    try await browser.run(
+                        "return [...document.querySelectorAll('[data-table=tiers] tbody tr')].map(r => [r.cells[0].textContent, r.cells[1].textContent])")
+                    as? [[String]] ?? []
                 #expect(shown.map { $0[0] } == rows.map { $0["segment"] as? String ?? "" })
                 #expect(shown.map { Self.number($0[1]) } == rows.map { ($0["customers"] as? Int).map(Double.init) })
                 #expect(try await browser.count("svg[data-chart=tier-shares] rect.bar") == 2 * rows.count)
@@ -88,7 +91,10 @@ import Testing
                 let runs = try await server.request(.GET, "/v1/model-runs", key: "analyst").json()
                 let run = try #require((runs["model_runs"] as? [[String: Any]])?.first { $0["model"] as? String == "bgnbd" })
                 let params = try #require(run["params"] as? [String: Double])
-                let table = try await browser.run("return [...document.querySelectorAll('[data-table=params-bgnbd] tbody tr')].map(r => [r.cells[0].textContent, r.cells[1].textContent])") as? [[String]] ?? []
+                let table =
+                    try await browser.run(
+                        "return [...document.querySelectorAll('[data-table=params-bgnbd] tbody tr')].map(r => [r.cells[0].textContent, r.cells[1].textContent])"
+                    ) as? [[String]] ?? []
                 #expect(table.count == params.count)
                 for row in table {
                     let expected = try #require(params[row[0]], "parameter \(row[0])")
@@ -123,7 +129,9 @@ import Testing
                 #expect(try await browser.run("return document.querySelector('main').dataset.page") as? String == "audiences")
                 let atRisk = try await server.request(.GET, "/v1/audiences?segment=At%20Risk", key: "analyst").json()
                 #expect(try await Self.stat(browser, "audience-size") == Double(try #require(atRisk["size"] as? Int)))
-                #expect(try await browser.run("return document.getElementById('csv-export').getAttribute('href')") as? String == "/ui/audiences.csv?segment=At%20Risk")
+                #expect(
+                    try await browser.run("return document.getElementById('csv-export').getAttribute('href')") as? String
+                        == "/ui/audiences.csv?segment=At%20Risk")
                 try await Self.load(browser, server, "/ui/search?q=100", page: "search")
                 #expect(try await browser.currentURL.hasSuffix("/ui/customer?id=100"), "an exact id opens the customer")
             }
@@ -149,10 +157,14 @@ import Testing
                     #expect(try await browser.text("main h1") == "Customer \(payload)")
                     #expect(try await browser.count("img") == 0)
                     // The product title is stored as posted and shown as text in the recent orders.
-                    #expect(try await browser.text("[data-table=recent-orders] tbody tr td:nth-child(3)") == "\(payload) (p-xss-\(payloads.firstIndex(of: payload)!))")
+                    #expect(
+                        try await browser.text("[data-table=recent-orders] tbody tr td:nth-child(3)")
+                            == "\(payload) (p-xss-\(payloads.firstIndex(of: payload)!))")
                     // Listed by a prefix search, the id is a link whose text is the payload.
                     try await Self.load(browser, server, "/ui/search?q=\(encoded.prefix(6))", page: "search")
-                    let links = try await browser.run("return [...document.querySelectorAll('[data-table=matches] a.customer')].map(a => a.textContent)") as? [String] ?? []
+                    let links =
+                        try await browser.run("return [...document.querySelectorAll('[data-table=matches] a.customer')].map(a => a.textContent)") as? [String]
+                        ?? []
                     #expect(links.contains(payload), "\(links)")
                     #expect(try await browser.count("img") == 0)
                 }
@@ -172,7 +184,10 @@ import Testing
     }
 
     @Test func dashboardPagesChargeTheKeysRateLimit() async throws {
-        try await TestServer.with(configure: { $0.rateLimit = 1; $0.rateBurst = 3 }) { server in
+        try await TestServer.with(configure: {
+            $0.rateLimit = 1
+            $0.rateBurst = 3
+        }) { server in
             try await DashboardClient.with(server) { client in
                 let cookie = try await client.signIn(try #require(server.keys["analyst"]))
                 var statuses: [Int] = []
@@ -243,7 +258,9 @@ struct DashboardClient: Sendable {
         }
     }
 
-    func send(_ method: HTTPMethod, _ path: String, cookie: String? = nil, form: String? = nil) async throws -> (status: Int, headers: HTTPHeaders, body: String) {
+    func send(
+        _ method: HTTPMethod, _ path: String, cookie: String? = nil, form: String? = nil
+    ) async throws -> (status: Int, headers: HTTPHeaders, body: String) {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(server.port)\(path)")
         request.method = method
         if let cookie { request.headers.add(name: "Cookie", value: cookie) }

@@ -1,6 +1,7 @@
-@testable import CLVServer
 import Foundation
 import Testing
+
+@testable import CLVServer
 
 /// The dashboard's pure pieces: escaping, sessions' expiry, form decoding.
 @Suite struct DashboardUnitTests {

@@ -3,6 +3,7 @@ import CLVTestSupport
 import Foundation
 import NIOHTTP1
 import Testing
+
 @testable import CLVServer
 
 /// The OpenAPI document is the contract: every response a route gives validates against the schema the document
@@ -12,7 +13,8 @@ import Testing
         try await TestServer.with { server in
             let document = try await server.request(.GET, "/openapi.json").json()
             let validator = SchemaValidator(document: document)
-            let order = #"{"order_id": "schema-1", "customer_id": "schema-c", "timestamp": "1998-07-01T10:00:00Z", "lines": [{"product_id": "p", "title": "Teapot", "quantity": 2, "unit_price": 3.5}]}"#
+            let order =
+                #"{"order_id": "schema-1", "customer_id": "schema-c", "timestamp": "1998-07-01T10:00:00Z", "lines": [{"product_id": "p", "title": "Teapot", "quantity": 2, "unit_price": 3.5}]}"#
             let requests: [(HTTPMethod, String, String, String?)] = [
                 (.GET, "/healthz", "/healthz", nil), (.GET, "/readyz", "/readyz", nil),
                 (.GET, "/v1/customers/{id}", "/v1/customers/1?interval=0.9", nil), (.GET, "/v1/customers", "/v1/customers?limit=3", nil),
@@ -26,16 +28,25 @@ import Testing
             ]
             for (method, template, path, body) in requests {
                 let reply = try await server.request(method, path, body: body)
-                let schema = try #require(validator.responseSchema(path: template, method: method.rawValue.lowercased(), status: reply.status), "\(method) \(template) \(reply.status) is not documented")
+                let schema = try #require(
+                    validator.responseSchema(path: template, method: method.rawValue.lowercased(), status: reply.status),
+                    "\(method) \(template) \(reply.status) is not documented")
                 let value = try JSONSerialization.jsonObject(with: Data(reply.body.utf8), options: [.fragmentsAllowed])
                 let problems = validator.problems(value, schema)
                 #expect(problems.isEmpty, "\(method) \(path) -> \(reply.status): \(problems.prefix(5))")
             }
             // The validator is not vacuous: a wrong type, a missing field and an undeclared one are each reported.
             let run = try #require(validator.responseSchema(path: "/v1/model-runs/{id}", method: "get", status: 200))
-            #expect(validator.problems(["id": "one", "model": "bgnbd", "created_at": "x", "data_end": "x", "unit": "week", "n_customers": 1, "converged": true], run).count == 1)
+            #expect(
+                validator.problems(
+                    ["id": "one", "model": "bgnbd", "created_at": "x", "data_end": "x", "unit": "week", "n_customers": 1, "converged": true], run
+                ).count == 1)
             #expect(validator.problems(["model": "bgnbd"], run).count == 6)
-            #expect(validator.problems(["id": 1, "model": "bgnbd", "created_at": "x", "data_end": "x", "unit": "week", "n_customers": 1, "converged": true, "extra": 1], run) == ["$.extra is not declared"])
+            #expect(
+                validator.problems(
+                    ["id": 1, "model": "bgnbd", "created_at": "x", "data_end": "x", "unit": "week", "n_customers": 1, "converged": true, "extra": 1], run) == [
+                        "$.extra is not declared"
+                    ])
             // An error response follows the error schema too.
             let missing = try await server.request(.GET, "/v1/customers/nobody")
             let errorSchema = try #require(validator.responseSchema(path: "/v1/customers/{id}", method: "get", status: 404))
@@ -67,7 +78,9 @@ import Testing
         for name in properties.keys {
             var without = example
             without[name] = nil
-            #expect(decodes(without) == !requiredNames.contains(name), "\(T.self).\(name): required in the schema is \(requiredNames.contains(name)), in the type the opposite")
+            #expect(
+                decodes(without) == !requiredNames.contains(name),
+                "\(T.self).\(name): required in the schema is \(requiredNames.contains(name)), in the type the opposite")
         }
     }
 }

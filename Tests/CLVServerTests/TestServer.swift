@@ -6,10 +6,10 @@ import CLVServer
 import CLVTestSupport
 import Foundation
 import GRDB
-import NIOHTTP1
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
 
 /// The real server on a free loopback port over a fresh SQLite file holding the CDNOW sample, with one key per role.
 struct TestServer: Sendable {
@@ -75,7 +75,9 @@ struct TestServer: Sendable {
     }
 
     /// One HTTP request through AsyncHTTPClient.
-    func request(_ method: HTTPMethod, _ path: String, key role: String? = "admin", rawKey: String? = nil, body: String? = nil, bytes: [UInt8]? = nil) async throws -> Reply {
+    func request(
+        _ method: HTTPMethod, _ path: String, key role: String? = "admin", rawKey: String? = nil, body: String? = nil, bytes: [UInt8]? = nil
+    ) async throws -> Reply {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
         request.method = method
         if let secret = rawKey ?? role.flatMap({ keys[$0] }) { request.headers.add(name: "Authorization", value: "Bearer \(secret)") }

@@ -46,7 +46,9 @@ public enum StoreConformance {
 
     /// Eight lines over three customers and a guest: purchases, a return, two lines on one day.
     static func fixture() -> OrderBatch {
-        func line(_ key: Int64, _ customer: CustomerID?, day: Int, amount: Double, product: String? = nil, second: Int? = nil, isReturn: Bool = false) -> OrderLine {
+        func line(
+            _ key: Int64, _ customer: CustomerID?, day: Int, amount: Double, product: String? = nil, second: Int? = nil, isReturn: Bool = false
+        ) -> OrderLine {
             OrderLine(
                 key: lineKey(key, day: day), customer: customer, order: "o\(key)", product: product, day: start.adding(days: day), secondOfDay: second,
                 quantity: 1, unitPrice: abs(amount), amount: amount, isReturn: isReturn
@@ -95,7 +97,12 @@ public enum StoreConformance {
         let again = try await store.write(batch, importID: id, counts: IngestCounts())
         try expect(again == (0, 8), "second write of the same batch: \(again), expected 8 duplicates")
         var mixed = fixture()
-        mixed.lines = [mixed.lines[0], OrderLine(key: lineKey(100, day: 41), customer: bob, order: "o100", product: nil, day: start.adding(days: 41), secondOfDay: nil, quantity: nil, unitPrice: nil, amount: 1, isReturn: false)]
+        mixed.lines = [
+            mixed.lines[0],
+            OrderLine(
+                key: lineKey(100, day: 41), customer: bob, order: "o100", product: nil, day: start.adding(days: 41), secondOfDay: nil, quantity: nil,
+                unitPrice: nil, amount: 1, isReturn: false),
+        ]
         let partly = try await store.write(mixed, importID: id, counts: IngestCounts())
         try expect(partly == (1, 1), "a batch with one stored and one new line: \(partly)")
         let days = try await store.customerDays(of: alice)
@@ -170,7 +177,9 @@ public enum StoreConformance {
         try expect(try await store.customer(alice) == nil, "the customer row is gone")
         try expect(try await store.customerDays(of: alice).isEmpty, "the days are gone")
         try expect(try await store.recentOrderLines(of: alice, limit: 10).isEmpty, "the lines are gone")
-        try expect(try await store.summaries(for: SummaryWindow(calibrationEnd: start.adding(days: 60))).map(\.customer) == [bob, carol], "summaries still list the erased customer")
+        try expect(
+            try await store.summaries(for: SummaryWindow(calibrationEnd: start.adding(days: 60))).map(\.customer) == [bob, carol],
+            "summaries still list the erased customer")
         let hash = try await store.auditHash(of: alice)
         try expect(hash != alice.rawValue && hash.count >= 32, "the audit pseudonym is a keyed hash")
         let events = try await store.auditEvents(limit: 10)
@@ -221,8 +230,10 @@ public enum StoreConformance {
         let end = CalendarDay(iso: "1997-09-30")!
         let first = ModelRunRecord(kind: .bgnbd, dataEnd: end, unit: .week, customers: 2357, logLikelihood: -9582.4, converged: true, fitJSON: "{\"a\":1}")
         let id1 = try await store.saveModelRun(first)
-        let id2 = try await store.saveModelRun(ModelRunRecord(kind: .gg, dataEnd: end, unit: .week, customers: 946, logLikelihood: nil, converged: false, fitJSON: "{}"))
-        let id3 = try await store.saveModelRun(ModelRunRecord(kind: .bgnbd, dataEnd: end.adding(days: 7), unit: .day, customers: 10, logLikelihood: -1, converged: true, fitJSON: "{\"b\":2}"))
+        let id2 = try await store.saveModelRun(
+            ModelRunRecord(kind: .gg, dataEnd: end, unit: .week, customers: 946, logLikelihood: nil, converged: false, fitJSON: "{}"))
+        let id3 = try await store.saveModelRun(
+            ModelRunRecord(kind: .bgnbd, dataEnd: end.adding(days: 7), unit: .day, customers: 10, logLikelihood: -1, converged: true, fitJSON: "{\"b\":2}"))
         try expect(Set([id1, id2, id3]).count == 3, "ids are distinct")
         try expect(try await store.modelRuns().map(\.id) == [id3, id2, id1], "newest first")
         let latest = try await store.latestModelRun(kind: .bgnbd)

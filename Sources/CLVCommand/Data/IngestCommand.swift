@@ -109,7 +109,9 @@ extension CLV.Ingest {
                 }
             } else {
                 guard customerColumn != nil, dateColumn != nil else {
-                    throw ValidationError("Name the columns with --customer-col and --date-col (and --amount-col), or pick --preset \(Preset.allCases.map(\.rawValue).joined(separator: "|")).")
+                    throw ValidationError(
+                        "Name the columns with --customer-col and --date-col (and --amount-col), or pick --preset \(Preset.allCases.map(\.rawValue).joined(separator: "|"))."
+                    )
                 }
                 let hasPair = quantityColumn != nil && priceColumn != nil
                 guard amountColumn != nil || hasPair else {
@@ -128,18 +130,20 @@ extension CLV.Ingest {
         var fileFormat: OrderFileFormat {
             if let preset { return preset.format }
             func column(_ text: String) -> OrderFileFormat.Column { .init(argument: text) }
-            let amount: OrderFileFormat.Amount = if let amountColumn {
-                .column(column(amountColumn))
-            } else {
-                .quantityTimesPrice(quantity: column(quantityColumn!), price: column(priceColumn!))
-            }
-            let separator: OrderFileFormat.Separator = switch delimiter {
-            case .comma: .comma
-            case .tab: .tab
-            case .semicolon: .semicolon
-            case .whitespace: .whitespace
-            case nil: file.lowercased().hasSuffix(".tsv") || file.lowercased().hasSuffix(".tab") ? .tab : .comma
-            }
+            let amount: OrderFileFormat.Amount =
+                if let amountColumn {
+                    .column(column(amountColumn))
+                } else {
+                    .quantityTimesPrice(quantity: column(quantityColumn!), price: column(priceColumn!))
+                }
+            let separator: OrderFileFormat.Separator =
+                switch delimiter {
+                case .comma: .comma
+                case .tab: .tab
+                case .semicolon: .semicolon
+                case .whitespace: .whitespace
+                case nil: file.lowercased().hasSuffix(".tsv") || file.lowercased().hasSuffix(".tab") ? .tab : .comma
+                }
             return .custom(
                 separator: separator, hasHeader: !noHeader,
                 columns: .init(
@@ -205,12 +209,16 @@ extension CLV.Ingest {
                 ("lines read", n(c.read), ""),
                 ("imported", n(c.imported), ""),
                 ("duplicates skipped", n(c.duplicates), c.duplicates > 0 ? "already in the database" : ""),
-                ("quarantined", n(c.quarantined), report.quarantineReasons.sorted { $0.key < $1.key }.map { "\($0.key): \(n($0.value))" }.joined(separator: ", ")),
+                (
+                    "quarantined", n(c.quarantined),
+                    report.quarantineReasons.sorted { $0.key < $1.key }.map { "\($0.key): \(n($0.value))" }.joined(separator: ", ")
+                ),
                 ("cancellations", n(c.returns), "stored, netted against revenue, not purchases"),
             ]
             if c.guestLines > 0 { rows.append(("guest lines", n(c.guestLines), "no customer id: stored, left out of customer summaries")) }
             let width = rows.map(\.1.count).max() ?? 0
-            var out = "Imported \(URL(fileURLWithPath: report.source).lastPathComponent) (\(report.format)) into \(database) in \(String(format: "%.2f", seconds)) s\n"
+            var out =
+                "Imported \(URL(fileURLWithPath: report.source).lastPathComponent) (\(report.format)) into \(database) in \(String(format: "%.2f", seconds)) s\n"
             for (label, value, note) in rows {
                 let padded = label.padding(toLength: 20, withPad: " ", startingAt: 0) + String(repeating: " ", count: width - value.count) + value
                 out += "  " + (note.isEmpty ? padded : padded + "  (\(note))") + "\n"

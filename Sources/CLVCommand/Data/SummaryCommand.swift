@@ -55,16 +55,18 @@ extension CLV {
         static func tabular(_ rows: [CustomerSummaryRow], holdout: Bool) -> Tabular {
             var columns = ["customer_id", "frequency", "recency", "T", "monetary_value"]
             if holdout { columns += ["frequency_holdout", "monetary_value_holdout", "duration_holdout"] }
-            return Tabular(columns: columns, rows: rows.map { r in
-                var values: [Tabular.Value] = [
-                    .text(r.customer.rawValue), .integer(r.frequency), .number(r.recency, decimals: 2),
-                    .number(r.age, decimals: 2), .number(r.monetaryValue, decimals: 2),
-                ]
-                if holdout, let h = r.holdout {
-                    values += [.integer(h.frequency), .number(h.monetaryValue, decimals: 2), .number(h.duration, decimals: 2)]
-                }
-                return values
-            })
+            return Tabular(
+                columns: columns,
+                rows: rows.map { r in
+                    var values: [Tabular.Value] = [
+                        .text(r.customer.rawValue), .integer(r.frequency), .number(r.recency, decimals: 2),
+                        .number(r.age, decimals: 2), .number(r.monetaryValue, decimals: 2),
+                    ]
+                    if holdout, let h = r.holdout {
+                        values += [.integer(h.frequency), .number(h.monetaryValue, decimals: 2), .number(h.duration, decimals: 2)]
+                    }
+                    return values
+                })
         }
     }
 }

@@ -31,8 +31,9 @@ struct SummaryFileSource: CustomerSource {
         }
         let idCol = column("customer_id", "id"), mCol = column("monetary_value", "zbar"), wCol = column("weight", "weights")
         let hCol = column("holdout_frequency", "frequency_holdout")
-        var table = CustomerTable(ids: [], summaries: [], monetary: mCol == nil ? nil : [], weights: wCol == nil ? nil : [],
-                                  holdoutPurchases: hCol == nil ? nil : [], holdoutLength: hCol == nil ? nil : [])
+        var table = CustomerTable(
+            ids: [], summaries: [], monetary: mCol == nil ? nil : [], weights: wCol == nil ? nil : [],
+            holdoutPurchases: hCol == nil ? nil : [], holdoutLength: hCol == nil ? nil : [])
         var lineNumber = 1
         while let line = lines.next() {
             lineNumber += 1
@@ -94,7 +95,9 @@ struct DataOptions: ParsableArguments {
 
     func validate() throws {
         if summary != nil, database.explicitPath != nil { throw ValidationError("Give either --db PATH or --summary FILE, not both.") }
-        if usesDatabase, end == nil { throw ValidationError("Reading the database needs --end YYYY-MM-DD (the end of the calibration window), or give --summary FILE.") }
+        if usesDatabase, end == nil {
+            throw ValidationError("Reading the database needs --end YYYY-MM-DD (the end of the calibration window), or give --summary FILE.")
+        }
     }
 
     func source(holdoutEnd: CalendarDay? = nil, holdoutLength: Double? = nil) -> any CustomerSource {
@@ -127,4 +130,3 @@ func formatted(_ v: Double, _ digits: Int = 6) -> String {
     guard v.isFinite else { return v.isNaN ? "" : (v > 0 ? "inf" : "-inf") }
     return String(format: "%.\(digits)g", v)
 }
-

@@ -48,8 +48,9 @@ extension CLV {
                 var lines = ["frequency  customers  actual     predicted"]
                 for g in comparison.groups {
                     let label = g.isOpenEnded ? "\(g.frequency)+" : "\(g.frequency)"
-                    lines.append([label, String(g.customers), formatted(g.actualMean, 4), formatted(g.predictedMean, 4)]
-                        .map { $0.padding(toLength: 10, withPad: " ", startingAt: 0) }.joined(separator: " "))
+                    lines.append(
+                        [label, String(g.customers), formatted(g.actualMean, 4), formatted(g.predictedMean, 4)]
+                            .map { $0.padding(toLength: 10, withPad: " ", startingAt: 0) }.joined(separator: " "))
                 }
                 lines.append("total actual \(formatted(comparison.actualTotal, 6)), predicted \(formatted(comparison.predictedTotal, 6))")
                 lines.append("MAE \(formatted(comparison.meanAbsoluteError, 5)), RMSE \(formatted(comparison.rootMeanSquaredError, 5)) per customer")

@@ -59,7 +59,8 @@ extension CLV {
 
         func run() async throws {
             let table = try await data.source().load()
-            let fit = try Workflow.fit(model, table, options: EstimatorOptions(penalizer: penalizer), unit: data.unit, calibrationEnd: data.usesDatabase ? data.end : nil)
+            let fit = try Workflow.fit(
+                model, table, options: EstimatorOptions(penalizer: penalizer), unit: data.unit, calibrationEnd: data.usesDatabase ? data.end : nil)
             if data.usesDatabase, let end = data.end {
                 let saved = try await Workflow(store: data.database.openExisting()).save(fit, dataEnd: end)
                 progress("Saved as model run \(saved.record.id) in \(data.database.path).")
@@ -75,7 +76,8 @@ extension CLV {
                 for (i, p) in fit.namedParameters.enumerated() {
                     let se = d.standardErrors.map { formatted($0[i]) } ?? "n/a"
                     let ci = intervals.map { (formatted($0[i].lower), formatted($0[i].upper)) } ?? ("n/a", "n/a")
-                    lines.append([p.name, formatted(p.value), se, ci.0, ci.1].map { $0.padding(toLength: 12, withPad: " ", startingAt: 0) }.joined(separator: " "))
+                    lines.append(
+                        [p.name, formatted(p.value), se, ci.0, ci.1].map { $0.padding(toLength: 12, withPad: " ", startingAt: 0) }.joined(separator: " "))
                 }
                 lines.append("log-likelihood \(formatted(d.logLikelihood, 10))  AIC \(formatted(d.aic, 10))  BIC \(formatted(d.bic, 10))")
                 lines.append("converged \(d.converged) after \(d.iterations) iterations")

@@ -117,8 +117,10 @@ extension CLV {
             var out = header.joined(separator: ",") + "\n"
             out.reserveCapacity(rows.count * 80)
             for r in rows {
-                var f = [r.customer_id, String(r.frequency), formatted(r.recency, 10), formatted(r.T, 10), formatted(r.expected_purchases, 8),
-                         formatted(r.p_alive, 8), r.expected_spend.map { formatted($0, 8) } ?? "", r.clv.map { formatted($0, 8) } ?? ""]
+                var f = [
+                    r.customer_id, String(r.frequency), formatted(r.recency, 10), formatted(r.T, 10), formatted(r.expected_purchases, 8),
+                    formatted(r.p_alive, 8), r.expected_spend.map { formatted($0, 8) } ?? "", r.clv.map { formatted($0, 8) } ?? "",
+                ]
                 if interval != nil {
                     f += [r.expected_purchases_lower, r.expected_purchases_upper, r.clv_lower, r.clv_upper].map { $0.map { formatted($0, 8) } ?? "" }
                 }

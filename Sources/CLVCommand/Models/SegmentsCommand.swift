@@ -66,16 +66,20 @@ extension CLV {
                 tiers: try tierDefinition()
             )
             // Scored as of the data's end; a summary file carries no date, and nothing here depends on it.
-            let population = Population(table: table, purchase: purchase, spend: spend, policy: policy, asOf: data.end ?? CalendarDay(daysSinceEpoch: 0), unit: data.unit)
+            let population = Population(
+                table: table, purchase: purchase, spend: spend, policy: policy, asOf: data.end ?? CalendarDay(daysSinceEpoch: 0), unit: data.unit)
             let summaries = population.segmentSummaries(by: method)
             switch format {
             case .json: emit(try jsonText(summaries))
             case .table, .csv:
                 var lines = ["segment             customers  share    CLV share  mean P(alive)"]
                 for s in summaries {
-                    lines.append(s.segment.padding(toLength: 20, withPad: " ", startingAt: 0)
-                        + [String(s.customers), formatted(100 * s.shareOfCustomers, 3) + "%", formatted(100 * s.shareOfCLV, 3) + "%",
-                           formatted(s.meanProbabilityAlive, 3)].map { $0.padding(toLength: 10, withPad: " ", startingAt: 0) }.joined(separator: " "))
+                    lines.append(
+                        s.segment.padding(toLength: 20, withPad: " ", startingAt: 0)
+                            + [
+                                String(s.customers), formatted(100 * s.shareOfCustomers, 3) + "%", formatted(100 * s.shareOfCLV, 3) + "%",
+                                formatted(s.meanProbabilityAlive, 3),
+                            ].map { $0.padding(toLength: 10, withPad: " ", startingAt: 0) }.joined(separator: " "))
                 }
                 emit(lines.joined(separator: "\n"))
             }

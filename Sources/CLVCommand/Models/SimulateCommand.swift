@@ -59,11 +59,12 @@ extension CLV {
                 }
                 dict[kv[0].trimmingCharacters(in: .whitespaces)] = v
             }
-            let names: [String] = switch model {
-            case .bgnbd, .mbgnbd, .gg: BGNBD.Parameters.names
-            case .pnbd: ParetoNBD.Parameters.names
-            case .bgbb: BGBB.Parameters.names
-            }
+            let names: [String] =
+                switch model {
+                case .bgnbd, .mbgnbd, .gg: BGNBD.Parameters.names
+                case .pnbd: ParetoNBD.Parameters.names
+                case .bgbb: BGBB.Parameters.names
+                }
             return try names.map { name in
                 guard let v = dict[name] else { throw ValidationError("--params is missing \(name) (needs \(names.joined(separator: ", "))).") }
                 return v
@@ -75,12 +76,13 @@ extension CLV {
             var rng = SplitMix64(seed: seed)
             let resolution = output == .orders ? 1 / unit.days : nil
             let simulator = PurchaseSimulator(observationEnd: length, cohortLength: cohort, resolution: resolution)
-            let simulated: [SimulatedCustomer] = switch model {
-            case .bgnbd, .gg: simulator.simulate(BGNBD.Parameters(values: values), customers: customers, using: &rng)
-            case .mbgnbd: simulator.simulateMBGNBD(MBGNBD.Parameters(values: values), customers: customers, using: &rng)
-            case .pnbd: simulator.simulate(ParetoNBD.Parameters(values: values), customers: customers, using: &rng)
-            case .bgbb: PurchaseSimulator.simulate(BGBB.Parameters(values: values), customers: customers, opportunities: Int(length.rounded()), using: &rng)
-            }
+            let simulated: [SimulatedCustomer] =
+                switch model {
+                case .bgnbd, .gg: simulator.simulate(BGNBD.Parameters(values: values), customers: customers, using: &rng)
+                case .mbgnbd: simulator.simulateMBGNBD(MBGNBD.Parameters(values: values), customers: customers, using: &rng)
+                case .pnbd: simulator.simulate(ParetoNBD.Parameters(values: values), customers: customers, using: &rng)
+                case .bgbb: PurchaseSimulator.simulate(BGBB.Parameters(values: values), customers: customers, opportunities: Int(length.rounded()), using: &rng)
+                }
             var out = ""
             out.reserveCapacity(simulated.count * 24)
             switch output {

@@ -13,7 +13,8 @@ extension CLV {
         struct Create: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Create an API key; the key is printed once and only its hash is stored.",
-                discussion: "Roles: admin (everything), analyst (read, segments, audiences, fits), agent (one customer at a time, language models), ingest (post events)."
+                discussion:
+                    "Roles: admin (everything), analyst (read, segments, audiences, fits), agent (one customer at a time, language models), ingest (post events)."
             )
             @OptionGroup var database: DatabaseOptions
             @Option(help: "What the key may do.") var role: Role
@@ -42,10 +43,14 @@ extension CLV {
 
             func run() async throws {
                 let keys = try await database.openExisting().keys()
-                let table = Tabular(columns: ["id", "prefix", "role", "label", "created_at", "revoked_at"], rows: keys.map {
-                    [.integer(Int($0.id)), .text($0.prefix), .text($0.role.rawValue), $0.label.map(Tabular.Value.text) ?? .missing,
-                     .text(Self.text($0.createdAt)), $0.revokedAt.map { .text(Self.text($0)) } ?? .missing]
-                })
+                let table = Tabular(
+                    columns: ["id", "prefix", "role", "label", "created_at", "revoked_at"],
+                    rows: keys.map {
+                        [
+                            .integer(Int($0.id)), .text($0.prefix), .text($0.role.rawValue), $0.label.map(Tabular.Value.text) ?? .missing,
+                            .text(Self.text($0.createdAt)), $0.revokedAt.map { .text(Self.text($0)) } ?? .missing,
+                        ]
+                    })
                 try Output.write(table.render(format), to: nil)
             }
 

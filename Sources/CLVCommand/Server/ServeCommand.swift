@@ -35,7 +35,9 @@ extension CLV {
 
         func validate() throws {
             if let port, !(0...65535).contains(port) { throw ValidationError("--port must be 0...65535.") }
-            if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical.") }
+            if Logger.Level(rawValue: logLevel) == nil {
+                throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical.")
+            }
         }
 
         func run() async throws {

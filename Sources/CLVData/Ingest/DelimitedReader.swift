@@ -126,7 +126,11 @@ struct DelimitedReader: ~Copyable {
                 if inQuotes {
                     if b == quote {
                         if i + 1 >= count, !final { return nil }
-                        if i + 1 < count, bytes[i + 1] == quote { escaped = true; i += 2; continue }
+                        if i + 1 < count, bytes[i + 1] == quote {
+                            escaped = true
+                            i += 2
+                            continue
+                        }
                         inQuotes = false
                     } else if b == lf {
                         lines += 1
@@ -135,12 +139,16 @@ struct DelimitedReader: ~Copyable {
                     continue
                 }
                 if b == quote, i == fieldStart {
-                    inQuotes = true; quoted = true; i += 1
+                    inQuotes = true
+                    quoted = true
+                    i += 1
                     continue
                 }
                 if b == sep || b == lf {
                     appendField(fieldStart, i, quoted: quoted, escaped: escaped)
-                    fieldStart = i + 1; quoted = false; escaped = false
+                    fieldStart = i + 1
+                    quoted = false
+                    escaped = false
                     if b == lf { return finish(start, lineEnd: i, next: i + 1, extraLines: lines) }
                 }
                 i += 1
@@ -172,7 +180,10 @@ struct DelimitedReader: ~Copyable {
     private mutating func appendField(_ start: Int, _ end: Int, quoted: Bool, escaped: Bool) {
         var s = start, e = end
         if e > s, storage[e - 1] == UInt8(ascii: "\r") { e -= 1 }
-        if quoted, e - s >= 2, storage[e - 1] == UInt8(ascii: "\"") { s += 1; e -= 1 }
+        if quoted, e - s >= 2, storage[e - 1] == UInt8(ascii: "\"") {
+            s += 1
+            e -= 1
+        }
         fields.append(Field(start: s, end: e, hasEscapedQuotes: escaped))
     }
 

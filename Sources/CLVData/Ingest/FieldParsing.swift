@@ -20,7 +20,10 @@ enum FieldParsing {
         guard !bytes.isEmpty else { return nil }
         var i = 0
         var negative = false
-        if bytes[0] == UInt8(ascii: "-") || bytes[0] == UInt8(ascii: "+") { negative = bytes[0] == UInt8(ascii: "-"); i = 1 }
+        if bytes[0] == UInt8(ascii: "-") || bytes[0] == UInt8(ascii: "+") {
+            negative = bytes[0] == UInt8(ascii: "-")
+            i = 1
+        }
         var mantissa: Int64 = 0, digits = 0, exponent = 0, sawDigit = false, sawPoint = false
         while i < bytes.count {
             let b = bytes[i]
@@ -130,15 +133,18 @@ public enum DateFormat: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .compact:
             guard b.count == 8, let y = Self.number(b, 0, 4), let m = Self.number(b, 4, 2), let d = Self.number(b, 6, 2),
-                  let day = CalendarDay(year: y, month: m, day: d) else { return nil }
+                let day = CalendarDay(year: y, month: m, day: d)
+            else { return nil }
             return (day, nil)
         case .iso8601:
             guard b.count >= 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"),
-                  let y = Self.number(b, 0, 4), let m = Self.number(b, 5, 2), let d = Self.number(b, 8, 2),
-                  let day = CalendarDay(year: y, month: m, day: d) else { return nil }
+                let y = Self.number(b, 0, 4), let m = Self.number(b, 5, 2), let d = Self.number(b, 8, 2),
+                let day = CalendarDay(year: y, month: m, day: d)
+            else { return nil }
             if b.count == 10 { return (day, nil) }
             guard b.count >= 16, b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: " "), b[13] == UInt8(ascii: ":"),
-                  let hh = Self.number(b, 11, 2), let mm = Self.number(b, 14, 2), hh < 24, mm < 60 else { return nil }
+                let hh = Self.number(b, 11, 2), let mm = Self.number(b, 14, 2), hh < 24, mm < 60
+            else { return nil }
             var second = hh * 3600 + mm * 60
             var i = 16
             if i < b.count, b[i] == UInt8(ascii: ":") {
@@ -155,7 +161,8 @@ public enum DateFormat: Sendable, Equatable, CustomStringConvertible {
             if b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") {
                 let rest = b.count - i - 1
                 guard rest == 2 || rest == 4 || (rest == 5 && b[i + 3] == UInt8(ascii: ":")),
-                      Self.number(b, i + 1, 2) != nil else { return nil }
+                    Self.number(b, i + 1, 2) != nil
+                else { return nil }
                 return (day, second)
             }
             return nil
@@ -180,9 +187,15 @@ public enum DateFormat: Sendable, Equatable, CustomStringConvertible {
                 case UInt8(ascii: "y"): y = 2000 + value
                 case UInt8(ascii: "m"): m = value
                 case UInt8(ascii: "d"): d = value
-                case UInt8(ascii: "H"): hh = value; hasTime = true
-                case UInt8(ascii: "M"): mm = value; hasTime = true
-                case UInt8(ascii: "S"): ss = value; hasTime = true
+                case UInt8(ascii: "H"):
+                    hh = value
+                    hasTime = true
+                case UInt8(ascii: "M"):
+                    mm = value
+                    hasTime = true
+                case UInt8(ascii: "S"):
+                    ss = value
+                    hasTime = true
                 default: return nil
                 }
                 i += n
@@ -194,7 +207,8 @@ public enum DateFormat: Sendable, Equatable, CustomStringConvertible {
             }
         }
         guard i == b.count, let y, let m, let d, let day = CalendarDay(year: y, month: m, day: d),
-              hh < 24, mm < 60, ss < 61 else { return nil }
+            hh < 24, mm < 60, ss < 61
+        else { return nil }
         return (day, hasTime ? hh * 3600 + mm * 60 + min(ss, 59) : nil)
     }
 

@@ -150,12 +150,13 @@ public struct OrderFileFormat: Sendable, Equatable {
     /// interpolating the values (type names included), and pinned by a golden test. Add a new field only in a way
     /// that leaves the existing formats' text unchanged.
     var signature: String {
-        let separatorName = switch separator {
-        case .comma: "comma"
-        case .tab: "tab"
-        case .semicolon: "semicolon"
-        case .whitespace: "whitespace"
-        }
+        let separatorName =
+            switch separator {
+            case .comma: "comma"
+            case .tab: "tab"
+            case .semicolon: "semicolon"
+            case .whitespace: "whitespace"
+            }
         return "\(name)|\(separatorName)|\(hasHeader)|\(columns.signature)|\(dateFormat.signature)|\(cancellationPrefix ?? "")|\(canonicalisesNumericIDs)"
     }
 }

@@ -156,11 +156,16 @@ public struct OrderIngester: Sendable {
         )
         switch c.amount {
         case let .column(column): layout.amount = try index(column)
-        case let .quantityTimesPrice(q, p): layout.quantity = try index(q); layout.price = try index(p)
+        case let .quantityTimesPrice(q, p):
+            layout.quantity = try index(q)
+            layout.price = try index(p)
         }
         if layout.quantity == nil { layout.quantity = try c.quantity.map(index) }
-        layout.minimumColumns = 1 + [layout.customer, layout.date, layout.amount, layout.quantity, layout.price, layout.order,
-                                     layout.product, layout.productTitle, layout.country].compactMap { $0 }.max()!
+        layout.minimumColumns =
+            1 + [
+                layout.customer, layout.date, layout.amount, layout.quantity, layout.price, layout.order,
+                layout.product, layout.productTitle, layout.country,
+            ].compactMap { $0 }.max()!
         return layout
     }
 
@@ -214,7 +219,9 @@ public struct OrderIngester: Sendable {
 
         // Identical lines in one order are distinct purchases: the key counts how many came before.
         var group = RowKey(seed: signature)
-        if let o = layout.order { reader.withField(o) { group.combine($0) } } else {
+        if let o = layout.order {
+            reader.withField(o) { group.combine($0) }
+        } else {
             reader.withField(layout.customer) { group.combine($0) }
             reader.withField(layout.date) { group.combine($0) }
         }
@@ -223,10 +230,11 @@ public struct OrderIngester: Sendable {
         let occurrence = occurrences.next(group: group.state, line: key.state)
         key.combine(UInt64(occurrence))
 
-        return .success(OrderLine(
-            key: key.value(day: date.day), customer: customer, order: order, product: product, day: date.day, secondOfDay: date.second,
-            quantity: quantity, unitPrice: unitPrice, sourceAmount: amount, cancelled: cancelled
-        ))
+        return .success(
+            OrderLine(
+                key: key.value(day: date.day), customer: customer, order: order, product: product, day: date.day, secondOfDay: date.second,
+                quantity: quantity, unitPrice: unitPrice, sourceAmount: amount, cancelled: cancelled
+            ))
     }
 }
 

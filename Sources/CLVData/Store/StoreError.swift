@@ -43,7 +43,8 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
         case let .postgres(url):
             // postgres://user:secret@host/db -> postgres://user@host/db
             guard let at = url.lastIndex(of: "@"), let scheme = url.range(of: "://"),
-                  let colon = url[scheme.upperBound..<at].firstIndex(of: ":") else { return url }
+                let colon = url[scheme.upperBound..<at].firstIndex(of: ":")
+            else { return url }
             return String(url[..<colon] + url[at...])
         }
     }

@@ -36,8 +36,9 @@ public struct HoldoutComparison: Sendable, Codable, Equatable {
         model: some PurchaseModel, calibration: [CustomerSummary], holdoutPurchases: [Int], holdoutLength: [Double],
         maximumFrequency: Int = 7
     ) {
-        precondition(calibration.count == holdoutPurchases.count && calibration.count == holdoutLength.count,
-                     "HoldoutComparison needs one holdout count and length per customer")
+        precondition(
+            calibration.count == holdoutPurchases.count && calibration.count == holdoutLength.count,
+            "HoldoutComparison needs one holdout count and length per customer")
         var count = [Int](repeating: 0, count: maximumFrequency + 1)
         var actual = [Double](repeating: 0, count: maximumFrequency + 1)
         var predicted = [Double](repeating: 0, count: maximumFrequency + 1)
@@ -54,9 +55,10 @@ public struct HoldoutComparison: Sendable, Codable, Equatable {
         }
         let n = Double(max(1, calibration.count))
         groups = (0...maximumFrequency).map { g in
-            Group(frequency: g, isOpenEnded: g == maximumFrequency, customers: count[g],
-                  actualMean: count[g] > 0 ? actual[g] / Double(count[g]) : 0,
-                  predictedMean: count[g] > 0 ? predicted[g] / Double(count[g]) : 0)
+            Group(
+                frequency: g, isOpenEnded: g == maximumFrequency, customers: count[g],
+                actualMean: count[g] > 0 ? actual[g] / Double(count[g]) : 0,
+                predictedMean: count[g] > 0 ? predicted[g] / Double(count[g]) : 0)
         }
         meanAbsoluteError = absError / n
         rootMeanSquaredError = (squaredError / n).squareRoot()

@@ -23,7 +23,11 @@ public struct CustomerRows: Sendable, Equatable {
         if let weights, weights.count != customers.count {
             throw .invalidCustomer(row: min(weights.count, customers.count), reason: "\(weights.count) weights for \(customers.count) customers")
         }
-        struct Key: Hashable { var x: Int; var tx: UInt64; var t: UInt64 }
+        struct Key: Hashable {
+            var x: Int
+            var tx: UInt64
+            var t: UInt64
+        }
         var index: [Key: Int] = [:]
         index.reserveCapacity(min(customers.count, 1 << 16))
         inputCount = customers.count

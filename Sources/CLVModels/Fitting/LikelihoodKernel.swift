@@ -7,7 +7,10 @@ import Synchronization
 public struct ParameterVector<S: DifferentiableScalar>: Sendable {
     public var p0: S, p1: S, p2: S, p3: S
     public init(_ p0: S, _ p1: S, _ p2: S, _ p3: S) {
-        self.p0 = p0; self.p1 = p1; self.p2 = p2; self.p3 = p3
+        self.p0 = p0
+        self.p1 = p1
+        self.p2 = p2
+        self.p3 = p3
     }
 }
 
@@ -77,7 +80,10 @@ struct MaximumLikelihood<Kernel: LikelihoodKernel> {
         let parts = results.withLock { $0 }
         var value = 0.0
         var grad = SIMD4<Double>.zero
-        for (v, g) in parts { value += v; grad += g }
+        for (v, g) in parts {
+            value += v
+            grad += g
+        }
         return (value, (0..<θ.count).map { grad[$0] })
     }
 
@@ -92,10 +98,11 @@ struct MaximumLikelihood<Kernel: LikelihoodKernel> {
         let scale = Kernel.rescalesTime && maxAge > 0 ? 1 / maxAge : 1
         let scaled = scale == 1 ? rows : rows.scalingTime(by: scale)
         let totalWeight = rows.totalWeight
-        let normaliser = switch Kernel.penaltyNormalisation {
-        case .perCustomer: totalWeight
-        case .perMeanWeight: totalWeight / Double(max(1, rows.inputCount))
-        }
+        let normaliser =
+            switch Kernel.penaltyNormalisation {
+            case .perCustomer: totalWeight
+            case .perMeanWeight: totalWeight / Double(max(1, rows.inputCount))
+            }
         let penalizer = penalizer
         // Objective over log-parameters, as lifetimes: −Σ wℓ / normaliser + λ Σ θ².
         let evaluator = Kernel.makeEvaluator(scaled)

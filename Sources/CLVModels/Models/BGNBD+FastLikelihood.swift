@@ -50,7 +50,8 @@ struct BGNBDFastLikelihood: Sendable {
         var grad = SIMD4<Double>.zero
         var a4Const = [Double](repeating: 0, count: distinctX.count)  // log a − log(b + x − 1)
         for (k, x) in distinctX.enumerated() {
-            let c = Dual.logGamma(p.p0 + x) - Dual.logGamma(p.p0) + p.p0 * Dual.log(p.p1)
+            let c =
+                Dual.logGamma(p.p0 + x) - Dual.logGamma(p.p0) + p.p0 * Dual.log(p.p1)
                 + Dual.logGamma(p.p2 + p.p3) + Dual.logGamma(p.p3 + x) - Dual.logGamma(p.p3) - Dual.logGamma(p.p2 + p.p3 + x)
             value += weightPerX[k] * c.value
             grad += weightPerX[k] * c.gradient
@@ -69,38 +70,38 @@ struct BGNBDFastLikelihood: Sendable {
             // Accumulate Σw·∂/∂r, Σw·∂/∂α, Σw·w₄ (for ∂/∂a = w₄/a), Σw·w₄/(b+x−1).
             var gr = 0.0, ga = 0.0, g4 = 0.0, gb = 0.0
             rows.frequency.withUnsafeBufferPointer { freq in
-            rows.weight.withUnsafeBufferPointer { weight in
-                for i in lo..<hi {
-                    let k = Int(xIndex[i]), ti = Int(ageIndex[i])
-                    let x = freq[i], w = weight[i], rx = r + x
-                    let a3 = -rx * logAge[ti]
-                    if x == 0 {
-                        v += w * a3
-                        gr -= w * logAge[ti]
-                        ga -= w * rx * invAge[ti]
-                        continue
+                rows.weight.withUnsafeBufferPointer { weight in
+                    for i in lo..<hi {
+                        let k = Int(xIndex[i]), ti = Int(ageIndex[i])
+                        let x = freq[i], w = weight[i], rx = r + x
+                        let a3 = -rx * logAge[ti]
+                        if x == 0 {
+                            v += w * a3
+                            gr -= w * logAge[ti]
+                            ga -= w * rx * invAge[ti]
+                            continue
+                        }
+                        let ri = Int(recencyIndex[i])
+                        let a4 = logA4Const[k] - rx * logRec[ri]
+                        // log(e^a3 + e^a4) and the weight w4 = e^a4 / (e^a3 + e^a4).
+                        let m: Double, w4: Double
+                        if a3 >= a4 {
+                            let e = Double.exp(a4 - a3)
+                            m = a3 + Double.log(1 + e)
+                            w4 = e / (1 + e)
+                        } else {
+                            let e = Double.exp(a3 - a4)
+                            m = a4 + Double.log(1 + e)
+                            w4 = 1 / (1 + e)
+                        }
+                        let w3 = 1 - w4
+                        v += w * m
+                        gr -= w * (w3 * logAge[ti] + w4 * logRec[ri])
+                        ga -= w * rx * (w3 * invAge[ti] + w4 * invRec[ri])
+                        g4 += w * w4
+                        gb += w * w4 * bInv[k]
                     }
-                    let ri = Int(recencyIndex[i])
-                    let a4 = logA4Const[k] - rx * logRec[ri]
-                    // log(e^a3 + e^a4) and the weight w4 = e^a4 / (e^a3 + e^a4).
-                    let m: Double, w4: Double
-                    if a3 >= a4 {
-                        let e = Double.exp(a4 - a3)
-                        m = a3 + Double.log(1 + e)
-                        w4 = e / (1 + e)
-                    } else {
-                        let e = Double.exp(a3 - a4)
-                        m = a4 + Double.log(1 + e)
-                        w4 = 1 / (1 + e)
-                    }
-                    let w3 = 1 - w4
-                    v += w * m
-                    gr -= w * (w3 * logAge[ti] + w4 * logRec[ri])
-                    ga -= w * rx * (w3 * invAge[ti] + w4 * invRec[ri])
-                    g4 += w * w4
-                    gb += w * w4 * bInv[k]
                 }
-            }
             }
             parts.withLock { $0[chunk] = (v, SIMD4(gr, ga, g4 / a, -gb)) }
         }

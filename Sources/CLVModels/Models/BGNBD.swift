@@ -109,8 +109,9 @@ public struct BGNBD: PurchaseModel {
         let nd = Double(n)
         let logP = r * Double.log(alpha / (alpha + t))
         let logQ = Double.log(t / (alpha + t))
-        let first = Double.exp(logBeta(a, b + nd) - logBeta(a, b) + Double.logGamma(r + nd) - Double.logGamma(r)
-            - Double.logGamma(nd + 1) + logP + (n > 0 ? nd * logQ : 0))
+        let first = Double.exp(
+            logBeta(a, b + nd) - logBeta(a, b) + Double.logGamma(r + nd) - Double.logGamma(r)
+                - Double.logGamma(nd + 1) + logP + (n > 0 ? nd * logQ : 0))
         guard n > 0 else { return first }
         var partial = 0.0
         for j in 0..<n {

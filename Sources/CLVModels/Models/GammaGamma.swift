@@ -89,7 +89,9 @@ extension GammaGamma {
                 }
                 let w = weights?[i] ?? 1
                 guard frequency[i] > 0, meanSpend[i] > 0, w > 0 else { continue }
-                xs.append(Double(frequency[i])); ms.append(meanSpend[i]); ws.append(w)
+                xs.append(Double(frequency[i]))
+                ms.append(meanSpend[i])
+                ws.append(w)
             }
             guard !xs.isEmpty else { throw .noRepeatBuyers }
             let rows = CustomerRows(frequency: xs, recency: ms, age: [Double](repeating: 0, count: xs.count), weight: ws)

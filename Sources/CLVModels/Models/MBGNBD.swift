@@ -83,8 +83,9 @@ public struct MBGNBD: PurchaseModel {
         let nd = Double(n)
         let logP = p.r * Double.log(p.alpha / (p.alpha + t))
         let logQ = Double.log(t / (p.alpha + t))
-        let first = Double.exp(logBeta(p.a, p.b + nd + 1) - logBeta(p.a, p.b) + Double.logGamma(p.r + nd) - Double.logGamma(p.r)
-            - Double.logGamma(nd + 1) + logP + (n > 0 ? nd * logQ : 0))
+        let first = Double.exp(
+            logBeta(p.a, p.b + nd + 1) - logBeta(p.a, p.b) + Double.logGamma(p.r + nd) - Double.logGamma(p.r)
+                - Double.logGamma(nd + 1) + logP + (n > 0 ? nd * logQ : 0))
         var partial = 0.0
         for j in 0..<n {
             let jd = Double(j)

@@ -11,7 +11,10 @@ import Synchronization
 /// combines them per row with one log-sum and one log-difference. Rows whose ₂F₁ argument exceeds the series'
 /// range fall back to ``ParetoNBD/logDropoutTerm(r:alpha:s:beta:x:recency:age:forceQuadrature:)``'s quadrature.
 struct ParetoNBDFastLikelihood: Sendable {
-    struct Pair: Hashable { var x: Double; var t: Double }
+    struct Pair: Hashable {
+        var x: Double
+        var t: Double
+    }
 
     let rows: CustomerRows
     let distinctX: [Double]
@@ -34,7 +37,9 @@ struct ParetoNBDFastLikelihood: Sendable {
         for i in 0..<rows.count {
             let x = rows.frequency[i]
             let k: Int32
-            if let j = xMap[x] { k = j } else {
+            if let j = xMap[x] {
+                k = j
+            } else {
                 k = Int32(xs.count)
                 xMap[x] = k
                 xs.append(x)

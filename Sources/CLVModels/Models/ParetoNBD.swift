@@ -53,8 +53,8 @@ public struct ParetoNBD: PurchaseModel {
         let second = alphaIsMax ? s + 1 : r + x
         let z1 = diff / (maxAB + recency), z2 = diff / (maxAB + age)
         if !forceQuadrature,
-           let f1 = hypergeometric2F1Series(rsx, second, rsx + 1, z1),
-           let f2 = hypergeometric2F1Series(rsx, second, rsx + 1, z2)
+            let f1 = hypergeometric2F1Series(rsx, second, rsx + 1, z1),
+            let f2 = hypergeometric2F1Series(rsx, second, rsx + 1, z2)
         {
             let l1 = S.log(f1) - rsx * S.log(maxAB + recency)
             let l2 = S.log(f2) - rsx * S.log(maxAB + age)
@@ -148,8 +148,9 @@ public struct ParetoNBD: PurchaseModel {
         let nd = Double(n)
         func nbd(_ tau: Double) -> Double {
             if tau <= 0 { return n == 0 ? 1 : 0 }
-            return Double.exp(Double.logGamma(r + nd) - Double.logGamma(r) - Double.logGamma(nd + 1)
-                + r * Double.log(alpha / (alpha + tau)) + nd * Double.log(tau / (alpha + tau)))
+            return Double.exp(
+                Double.logGamma(r + nd) - Double.logGamma(r) - Double.logGamma(nd + 1)
+                    + r * Double.log(alpha / (alpha + tau)) + nd * Double.log(tau / (alpha + tau)))
         }
         let alive = nbd(t) * Double.exp(-s * Double.log(onePlus: t / beta))
         let density = { (tau: Double) in s / beta * Double.exp(-(s + 1) * Double.log(onePlus: tau / beta)) * nbd(tau) }

@@ -95,7 +95,10 @@ public struct PurchaseSimulator: Sendable {
             var times: [Double] = []
             var dropout: Double?
             for t in 1...max(1, opportunities) {
-                if Double.random(in: 0..<1, using: &rng) < die { dropout = Double(t); break }
+                if Double.random(in: 0..<1, using: &rng) < die {
+                    dropout = Double(t)
+                    break
+                }
                 if Double.random(in: 0..<1, using: &rng) < buy { times.append(Double(t)) }
             }
             // Opportunities are whole numbers, so the summary is always valid.

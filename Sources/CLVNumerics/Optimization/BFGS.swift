@@ -60,7 +60,10 @@ public struct BFGS: Sendable {
         var firstStep = true
         func tolerance() -> Double { options.gradientTolerance * max(1, abs(fx)) }
         while iterations < options.maximumIterations {
-            if maxAbs(g) < tolerance() { converged = true; break }
+            if maxAbs(g) < tolerance() {
+                converged = true
+                break
+            }
             var p = matVec(h, g).map { -$0 }
             var slope = dot(p, g)
             if !(slope < 0) {  // not a descent direction: restart from steepest descent
@@ -84,7 +87,10 @@ public struct BFGS: Sendable {
             iterations += 1
             let sy = dot(s, y)
             if sy > 1e-12 * (dot(s, s) * dot(y, y)).squareRoot() {
-                if firstStep { h = scaled(identity(n), sy / dot(y, y)); firstStep = false }
+                if firstStep {
+                    h = scaled(identity(n), sy / dot(y, y))
+                    firstStep = false
+                }
                 h = bfgsUpdate(h, s: s, y: y, sy: sy)
             }
             if abs(previous - fx) <= options.relativeFunctionTolerance * max(abs(fx), 1), maxAbs(g) < tolerance() * 1e3 {

@@ -17,7 +17,13 @@ public enum Hessian {
             let gu = gradient(up), gd = gradient(down)
             for i in 0..<n { h[i][j] = (gu[i] - gd[i]) / (2 * step) }
         }
-        for i in 0..<n { for j in 0..<i { let m = 0.5 * (h[i][j] + h[j][i]); h[i][j] = m; h[j][i] = m } }
+        for i in 0..<n {
+            for j in 0..<i {
+                let m = 0.5 * (h[i][j] + h[j][i])
+                h[i][j] = m
+                h[j][i] = m
+            }
+        }
         return h
     }
 

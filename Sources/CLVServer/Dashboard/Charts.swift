@@ -34,7 +34,9 @@ enum Chart {
             var parts: [HTML] = []
             for (v, label) in yTicks {
                 let yy = f(y(v))
-                parts.append("<line class=\"grid\" x1=\"\(f(margin.left))\" x2=\"\(f(width - margin.right))\" y1=\"\(yy)\" y2=\"\(yy)\"/><text class=\"tick\" x=\"\(f(margin.left - 6))\" y=\"\(yy)\" text-anchor=\"end\" dominant-baseline=\"middle\">\(label)</text>")
+                parts.append(
+                    "<line class=\"grid\" x1=\"\(f(margin.left))\" x2=\"\(f(width - margin.right))\" y1=\"\(yy)\" y2=\"\(yy)\"/><text class=\"tick\" x=\"\(f(margin.left - 6))\" y=\"\(yy)\" text-anchor=\"end\" dominant-baseline=\"middle\">\(label)</text>"
+                )
             }
             for (v, label) in xTicks {
                 parts.append("<text class=\"tick\" x=\"\(f(x(v)))\" y=\"\(f(height - margin.bottom + 16))\" text-anchor=\"middle\">\(label)</text>")
@@ -42,7 +44,8 @@ enum Chart {
             let base = f(y(yRange.lowerBound))
             parts.append("<line class=\"axis\" x1=\"\(f(margin.left))\" x2=\"\(f(width - margin.right))\" y1=\"\(base)\" y2=\"\(base)\"/>")
             parts.append("<text class=\"axis-title\" x=\"\(f(margin.left + plotWidth / 2))\" y=\"\(f(height - 4))\" text-anchor=\"middle\">\(xTitle)</text>")
-            parts.append("<text class=\"axis-title\" transform=\"translate(12 \(f(margin.top + plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\">\(yTitle)</text>")
+            parts.append(
+                "<text class=\"axis-title\" transform=\"translate(12 \(f(margin.top + plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\">\(yTitle)</text>")
             return HTML.join(parts)
         }
     }
@@ -59,7 +62,10 @@ enum Chart {
         let step = [1.0, 2, 2.5, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? raw
         var values: [Double] = []
         var v = ceil(range.lowerBound / step) * step
-        while v <= range.upperBound + step * 1e-9 { values.append(v); v += step }
+        while v <= range.upperBound + step * 1e-9 {
+            values.append(v)
+            v += step
+        }
         return values
     }
 
@@ -73,8 +79,8 @@ enum Chart {
             "<span class=\"key\"><i style=\"background:\(color)\(dashed ? ";opacity:.6" : "")\"></i>\(name)</span>"
         }
         return """
-        <figure class="chart-figure"><svg class="chart" data-chart="\(name)" viewBox="0 0 \(Int(width)) \(Int(height))" role="img" aria-label="\(label)" preserveAspectRatio="xMidYMid meet">\(body)</svg>\(legend.isEmpty ? "" : ("<figcaption class=\"legend\">\(items)</figcaption>" as HTML))</figure>
-        """
+            <figure class="chart-figure"><svg class="chart" data-chart="\(name)" viewBox="0 0 \(Int(width)) \(Int(height))" role="img" aria-label="\(label)" preserveAspectRatio="xMidYMid meet">\(body)</svg>\(legend.isEmpty ? "" : ("<figcaption class=\"legend\">\(items)</figcaption>" as HTML))</figure>
+            """
     }
 
     /// Lines over a numeric x axis.
@@ -92,14 +98,20 @@ enum Chart {
         var parts: [HTML] = [frame.axes(xTicks: xt, yTicks: yt, xTitle: xTitle, yTitle: yTitle)]
         if let marker {
             let x = f(frame.x(marker.x))
-            parts.append("<line class=\"marker\" x1=\"\(x)\" x2=\"\(x)\" y1=\"\(f(margin.top))\" y2=\"\(f(frame.y(frame.yRange.lowerBound)))\" stroke=\"#64748b\" stroke-dasharray=\"3 3\"/><text class=\"tick\" x=\"\(f(frame.x(marker.x) + 4))\" y=\"\(f(margin.top + 10))\">\(marker.label)</text>")
+            parts.append(
+                "<line class=\"marker\" x1=\"\(x)\" x2=\"\(x)\" y1=\"\(f(margin.top))\" y2=\"\(f(frame.y(frame.yRange.lowerBound)))\" stroke=\"#64748b\" stroke-dasharray=\"3 3\"/><text class=\"tick\" x=\"\(f(frame.x(marker.x) + 4))\" y=\"\(f(margin.top + 10))\">\(marker.label)</text>"
+            )
         }
         for s in series {
             let path = s.points.map { "\(f(frame.x($0.x))),\(f(frame.y($0.y)))" }.joined(separator: " ")
-            parts.append("<polyline class=\"series\" data-series=\"\(s.name)\" points=\"\(path)\" fill=\"none\" stroke=\"\(s.color)\" stroke-width=\"2.5\"\(s.dashed ? (" stroke-dasharray=\"6 4\"" as HTML) : "")/>")
+            parts.append(
+                "<polyline class=\"series\" data-series=\"\(s.name)\" points=\"\(path)\" fill=\"none\" stroke=\"\(s.color)\" stroke-width=\"2.5\"\(s.dashed ? (" stroke-dasharray=\"6 4\"" as HTML) : "")/>"
+            )
             if s.markers {
                 for p in s.points {
-                    parts.append("<circle cx=\"\(f(frame.x(p.x)))\" cy=\"\(f(frame.y(p.y)))\" r=\"4\" fill=\"\(s.color)\"><title>\(s.name): \(xFormat(p.x)) → \(yFormat(p.y))</title></circle>")
+                    parts.append(
+                        "<circle cx=\"\(f(frame.x(p.x)))\" cy=\"\(f(frame.y(p.y)))\" r=\"4\" fill=\"\(s.color)\"><title>\(s.name): \(xFormat(p.x)) → \(yFormat(p.y))</title></circle>"
+                    )
                 }
             }
         }
@@ -107,8 +119,10 @@ enum Chart {
     }
 
     /// Vertical bars over labelled categories.
-    static func bars(_ name: String, label: String, bars: [(label: String, value: Double, color: String)], xTitle: String, yTitle: String,
-                     yFormat: (Double) -> String = { Format.integer(Int($0)) }) -> HTML {
+    static func bars(
+        _ name: String, label: String, bars: [(label: String, value: Double, color: String)], xTitle: String, yTitle: String,
+        yFormat: (Double) -> String = { Format.integer(Int($0)) }
+    ) -> HTML {
         guard !bars.isEmpty else { return svg(name, label: label, "<text x=\"20\" y=\"40\">No data</text>") }
         let frame = Frame(xRange: 0...Double(bars.count), yRange: 0...niceMax(bars.map(\.value).max() ?? 1))
         let every = max(1, Int((Double(bars.count) / 8).rounded(.up)))
@@ -117,7 +131,9 @@ enum Chart {
         let w = frame.plotWidth / Double(bars.count)
         for (i, b) in bars.enumerated() {
             let top = frame.y(b.value), bottom = frame.y(0)
-            parts.append("<rect class=\"bar\" x=\"\(f(frame.x(Double(i)) + w * 0.1))\" y=\"\(f(top))\" width=\"\(f(w * 0.8))\" height=\"\(f(max(0, bottom - top)))\" fill=\"\(b.color)\"><title>\(b.label): \(yFormat(b.value))</title></rect>")
+            parts.append(
+                "<rect class=\"bar\" x=\"\(f(frame.x(Double(i)) + w * 0.1))\" y=\"\(f(top))\" width=\"\(f(w * 0.8))\" height=\"\(f(max(0, bottom - top)))\" fill=\"\(b.color)\"><title>\(b.label): \(yFormat(b.value))</title></rect>"
+            )
         }
         return svg(name, label: label, HTML.join(parts))
     }
@@ -131,21 +147,34 @@ enum Chart {
         var parts: [HTML] = []
         for (i, r) in rows.enumerated() {
             let y = top + Double(i) * rowHeight
-            parts.append("<text class=\"tick\" x=\"\(f(labelWidth - 8))\" y=\"\(f(y + rowHeight / 2))\" text-anchor=\"end\" dominant-baseline=\"middle\">\(r.label)</text>")
+            parts.append(
+                "<text class=\"tick\" x=\"\(f(labelWidth - 8))\" y=\"\(f(y + rowHeight / 2))\" text-anchor=\"end\" dominant-baseline=\"middle\">\(r.label)</text>"
+            )
             let wc = plot * r.customers / maxShare, wv = plot * r.value / maxShare
-            parts.append("<rect class=\"bar share-customers\" x=\"\(f(labelWidth))\" y=\"\(f(y + 3))\" width=\"\(f(wc))\" height=\"9\" fill=\"#94a3b8\"><title>\(r.label): \(Format.percent(r.customers, decimals: 1)) of customers</title></rect>")
-            parts.append("<rect class=\"bar share-value\" x=\"\(f(labelWidth))\" y=\"\(f(y + 13))\" width=\"\(f(wv))\" height=\"9\" fill=\"#2563eb\"><title>\(r.label): \(Format.percent(r.value, decimals: 1)) of predicted value</title></rect>")
-            parts.append("<text class=\"tick\" x=\"\(f(labelWidth + max(wc, wv) + 6))\" y=\"\(f(y + rowHeight / 2))\" dominant-baseline=\"middle\">\(Format.percent(r.customers)) / \(Format.percent(r.value))</text>")
+            parts.append(
+                "<rect class=\"bar share-customers\" x=\"\(f(labelWidth))\" y=\"\(f(y + 3))\" width=\"\(f(wc))\" height=\"9\" fill=\"#94a3b8\"><title>\(r.label): \(Format.percent(r.customers, decimals: 1)) of customers</title></rect>"
+            )
+            parts.append(
+                "<rect class=\"bar share-value\" x=\"\(f(labelWidth))\" y=\"\(f(y + 13))\" width=\"\(f(wv))\" height=\"9\" fill=\"#2563eb\"><title>\(r.label): \(Format.percent(r.value, decimals: 1)) of predicted value</title></rect>"
+            )
+            parts.append(
+                "<text class=\"tick\" x=\"\(f(labelWidth + max(wc, wv) + 6))\" y=\"\(f(y + rowHeight / 2))\" dominant-baseline=\"middle\">\(Format.percent(r.customers)) / \(Format.percent(r.value))</text>"
+            )
         }
-        let items: [HTML] = ["<span class=\"key\"><i style=\"background:#94a3b8\"></i>share of customers</span>", "<span class=\"key\"><i style=\"background:#2563eb\"></i>share of predicted value</span>"]
+        let items: [HTML] = [
+            "<span class=\"key\"><i style=\"background:#94a3b8\"></i>share of customers</span>",
+            "<span class=\"key\"><i style=\"background:#2563eb\"></i>share of predicted value</span>",
+        ]
         return """
-        <figure class="chart-figure"><svg class="chart" data-chart="\(name)" viewBox="0 0 \(Int(width)) \(Int(h))" role="img" aria-label="\(label)">\(HTML.join(parts))</svg><figcaption class="legend">\(items)</figcaption></figure>
-        """
+            <figure class="chart-figure"><svg class="chart" data-chart="\(name)" viewBox="0 0 \(Int(width)) \(Int(h))" role="img" aria-label="\(label)">\(HTML.join(parts))</svg><figcaption class="legend">\(items)</figcaption></figure>
+            """
     }
 
     /// A grid of cells coloured by value (0...max), with row and column labels.
-    static func heatmap(_ name: String, label: String, rowLabels: [String], columnLabels: [String], values: [[Double?]],
-                        rowTitle: String, columnTitle: String, format: (Double) -> String) -> HTML {
+    static func heatmap(
+        _ name: String, label: String, rowLabels: [String], columnLabels: [String], values: [[Double?]],
+        rowTitle: String, columnTitle: String, format: (Double) -> String
+    ) -> HTML {
         let left = 56.0, top = 10.0, bottom = 40.0
         let cellW = (width - left - 10) / Double(max(columnLabels.count, 1))
         let cellH = (height - top - bottom) / Double(max(rowLabels.count, 1))
@@ -158,22 +187,30 @@ enum Chart {
                 guard let value else { continue }
                 let t = value / maxValue
                 let color = "rgb(\(Int(239 - 202 * t)),\(Int(246 - 147 * t)),\(Int(255 - 20 * t)))"
-                parts.append("<rect class=\"cell\" x=\"\(f(left + Double(c) * cellW))\" y=\"\(f(y))\" width=\"\(f(cellW - 1))\" height=\"\(f(cellH - 1))\" fill=\"\(color)\"><title>\(rowTitle) \(rowLabels[r]), \(columnTitle) \(columnLabels[c]): \(format(value))</title></rect>")
+                parts.append(
+                    "<rect class=\"cell\" x=\"\(f(left + Double(c) * cellW))\" y=\"\(f(y))\" width=\"\(f(cellW - 1))\" height=\"\(f(cellH - 1))\" fill=\"\(color)\"><title>\(rowTitle) \(rowLabels[r]), \(columnTitle) \(columnLabels[c]): \(format(value))</title></rect>"
+                )
             }
-            parts.append("<text class=\"tick\" x=\"\(f(left - 6))\" y=\"\(f(y + cellH / 2))\" text-anchor=\"end\" dominant-baseline=\"middle\">\(rowLabels[r])</text>")
+            parts.append(
+                "<text class=\"tick\" x=\"\(f(left - 6))\" y=\"\(f(y + cellH / 2))\" text-anchor=\"end\" dominant-baseline=\"middle\">\(rowLabels[r])</text>")
         }
         let every = max(1, columnLabels.count / 6)
         for (c, l) in columnLabels.enumerated() where c % every == 0 {
-            parts.append("<text class=\"tick\" x=\"\(f(left + (Double(c) + 0.5) * cellW))\" y=\"\(f(height - bottom + 16))\" text-anchor=\"middle\">\(l)</text>")
+            parts.append(
+                "<text class=\"tick\" x=\"\(f(left + (Double(c) + 0.5) * cellW))\" y=\"\(f(height - bottom + 16))\" text-anchor=\"middle\">\(l)</text>")
         }
         parts.append("<text class=\"axis-title\" x=\"\(f(left + (width - left) / 2))\" y=\"\(f(height - 4))\" text-anchor=\"middle\">\(columnTitle)</text>")
-        parts.append("<text class=\"axis-title\" transform=\"translate(12 \(f(top + (height - top - bottom) / 2))) rotate(-90)\" text-anchor=\"middle\">\(rowTitle)</text>")
+        parts.append(
+            "<text class=\"axis-title\" transform=\"translate(12 \(f(top + (height - top - bottom) / 2))) rotate(-90)\" text-anchor=\"middle\">\(rowTitle)</text>"
+        )
         return svg(name, label: label, HTML.join(parts))
     }
 
     /// Dots on a time axis, sized by amount: a purchase timeline.
-    static func timeline(_ name: String, label: String, events: [(day: Double, amount: Double, title: String)], range: ClosedRange<Double>,
-                         xFormat: (Double) -> String) -> HTML {
+    static func timeline(
+        _ name: String, label: String, events: [(day: Double, amount: Double, title: String)], range: ClosedRange<Double>,
+        xFormat: (Double) -> String
+    ) -> HTML {
         let h = 90.0
         let frame = Frame(xRange: range, yRange: 0...1)
         let maxAmount = max(events.map(\.amount).max() ?? 1, 1e-9)
@@ -183,8 +220,11 @@ enum Chart {
         }
         for e in events {
             let r = 4 + 12 * sqrt(max(e.amount, 0) / maxAmount)
-            parts.append("<circle class=\"purchase\" cx=\"\(f(frame.x(e.day)))\" cy=\"45\" r=\"\(f(r))\" fill=\"#2563eb\" fill-opacity=\"0.6\" stroke=\"#1e3a8a\"><title>\(e.title)</title></circle>")
+            parts.append(
+                "<circle class=\"purchase\" cx=\"\(f(frame.x(e.day)))\" cy=\"45\" r=\"\(f(r))\" fill=\"#2563eb\" fill-opacity=\"0.6\" stroke=\"#1e3a8a\"><title>\(e.title)</title></circle>"
+            )
         }
-        return "<figure class=\"chart-figure\"><svg class=\"chart\" data-chart=\"\(name)\" viewBox=\"0 0 \(Int(width)) \(Int(h))\" role=\"img\" aria-label=\"\(label)\">\(HTML.join(parts))</svg></figure>"
+        return
+            "<figure class=\"chart-figure\"><svg class=\"chart\" data-chart=\"\(name)\" viewBox=\"0 0 \(Int(width)) \(Int(h))\" role=\"img\" aria-label=\"\(label)\">\(HTML.join(parts))</svg></figure>"
     }
 }

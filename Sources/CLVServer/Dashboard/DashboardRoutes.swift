@@ -106,7 +106,11 @@ struct Dashboard {
             do {
                 try services.limiter.charge(key: key.id)
                 guard roles.contains(key.role) else {
-                    return DashboardRoutes.html(DashboardRoutes.errorPage(viewer, "This page needs one of: \(roles.map(\.rawValue).sorted().joined(separator: ", ")); your key's role is \(key.role.rawValue)."), status: .forbidden)
+                    return DashboardRoutes.html(
+                        DashboardRoutes.errorPage(
+                            viewer,
+                            "This page needs one of: \(roles.map(\.rawValue).sorted().joined(separator: ", ")); your key's role is \(key.role.rawValue)."),
+                        status: .forbidden)
                 }
                 return try await render(request, context, viewer)
             } catch let error as HTTPError {

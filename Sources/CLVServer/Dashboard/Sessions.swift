@@ -37,7 +37,10 @@ final class DashboardSessions: Sendable {
     func session(_ token: String, now: Date = Date()) -> Session? {
         sessions.withLock { table in
             guard let s = table[token] else { return nil }
-            guard s.expires > now else { table[token] = nil; return nil }
+            guard s.expires > now else {
+                table[token] = nil
+                return nil
+            }
             return s
         }
     }

@@ -22,16 +22,19 @@ enum View {
         let links = nav.filter { role.map($0.roles.contains) ?? false }.map { item -> HTML in
             "<a href=\"\(item.path)\"\(item.id == active ? (" aria-current=\"page\"" as HTML) : "")>\(item.title)</a>"
         }
-        let session: HTML = role == nil ? "" : """
-        <form class="logout" method="post" action="/ui/logout"><span class="role">\(role?.rawValue ?? "")</span><button type="submit">Log out</button></form>
-        """
+        let session: HTML =
+            role == nil
+            ? ""
+            : """
+            <form class="logout" method="post" action="/ui/logout"><span class="role">\(role?.rawValue ?? "")</span><button type="submit">Log out</button></form>
+            """
         return """
-        <!doctype html>
-        <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>\(title) · CLVKit</title><link rel="icon" href="data:,"><style>\(HTML(unsafe: css))</style></head>
-        <body><header class="top"><a class="brand" href="/ui">CLVKit</a><nav>\(links)</nav>\(session)</header>
-        <main id="main" data-page="\(active)"><h1>\(title)</h1>\(body)</main></body></html>
-        """
+            <!doctype html>
+            <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>\(title) · CLVKit</title><link rel="icon" href="data:,"><style>\(HTML(unsafe: css))</style></head>
+            <body><header class="top"><a class="brand" href="/ui">CLVKit</a><nav>\(links)</nav>\(session)</header>
+            <main id="main" data-page="\(active)"><h1>\(title)</h1>\(body)</main></body></html>
+            """
     }
 
     static func card(_ title: String, id: String? = nil, note: String? = nil, wide: Bool = false, _ body: HTML) -> HTML {
@@ -81,32 +84,32 @@ enum View {
     static func message(_ text: String, tone: String = "info") -> HTML { "<p class=\"message \(tone)\">\(text)</p>" }
 
     static let css = """
-    :root{--fg:#0f172a;--muted:#64748b;--line:#e2e8f0;--bg:#f8fafc;--card:#fff;--accent:#2563eb;--good:#15803d;--warn:#b45309;--bad:#b91c1c}
-    *{box-sizing:border-box}body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
-    a{color:var(--accent)}header.top{max-width:100vw;display:flex;flex-wrap:wrap;align-items:center;gap:.5rem 1.25rem;padding:.6rem 1.25rem;background:#0f172a;color:#fff}
-    header.top a{color:#cbd5e1;text-decoration:none}header.top a[aria-current]{color:#fff;border-bottom:2px solid #60a5fa}.brand{font-weight:700;color:#fff!important}
-    header nav{display:flex;flex-wrap:wrap;gap:.25rem 1rem}.logout{margin-left:auto;display:flex;gap:.5rem;align-items:center}.role{font-size:.8rem;color:#94a3b8}
-    .logout button{background:none;border:1px solid #475569;color:#e2e8f0;border-radius:4px;padding:.15rem .6rem;cursor:pointer}
-    main{max-width:1280px;margin:0 auto;padding:1rem 1.25rem 3rem}h1{font-size:1.4rem;margin:.4rem 0 1rem}h2{font-size:1.05rem;margin:0 0 .5rem}h2.sub{margin-top:1rem}
-    .grid{display:grid;grid-template-columns:repeat(2,minmax(0,1fr));gap:1rem}.card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:1rem;min-width:0}
-    .card.wide{grid-column:1/-1}.note{color:var(--muted);font-size:.85rem;margin:.1rem 0 .6rem}
-    .stats{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:.75rem;margin-bottom:1rem}
-    .stat{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:.7rem .9rem}.stat .label{color:var(--muted);font-size:.8rem;text-transform:uppercase;letter-spacing:.03em}
-    .stat .value{font-size:1.5rem;font-weight:650;font-variant-numeric:tabular-nums}.stat.bad .value{color:var(--bad)}.stat.good .value{color:var(--good)}.stat.warn .value{color:var(--warn)}
-    .table-wrap{overflow-x:auto}table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid var(--line);white-space:nowrap}
-    th{color:var(--muted);font-weight:600;font-size:.8rem}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}td a.customer{font-weight:600;word-break:break-all;white-space:normal}
-    .badge{display:inline-block;padding:.05rem .45rem;border-radius:999px;font-size:.78rem;background:#e2e8f0}.badge.good{background:#dcfce7;color:var(--good)}
-    .badge.warn{background:#fef3c7;color:var(--warn)}.badge.bad{background:#fee2e2;color:var(--bad)}.tier-platinum{background:#1e293b;color:#fff}.tier-gold{background:#fde68a}
-    .tier-silver{background:#e5e7eb}.tier-bronze{background:#fed7aa}
-    .chart-figure{margin:0}svg.chart{width:100%;height:auto;display:block}svg .grid{stroke:#eef2f7}svg .axis{stroke:#94a3b8}svg .tick{font-size:11px;fill:#475569}
-    svg .axis-title{font-size:12px;fill:#334155}.legend{display:flex;flex-wrap:wrap;gap:.3rem 1rem;font-size:.82rem;color:#334155;margin-top:.3rem}
-    .legend i{display:inline-block;width:.8rem;height:.8rem;border-radius:2px;margin-right:.35rem;vertical-align:-1px}
-    form.filters{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:.6rem;align-items:end}label{display:flex;flex-direction:column;font-size:.82rem;color:var(--muted);gap:.2rem}
-    input,select,button{font:inherit;padding:.35rem .5rem;border:1px solid #cbd5e1;border-radius:5px;background:#fff;color:var(--fg)}button.primary{background:var(--accent);color:#fff;border-color:var(--accent);cursor:pointer}
-    .message{padding:.6rem .8rem;border-radius:6px;background:#eff6ff}.message.bad{background:#fee2e2;color:var(--bad)}.explain{margin:.2rem 0 0;padding-left:1.2rem}.explain li{margin:.2rem 0}
-    .login{max-width:420px;margin:3rem auto}.login form{display:flex;flex-direction:column;gap:.7rem}.kv{display:grid;grid-template-columns:auto 1fr;gap:.2rem 1rem;font-size:.9rem}.kv dt{color:var(--muted)}.kv dd{margin:0}
-    .actions{display:flex;flex-wrap:wrap;gap:.6rem;margin-top:.6rem}.headline{font-size:1.05rem;margin:.2rem 0 .8rem}
-    @media (max-width:760px){.grid{grid-template-columns:minmax(0,1fr)}main{padding:.75rem .6rem 2rem}h1{font-size:1.2rem}.stat .value{font-size:1.25rem}
-    .stats{grid-template-columns:repeat(2,minmax(0,1fr))}header.top{padding:.5rem .75rem}th,td{padding:.3rem .35rem}.hide-phone{display:none}}
-    """
+        :root{--fg:#0f172a;--muted:#64748b;--line:#e2e8f0;--bg:#f8fafc;--card:#fff;--accent:#2563eb;--good:#15803d;--warn:#b45309;--bad:#b91c1c}
+        *{box-sizing:border-box}body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
+        a{color:var(--accent)}header.top{max-width:100vw;display:flex;flex-wrap:wrap;align-items:center;gap:.5rem 1.25rem;padding:.6rem 1.25rem;background:#0f172a;color:#fff}
+        header.top a{color:#cbd5e1;text-decoration:none}header.top a[aria-current]{color:#fff;border-bottom:2px solid #60a5fa}.brand{font-weight:700;color:#fff!important}
+        header nav{display:flex;flex-wrap:wrap;gap:.25rem 1rem}.logout{margin-left:auto;display:flex;gap:.5rem;align-items:center}.role{font-size:.8rem;color:#94a3b8}
+        .logout button{background:none;border:1px solid #475569;color:#e2e8f0;border-radius:4px;padding:.15rem .6rem;cursor:pointer}
+        main{max-width:1280px;margin:0 auto;padding:1rem 1.25rem 3rem}h1{font-size:1.4rem;margin:.4rem 0 1rem}h2{font-size:1.05rem;margin:0 0 .5rem}h2.sub{margin-top:1rem}
+        .grid{display:grid;grid-template-columns:repeat(2,minmax(0,1fr));gap:1rem}.card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:1rem;min-width:0}
+        .card.wide{grid-column:1/-1}.note{color:var(--muted);font-size:.85rem;margin:.1rem 0 .6rem}
+        .stats{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:.75rem;margin-bottom:1rem}
+        .stat{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:.7rem .9rem}.stat .label{color:var(--muted);font-size:.8rem;text-transform:uppercase;letter-spacing:.03em}
+        .stat .value{font-size:1.5rem;font-weight:650;font-variant-numeric:tabular-nums}.stat.bad .value{color:var(--bad)}.stat.good .value{color:var(--good)}.stat.warn .value{color:var(--warn)}
+        .table-wrap{overflow-x:auto}table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid var(--line);white-space:nowrap}
+        th{color:var(--muted);font-weight:600;font-size:.8rem}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}td a.customer{font-weight:600;word-break:break-all;white-space:normal}
+        .badge{display:inline-block;padding:.05rem .45rem;border-radius:999px;font-size:.78rem;background:#e2e8f0}.badge.good{background:#dcfce7;color:var(--good)}
+        .badge.warn{background:#fef3c7;color:var(--warn)}.badge.bad{background:#fee2e2;color:var(--bad)}.tier-platinum{background:#1e293b;color:#fff}.tier-gold{background:#fde68a}
+        .tier-silver{background:#e5e7eb}.tier-bronze{background:#fed7aa}
+        .chart-figure{margin:0}svg.chart{width:100%;height:auto;display:block}svg .grid{stroke:#eef2f7}svg .axis{stroke:#94a3b8}svg .tick{font-size:11px;fill:#475569}
+        svg .axis-title{font-size:12px;fill:#334155}.legend{display:flex;flex-wrap:wrap;gap:.3rem 1rem;font-size:.82rem;color:#334155;margin-top:.3rem}
+        .legend i{display:inline-block;width:.8rem;height:.8rem;border-radius:2px;margin-right:.35rem;vertical-align:-1px}
+        form.filters{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:.6rem;align-items:end}label{display:flex;flex-direction:column;font-size:.82rem;color:var(--muted);gap:.2rem}
+        input,select,button{font:inherit;padding:.35rem .5rem;border:1px solid #cbd5e1;border-radius:5px;background:#fff;color:var(--fg)}button.primary{background:var(--accent);color:#fff;border-color:var(--accent);cursor:pointer}
+        .message{padding:.6rem .8rem;border-radius:6px;background:#eff6ff}.message.bad{background:#fee2e2;color:var(--bad)}.explain{margin:.2rem 0 0;padding-left:1.2rem}.explain li{margin:.2rem 0}
+        .login{max-width:420px;margin:3rem auto}.login form{display:flex;flex-direction:column;gap:.7rem}.kv{display:grid;grid-template-columns:auto 1fr;gap:.2rem 1rem;font-size:.9rem}.kv dt{color:var(--muted)}.kv dd{margin:0}
+        .actions{display:flex;flex-wrap:wrap;gap:.6rem;margin-top:.6rem}.headline{font-size:1.05rem;margin:.2rem 0 .8rem}
+        @media (max-width:760px){.grid{grid-template-columns:minmax(0,1fr)}main{padding:.75rem .6rem 2rem}h1{font-size:1.2rem}.stat .value{font-size:1.25rem}
+        .stats{grid-template-columns:repeat(2,minmax(0,1fr))}header.top{padding:.5rem .75rem}th,td{padding:.3rem .35rem}.hide-phone{display:none}}
+        """
 }

@@ -24,7 +24,8 @@ struct ErrorMiddleware: RouterMiddleware {
             return Self.response(error.status, Self.message(for: error.status))
         } catch {
             context.logger.error("request failed", metadata: ["path": .string(request.uri.path), "error": .string("\(error)")])
-            return Self.response(.internalServerError, "The server failed to handle this request; the error is logged. Retry, or report it with the time of the request.")
+            return Self.response(
+                .internalServerError, "The server failed to handle this request; the error is logged. Retry, or report it with the time of the request.")
         }
     }
 

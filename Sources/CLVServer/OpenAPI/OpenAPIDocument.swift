@@ -9,14 +9,21 @@ enum OpenAPIDocument {
         for spec in specs {
             var operation: [String: JSONValue] = [
                 "summary": .string(spec.summary), "tags": [.string(spec.tag)],
-                "operationId": .string(spec.method.rawValue.lowercased() + spec.path.split(separator: "/").map { $0.replacingOccurrences(of: "{", with: "by_").replacingOccurrences(of: "}", with: "").replacingOccurrences(of: "-", with: "_").replacingOccurrences(of: ".", with: "_") }.joined(separator: "_")),
+                "operationId": .string(
+                    spec.method.rawValue.lowercased()
+                        + spec.path.split(separator: "/").map {
+                            $0.replacingOccurrences(of: "{", with: "by_").replacingOccurrences(of: "}", with: "").replacingOccurrences(of: "-", with: "_")
+                                .replacingOccurrences(of: ".", with: "_")
+                        }.joined(separator: "_")),
             ]
             var parameters: [JSONValue] = []
             for name in pathParameters(spec.path) {
                 parameters.append(["name": .string(name), "in": "path", "required": true, "schema": ["type": "string", "maxLength": 256]])
             }
             for q in spec.query {
-                parameters.append(["name": .string(q.name), "in": "query", "required": false, "description": .string(q.description), "schema": ["type": .string(q.type)]])
+                parameters.append([
+                    "name": .string(q.name), "in": "query", "required": false, "description": .string(q.description), "schema": ["type": .string(q.type)],
+                ])
             }
             if !parameters.isEmpty { operation["parameters"] = .array(parameters) }
             if let body = spec.requestBody {
@@ -25,13 +32,14 @@ enum OpenAPIDocument {
             var responses: [String: JSONValue] = [:]
             let error: JSONValue = ["schema": ErrorBody.reference]
             for (status, description) in spec.responses {
-                let content: JSONValue = if status >= 400 {
-                    ["application/json": error]
-                } else if let response = spec.response {
-                    ["application/json": ["schema": response.reference]]
-                } else {
-                    [.init(stringLiteral: spec.produces.components(separatedBy: ", ").first ?? "application/json"): ["schema": [:]]]
-                }
+                let content: JSONValue =
+                    if status >= 400 {
+                        ["application/json": error]
+                    } else if let response = spec.response {
+                        ["application/json": ["schema": response.reference]]
+                    } else {
+                        [.init(stringLiteral: spec.produces.components(separatedBy: ", ").first ?? "application/json"): ["schema": [:]]]
+                    }
                 responses[String(status)] = ["description": .string(description), "content": content]
             }
             if let roles = spec.roles {
@@ -48,7 +56,10 @@ enum OpenAPIDocument {
         }
         let document: JSONValue = [
             "openapi": "3.1.0",
-            "info": ["title": "CLVKit API", "version": "1.0.0", "description": "Customer lifetime value: scores, segments, audiences, events, privacy, local language models."],
+            "info": [
+                "title": "CLVKit API", "version": "1.0.0",
+                "description": "Customer lifetime value: scores, segments, audiences, events, privacy, local language models.",
+            ],
             "paths": .object(paths.mapValues(JSONValue.object)),
             "components": ["securitySchemes": ["bearer": ["type": "http", "scheme": "bearer"]], "schemas": schemas],
             "security": [["bearer": []]],

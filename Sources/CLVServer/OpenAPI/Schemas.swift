@@ -9,23 +9,27 @@ import CLVPipeline
 // MARK: - Requests
 
 extension ModelRunRoutes.FitRequest: APISchema {
-    static let schema = Schema.object([
-        "model": Schema.oneOf(ModelKind.self), "end": Schema.date, "unit": Schema.oneOf(TimeUnit.self),
-        "penalizer": ["type": "number", "minimum": 0],
-    ], required: ["model"])
+    static let schema = Schema.object(
+        [
+            "model": Schema.oneOf(ModelKind.self), "end": Schema.date, "unit": Schema.oneOf(TimeUnit.self),
+            "penalizer": ["type": "number", "minimum": 0],
+        ], required: ["model"])
 }
 
 extension EventRoutes.OrderEvent: APISchema {
-    static let schema = Schema.object([
-        "type": ["type": "string", "enum": ["order"]],
-        "order_id": ["type": "string", "minLength": 1, "maxLength": 256], "customer_id": ["type": "string", "minLength": 1, "maxLength": 256],
-        "timestamp": ["type": "string", "description": "ISO 8601 date or date-time"],
-        "amount": ["type": "number", "description": "Order total when no lines are given; negative for a return"],
-        "country": Schema.string,
-        "lines": Schema.array(Schema.object([
-            "product_id": Schema.string, "title": Schema.string, "quantity": Schema.number, "unit_price": ["type": "number", "minimum": 0],
-        ], required: ["quantity", "unit_price"]), maxItems: 1000),
-    ], required: ["order_id", "customer_id", "timestamp"])
+    static let schema = Schema.object(
+        [
+            "type": ["type": "string", "enum": ["order"]],
+            "order_id": ["type": "string", "minLength": 1, "maxLength": 256], "customer_id": ["type": "string", "minLength": 1, "maxLength": 256],
+            "timestamp": ["type": "string", "description": "ISO 8601 date or date-time"],
+            "amount": ["type": "number", "description": "Order total when no lines are given; negative for a return"],
+            "country": Schema.string,
+            "lines": Schema.array(
+                Schema.object(
+                    [
+                        "product_id": Schema.string, "title": Schema.string, "quantity": Schema.number, "unit_price": ["type": "number", "minimum": 0],
+                    ], required: ["quantity", "unit_price"]), maxItems: 1000),
+        ], required: ["order_id", "customer_id", "timestamp"])
 }
 
 extension Consent: APISchema {
@@ -33,45 +37,52 @@ extension Consent: APISchema {
 }
 
 extension LanguageRoutes.EmbeddingRequest: APISchema {
-    static let schema = Schema.object([
-        "input": ["oneOf": [Schema.string, Schema.array(Schema.string, maxItems: 256)]], "model": Schema.string,
-    ], required: ["input"])
+    static let schema = Schema.object(
+        [
+            "input": ["oneOf": [Schema.string, Schema.array(Schema.string, maxItems: 256)]], "model": Schema.string,
+        ], required: ["input"])
 }
 
 extension LanguageRoutes.ChatRequest: APISchema {
-    static let schema = Schema.object([
-        "model": Schema.string,
-        "messages": Schema.array(Schema.object([
-            "role": ["type": "string", "enum": ["system", "user", "assistant"]], "content": Schema.string,
-        ], required: ["role", "content"])),
-        "max_tokens": ["type": "integer", "minimum": 1], "temperature": ["type": "number", "minimum": 0], "top_p": Schema.number,
-        "seed": Schema.integer, "stream": Schema.boolean,
-    ], required: ["messages"])
+    static let schema = Schema.object(
+        [
+            "model": Schema.string,
+            "messages": Schema.array(
+                Schema.object(
+                    [
+                        "role": ["type": "string", "enum": ["system", "user", "assistant"]], "content": Schema.string,
+                    ], required: ["role", "content"])),
+            "max_tokens": ["type": "integer", "minimum": 1], "temperature": ["type": "number", "minimum": 0], "top_p": Schema.number,
+            "seed": Schema.integer, "stream": Schema.boolean,
+        ], required: ["messages"])
 }
 
 // MARK: - Responses
 
 extension ErrorBody: APISchema {
-    static let schema = Schema.object([
-        "error": Schema.object(["status": Schema.integer, "message": Schema.string], required: ["status", "message"]),
-    ], required: ["error"])
+    static let schema = Schema.object(
+        [
+            "error": Schema.object(["status": Schema.integer, "message": Schema.string], required: ["status", "message"])
+        ], required: ["error"])
 }
 
 extension OperationsRoutes.Health: APISchema {
-    static let schema = Schema.object([
-        "status": ["type": "string", "enum": ["ok", "ready", "not ready"]], "reason": Schema.string,
-        "model": Schema.oneOf(ModelKind.self), "model_run_id": Schema.integer,
-    ], required: ["status"])
+    static let schema = Schema.object(
+        [
+            "status": ["type": "string", "enum": ["ok", "ready", "not ready"]], "reason": Schema.string,
+            "model": Schema.oneOf(ModelKind.self), "model_run_id": Schema.integer,
+        ], required: ["status"])
 }
 
 extension ModelRunView: APISchema {
-    static let schema = Schema.object([
-        "id": Schema.integer, "model": Schema.oneOf(ModelKind.self), "created_at": Schema.dateTime, "data_end": Schema.date,
-        "unit": Schema.oneOf(TimeUnit.self), "n_customers": Schema.integer, "converged": Schema.boolean, "log_likelihood": Schema.number,
-        "params": Schema.map(Schema.number), "standard_errors": Schema.map(Schema.number),
-        "confidence_intervals_95": Schema.map(Schema.array(Schema.number)), "aic": Schema.number, "bic": Schema.number,
-        "iterations": Schema.integer, "error": Schema.string,
-    ], required: ["id", "model", "created_at", "data_end", "unit", "n_customers", "converged"])
+    static let schema = Schema.object(
+        [
+            "id": Schema.integer, "model": Schema.oneOf(ModelKind.self), "created_at": Schema.dateTime, "data_end": Schema.date,
+            "unit": Schema.oneOf(TimeUnit.self), "n_customers": Schema.integer, "converged": Schema.boolean, "log_likelihood": Schema.number,
+            "params": Schema.map(Schema.number), "standard_errors": Schema.map(Schema.number),
+            "confidence_intervals_95": Schema.map(Schema.array(Schema.number)), "aic": Schema.number, "bic": Schema.number,
+            "iterations": Schema.integer, "error": Schema.string,
+        ], required: ["id", "model", "created_at", "data_end", "unit", "n_customers", "converged"])
 }
 
 extension ModelRunList: APISchema {
@@ -79,47 +90,58 @@ extension ModelRunList: APISchema {
 }
 
 extension FitJobs.Job: APISchema {
-    static let schema = Schema.object([
-        "id": Schema.integer, "model": Schema.oneOf(ModelKind.self), "status": Schema.oneOf(FitJobs.Status.self),
-        "model_run_ids": Schema.array(Schema.integer), "error": Schema.string,
-    ], required: ["id", "model", "status", "model_run_ids"])
+    static let schema = Schema.object(
+        [
+            "id": Schema.integer, "model": Schema.oneOf(ModelKind.self), "status": Schema.oneOf(FitJobs.Status.self),
+            "model_run_ids": Schema.array(Schema.integer), "error": Schema.string,
+        ], required: ["id", "model", "status", "model_run_ids"])
 }
 
 extension CustomerView: APISchema {
-    static let schema = Schema.object([
-        "customer_id": Schema.string, "country": Schema.string, "first_seen": Schema.date, "consent": Consent.reference,
-        "summary": Schema.object([
-            "frequency": Schema.integer, "recency": Schema.number, "T": Schema.number, "monetary_value": Schema.number,
-            "unit": Schema.oneOf(TimeUnit.self), "as_of": Schema.date,
-        ], required: ["frequency", "recency", "T", "monetary_value", "unit", "as_of"]),
-        "scores": Schema.object([
-            "model": Schema.oneOf(ModelKind.self), "model_run_id": Schema.integer, "horizon": Schema.number,
-            "expected_purchases": Schema.number, "p_alive": Schema.number, "churn_risk": Schema.number,
-            "churn_risk_band": Schema.oneOf(ChurnRisk.self), "expected_spend": Schema.number, "clv": Schema.number, "tier": Schema.string,
-            "rfm": Schema.object([
-                "recency": Schema.integer, "frequency": Schema.integer, "monetary": Schema.integer, "segment": Schema.oneOf(RFMSegment.self),
-            ], required: ["recency", "frequency", "monetary", "segment"]),
-            "interval": Schema.object([
-                "level": Schema.number, "method": Schema.string, "expected_purchases": Schema.array(Schema.number), "clv": Schema.array(Schema.number),
-            ], required: ["level", "method", "expected_purchases"]),
-        ], required: ["model", "model_run_id", "horizon", "expected_purchases", "p_alive", "churn_risk", "churn_risk_band", "tier", "rfm"]),
-    ], required: ["customer_id", "summary", "scores"])
+    static let schema = Schema.object(
+        [
+            "customer_id": Schema.string, "country": Schema.string, "first_seen": Schema.date, "consent": Consent.reference,
+            "summary": Schema.object(
+                [
+                    "frequency": Schema.integer, "recency": Schema.number, "T": Schema.number, "monetary_value": Schema.number,
+                    "unit": Schema.oneOf(TimeUnit.self), "as_of": Schema.date,
+                ], required: ["frequency", "recency", "T", "monetary_value", "unit", "as_of"]),
+            "scores": Schema.object(
+                [
+                    "model": Schema.oneOf(ModelKind.self), "model_run_id": Schema.integer, "horizon": Schema.number,
+                    "expected_purchases": Schema.number, "p_alive": Schema.number, "churn_risk": Schema.number,
+                    "churn_risk_band": Schema.oneOf(ChurnRisk.self), "expected_spend": Schema.number, "clv": Schema.number, "tier": Schema.string,
+                    "rfm": Schema.object(
+                        [
+                            "recency": Schema.integer, "frequency": Schema.integer, "monetary": Schema.integer, "segment": Schema.oneOf(RFMSegment.self),
+                        ], required: ["recency", "frequency", "monetary", "segment"]),
+                    "interval": Schema.object(
+                        [
+                            "level": Schema.number, "method": Schema.string, "expected_purchases": Schema.array(Schema.number),
+                            "clv": Schema.array(Schema.number),
+                        ], required: ["level", "method", "expected_purchases"]),
+                ], required: ["model", "model_run_id", "horizon", "expected_purchases", "p_alive", "churn_risk", "churn_risk_band", "tier", "rfm"]),
+        ], required: ["customer_id", "summary", "scores"])
 }
 
 extension CustomerRoutes.CustomerPage: APISchema {
-    static let schema = Schema.object([
-        "total": Schema.integer, "offset": Schema.integer, "as_of": Schema.date, "customers": Schema.array(CustomerView.reference),
-    ], required: ["total", "offset", "as_of", "customers"])
+    static let schema = Schema.object(
+        [
+            "total": Schema.integer, "offset": Schema.integer, "as_of": Schema.date, "customers": Schema.array(CustomerView.reference),
+        ], required: ["total", "offset", "as_of", "customers"])
 }
 
 extension CustomerRoutes.OrderHistory: APISchema {
-    static let schema = Schema.object([
-        "customer_id": Schema.string,
-        "lines": Schema.array(Schema.object([
-            "date": Schema.date, "time": Schema.string, "order_id": Schema.string, "product_id": Schema.string, "product_title": Schema.string,
-            "quantity": Schema.number, "unit_price": Schema.number, "amount": Schema.number, "is_return": Schema.boolean,
-        ], required: ["date", "amount", "is_return"])),
-    ], required: ["customer_id", "lines"])
+    static let schema = Schema.object(
+        [
+            "customer_id": Schema.string,
+            "lines": Schema.array(
+                Schema.object(
+                    [
+                        "date": Schema.date, "time": Schema.string, "order_id": Schema.string, "product_id": Schema.string, "product_title": Schema.string,
+                        "quantity": Schema.number, "unit_price": Schema.number, "amount": Schema.number, "is_return": Schema.boolean,
+                    ], required: ["date", "amount", "is_return"])),
+        ], required: ["customer_id", "lines"])
 }
 
 extension CustomerRoutes.ConsentView: APISchema {
@@ -129,64 +151,82 @@ extension CustomerRoutes.ConsentView: APISchema {
 }
 
 extension CustomerRoutes.ErasureView: APISchema {
-    static let schema = Schema.object([
-        "erased": Schema.boolean,
-        "deleted_rows": Schema.object(
-            ["order_line": Schema.integer, "customer_day": Schema.integer, "customer": Schema.integer], required: ["order_line", "customer_day", "customer"]
-        ),
-    ], required: ["erased", "deleted_rows"])
+    static let schema = Schema.object(
+        [
+            "erased": Schema.boolean,
+            "deleted_rows": Schema.object(
+                ["order_line": Schema.integer, "customer_day": Schema.integer, "customer": Schema.integer],
+                required: ["order_line", "customer_day", "customer"]
+            ),
+        ], required: ["erased", "deleted_rows"])
 }
 
 extension EventRoutes.Accepted: APISchema {
-    static let schema = Schema.object([
-        "order_id": Schema.string, "lines": Schema.integer, "duplicate": Schema.boolean, "customer": CustomerView.reference,
-    ], required: ["order_id", "lines", "duplicate", "customer"])
+    static let schema = Schema.object(
+        [
+            "order_id": Schema.string, "lines": Schema.integer, "duplicate": Schema.boolean, "customer": CustomerView.reference,
+        ], required: ["order_id", "lines", "duplicate", "customer"])
 }
 
 extension SegmentRoutes.SegmentList: APISchema {
-    static let schema = Schema.object([
-        "method": Schema.oneOf(SegmentationMethod.self), "as_of": Schema.date, "customers": Schema.integer,
-        "segments": Schema.array(Schema.object([
-            "segment": Schema.string, "customers": Schema.integer, "share_of_customers": Schema.number, "share_of_clv": Schema.number,
-            "mean_p_alive": Schema.number,
-        ], required: ["segment", "customers", "share_of_customers", "share_of_clv", "mean_p_alive"])),
-    ], required: ["method", "as_of", "customers", "segments"])
+    static let schema = Schema.object(
+        [
+            "method": Schema.oneOf(SegmentationMethod.self), "as_of": Schema.date, "customers": Schema.integer,
+            "segments": Schema.array(
+                Schema.object(
+                    [
+                        "segment": Schema.string, "customers": Schema.integer, "share_of_customers": Schema.number, "share_of_clv": Schema.number,
+                        "mean_p_alive": Schema.number,
+                    ], required: ["segment", "customers", "share_of_customers", "share_of_clv", "mean_p_alive"])),
+        ], required: ["method", "as_of", "customers", "segments"])
 }
 
 extension SegmentRoutes.AudienceView: APISchema {
-    static let schema = Schema.object([
-        "as_of": Schema.date, "size": Schema.integer, "predicted_value": Schema.number,
-        "customers": Schema.array(Schema.object([
-            "customer_id": Schema.string, "tier": Schema.string, "segment": Schema.oneOf(RFMSegment.self), "p_alive": Schema.number,
-            "churn_risk": Schema.oneOf(ChurnRisk.self), "expected_purchases": Schema.number, "clv": Schema.number,
-        ], required: ["customer_id", "tier", "segment", "p_alive", "churn_risk", "expected_purchases"])),
-    ], required: ["as_of", "size", "predicted_value", "customers"])
+    static let schema = Schema.object(
+        [
+            "as_of": Schema.date, "size": Schema.integer, "predicted_value": Schema.number,
+            "customers": Schema.array(
+                Schema.object(
+                    [
+                        "customer_id": Schema.string, "tier": Schema.string, "segment": Schema.oneOf(RFMSegment.self), "p_alive": Schema.number,
+                        "churn_risk": Schema.oneOf(ChurnRisk.self), "expected_purchases": Schema.number, "clv": Schema.number,
+                    ], required: ["customer_id", "tier", "segment", "p_alive", "churn_risk", "expected_purchases"])),
+        ], required: ["as_of", "size", "predicted_value", "customers"])
 }
 
 extension LanguageRoutes.ChatCompletion: APISchema {
     static let schema: JSONValue = {
         let message = Schema.object(["role": Schema.string, "content": Schema.string], required: [])
-        return Schema.object([
-            "id": Schema.string, "object": ["type": "string", "enum": ["chat.completion", "chat.completion.chunk"]], "created": Schema.integer,
-            "model": Schema.string,
-            "choices": Schema.array(Schema.object([
-                "index": Schema.integer, "message": message, "delta": message,
-                "finish_reason": Schema.nullable(["type": "string", "enum": ["stop", "length"]]),
-            ], required: ["index", "finish_reason"])),
-            "usage": Schema.object(["prompt_tokens": Schema.integer, "completion_tokens": Schema.integer, "total_tokens": Schema.integer], required: ["prompt_tokens", "total_tokens"]),
-        ], required: ["id", "object", "created", "model", "choices"])
+        return Schema.object(
+            [
+                "id": Schema.string, "object": ["type": "string", "enum": ["chat.completion", "chat.completion.chunk"]], "created": Schema.integer,
+                "model": Schema.string,
+                "choices": Schema.array(
+                    Schema.object(
+                        [
+                            "index": Schema.integer, "message": message, "delta": message,
+                            "finish_reason": Schema.nullable(["type": "string", "enum": ["stop", "length"]]),
+                        ], required: ["index", "finish_reason"])),
+                "usage": Schema.object(
+                    ["prompt_tokens": Schema.integer, "completion_tokens": Schema.integer, "total_tokens": Schema.integer],
+                    required: ["prompt_tokens", "total_tokens"]),
+            ], required: ["id", "object", "created", "model", "choices"])
     }()
 }
 
 extension LanguageRoutes.EmbeddingList: APISchema {
-    static let schema = Schema.object([
-        "object": ["type": "string", "enum": ["list"]], "model": Schema.string,
-        "data": Schema.array(Schema.object(
-            ["object": ["type": "string", "enum": ["embedding"]], "index": Schema.integer, "embedding": Schema.array(Schema.number)],
-            required: ["object", "index", "embedding"]
-        )),
-        "usage": Schema.object(["prompt_tokens": Schema.integer, "completion_tokens": Schema.integer, "total_tokens": Schema.integer], required: ["prompt_tokens", "total_tokens"]),
-    ], required: ["object", "model", "data", "usage"])
+    static let schema = Schema.object(
+        [
+            "object": ["type": "string", "enum": ["list"]], "model": Schema.string,
+            "data": Schema.array(
+                Schema.object(
+                    ["object": ["type": "string", "enum": ["embedding"]], "index": Schema.integer, "embedding": Schema.array(Schema.number)],
+                    required: ["object", "index", "embedding"]
+                )),
+            "usage": Schema.object(
+                ["prompt_tokens": Schema.integer, "completion_tokens": Schema.integer, "total_tokens": Schema.integer],
+                required: ["prompt_tokens", "total_tokens"]),
+        ], required: ["object", "model", "data", "usage"])
 }
 
 /// Every schema the document declares, by name.

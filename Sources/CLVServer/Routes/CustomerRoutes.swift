@@ -9,12 +9,14 @@ import Hummingbird
 /// `/v1/customers`: one customer's summary and scores, the scored list, consent, erasure.
 enum CustomerRoutes {
     static func register(_ routes: RouteTable, _ services: Services) {
-        routes.add(RouteSpec(
-            method: .get, path: "/v1/customers/{id}", roles: .readers,
-            summary: "One customer: summary, scores (with ?interval=0.9 a prediction interval), tier, RFM segment, churn risk.",
-            tag: "customers", query: [.init(name: "interval", description: "Prediction-interval level in (0, 1), e.g. 0.9", type: "number")],
-            responses: [200: "The customer", 404: "No such customer"], response: CustomerView.self
-        )) { request, context in
+        routes.add(
+            RouteSpec(
+                method: .get, path: "/v1/customers/{id}", roles: .readers,
+                summary: "One customer: summary, scores (with ?interval=0.9 a prediction interval), tier, RFM segment, churn risk.",
+                tag: "customers", query: [.init(name: "interval", description: "Prediction-interval level in (0, 1), e.g. 0.9", type: "number")],
+                responses: [200: "The customer", 404: "No such customer"], response: CustomerView.self
+            )
+        ) { request, context in
             let id = CustomerID(try context.id())
             let level = try request.query("interval", number: 0.5...0.999)
             let view = try await customerView(id, services: services, level: level)
@@ -22,12 +24,14 @@ enum CustomerRoutes {
             return try JSON.response(view)
         }
 
-        routes.add(RouteSpec(
-            method: .get, path: "/v1/customers/{id}/orders", roles: .readers,
-            summary: "One customer's most recent order lines (purchases and returns), newest first, with product titles.",
-            tag: "customers", query: [.init(name: "limit", description: "At most this many lines (default 50, max 500)", type: "integer")],
-            responses: [200: "The lines", 404: "No such customer"], response: OrderHistory.self
-        )) { request, context in
+        routes.add(
+            RouteSpec(
+                method: .get, path: "/v1/customers/{id}/orders", roles: .readers,
+                summary: "One customer's most recent order lines (purchases and returns), newest first, with product titles.",
+                tag: "customers", query: [.init(name: "limit", description: "At most this many lines (default 50, max 500)", type: "integer")],
+                responses: [200: "The lines", 404: "No such customer"], response: OrderHistory.self
+            )
+        ) { request, context in
             let id = CustomerID(try context.id())
             let limit = Int(try request.query("limit", number: 1...500) ?? 50)
             guard try await services.store.customer(id) != nil else { throw APIError.notFound("No customer with that id.") }
@@ -36,52 +40,62 @@ enum CustomerRoutes {
             return try JSON.response(OrderHistory(customer_id: id.rawValue, lines: lines.map(OrderHistory.Line.init)))
         }
 
-        routes.add(RouteSpec(
-            method: .get, path: "/v1/customers", roles: .analysts,
-            summary: "Scored customers, highest CLV first (or by ?sort=p_alive|expected_purchases|churn_risk).",
-            tag: "customers",
-            query: [
-                .init(name: "limit", description: "At most this many (default 50, max 1000)", type: "integer"),
-                .init(name: "offset", description: "Skip this many", type: "integer"),
-                .init(name: "sort", description: "clv (default), p_alive, expected_purchases, churn_risk"),
-            ],
-            response: CustomerPage.self
-        )) { request, context in
+        routes.add(
+            RouteSpec(
+                method: .get, path: "/v1/customers", roles: .analysts,
+                summary: "Scored customers, highest CLV first (or by ?sort=p_alive|expected_purchases|churn_risk).",
+                tag: "customers",
+                query: [
+                    .init(name: "limit", description: "At most this many (default 50, max 1000)", type: "integer"),
+                    .init(name: "offset", description: "Skip this many", type: "integer"),
+                    .init(name: "sort", description: "clv (default), p_alive, expected_purchases, churn_risk"),
+                ],
+                response: CustomerPage.self
+            )
+        ) { request, context in
             let snapshot = try await requireSnapshot(services)
             let limit = Int(try request.query("limit", number: 1...1000) ?? 50)
             let offset = Int(try request.query("offset", number: 0...1e9) ?? 0)
             let sort = try request.query("sort", oneOf: SortKey.self) ?? .clv
-            let ordered = snapshot.customers.sorted { sort.value($0) > sort.value($1) || (sort.value($0) == sort.value($1) && $0.row.customer < $1.row.customer) }
+            let ordered = snapshot.customers.sorted {
+                sort.value($0) > sort.value($1) || (sort.value($0) == sort.value($1) && $0.row.customer < $1.row.customer)
+            }
             let page = ordered.dropFirst(offset).prefix(limit)
             let horizon = services.configuration.horizonWeeks
             services.audit.record(AuditEvent(actor: context.actor, action: "list customers", detail: "\(page.count) customers"))
-            return try JSON.response(CustomerPage(
-                total: snapshot.customers.count, offset: offset, as_of: snapshot.asOf.description,
-                customers: page.map { CustomerView(record: nil, scored: $0, models: snapshot.models, asOf: snapshot.asOf, horizon: horizon, level: nil) }
-            ))
+            return try JSON.response(
+                CustomerPage(
+                    total: snapshot.customers.count, offset: offset, as_of: snapshot.asOf.description,
+                    customers: page.map { CustomerView(record: nil, scored: $0, models: snapshot.models, asOf: snapshot.asOf, horizon: horizon, level: nil) }
+                ))
         }
 
-        routes.add(RouteSpec(
-            method: .put, path: "/v1/customers/{id}/consent", roles: [.admin, .ingest],
-            summary: "Set a customer's consent to marketing and profiling (both default to false).", tag: "privacy",
-            requestBody: Consent.self, responses: [200: "Updated", 404: "No such customer", 422: "Invalid body"], response: ConsentView.self
-        )) { request, context in
+        routes.add(
+            RouteSpec(
+                method: .put, path: "/v1/customers/{id}/consent", roles: [.admin, .ingest],
+                summary: "Set a customer's consent to marketing and profiling (both default to false).", tag: "privacy",
+                requestBody: Consent.self, responses: [200: "Updated", 404: "No such customer", 422: "Invalid body"], response: ConsentView.self
+            )
+        ) { request, context in
             let id = CustomerID(try context.id())
             let consent = try await JSON.decode(Consent.self, from: request, context: context)
             guard try await services.store.setConsent(consent, for: id) else { throw APIError.notFound("No customer with that id.") }
-            services.audit.record(AuditEvent(
-                actor: context.actor, action: "set consent", customerHash: try await services.store.auditHash(of: id),
-                detail: "marketing=\(consent.marketing) profiling=\(consent.profiling)"
-            ))
+            services.audit.record(
+                AuditEvent(
+                    actor: context.actor, action: "set consent", customerHash: try await services.store.auditHash(of: id),
+                    detail: "marketing=\(consent.marketing) profiling=\(consent.profiling)"
+                ))
             services.scores.invalidate()
             return try JSON.response(ConsentView(customer_id: id.rawValue, marketing: consent.marketing, profiling: consent.profiling))
         }
 
-        routes.add(RouteSpec(
-            method: .delete, path: "/v1/customers/{id}", roles: .admins,
-            summary: "Erase a customer: every row and cache entry; the audit log keeps only a keyed hash.", tag: "privacy",
-            responses: [200: "Erased", 404: "No such customer"], response: ErasureView.self
-        )) { _, context in
+        routes.add(
+            RouteSpec(
+                method: .delete, path: "/v1/customers/{id}", roles: .admins,
+                summary: "Erase a customer: every row and cache entry; the audit log keeps only a keyed hash.", tag: "privacy",
+                responses: [200: "Erased", 404: "No such customer"], response: ErasureView.self
+            )
+        ) { _, context in
             let id = CustomerID(try context.id())
             let deleted = try await services.store.erase(id, actor: context.actor)
             guard !deleted.isEmpty else { throw APIError.notFound("No customer with that id.") }

@@ -39,13 +39,18 @@ enum EventRoutes {
     }
 
     static func register(_ routes: RouteTable, _ services: Services) {
-        routes.add(RouteSpec(
-            method: .post, path: "/v1/events", roles: .writers,
-            summary: "Record an order (lines or an amount; negative for a return) and return the customer's new scores. Idempotent by order_id and date.",
-            tag: "events", requestBody: OrderEvent.self,
-            responses: [201: "Recorded; the customer's new scores", 200: "Already recorded (same order_id)", 400: "Not JSON", 413: "Body too large", 422: "Invalid event"],
-            response: Accepted.self
-        )) { request, context in
+        routes.add(
+            RouteSpec(
+                method: .post, path: "/v1/events", roles: .writers,
+                summary: "Record an order (lines or an amount; negative for a return) and return the customer's new scores. Idempotent by order_id and date.",
+                tag: "events", requestBody: OrderEvent.self,
+                responses: [
+                    201: "Recorded; the customer's new scores", 200: "Already recorded (same order_id)", 400: "Not JSON", 413: "Body too large",
+                    422: "Invalid event",
+                ],
+                response: Accepted.self
+            )
+        ) { request, context in
             let event = try await JSON.decode(OrderEvent.self, from: request, context: context)
             let (batch, day) = try validate(event)
             let running = services.eventLedger.counts.withLock { c in
@@ -105,11 +110,12 @@ enum EventRoutes {
         var batch = OrderBatch()
         let customer = CustomerID(event.customer_id)
         for (i, item) in items.enumerated() {
-            batch.lines.append(OrderLine(
-                key: OrderLine.eventKey(orderID: event.order_id, lineIndex: i, day: date.day), customer: customer, order: event.order_id,
-                product: item.product, day: date.day, secondOfDay: date.second, quantity: item.quantity, unitPrice: item.price,
-                sourceAmount: item.amount
-            ))
+            batch.lines.append(
+                OrderLine(
+                    key: OrderLine.eventKey(orderID: event.order_id, lineIndex: i, day: date.day), customer: customer, order: event.order_id,
+                    product: item.product, day: date.day, secondOfDay: date.second, quantity: item.quantity, unitPrice: item.price,
+                    sourceAmount: item.amount
+                ))
             if let product = item.product, let title = item.title { batch.productTitles[product] = title }
         }
         if let country = event.country { batch.customerCountries[customer] = country }

@@ -1,8 +1,8 @@
 import CLVText
 import Foundation
-import NIOCore
 import HTTPTypes
 import Hummingbird
+import NIOCore
 
 /// The local language models, loaded on first use.
 actor LanguageModels {
@@ -119,13 +119,18 @@ enum LanguageRoutes {
     }
 
     static func register(_ routes: RouteTable, _ services: Services) {
-        routes.add(RouteSpec(
-            method: .post, path: "/v1/chat/completions", roles: .readers,
-            summary: "Chat completions (OpenAI-compatible) from the local SmolLM2-135M-Instruct; server-sent events with \"stream\": true.",
-            tag: "language", requestBody: ChatRequest.self,
-            responses: [200: "The reply (or an event stream)", 422: "Invalid request or prompt too long", 503: "Model not installed, or too many conversations waiting (Retry-After)"],
-            response: ChatCompletion.self, produces: "application/json, text/event-stream"
-        )) { request, context in
+        routes.add(
+            RouteSpec(
+                method: .post, path: "/v1/chat/completions", roles: .readers,
+                summary: "Chat completions (OpenAI-compatible) from the local SmolLM2-135M-Instruct; server-sent events with \"stream\": true.",
+                tag: "language", requestBody: ChatRequest.self,
+                responses: [
+                    200: "The reply (or an event stream)", 422: "Invalid request or prompt too long",
+                    503: "Model not installed, or too many conversations waiting (Retry-After)",
+                ],
+                response: ChatCompletion.self, produces: "application/json, text/event-stream"
+            )
+        ) { request, context in
             let body = try await JSON.decode(ChatRequest.self, from: request, context: context)
             guard !body.messages.isEmpty, body.messages.count <= 64 else { throw APIError.unprocessable("Field 'messages' must hold 1 to 64 messages.") }
             let messages = try body.messages.enumerated().map { i, m in
@@ -146,7 +151,8 @@ enum LanguageRoutes {
             do { prompt = try generator.chatPrompt(messages) } catch { throw APIError.unprocessable("\(error)") }
             let limit = generator.model.configuration.contextLength
             guard prompt.count + maxTokens <= limit else {
-                throw APIError.unprocessable("The conversation (\(prompt.count) tokens) plus max_tokens (\(maxTokens)) exceeds the model's context of \(limit) tokens: shorten it.")
+                throw APIError.unprocessable(
+                    "The conversation (\(prompt.count) tokens) plus max_tokens (\(maxTokens)) exceeds the model's context of \(limit) tokens: shorten it.")
             }
             let options = GenerationOptions(maxTokens: maxTokens, sampling: sampling)
             let id = "chatcmpl-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
@@ -182,18 +188,22 @@ enum LanguageRoutes {
                     completion += 1
                 }
             } catch { throw APIError.unprocessable("\(error)") }
-            return try JSON.response(ChatCompletion(
-                id: id, object: "chat.completion", created: created, model: model,
-                choices: [.init(message: .init(role: "assistant", content: text), finish_reason: completion >= maxTokens ? "length" : "stop")],
-                usage: .init(prompt_tokens: prompt.count, completion_tokens: completion, total_tokens: prompt.count + completion)
-            ))
+            return try JSON.response(
+                ChatCompletion(
+                    id: id, object: "chat.completion", created: created, model: model,
+                    choices: [.init(message: .init(role: "assistant", content: text), finish_reason: completion >= maxTokens ? "length" : "stop")],
+                    usage: .init(prompt_tokens: prompt.count, completion_tokens: completion, total_tokens: prompt.count + completion)
+                ))
         }
 
-        routes.add(RouteSpec(
-            method: .post, path: "/v1/embeddings", roles: .readers,
-            summary: "Sentence embeddings (OpenAI-compatible) from the local all-MiniLM-L6-v2: 384 dimensions, unit length.",
-            tag: "language", requestBody: EmbeddingRequest.self, responses: [200: "Embeddings", 422: "Invalid request", 503: "Model not installed"], response: EmbeddingList.self
-        )) { request, context in
+        routes.add(
+            RouteSpec(
+                method: .post, path: "/v1/embeddings", roles: .readers,
+                summary: "Sentence embeddings (OpenAI-compatible) from the local all-MiniLM-L6-v2: 384 dimensions, unit length.",
+                tag: "language", requestBody: EmbeddingRequest.self, responses: [200: "Embeddings", 422: "Invalid request", 503: "Model not installed"],
+                response: EmbeddingList.self
+            )
+        ) { request, context in
             let body = try await JSON.decode(EmbeddingRequest.self, from: request, context: context)
             let texts = body.input.texts
             guard !texts.isEmpty, texts.count <= 256 else { throw APIError.unprocessable("Field 'input' must be a string or 1 to 256 strings.") }
@@ -206,10 +216,11 @@ enum LanguageRoutes {
             }
             let vectors = try encoder.embed(texts)
             let tokens = texts.reduce(0) { $0 + encoder.tokenizer.encode($1).count }
-            return try JSON.response(EmbeddingList(
-                model: encoder.modelName, data: vectors.enumerated().map { .init(index: $0, embedding: $1) },
-                usage: .init(prompt_tokens: tokens, total_tokens: tokens)
-            ))
+            return try JSON.response(
+                EmbeddingList(
+                    model: encoder.modelName, data: vectors.enumerated().map { .init(index: $0, embedding: $1) },
+                    usage: .init(prompt_tokens: tokens, total_tokens: tokens)
+                ))
         }
     }
 }

@@ -21,10 +21,11 @@ enum ModelRunRoutes {
             guard let kind = ModelKind(rawValue: model) else {
                 throw APIError.unprocessable("Field 'model' must be one of: \(ModelKind.allCases.map(\.rawValue).joined(separator: ", ")).")
             }
-            let unit = try unit.map { text in
-                guard let unit = TimeUnit(rawValue: text) else { throw APIError.unprocessable("Field 'unit' must be day, week or month.") }
-                return unit
-            } ?? .week
+            let unit =
+                try unit.map { text in
+                    guard let unit = TimeUnit(rawValue: text) else { throw APIError.unprocessable("Field 'unit' must be day, week or month.") }
+                    return unit
+                } ?? .week
             let penalizer = penalizer ?? 0
             guard penalizer >= 0, penalizer.isFinite else { throw APIError.unprocessable("Field 'penalizer' must be a number ≥ 0.") }
             let end = try end.map { text in
@@ -36,29 +37,35 @@ enum ModelRunRoutes {
     }
 
     static func register(_ routes: RouteTable, _ services: Services) {
-        routes.add(RouteSpec(
-            method: .get, path: "/v1/model-runs", roles: .analysts, summary: "Saved model fits, newest first.", tag: "models",
-            response: ModelRunList.self
-        )) { _, _ in
+        routes.add(
+            RouteSpec(
+                method: .get, path: "/v1/model-runs", roles: .analysts, summary: "Saved model fits, newest first.", tag: "models",
+                response: ModelRunList.self
+            )
+        ) { _, _ in
             try JSON.response(ModelRunList(model_runs: try await services.store.modelRuns().map(ModelRunView.init(record:))))
         }
 
-        routes.add(RouteSpec(
-            method: .get, path: "/v1/model-runs/{id}", roles: .analysts,
-            summary: "One saved fit: parameters, standard errors, 95% intervals, log-likelihood, AIC, BIC.", tag: "models",
-            responses: [200: "The run", 404: "No such run"], response: ModelRunView.self
-        )) { _, context in
+        routes.add(
+            RouteSpec(
+                method: .get, path: "/v1/model-runs/{id}", roles: .analysts,
+                summary: "One saved fit: parameters, standard errors, 95% intervals, log-likelihood, AIC, BIC.", tag: "models",
+                responses: [200: "The run", 404: "No such run"], response: ModelRunView.self
+            )
+        ) { _, context in
             guard let id = Int64(try context.id()), let run = try await services.store.modelRun(id: id) else {
                 throw APIError.notFound("No model run with that id; list them at /v1/model-runs.")
             }
             return try JSON.response(ModelRunView(record: run))
         }
 
-        routes.add(RouteSpec(
-            method: .post, path: "/v1/model-runs", roles: .analysts,
-            summary: "Fit a model on the stored orders in the background; returns a job to poll at /v1/fit-jobs/{id}.",
-            tag: "models", requestBody: FitRequest.self, responses: [202: "Queued", 422: "Invalid request"], response: FitJobs.Job.self
-        )) { request, context in
+        routes.add(
+            RouteSpec(
+                method: .post, path: "/v1/model-runs", roles: .analysts,
+                summary: "Fit a model on the stored orders in the background; returns a job to poll at /v1/fit-jobs/{id}.",
+                tag: "models", requestBody: FitRequest.self, responses: [202: "Queued", 422: "Invalid request"], response: FitJobs.Job.self
+            )
+        ) { request, context in
             let fit = try await JSON.decode(FitRequest.self, from: request, context: context).validated()
             let window = try await services.workflow.window(end: fit.end, unit: fit.unit)
             let scores = services.scores
@@ -72,10 +79,12 @@ enum ModelRunRoutes {
             return try JSON.response(job, status: .accepted)
         }
 
-        routes.add(RouteSpec(
-            method: .get, path: "/v1/fit-jobs/{id}", roles: .analysts, summary: "The status of a background fit.", tag: "models",
-            responses: [200: "The job", 404: "No such job"], response: FitJobs.Job.self
-        )) { _, context in
+        routes.add(
+            RouteSpec(
+                method: .get, path: "/v1/fit-jobs/{id}", roles: .analysts, summary: "The status of a background fit.", tag: "models",
+                responses: [200: "The job", 404: "No such job"], response: FitJobs.Job.self
+            )
+        ) { _, context in
             guard let id = Int(try context.id()), let job = await services.fits.job(id) else {
                 throw APIError.notFound("No fit job with that id.")
             }

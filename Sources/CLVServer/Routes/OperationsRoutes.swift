@@ -17,14 +17,18 @@ enum OperationsRoutes {
     }
 
     static func register(_ routes: RouteTable, _ services: Services) {
-        routes.add(RouteSpec(method: .get, path: "/healthz", roles: nil, summary: "Liveness: the process serves requests.", tag: "operations", response: Health.self)) { _, _ in
+        routes.add(
+            RouteSpec(method: .get, path: "/healthz", roles: nil, summary: "Liveness: the process serves requests.", tag: "operations", response: Health.self)
+        ) { _, _ in
             try JSON.response(Health(status: "ok"))
         }
 
-        routes.add(RouteSpec(
-            method: .get, path: "/readyz", roles: nil, summary: "Readiness: the database answers and a model is loaded.", tag: "operations",
-            responses: [200: "Ready", 503: "Not ready, with the reason"], response: Health.self
-        )) { _, _ in
+        routes.add(
+            RouteSpec(
+                method: .get, path: "/readyz", roles: nil, summary: "Readiness: the database answers and a model is loaded.", tag: "operations",
+                responses: [200: "Ready", 503: "Not ready, with the reason"], response: Health.self
+            )
+        ) { _, _ in
             _ = try await services.store.statistics()
             guard let models = services.scores.models else {
                 return try JSON.response(Health(status: "not ready", reason: services.scores.problem ?? "loading models"), status: .serviceUnavailable)
@@ -32,13 +36,16 @@ enum OperationsRoutes {
             return try JSON.response(Health(status: "ready", model: models.purchase.kind, model_run_id: models.purchaseRun.id))
         }
 
-        routes.add(RouteSpec(
-            method: .get, path: "/metrics", roles: .analysts, summary: "Prometheus metrics: requests and latency by route, model-run age, ingest counts.",
-            tag: "operations", produces: "text/plain"
-        )) { _, _ in
+        routes.add(
+            RouteSpec(
+                method: .get, path: "/metrics", roles: .analysts, summary: "Prometheus metrics: requests and latency by route, model-run age, ingest counts.",
+                tag: "operations", produces: "text/plain"
+            )
+        ) { _, _ in
             var gauges: [(String, String, Double)] = []
             if let models = services.scores.models {
-                gauges.append(("clv_model_run_age_seconds", "Seconds since the scoring model was fitted.", Date().timeIntervalSince(models.purchaseRun.createdAt)))
+                gauges.append(
+                    ("clv_model_run_age_seconds", "Seconds since the scoring model was fitted.", Date().timeIntervalSince(models.purchaseRun.createdAt)))
             }
             let counts = services.eventLedger.counts.withLock { $0 }
             gauges.append(("clv_api_events_imported", "Order lines imported through POST /v1/events since start.", Double(counts.imported)))

@@ -43,29 +43,35 @@ enum SegmentRoutes {
     }
 
     static func register(_ routes: RouteTable, _ services: Services) {
-        routes.add(RouteSpec(
-            method: .get, path: "/v1/segments", roles: .analysts,
-            summary: "RFM segments (?method=rfm, default) or CLV tiers (?method=tier): size, share of customers and of predicted CLV, mean P(alive).",
-            tag: "segments", query: [.init(name: "method", description: "rfm or tier")], response: SegmentList.self
-        )) { request, _ in
+        routes.add(
+            RouteSpec(
+                method: .get, path: "/v1/segments", roles: .analysts,
+                summary: "RFM segments (?method=rfm, default) or CLV tiers (?method=tier): size, share of customers and of predicted CLV, mean P(alive).",
+                tag: "segments", query: [.init(name: "method", description: "rfm or tier")], response: SegmentList.self
+            )
+        ) { request, _ in
             let snapshot = try await CustomerRoutes.requireSnapshot(services)
             let method = try request.query("method", oneOf: SegmentationMethod.self) ?? .rfm
-            return try JSON.response(SegmentList(
-                method: method, as_of: snapshot.asOf.description, customers: snapshot.customers.count,
-                segments: snapshot.population.segmentSummaries(by: method).map {
-                    .init(segment: $0.segment, customers: $0.customers, share_of_customers: $0.shareOfCustomers,
-                          share_of_clv: $0.shareOfCLV, mean_p_alive: $0.meanProbabilityAlive)
-                }
-            ))
+            return try JSON.response(
+                SegmentList(
+                    method: method, as_of: snapshot.asOf.description, customers: snapshot.customers.count,
+                    segments: snapshot.population.segmentSummaries(by: method).map {
+                        .init(
+                            segment: $0.segment, customers: $0.customers, share_of_customers: $0.shareOfCustomers,
+                            share_of_clv: $0.shareOfCLV, mean_p_alive: $0.meanProbabilityAlive)
+                    }
+                ))
         }
 
-        routes.add(RouteSpec(
-            method: .get, path: "/v1/audiences", roles: .analysts,
-            summary: "A campaign audience: customers matching every filter given, with its size and predicted value; JSON or CSV.",
-            tag: "segments",
-            query: AudienceQuery.parameters + [.init(name: "format", description: "json (default) or csv")],
-            response: AudienceView.self, produces: "application/json, text/csv"
-        )) { request, context in
+        routes.add(
+            RouteSpec(
+                method: .get, path: "/v1/audiences", roles: .analysts,
+                summary: "A campaign audience: customers matching every filter given, with its size and predicted value; JSON or CSV.",
+                tag: "segments",
+                query: AudienceQuery.parameters + [.init(name: "format", description: "json (default) or csv")],
+                response: AudienceView.self, produces: "application/json, text/csv"
+            )
+        ) { request, context in
             let snapshot = try await CustomerRoutes.requireSnapshot(services)
             let query = try AudienceQuery(request, tiers: snapshot.tierNames)
             let format = try request.query("format", oneOf: Format.self) ?? .json
@@ -76,18 +82,22 @@ enum SegmentRoutes {
             case .csv:
                 return Response(
                     status: .ok,
-                    headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"audience.csv\"",
-                              HTTPField.Name("X-Audience-Size")!: String(members.count), HTTPField.Name("X-Audience-Value")!: String(value)],
+                    headers: [
+                        .contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"audience.csv\"",
+                        HTTPField.Name("X-Audience-Size")!: String(members.count), HTTPField.Name("X-Audience-Value")!: String(value),
+                    ],
                     body: .init(byteBuffer: ByteBuffer(string: audienceCSV(members)))
                 )
             case .json:
-                return try JSON.response(AudienceView(
-                    as_of: snapshot.asOf.description, size: members.count, predicted_value: value,
-                    customers: members.map { c in
-                        .init(customer_id: c.row.customer.rawValue, tier: c.tier, segment: c.segment, p_alive: c.score.probabilityAlive,
-                              churn_risk: c.churnBand, expected_purchases: c.score.expectedPurchases, clv: c.score.clv)
-                    }
-                ))
+                return try JSON.response(
+                    AudienceView(
+                        as_of: snapshot.asOf.description, size: members.count, predicted_value: value,
+                        customers: members.map { c in
+                            .init(
+                                customer_id: c.row.customer.rawValue, tier: c.tier, segment: c.segment, p_alive: c.score.probabilityAlive,
+                                churn_risk: c.churnBand, expected_purchases: c.score.expectedPurchases, clv: c.score.clv)
+                        }
+                    ))
             }
         }
     }
@@ -96,7 +106,8 @@ enum SegmentRoutes {
     static func audienceCSV(_ members: [ScoredCustomer]) -> String {
         var csv = "customer_id,tier,segment,p_alive,churn_risk,expected_purchases,clv\n"
         for c in members {
-            csv += "\(CSVField.spreadsheetSafe(c.row.customer.rawValue)),\(c.tier),\(CSVField.spreadsheetSafe(c.segment.rawValue)),\(c.score.probabilityAlive),\(c.churnBand.rawValue),\(c.score.expectedPurchases),\(c.score.clv.map { "\($0)" } ?? "")\n"
+            csv +=
+                "\(CSVField.spreadsheetSafe(c.row.customer.rawValue)),\(c.tier),\(CSVField.spreadsheetSafe(c.segment.rawValue)),\(c.score.probabilityAlive),\(c.churnBand.rawValue),\(c.score.expectedPurchases),\(c.score.clv.map { "\($0)" } ?? "")\n"
         }
         return csv
     }

@@ -94,7 +94,12 @@ final class ScoreBook: Sendable {
     func snapshot(maxAge: TimeInterval) async throws -> Snapshot? {
         let (current, stale) = state.withLock { ($0.snapshot, $0.stale) }
         if let current, !stale || Date().timeIntervalSince(current.builtAt) < maxAge { return current }
-        guard rebuilding.withLock({ busy in defer { busy = true }; return !busy }) else { return current }
+        guard
+            rebuilding.withLock({ busy in
+                defer { busy = true }
+                return !busy
+            })
+        else { return current }
         defer { rebuilding.withLock { $0 = false } }
         guard let models, let asOf else { return current }
         state.withLock { $0.stale = false }

@@ -46,12 +46,14 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
             embeddingLength = try file.integer(p + "embedding_length")
             feedForwardLength = try file.integer(p + "feed_forward_length")
             headCount = try file.integer(p + "attention.head_count")
-            keyValueHeadCount = file.metadata[p + "attention.head_count_kv"] == nil
+            keyValueHeadCount =
+                file.metadata[p + "attention.head_count_kv"] == nil
                 ? headCount : try file.integer(p + "attention.head_count_kv")
             ropeBase = file.metadata[p + "rope.freq_base"] == nil ? 10000 : try file.double(p + "rope.freq_base")
             rmsEpsilon = Float(try file.double(p + "attention.layer_norm_rms_epsilon"))
             contextLength = try file.integer(p + "context_length")
-            vocabularySize = file.metadata[p + "vocab_size"] == nil
+            vocabularySize =
+                file.metadata[p + "vocab_size"] == nil
                 ? try file.stringArray("tokenizer.ggml.tokens").count : try file.integer(p + "vocab_size")
         } catch let error as LlamaError {
             throw error
@@ -61,8 +63,8 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
             throw .invalidConfiguration("\(error)")
         }
         guard layerCount > 0, headCount > 0, keyValueHeadCount > 0, headCount % keyValueHeadCount == 0,
-              embeddingLength % headCount == 0, headDimension % 2 == 0,
-              embeddingLength % 32 == 0, feedForwardLength % 32 == 0, contextLength > 0, vocabularySize > 0
+            embeddingLength % headCount == 0, headDimension % 2 == 0,
+            embeddingLength % 32 == 0, feedForwardLength % 32 == 0, contextLength > 0, vocabularySize > 0
         else {
             throw .invalidConfiguration(
                 "\(headCount) heads, \(keyValueHeadCount) key/value heads, width \(embeddingLength), feed-forward \(feedForwardLength)")

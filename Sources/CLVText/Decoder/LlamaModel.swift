@@ -80,21 +80,23 @@ public struct LlamaModel: Sendable {
             var layers: [Layer] = []
             for i in 0..<config.layerCount {
                 let p = "blk.\(i)."
-                layers.append(Layer(
-                    attentionNorm: try norm(p + "attn_norm.weight"),
-                    query: try QuantizedMatrix(file, p + "attn_q.weight", columns: d, rows: d),
-                    key: try QuantizedMatrix(file, p + "attn_k.weight", columns: d, rows: kv),
-                    value: try QuantizedMatrix(file, p + "attn_v.weight", columns: d, rows: kv),
-                    attentionOutput: try QuantizedMatrix(file, p + "attn_output.weight", columns: d, rows: d),
-                    feedForwardNorm: try norm(p + "ffn_norm.weight"),
-                    gate: try QuantizedMatrix(file, p + "ffn_gate.weight", columns: d, rows: ff),
-                    up: try QuantizedMatrix(file, p + "ffn_up.weight", columns: d, rows: ff),
-                    down: try QuantizedMatrix(file, p + "ffn_down.weight", columns: ff, rows: d)
-                ))
+                layers.append(
+                    Layer(
+                        attentionNorm: try norm(p + "attn_norm.weight"),
+                        query: try QuantizedMatrix(file, p + "attn_q.weight", columns: d, rows: d),
+                        key: try QuantizedMatrix(file, p + "attn_k.weight", columns: d, rows: kv),
+                        value: try QuantizedMatrix(file, p + "attn_v.weight", columns: d, rows: kv),
+                        attentionOutput: try QuantizedMatrix(file, p + "attn_output.weight", columns: d, rows: d),
+                        feedForwardNorm: try norm(p + "ffn_norm.weight"),
+                        gate: try QuantizedMatrix(file, p + "ffn_gate.weight", columns: d, rows: ff),
+                        up: try QuantizedMatrix(file, p + "ffn_up.weight", columns: d, rows: ff),
+                        down: try QuantizedMatrix(file, p + "ffn_down.weight", columns: ff, rows: d)
+                    ))
             }
             self.layers = layers
             outputNorm = try norm("output_norm.weight")
-            output = file.tensorInfo("output.weight") == nil
+            output =
+                file.tensorInfo("output.weight") == nil
                 ? try QuantizedMatrix(tokenEmbedding)
                 : try QuantizedMatrix(file, "output.weight", columns: d, rows: config.vocabularySize)
         } catch {

@@ -129,11 +129,12 @@ public final class LlamaSession {
                 VectorMath.rmsNorm(residual + t * d, weight: layer.attentionNorm, epsilon: config.rmsEpsilon, count: d, into: normed[t].values)
                 normed[t].prepare()
             }
-            QuantizedKernels.run([
-                .init(matrix: layer.query, inputs: normedN, outputs: (0..<n).map { query + $0 * d }),
-                .init(matrix: layer.key, inputs: normedN, outputs: (0..<n).map { layerKeys + (first + $0) * kvLength }),
-                .init(matrix: layer.value, inputs: normedN, outputs: (0..<n).map { layerValues + (first + $0) * kvLength }),
-            ], pool: pool)
+            QuantizedKernels.run(
+                [
+                    .init(matrix: layer.query, inputs: normedN, outputs: (0..<n).map { query + $0 * d }),
+                    .init(matrix: layer.key, inputs: normedN, outputs: (0..<n).map { layerKeys + (first + $0) * kvLength }),
+                    .init(matrix: layer.value, inputs: normedN, outputs: (0..<n).map { layerValues + (first + $0) * kvLength }),
+                ], pool: pool)
             for t in 0..<n {
                 let angles = rotation + t * headDim
                 for h in 0..<config.headCount { rotate(query + t * d + h * headDim, count: headDim, angles: angles) }
@@ -147,9 +148,10 @@ public final class LlamaSession {
                 }
                 attention[t].prepare()
             }
-            QuantizedKernels.run([
-                .init(matrix: layer.attentionOutput, inputs: attentionN, outputs: (0..<n).map { projected + $0 * d }),
-            ], pool: pool)
+            QuantizedKernels.run(
+                [
+                    .init(matrix: layer.attentionOutput, inputs: attentionN, outputs: (0..<n).map { projected + $0 * d })
+                ], pool: pool)
             VectorMath.add(projected, into: residual, count: n * d)
 
             // Feed-forward block.
@@ -158,19 +160,23 @@ public final class LlamaSession {
                 normed[t].prepare()
             }
             let gate = self.gate, up = self.up, hiddenValues = hiddenN.map(\.values)
-            QuantizedKernels.run([
-                .init(matrix: layer.gate, inputs: normedN, outputs: (0..<n).map { gate + $0 * ff }),
-                .init(matrix: layer.up, inputs: normedN, outputs: (0..<n).map { up + $0 * ff }),
-            ], pool: pool) { rows in
+            QuantizedKernels.run(
+                [
+                    .init(matrix: layer.gate, inputs: normedN, outputs: (0..<n).map { gate + $0 * ff }),
+                    .init(matrix: layer.up, inputs: normedN, outputs: (0..<n).map { up + $0 * ff }),
+                ], pool: pool
+            ) { rows in
                 for (t, values) in hiddenValues.enumerated() {
-                    VectorMath.swiGLU(gate: gate + t * ff + rows.lowerBound, up: up + t * ff + rows.lowerBound,
-                                      count: rows.count, into: values + rows.lowerBound)
+                    VectorMath.swiGLU(
+                        gate: gate + t * ff + rows.lowerBound, up: up + t * ff + rows.lowerBound,
+                        count: rows.count, into: values + rows.lowerBound)
                 }
             }
             for t in 0..<n { hidden[t].prepare() }
-            QuantizedKernels.run([
-                .init(matrix: layer.down, inputs: hiddenN, outputs: (0..<n).map { projected + $0 * d }),
-            ], pool: pool)
+            QuantizedKernels.run(
+                [
+                    .init(matrix: layer.down, inputs: hiddenN, outputs: (0..<n).map { projected + $0 * d })
+                ], pool: pool)
             VectorMath.add(projected, into: residual, count: n * d)
         }
 

@@ -80,12 +80,12 @@ public struct BertEncoder: Sendable, Equatable {
 
     /// Working memory for one packed batch.
     private struct Scratch {
-        let x: UnsafeMutablePointer<Float>        // T × d: the hidden states
-        let qkv: UnsafeMutablePointer<Float>      // T × 3d
+        let x: UnsafeMutablePointer<Float>  // T × d: the hidden states
+        let qkv: UnsafeMutablePointer<Float>  // T × 3d
         let context: UnsafeMutablePointer<Float>  // T × d
-        let projected: UnsafeMutablePointer<Float> // T × d
-        let hidden: UnsafeMutablePointer<Float>   // T × I
-        let scores: UnsafeMutablePointer<Float>   // L × L
+        let projected: UnsafeMutablePointer<Float>  // T × d
+        let hidden: UnsafeMutablePointer<Float>  // T × I
+        let scores: UnsafeMutablePointer<Float>  // L × L
 
         init(tokens: Int, longest: Int, configuration c: BertConfiguration) {
             x = .allocate(capacity: tokens * c.hiddenSize)

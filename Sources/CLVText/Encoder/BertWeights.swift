@@ -44,8 +44,9 @@ public struct BertWeights: Sendable, Equatable {
         if let problem = configuration.problem {
             throw .invalidFormat(path: file.path, reason: "the BERT configuration is unsupported: \(problem)")
         }
-        let prefix = file.tensors["embeddings.word_embeddings.weight"] == nil
-            && file.tensors["bert.embeddings.word_embeddings.weight"] != nil ? "bert." : ""
+        let prefix =
+            file.tensors["embeddings.word_embeddings.weight"] == nil
+                && file.tensors["bert.embeddings.word_embeddings.weight"] != nil ? "bert." : ""
         func tensor(_ name: String, _ shape: [Int]) throws(WeightsError) -> [Float] {
             try file.floats(prefix + name, shape: shape)
         }
@@ -59,25 +60,28 @@ public struct BertWeights: Sendable, Equatable {
         var layers: [Layer] = []
         for l in 0..<configuration.layerCount {
             let p = "encoder.layer.\(l)."
-            let qkvWeight = try tensor(p + "attention.self.query.weight", [d, d])
+            let qkvWeight =
+                try tensor(p + "attention.self.query.weight", [d, d])
                 + tensor(p + "attention.self.key.weight", [d, d])
                 + tensor(p + "attention.self.value.weight", [d, d])
-            let qkvBias = try tensor(p + "attention.self.query.bias", [d])
+            let qkvBias =
+                try tensor(p + "attention.self.query.bias", [d])
                 + tensor(p + "attention.self.key.bias", [d])
                 + tensor(p + "attention.self.value.bias", [d])
-            layers.append(Layer(
-                qkvWeight: qkvWeight, qkvBias: qkvBias,
-                attentionOutputWeight: try tensor(p + "attention.output.dense.weight", [d, d]),
-                attentionOutputBias: try tensor(p + "attention.output.dense.bias", [d]),
-                attentionNormGamma: try tensor(p + "attention.output.LayerNorm.weight", [d]),
-                attentionNormBeta: try tensor(p + "attention.output.LayerNorm.bias", [d]),
-                intermediateWeight: try tensor(p + "intermediate.dense.weight", [i, d]),
-                intermediateBias: try tensor(p + "intermediate.dense.bias", [i]),
-                outputWeight: try tensor(p + "output.dense.weight", [d, i]),
-                outputBias: try tensor(p + "output.dense.bias", [d]),
-                outputNormGamma: try tensor(p + "output.LayerNorm.weight", [d]),
-                outputNormBeta: try tensor(p + "output.LayerNorm.bias", [d])
-            ))
+            layers.append(
+                Layer(
+                    qkvWeight: qkvWeight, qkvBias: qkvBias,
+                    attentionOutputWeight: try tensor(p + "attention.output.dense.weight", [d, d]),
+                    attentionOutputBias: try tensor(p + "attention.output.dense.bias", [d]),
+                    attentionNormGamma: try tensor(p + "attention.output.LayerNorm.weight", [d]),
+                    attentionNormBeta: try tensor(p + "attention.output.LayerNorm.bias", [d]),
+                    intermediateWeight: try tensor(p + "intermediate.dense.weight", [i, d]),
+                    intermediateBias: try tensor(p + "intermediate.dense.bias", [i]),
+                    outputWeight: try tensor(p + "output.dense.weight", [d, i]),
+                    outputBias: try tensor(p + "output.dense.bias", [d]),
+                    outputNormGamma: try tensor(p + "output.LayerNorm.weight", [d]),
+                    outputNormBeta: try tensor(p + "output.LayerNorm.bias", [d])
+                ))
         }
         self.layers = layers
     }

@@ -25,7 +25,7 @@ extension EncoderKernels {
         p = p * r + 0.5
         p = p * r + 1
         p = p * r + 1
-        let integer = shifted.bitPattern &- 0x4B40_0000   // n as a two's-complement integer
+        let integer = shifted.bitPattern &- 0x4B40_0000  // n as a two's-complement integer
         return p * Float(bitPattern: (integer &+ 127) &<< 23)
     }
 

@@ -33,7 +33,10 @@ enum EncoderKernels {
             }
             var sum = Vector()
             var j = 0
-            while j < d { sum += load(row + j); j += lanes }
+            while j < d {
+                sum += load(row + j)
+                j += lanes
+            }
             let mean = sum.sum() / Float(d)
             var squares = Vector()
             j = 0

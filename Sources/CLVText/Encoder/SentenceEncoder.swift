@@ -85,7 +85,7 @@ public struct SentenceEncoder: Sendable {
             throw .invalidSettings("batch size and threads must be at least 1 (got \(settings.batchSize), \(settings.threads))")
         }
         guard settings.maximumLength >= 2, settings.maximumLength <= encoder.configuration.maximumPositions,
-              tokenizer.maximumLength <= encoder.configuration.maximumPositions
+            tokenizer.maximumLength <= encoder.configuration.maximumPositions
         else {
             throw .invalidSettings("maximum length \(settings.maximumLength) must be in 2...\(encoder.configuration.maximumPositions)")
         }

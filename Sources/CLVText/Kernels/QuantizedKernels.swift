@@ -110,19 +110,23 @@ enum QuantizedKernels {
             var r = rows.lowerBound
             while r <= last {
                 // A group running past the range repeats its last row; the repeats are computed and dropped.
-                let group = (base + r * rowBytes, base + min(r + 1, last) * rowBytes,
-                             base + min(r + 2, last) * rowBytes, base + min(r + 3, last) * rowBytes)
+                let group = (
+                    base + r * rowBytes, base + min(r + 1, last) * rowBytes,
+                    base + min(r + 2, last) * rowBytes, base + min(r + 3, last) * rowBytes
+                )
                 let count = min(4, last - r + 1)
-                let touched = r + 8 <= matrixRows
+                let touched =
+                    r + 8 <= matrixRows
                     ? touch(base + (r + 4) * rowBytes, count: 4 * rowBytes) & opaqueZero : 0
                 // Indices rather than `zip`, whose iterator retained and released the arrays for every group.
                 for t in inputs.indices {
                     let x = UnsafePointer(inputs[t].values), sums = UnsafePointer(inputs[t].blockSums), output = outputs[t]
-                    let dots = switch type {
-                    case .q4_1: dotQ4(group, blocks: blocks, x: x, sums: sums, hasMinimum: true)
-                    case .q4_0: dotQ4(group, blocks: blocks, x: x, sums: sums, hasMinimum: false)
-                    default: dotQ8(group, blocks: blocks, x: x)
-                    }
+                    let dots =
+                        switch type {
+                        case .q4_1: dotQ4(group, blocks: blocks, x: x, sums: sums, hasMinimum: true)
+                        case .q4_0: dotQ4(group, blocks: blocks, x: x, sums: sums, hasMinimum: false)
+                        default: dotQ8(group, blocks: blocks, x: x)
+                        }
                     for k in 0..<count { output[r + k] = Float(bitPattern: dots[k].bitPattern | touched) }
                 }
                 r += 4
@@ -166,14 +170,16 @@ enum QuantizedKernels {
     // instruction (vpmovzxbd/vpmovsxbd, vcvtdq2ps).
     @inline(__always)
     private static func floats(_ b: SIMD16<UInt8>) -> SIMD16<Float> {
-        SIMD16(Float(b[0]), Float(b[1]), Float(b[2]), Float(b[3]), Float(b[4]), Float(b[5]), Float(b[6]), Float(b[7]),
-               Float(b[8]), Float(b[9]), Float(b[10]), Float(b[11]), Float(b[12]), Float(b[13]), Float(b[14]), Float(b[15]))
+        SIMD16(
+            Float(b[0]), Float(b[1]), Float(b[2]), Float(b[3]), Float(b[4]), Float(b[5]), Float(b[6]), Float(b[7]),
+            Float(b[8]), Float(b[9]), Float(b[10]), Float(b[11]), Float(b[12]), Float(b[13]), Float(b[14]), Float(b[15]))
     }
 
     @inline(__always)
     private static func floats(_ b: SIMD16<Int8>) -> SIMD16<Float> {
-        SIMD16(Float(b[0]), Float(b[1]), Float(b[2]), Float(b[3]), Float(b[4]), Float(b[5]), Float(b[6]), Float(b[7]),
-               Float(b[8]), Float(b[9]), Float(b[10]), Float(b[11]), Float(b[12]), Float(b[13]), Float(b[14]), Float(b[15]))
+        SIMD16(
+            Float(b[0]), Float(b[1]), Float(b[2]), Float(b[3]), Float(b[4]), Float(b[5]), Float(b[6]), Float(b[7]),
+            Float(b[8]), Float(b[9]), Float(b[10]), Float(b[11]), Float(b[12]), Float(b[13]), Float(b[14]), Float(b[15]))
     }
 
     @inline(__always)

@@ -21,8 +21,9 @@ public struct QuantizedMatrix: Sendable {
     ///   not made of whole 32-weight blocks.
     public init(_ tensor: GGUFTensor) throws(GGUFError) {
         guard tensor.info.dimensions.count <= 2, tensor.rowLength % 32 == 0 else {
-            throw .shapeMismatch(name: tensor.info.name, expected: [32 * (tensor.rowLength / 32 + 1), tensor.rowCount],
-                                 found: tensor.info.dimensions)
+            throw .shapeMismatch(
+                name: tensor.info.name, expected: [32 * (tensor.rowLength / 32 + 1), tensor.rowCount],
+                found: tensor.info.dimensions)
         }
         self.tensor = tensor
         rows = tensor.rowCount

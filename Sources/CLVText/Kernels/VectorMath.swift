@@ -27,8 +27,9 @@ enum VectorMath {
         let av = SIMD16<Float>(repeating: a)
         let xr = UnsafeRawPointer(x), yr = UnsafeMutableRawPointer(y)
         while i + 16 <= count {
-            let sum = fma(yr.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self),
-                          av, xr.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self))
+            let sum = fma(
+                yr.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self),
+                av, xr.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self))
             yr.storeBytes(of: sum, toByteOffset: 4 * i, as: SIMD16<Float>.self)
             i += 16
         }
@@ -45,8 +46,9 @@ enum VectorMath {
         var i = 0
         let ar = UnsafeRawPointer(a), br = UnsafeRawPointer(b)
         while i + 16 <= count {
-            acc = fma(acc, ar.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self),
-                      br.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self))
+            acc = fma(
+                acc, ar.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self),
+                br.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self))
             i += 16
         }
         var sum = acc.sum()

@@ -129,7 +129,8 @@ final class WorkerPool: @unchecked Sendable {
             seen = current
             if let body { work(body, slices: slices) }
             if finished.add(1, ordering: .sequentiallyConsistent).newValue == threads - 1,
-               callerWaiting.load(ordering: .sequentiallyConsistent) {
+                callerWaiting.load(ordering: .sequentiallyConsistent)
+            {
                 roundFinished.lock()
                 roundFinished.broadcast()
                 roundFinished.unlock()

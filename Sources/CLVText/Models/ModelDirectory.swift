@@ -29,7 +29,8 @@ public struct ModelDirectory: Sendable, Equatable {
         if let models = nonEmpty("CLV_MODELS") {
             root = URL(fileURLWithPath: models)
         } else {
-            let cache = nonEmpty("CLV_CACHE")
+            let cache =
+                nonEmpty("CLV_CACHE")
                 ?? ((nonEmpty("XDG_CACHE_HOME") ?? (NSHomeDirectory() + "/.cache")) + "/clvkit")
             root = URL(fileURLWithPath: cache).appendingPathComponent("models")
         }

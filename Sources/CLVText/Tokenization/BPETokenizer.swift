@@ -52,7 +52,8 @@ public struct BPETokenizer: Sendable {
             let pre = file.metadata["tokenizer.ggml.pre"] == nil ? "default" : try file.string("tokenizer.ggml.pre")
             guard Self.supportedPreTokenizers.contains(pre) else { throw BPETokenizerError.unsupportedPreTokenizer(pre) }
             let tokens = try file.stringArray("tokenizer.ggml.tokens")
-            let types = file.metadata["tokenizer.ggml.token_type"] == nil
+            let types =
+                file.metadata["tokenizer.ggml.token_type"] == nil
                 ? [Int](repeating: 1, count: tokens.count) : try file.integerArray("tokenizer.ggml.token_type")
             let merges = try file.stringArray("tokenizer.ggml.merges")
             func optionalID(_ key: String) throws(GGUFError) -> Int? {
@@ -113,7 +114,7 @@ public struct BPETokenizer: Sendable {
         for (rank, line) in mergeList.enumerated() {
             let parts = line.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false)
             guard parts.count == 2, let left = idByToken[String(parts[0])], let right = idByToken[String(parts[1])],
-                  let result = idByToken[String(parts[0]) + String(parts[1])]
+                let result = idByToken[String(parts[0]) + String(parts[1])]
             else { throw .inconsistentTables("merge \(rank) '\(line)' names a token that is not in the vocabulary") }
             let key = Self.pairKey(left, right)
             if merges[key] == nil { merges[key] = Merge(rank: Int32(rank), result: result) }

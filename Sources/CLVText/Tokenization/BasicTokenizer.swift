@@ -38,7 +38,10 @@ public struct BasicTokenizer: Sendable, Equatable {
         for scalar in text.unicodeScalars {
             if cleanText {
                 if scalar.value == 0 || scalar.value == 0xFFFD || Self.isControl(scalar) { continue }
-                if Self.isWhitespace(scalar) { scalars.append(" "); continue }
+                if Self.isWhitespace(scalar) {
+                    scalars.append(" ")
+                    continue
+                }
             }
             if tokenizeChineseCharacters && Self.isCJK(scalar) {
                 scalars.append(" ")
@@ -77,9 +80,15 @@ public struct BasicTokenizer: Sendable, Equatable {
         var current: [Unicode.Scalar] = []
         for scalar in normalize(text).unicodeScalars {
             if Self.isWhitespace(scalar) {
-                if !current.isEmpty { words.append(current); current.removeAll(keepingCapacity: true) }
+                if !current.isEmpty {
+                    words.append(current)
+                    current.removeAll(keepingCapacity: true)
+                }
             } else if Self.isPunctuation(scalar) {
-                if !current.isEmpty { words.append(current); current.removeAll(keepingCapacity: true) }
+                if !current.isEmpty {
+                    words.append(current)
+                    current.removeAll(keepingCapacity: true)
+                }
                 words.append([scalar])
             } else {
                 current.append(scalar)
@@ -109,8 +118,8 @@ public struct BasicTokenizer: Sendable, Equatable {
         guard scalar.value >= 0x300 else { return false }
         switch scalar.value {
         // Categories that changed after Unicode 8 (found by comparing every code point with the reference).
-        case 0x1734, 0x1171E: return true                    // Mn then, Mc now
-        case 0x1885, 0x1886, 0xA9BD, 0x111C9: return false   // Lo, Mc or Po then, Mn now
+        case 0x1734, 0x1171E: return true  // Mn then, Mc now
+        case 0x1885, 0x1886, 0xA9BD, 0x111C9: return false  // Lo, Mc or Po then, Mn now
         default: return scalar.properties.generalCategory == .nonspacingMark && isKnownToReference(scalar)
         }
     }
@@ -145,10 +154,10 @@ public struct BasicTokenizer: Sendable, Equatable {
             return true
         }
         if v < 0x80 { return false }
-        if v == 0x166D || v == 0x111C9 { return true }   // Po in Unicode 8 (So and Mn now)
+        if v == 0x166D || v == 0x111C9 { return true }  // Po in Unicode 8 (So and Mn now)
         switch scalar.properties.generalCategory {
         case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
-             .initialPunctuation, .finalPunctuation, .otherPunctuation:
+            .initialPunctuation, .finalPunctuation, .otherPunctuation:
             return isKnownToReference(scalar)
         default:
             return false
@@ -159,7 +168,7 @@ public struct BasicTokenizer: Sendable, Equatable {
     static func isCJK(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
         case 0x4E00...0x9FFF, 0x3400...0x4DBF, 0x20000...0x2A6DF, 0x2A700...0x2B73F, 0x2B740...0x2B81F,
-             0x2B920...0x2CEAF, 0xF900...0xFAFF, 0x2F800...0x2FA1F:
+            0x2B920...0x2CEAF, 0xF900...0xFAFF, 0x2F800...0x2FA1F:
             true
         default:
             false

@@ -56,7 +56,7 @@ public struct ChatTemplate: Sendable, Equatable {
     public init(gguf file: GGUFFile) throws(ChatTemplateError) {
         guard let template = file.metadata["tokenizer.chat_template"]?.stringValue else { throw .missing }
         guard template.contains(Self.startToken), template.contains(Self.endToken),
-              template.contains("message['role']"), template.contains("message['content']")
+            template.contains("message['role']"), template.contains("message['content']")
         else { throw .notChatML }
         // The default system prompt is the literal between "<|im_start|>system\n" and "<|im_end|>".
         let marker = Self.startToken + "system\n"

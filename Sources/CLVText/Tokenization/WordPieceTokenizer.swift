@@ -138,7 +138,10 @@ public struct WordPieceTokenizer: Sendable, Equatable {
 
     /// Greedy longest-match-first segmentation of one word.
     private func appendPieces(of word: [Unicode.Scalar], to ids: inout [Int]) {
-        guard word.count <= maximumCharactersPerWord else { ids.append(unknownID); return }
+        guard word.count <= maximumCharactersPerWord else {
+            ids.append(unknownID)
+            return
+        }
         // UTF-8 of each scalar, so that candidate pieces are built as bytes.
         let utf8 = word.map { scalar in Array(String(Character(scalar)).utf8) }
         let prefix = Array(continuationPrefix.utf8)
@@ -150,10 +153,16 @@ public struct WordPieceTokenizer: Sendable, Equatable {
             while start < end {
                 var candidate = start > 0 ? prefix : []
                 for k in start..<end { candidate.append(contentsOf: utf8[k]) }
-                if let id = vocabulary.id(utf8: candidate) { found = id; break }
+                if let id = vocabulary.id(utf8: candidate) {
+                    found = id
+                    break
+                }
                 end -= 1
             }
-            guard let id = found else { ids.append(unknownID); return }
+            guard let id = found else {
+                ids.append(unknownID)
+                return
+            }
             pieces.append(id)
             start = end
         }

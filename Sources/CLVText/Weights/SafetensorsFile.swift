@@ -156,12 +156,12 @@ public final class SafetensorsFile: @unchecked Sendable {
         let exponent = UInt32(bits >> 10) & 0x1F
         let mantissa = UInt32(bits & 0x3FF)
         switch exponent {
-        case 0:   // zero or subnormal: mantissa · 2⁻²⁴
+        case 0:  // zero or subnormal: mantissa · 2⁻²⁴
             let magnitude = Float(mantissa) * 0x1p-24
             return sign == 0 ? magnitude : -magnitude
-        case 0x1F:   // infinity or NaN
+        case 0x1F:  // infinity or NaN
             return Float(bitPattern: sign | 0x7F80_0000 | (mantissa << 13))
-        default:   // rebias 15 → 127
+        default:  // rebias 15 → 127
             return Float(bitPattern: sign | ((exponent + 112) << 23) | (mantissa << 13))
         }
     }
@@ -186,8 +186,8 @@ public final class SafetensorsFile: @unchecked Sendable {
         guard dataOffset <= length else { throw .truncated(path: path, expectedBytes: dataOffset, foundBytes: length) }
         let bytes = Data(bytes: raw + 8, count: Int(headerLength))
         guard bytes.first == UInt8(ascii: "{"),
-              let object = try? JSONSerialization.jsonObject(with: bytes),
-              let json = object as? [String: Any]
+            let object = try? JSONSerialization.jsonObject(with: bytes),
+            let json = object as? [String: Any]
         else { throw .invalidFormat(path: path, reason: "the header is not a JSON object") }
 
         let dataLength = length - dataOffset
@@ -208,9 +208,9 @@ public final class SafetensorsFile: @unchecked Sendable {
                 continue
             }
             guard let entry = value as? [String: Any],
-                  let dtypeName = entry["dtype"] as? String,
-                  let shapeValues = entry["shape"] as? [Any],
-                  let offsetValues = entry["data_offsets"] as? [Any], offsetValues.count == 2
+                let dtypeName = entry["dtype"] as? String,
+                let shapeValues = entry["shape"] as? [Any],
+                let offsetValues = entry["data_offsets"] as? [Any], offsetValues.count == 2
             else { throw .invalidFormat(path: path, reason: "tensor '\(name)' lacks dtype, shape or data_offsets") }
             guard let dtype = SafetensorsDType(rawValue: dtypeName) else {
                 throw .invalidFormat(path: path, reason: "tensor '\(name)' has unknown dtype \(dtypeName)")

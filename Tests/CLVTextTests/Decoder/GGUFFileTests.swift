@@ -1,7 +1,8 @@
+import CLVTestSupport
 import Foundation
 import RealModule
 import Testing
-import CLVTestSupport
+
 @testable import CLVText
 
 /// The GGUF reader on small files the tests write themselves (every metadata type, every tensor type, broken
@@ -52,12 +53,15 @@ import CLVTestSupport
         writer.tensors = [
             .init(name: "f32", dimensions: [32, 2], rawType: 0, bytes: floats.flatMap { f in withUnsafeBytes(of: f.bitPattern.littleEndian, Array.init) }),
             .init(name: "f16", dimensions: [64], rawType: 1, bytes: floats.flatMap(GGUFTestWriter.half)),
-            .init(name: "q8_0", dimensions: [64], rawType: 8,
-                  bytes: GGUFTestWriter.q8_0(d: d0, codes: Array(q8codes[0..<32])) + GGUFTestWriter.q8_0(d: d1, codes: Array(q8codes[32...]))),
-            .init(name: "q4_0", dimensions: [32, 2], rawType: 2,
-                  bytes: GGUFTestWriter.q4_0(d: d0, codes: Array(q4codes[0..<32])) + GGUFTestWriter.q4_0(d: d1, codes: Array(q4codes[32...]))),
-            .init(name: "q4_1", dimensions: [64, 1], rawType: 3,
-                  bytes: GGUFTestWriter.q4_1(d: d0, m: m0, codes: Array(q4codes[0..<32])) + GGUFTestWriter.q4_1(d: d1, m: m1, codes: Array(q4codes[32...]))),
+            .init(
+                name: "q8_0", dimensions: [64], rawType: 8,
+                bytes: GGUFTestWriter.q8_0(d: d0, codes: Array(q8codes[0..<32])) + GGUFTestWriter.q8_0(d: d1, codes: Array(q8codes[32...]))),
+            .init(
+                name: "q4_0", dimensions: [32, 2], rawType: 2,
+                bytes: GGUFTestWriter.q4_0(d: d0, codes: Array(q4codes[0..<32])) + GGUFTestWriter.q4_0(d: d1, codes: Array(q4codes[32...]))),
+            .init(
+                name: "q4_1", dimensions: [64, 1], rawType: 3,
+                bytes: GGUFTestWriter.q4_1(d: d0, m: m0, codes: Array(q4codes[0..<32])) + GGUFTestWriter.q4_1(d: d1, m: m1, codes: Array(q4codes[32...]))),
         ]
         let file = try GGUFFile(contentsOf: writer.write())
         #expect(file.alignment == 64)
@@ -105,8 +109,9 @@ import CLVTestSupport
             let d = Float(Double.random(in: 0.001...0.05, using: &rng))
             switch type {
             case .q4_1:
-                bytes += GGUFTestWriter.q4_1(d: d, m: Float(Double.random(in: -0.4...0, using: &rng)),
-                                             codes: (0..<32).map { _ in UInt8.random(in: 0...15, using: &rng) })
+                bytes += GGUFTestWriter.q4_1(
+                    d: d, m: Float(Double.random(in: -0.4...0, using: &rng)),
+                    codes: (0..<32).map { _ in UInt8.random(in: 0...15, using: &rng) })
             case .q4_0:
                 bytes += GGUFTestWriter.q4_0(d: d, codes: (0..<32).map { _ in UInt8.random(in: 0...15, using: &rng) })
             case .q8_0:
@@ -177,8 +182,9 @@ import CLVTestSupport
                     magnitude += abs(Double(weights[r * columns + c]) * Double(x[c]))
                 }
                 // Float rounding of a 96-term sum: a few ulps of the sum of magnitudes.
-                #expect(Double(y[r]).isApproximatelyEqual(to: exact, absoluteTolerance: 1e-6 * magnitude + 1e-12),
-                        "\(type) row \(r), \(threads) threads: \(y[r]) vs \(exact)")
+                #expect(
+                    Double(y[r]).isApproximatelyEqual(to: exact, absoluteTolerance: 1e-6 * magnitude + 1e-12),
+                    "\(type) row \(r), \(threads) threads: \(y[r]) vs \(exact)")
             }
         }
     }
@@ -232,9 +238,11 @@ import CLVTestSupport
     @Test func metadataMatchesTheModelCard() throws {
         let file = try GGUFFile(contentsOf: SmolLM2Fixtures.modelURL())
         let config = try LlamaConfiguration(gguf: file)
-        #expect(config == LlamaConfiguration(
-            layerCount: 30, embeddingLength: 576, feedForwardLength: 1536, headCount: 9, keyValueHeadCount: 3,
-            ropeBase: 100_000, rmsEpsilon: 1e-5, contextLength: 8192, vocabularySize: 49152))
+        #expect(
+            config
+                == LlamaConfiguration(
+                    layerCount: 30, embeddingLength: 576, feedForwardLength: 1536, headCount: 9, keyValueHeadCount: 3,
+                    ropeBase: 100_000, rmsEpsilon: 1e-5, contextLength: 8192, vocabularySize: 49152))
         #expect(file.tensorInfos.count == 272)
         #expect(file.tensorInfo("token_embd.weight")?.type == .q8_0)
         #expect(file.tensorInfo("blk.0.ffn_down.weight")?.type == .q4_1)

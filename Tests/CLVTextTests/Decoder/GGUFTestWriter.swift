@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import CLVText
 
 /// Writes small GGUF v3 files for tests, following the format description (ggml `docs/gguf.md`) independently

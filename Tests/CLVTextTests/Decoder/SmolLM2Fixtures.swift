@@ -1,5 +1,6 @@
-import Foundation
 import CLVTestSupport
+import Foundation
+
 @testable import CLVText
 
 /// The SmolLM2 reference outputs (`Resources/smollm2_reference.json`, written by

@@ -2,6 +2,7 @@ import CLVTestSupport
 import Foundation
 import RealModule
 import Testing
+
 @testable import CLVText
 
 /// SmolLM2-135M-Instruct's forward pass against transformers' GGUF loader on CPU torch (fixture written by
@@ -20,8 +21,9 @@ import Testing
             let logits = try session.evaluate(entry.ids)
             #expect(Sampler.argmax(logits) == entry.argmax)
             for (id, value) in zip(entry.top_ids + entry.sample_ids, entry.top_values + entry.sample_values) {
-                #expect(Double(logits[id]).isApproximatelyEqual(to: value, absoluteTolerance: Self.logitTolerance),
-                        "\(entry.kind) prompt of \(entry.ids.count) tokens, token \(id): \(logits[id]) vs \(value)")
+                #expect(
+                    Double(logits[id]).isApproximatelyEqual(to: value, absoluteTolerance: Self.logitTolerance),
+                    "\(entry.kind) prompt of \(entry.ids.count) tokens, token \(id): \(logits[id]) vs \(value)")
             }
         }
     }

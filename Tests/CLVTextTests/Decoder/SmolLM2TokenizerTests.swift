@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import CLVText
 
 /// SmolLM2's byte-level BPE and ChatML template against llama.cpp and Hugging Face tokenizers (which agree id
@@ -81,8 +82,9 @@ import Testing
     static let merges = ["a b", "ab c", "Ġ a"]
 
     static func tokenizer() throws -> BPETokenizer {
-        try BPETokenizer(tokens: tokens, tokenTypes: types, merges: merges, preTokenizer: BPEPreTokenizer(),
-                         bosID: nil, eosID: nil, unknownID: nil, addsBOS: false)
+        try BPETokenizer(
+            tokens: tokens, tokenTypes: types, merges: merges, preTokenizer: BPEPreTokenizer(),
+            bosID: nil, eosID: nil, unknownID: nil, addsBOS: false)
     }
 
     @Test func mergesFollowTheirRanks() throws {
@@ -95,12 +97,14 @@ import Testing
 
     @Test func inconsistentTablesAreRejected() {
         #expect(throws: BPETokenizerError.self) {
-            try BPETokenizer(tokens: Self.tokens, tokenTypes: Self.types, merges: ["a z"], preTokenizer: BPEPreTokenizer(),
-                             bosID: nil, eosID: nil, unknownID: nil, addsBOS: false)
+            try BPETokenizer(
+                tokens: Self.tokens, tokenTypes: Self.types, merges: ["a z"], preTokenizer: BPEPreTokenizer(),
+                bosID: nil, eosID: nil, unknownID: nil, addsBOS: false)
         }
         #expect(throws: BPETokenizerError.self) {
-            try BPETokenizer(tokens: Self.tokens, tokenTypes: [1], merges: [], preTokenizer: BPEPreTokenizer(),
-                             bosID: nil, eosID: nil, unknownID: nil, addsBOS: false)
+            try BPETokenizer(
+                tokens: Self.tokens, tokenTypes: [1], merges: [], preTokenizer: BPEPreTokenizer(),
+                bosID: nil, eosID: nil, unknownID: nil, addsBOS: false)
         }
     }
 

@@ -142,7 +142,10 @@ import Testing
         defer { try? FileManager.default.removeItem(at: url) }
         let encoder = BertEncoder(weights: try BertWeights(file: SafetensorsFile(contentsOf: url), configuration: Self.tiny))
         let error = #expect(throws: EncoderError.self) { try encoder.meanPooledStates(of: [[1, 2], [Int](repeating: 3, count: 17)]) }
-        guard case .invalidTokenSequence(index: 1, _) = error else { Issue.record("got \(String(describing: error))"); return }
+        guard case .invalidTokenSequence(index: 1, _) = error else {
+            Issue.record("got \(String(describing: error))")
+            return
+        }
     }
 
     @Test func weightsOfAnotherShapeAreRejected() throws {
@@ -168,7 +171,10 @@ import Testing
     @Test func unsupportedConfigurationsAreRejected() throws {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("clv-bert-config-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: url) }
-        try Data(#"{"vocab_size":10,"hidden_size":32,"num_hidden_layers":1,"num_attention_heads":4,"intermediate_size":8,"max_position_embeddings":8,"type_vocab_size":1,"layer_norm_eps":1e-12,"hidden_act":"relu"}"#.utf8).write(to: url)
+        try Data(
+            #"{"vocab_size":10,"hidden_size":32,"num_hidden_layers":1,"num_attention_heads":4,"intermediate_size":8,"max_position_embeddings":8,"type_vocab_size":1,"layer_norm_eps":1e-12,"hidden_act":"relu"}"#
+                .utf8
+        ).write(to: url)
         let error = #expect(throws: EncoderError.self) { try BertConfiguration(contentsOf: url) }
         #expect(error?.description.contains("relu") == true)
     }

@@ -26,8 +26,8 @@ struct MiniLMReference: Decodable, Sendable {
     /// The committed fixture.
     static let shared: MiniLMReference = {
         guard let url = Bundle.module.url(forResource: "minilm_reference", withExtension: "json", subdirectory: "Resources"),
-              let data = try? Data(contentsOf: url),
-              let fixture = try? JSONDecoder().decode(MiniLMReference.self, from: data)
+            let data = try? Data(contentsOf: url),
+            let fixture = try? JSONDecoder().decode(MiniLMReference.self, from: data)
         else { preconditionFailure("Tests/CLVTextTests/Resources/minilm_reference.json is missing or malformed: run tools/text/reference_embeddings.py") }
         return fixture
     }()

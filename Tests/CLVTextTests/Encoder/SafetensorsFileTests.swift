@@ -83,17 +83,21 @@ import Testing
             let url = try Self.write(Array(full.prefix(cut)))
             defer { try? FileManager.default.removeItem(at: url) }
             let error = #expect(throws: WeightsError.self) { try SafetensorsFile(contentsOf: url) }
-            guard case .truncated = error else { Issue.record("cut at \(cut): \(String(describing: error))"); continue }
+            guard case .truncated = error else {
+                Issue.record("cut at \(cut): \(String(describing: error))")
+                continue
+            }
             #expect(error?.description.contains("re-run `make setup`") == true)
         }
     }
 
     @Test(arguments: [
-        Array("GGUF\u{3}\0\0\0\0\0\0\0\0\0\0\0".utf8),                                           // a GGUF file
-        SafetensorsFileTests.file(header: "not json at all", data: []),                          // bad header
-        SafetensorsFileTests.file(header: #"{"a":{"dtype":"F32","shape":[4]}}"#, data: []),      // no offsets
-        SafetensorsFileTests.file(header: #"{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,16]}}"#,
-                                  data: [UInt8](repeating: 0, count: 16)),                        // size ≠ shape
+        Array("GGUF\u{3}\0\0\0\0\0\0\0\0\0\0\0".utf8),  // a GGUF file
+        SafetensorsFileTests.file(header: "not json at all", data: []),  // bad header
+        SafetensorsFileTests.file(header: #"{"a":{"dtype":"F32","shape":[4]}}"#, data: []),  // no offsets
+        SafetensorsFileTests.file(
+            header: #"{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,16]}}"#,
+            data: [UInt8](repeating: 0, count: 16)),  // size ≠ shape
         SafetensorsFileTests.file(header: #"{"a":{"dtype":"Q9","shape":[1],"data_offsets":[0,1]}}"#, data: [0]),
     ])
     func foreignFilesAreRejected(bytes: [UInt8]) throws {
@@ -110,13 +114,16 @@ import Testing
         let error = #expect(throws: WeightsError.self) {
             try SafetensorsFile(contentsOf: URL(fileURLWithPath: "/nonexistent/model.safetensors"))
         }
-        guard case .unreadable = error else { Issue.record("expected .unreadable, got \(String(describing: error))"); return }
+        guard case .unreadable = error else {
+            Issue.record("expected .unreadable, got \(String(describing: error))")
+            return
+        }
     }
 
     @Test func readsTheMiniLMWeights() throws {
         let file = try SafetensorsFile(contentsOf: TestData.model("all-MiniLM-L6-v2", "model.safetensors"))
         #expect(file.metadata["format"] == "pt")
-        #expect(file.tensors.count == 104)   // 6 embedding tensors (incl. I64 position ids) + 6 layers × 16 + 2 pooler
+        #expect(file.tensors.count == 104)  // 6 embedding tensors (incl. I64 position ids) + 6 layers × 16 + 2 pooler
         let word = try file.floats("embeddings.word_embeddings.weight", shape: [30522, 384])
         #expect(word.count == 30522 * 384)
         #expect(word.allSatisfy { $0.isFinite })

@@ -27,7 +27,7 @@ import Testing
         let embeddings = try MiniLMModels.encoder().embed(["RED STAR CARD HOLDER", "", "très déçu"])
         for embedding in embeddings {
             let norm = embedding.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
-            #expect(abs(norm - 1) < 1e-5)   // float sum of 384 squares: rounding ≈ 384·ε ≈ 5e-5 relative at worst, ~1e-6 typical
+            #expect(abs(norm - 1) < 1e-5)  // float sum of 384 squares: rounding ≈ 384·ε ≈ 5e-5 relative at worst, ~1e-6 typical
         }
     }
 
@@ -54,7 +54,10 @@ import Testing
     @Test func missingModelNamesTheSetupCommand() throws {
         let empty = ModelDirectory(root: .init(fileURLWithPath: "/nonexistent/clvkit-models"))
         let error = #expect(throws: EncoderError.self) { try SentenceEncoder(directory: empty) }
-        guard case .model = error else { Issue.record("expected a missing-model error, got \(String(describing: error))"); return }
+        guard case .model = error else {
+            Issue.record("expected a missing-model error, got \(String(describing: error))")
+            return
+        }
         #expect(error?.description.contains("make setup") == true)
         #expect(error?.description.contains("all-MiniLM-L6-v2") == true)
     }
@@ -71,13 +74,16 @@ import Testing
     @Test func invalidTokenSequencesAreRejected() throws {
         let encoder = try MiniLMModels.encoder()
         let cases: [(ids: [[Int]], index: Int)] = [
-            ([[101, 102], []], 1),                                   // empty
-            ([[101, 30522, 102]], 0),                                // id outside the vocabulary
-            ([[101, 102], [Int](repeating: 1000, count: 257)], 1),   // longer than 256
+            ([[101, 102], []], 1),  // empty
+            ([[101, 30522, 102]], 0),  // id outside the vocabulary
+            ([[101, 102], [Int](repeating: 1000, count: 257)], 1),  // longer than 256
         ]
         for (ids, index) in cases {
             let error = #expect(throws: EncoderError.self) { try encoder.embed(tokenIDs: ids) }
-            guard case let .invalidTokenSequence(found, _) = error else { Issue.record("got \(String(describing: error))"); continue }
+            guard case let .invalidTokenSequence(found, _) = error else {
+                Issue.record("got \(String(describing: error))")
+                continue
+            }
             #expect(found == index)
         }
     }

@@ -14,16 +14,20 @@ import Testing
     @Test func fixtureCoversTheCasesTheIssueNames() {
         let texts = MiniLMReference.shared.texts
         #expect(texts.count >= 30)
-        #expect(texts.contains { $0.ids.count == MiniLMReference.shared.maxSeqLength })   // truncated long text
+        #expect(texts.contains { $0.ids.count == MiniLMReference.shared.maxSeqLength })  // truncated long text
         #expect(texts.contains { $0.text.unicodeScalars.contains { (0x4E00...0x9FFF).contains($0.value) } })  // CJK
-        #expect(texts.contains { $0.text.unicodeScalars.contains { $0.properties.isEmojiPresentation } })    // emoji
-        #expect(texts.contains { $0.text.contains("é") })                                                     // accents
+        #expect(texts.contains { $0.text.unicodeScalars.contains { $0.properties.isEmojiPresentation } })  // emoji
+        #expect(texts.contains { $0.text.contains("é") })  // accents
     }
 
     /// Every code point up to U+31FFF (and the tag block), 40 to a text, against the reference's ids, compared
     /// through per-text hashes (fixture from tools/text/reference_wordpiece_codepoints.py).
     @Test func everyCodePointTokenizesLikeTheReference() throws {
-        struct Fixture: Decodable { let ranges: [[UInt32]]; let chunk: Int; let hashes: [String] }
+        struct Fixture: Decodable {
+            let ranges: [[UInt32]]
+            let chunk: Int
+            let hashes: [String]
+        }
         let url = try #require(Bundle.module.url(forResource: "minilm_wordpiece_codepoints", withExtension: "json", subdirectory: "Resources"))
         let fixture = try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url))
         let points = fixture.ranges.flatMap { $0[0]...$0[1] }.compactMap(Unicode.Scalar.init)
@@ -35,7 +39,7 @@ import Testing
                 if j > 0 { text.append(" ") }
                 text.append(contentsOf: ["q", point, "q"])
             }
-            var hash: UInt32 = 0x811C_9DC5   // FNV-1a over the ids' little-endian bytes
+            var hash: UInt32 = 0x811C_9DC5  // FNV-1a over the ids' little-endian bytes
             for id in tokenizer.encode(String(text)) {
                 for shift in stride(from: 0, to: 32, by: 8) { hash = (hash ^ UInt32((id >> shift) & 0xFF)) &* 0x0100_0193 }
             }

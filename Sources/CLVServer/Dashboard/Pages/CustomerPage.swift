@@ -20,9 +20,10 @@ enum CustomerPage {
                 throw APIError.unavailable("No fitted model yet; fit one with `clv fit`.")
             }
             services.audit.record(AuditEvent(actor: viewer.actor, action: "read customer", customerHash: try await services.store.auditHash(of: id)))
-            let facts = CustomerFacts(view: view, days: days, aliveHistory: aliveHistory(days: days, model: models.purchase, unit: models.unit, asOf: asOf),
-                                      models: models, asOf: asOf, horizonWeeks: services.configuration.horizonWeeks,
-                                      recentLines: try await services.store.recentOrderLines(of: id, limit: 20))
+            let facts = CustomerFacts(
+                view: view, days: days, aliveHistory: aliveHistory(days: days, model: models.purchase, unit: models.unit, asOf: asOf),
+                models: models, asOf: asOf, horizonWeeks: services.configuration.horizonWeeks,
+                recentLines: try await services.store.recentOrderLines(of: id, limit: 20))
             return DashboardRoutes.html(View.page(title: "Customer \(id.rawValue)", active: "search", role: viewer.role, render(facts)))
         }
     }
@@ -45,23 +46,33 @@ enum CustomerPage {
         let first = purchases.first?.day ?? f.asOf
         let lastGapWeeks = sum.T * unitWeeks - sum.recency * unitWeeks
         let headline = View.stats([
-            View.stat("clv", "Predicted CLV", s.clv.map { Format.money($0) } ?? "–",
-                      note: f.view.scores.interval?.clv.map { "90%: \(Format.money($0[0])) – \(Format.money($0[1]))" }),
-            View.stat("expected-purchases", "Expected purchases", Format.number(s.expected_purchases, decimals: 2),
-                      note: f.view.scores.interval.map { "90%: \(Format.number($0.expected_purchases[0], decimals: 2)) – \(Format.number($0.expected_purchases[1], decimals: 2))" }),
-            View.stat("p-alive", "P(alive)", Format.percent(s.p_alive), tone: s.churn_risk_band == "high" ? "bad" : s.churn_risk_band == "medium" ? "warn" : "good"),
+            View.stat(
+                "clv", "Predicted CLV", s.clv.map { Format.money($0) } ?? "–",
+                note: f.view.scores.interval?.clv.map { "90%: \(Format.money($0[0])) – \(Format.money($0[1]))" }),
+            View.stat(
+                "expected-purchases", "Expected purchases", Format.number(s.expected_purchases, decimals: 2),
+                note: f.view.scores.interval.map {
+                    "90%: \(Format.number($0.expected_purchases[0], decimals: 2)) – \(Format.number($0.expected_purchases[1], decimals: 2))"
+                }),
+            View.stat(
+                "p-alive", "P(alive)", Format.percent(s.p_alive), tone: s.churn_risk_band == "high" ? "bad" : s.churn_risk_band == "medium" ? "warn" : "good"),
             View.stat("orders", "Purchase days", Format.integer(sum.frequency + 1)),
         ])
         let facts = """
-        <dl class="kv" data-panel="facts"><dt>Tier</dt><dd>\(View.tier(s.tier))</dd><dt>RFM segment</dt><dd data-field="segment">\(s.rfm.segment) (R\(s.rfm.recency) F\(s.rfm.frequency) M\(s.rfm.monetary))</dd>
-        <dt>Churn risk</dt><dd>\(View.risk(ChurnRisk(rawValue: s.churn_risk_band) ?? .medium))</dd><dt>First purchase</dt><dd>\(first.description)</dd>
-        <dt>Last purchase</dt><dd>\(purchases.last?.day.description ?? "–")</dd><dt>Mean repeat order</dt><dd>\(Format.money(sum.monetary_value, decimals: 2))</dd>
-        <dt>Country</dt><dd>\(f.view.country ?? "–")</dd><dt>Consent</dt><dd>marketing \(f.view.consent?.marketing == true ? "yes" : "no"), profiling \(f.view.consent?.profiling == true ? "yes" : "no")</dd></dl>
-        """ as HTML
+            <dl class="kv" data-panel="facts"><dt>Tier</dt><dd>\(View.tier(s.tier))</dd><dt>RFM segment</dt><dd data-field="segment">\(s.rfm.segment) (R\(s.rfm.recency) F\(s.rfm.frequency) M\(s.rfm.monetary))</dd>
+            <dt>Churn risk</dt><dd>\(View.risk(ChurnRisk(rawValue: s.churn_risk_band) ?? .medium))</dd><dt>First purchase</dt><dd>\(first.description)</dd>
+            <dt>Last purchase</dt><dd>\(purchases.last?.day.description ?? "–")</dd><dt>Mean repeat order</dt><dd>\(Format.money(sum.monetary_value, decimals: 2))</dd>
+            <dt>Country</dt><dd>\(f.view.country ?? "–")</dd><dt>Consent</dt><dd>marketing \(f.view.consent?.marketing == true ? "yes" : "no"), profiling \(f.view.consent?.profiling == true ? "yes" : "no")</dd></dl>
+            """ as HTML
         let span = Double(first.days(to: f.asOf))
         let timeline = Chart.timeline(
             "timeline", label: "Purchases over time, sized by amount",
-            events: f.days.map { d in (Double(first.days(to: d.day)), d.purchaseAmount, "\(d.day): \(Format.money(d.purchaseAmount, decimals: 2))\(d.returnAmount < 0 ? ", returned \(Format.money(-d.returnAmount, decimals: 2))" : "")") },
+            events: f.days.map { d in
+                (
+                    Double(first.days(to: d.day)), d.purchaseAmount,
+                    "\(d.day): \(Format.money(d.purchaseAmount, decimals: 2))\(d.returnAmount < 0 ? ", returned \(Format.money(-d.returnAmount, decimals: 2))" : "")"
+                )
+            },
             range: 0...max(span, 1), xFormat: { first.adding(days: Int($0)).description }
         )
         let alive = Chart.lines(
@@ -69,27 +80,36 @@ enum CustomerPage {
             series: [.init(name: "P(alive)", points: f.aliveHistory.map { ($0.week, $0.alive) }, color: "#2563eb")],
             xTitle: "weeks since first purchase", yTitle: "P(alive)", yFormat: { Format.percent($0) }, yRange: 0...1
         )
-        return """
-        \(headline)
-        \(View.grid([
+        let panels = View.grid([
             View.card("Why", id: "panel-why", wide: true, "<ul class=\"explain\">\(explanation(f, lastGapWeeks: lastGapWeeks))</ul>"),
-            View.card("Profile", id: "panel-facts", "\(facts)<h2 class=\"sub\">Purchase timeline</h2><p class=\"note\">Each dot is a purchase day, sized by amount.</p>\(timeline)"),
-            View.card("P(alive) over time", id: "panel-alive", note: "Under today's model: it rises after each purchase and decays while the customer is silent.", alive),
-            View.card("Recent orders", id: "panel-orders", note: "The newest \(f.recentLines.count) order lines; returns are negative.", wide: true, recentOrders(f.recentLines)),
-        ]))
-        """
+            View.card(
+                "Profile", id: "panel-facts",
+                "\(facts)<h2 class=\"sub\">Purchase timeline</h2><p class=\"note\">Each dot is a purchase day, sized by amount.</p>\(timeline)"),
+            View.card(
+                "P(alive) over time", id: "panel-alive", note: "Under today's model: it rises after each purchase and decays while the customer is silent.",
+                alive),
+            View.card(
+                "Recent orders", id: "panel-orders", note: "The newest \(f.recentLines.count) order lines; returns are negative.", wide: true,
+                recentOrders(f.recentLines)),
+        ])
+        return """
+            \(headline)
+            \(panels)
+            """
     }
 
     static func recentOrders(_ lines: [OrderHistoryLine]) -> HTML {
         guard !lines.isEmpty else { return View.message("No order lines stored for this customer.") }
-        return View.table("recent-orders", headers: ["Date", "Order", "Product", "Quantity", "Amount"], numeric: [3, 4], phoneHidden: [1, 3], rows: lines.map { line in
-            let product = [line.productTitle, line.product.map { "(\($0))" }].compactMap { $0 }.joined(separator: " ")
-            return [
-                View.text(line.day.description), View.text(line.order ?? "–"), View.text(product.isEmpty ? "–" : product),
-                View.text(line.quantity.map { Format.number($0, decimals: 0) } ?? "–"),
-                line.isReturn ? View.badge(Format.money(line.amount, decimals: 2), tone: "bad") : View.text(Format.money(line.amount, decimals: 2)),
-            ]
-        })
+        return View.table(
+            "recent-orders", headers: ["Date", "Order", "Product", "Quantity", "Amount"], numeric: [3, 4], phoneHidden: [1, 3],
+            rows: lines.map { line in
+                let product = [line.productTitle, line.product.map { "(\($0))" }].compactMap { $0 }.joined(separator: " ")
+                return [
+                    View.text(line.day.description), View.text(line.order ?? "–"), View.text(product.isEmpty ? "–" : product),
+                    View.text(line.quantity.map { Format.number($0, decimals: 0) } ?? "–"),
+                    line.isReturn ? View.badge(Format.money(line.amount, decimals: 2), tone: "bad") : View.text(Format.money(line.amount, decimals: 2)),
+                ]
+            })
     }
 
     /// In plain words: why this customer is scored as they are.
@@ -99,20 +119,30 @@ enum CustomerPage {
         var lines: [String] = []
         let repeats = sum.frequency
         if repeats == 0 {
-            lines.append("Bought once, \(Format.number(sum.T * unitWeeks, decimals: 0)) weeks ago, and never again: with no repeat purchase the model falls back on how often customers like this come back.")
+            lines.append(
+                "Bought once, \(Format.number(sum.T * unitWeeks, decimals: 0)) weeks ago, and never again: with no repeat purchase the model falls back on how often customers like this come back."
+            )
         } else {
             let gap = sum.recency * unitWeeks / Double(repeats)
-            lines.append("Came back \(repeats) time\(repeats == 1 ? "" : "s") over \(Format.number(sum.recency * unitWeeks, decimals: 0)) weeks: about once every \(Format.number(gap, decimals: 1)) weeks.")
+            lines.append(
+                "Came back \(repeats) time\(repeats == 1 ? "" : "s") over \(Format.number(sum.recency * unitWeeks, decimals: 0)) weeks: about once every \(Format.number(gap, decimals: 1)) weeks."
+            )
             let ratio = lastGapWeeks / max(gap, 0.1)
             let silence = "The last purchase was \(Format.number(lastGapWeeks, decimals: 0)) weeks ago"
             if ratio < 1.5 {
                 lines.append("\(silence), within the usual rhythm, so the customer is probably still active (P(alive) \(Format.percent(s.p_alive))).")
             } else {
-                lines.append("\(silence), \(Format.number(ratio, decimals: 1))× the usual gap: a silence this long for a regular buyer suggests they may have left (P(alive) \(Format.percent(s.p_alive))).")
+                lines.append(
+                    "\(silence), \(Format.number(ratio, decimals: 1))× the usual gap: a silence this long for a regular buyer suggests they may have left (P(alive) \(Format.percent(s.p_alive)))."
+                )
             }
         }
-        lines.append("Expected \(Format.number(s.expected_purchases, decimals: 2)) purchases in the next \(Format.number(f.horizonWeeks, decimals: 0)) weeks\(s.clv.map { ", worth \(Format.money($0)) after discounting" } ?? "")\(sum.monetary_value > 0 ? " at about \(Format.money(s.expected_spend ?? sum.monetary_value, decimals: 2)) an order" : "").")
-        lines.append("That puts them in the \(s.tier) tier; by recency and spend they are \"\(s.rfm.segment)\"; churn risk is \(s.churn_risk_band) (\(Format.percent(s.churn_risk))).")
+        lines.append(
+            "Expected \(Format.number(s.expected_purchases, decimals: 2)) purchases in the next \(Format.number(f.horizonWeeks, decimals: 0)) weeks\(s.clv.map { ", worth \(Format.money($0)) after discounting" } ?? "")\(sum.monetary_value > 0 ? " at about \(Format.money(s.expected_spend ?? sum.monetary_value, decimals: 2)) an order" : "")."
+        )
+        lines.append(
+            "That puts them in the \(s.tier) tier; by recency and spend they are \"\(s.rfm.segment)\"; churn risk is \(s.churn_risk_band) (\(Format.percent(s.churn_risk)))."
+        )
         return lines.map { "<li>\($0)</li>" }
     }
 }

@@ -11,7 +11,8 @@ enum LoginPage {
         let services = dashboard.services, sessions = dashboard.sessions, router = dashboard.router
 
         router.get("/ui/login") { request, _ in
-            DashboardRoutes.html(View.page(title: "Sign in", active: "login", role: nil, render(error: nil, next: DashboardRoutes.safeNext(request.query("next")))))
+            DashboardRoutes.html(
+                View.page(title: "Sign in", active: "login", role: nil, render(error: nil, next: DashboardRoutes.safeNext(request.query("next")))))
         }
 
         router.post("/ui/login") { request, context in

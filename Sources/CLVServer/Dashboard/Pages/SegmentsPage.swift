@@ -11,10 +11,13 @@ enum SegmentsPage {
         let services = dashboard.services
         dashboard.page("/ui/segments", roles: .analysts) { _, _, viewer in
             let snapshot = try await CustomerRoutes.requireSnapshot(services)
-            return DashboardRoutes.html(View.page(title: "Segments", active: "segments", role: viewer.role, render(
-                rfm: snapshot.population.segmentSummaries(by: .rfm), tiers: snapshot.population.segmentSummaries(by: .tier),
-                tierFloors: snapshot.tierFloors, money: snapshot.hasSpend
-            )))
+            return DashboardRoutes.html(
+                View.page(
+                    title: "Segments", active: "segments", role: viewer.role,
+                    render(
+                        rfm: snapshot.population.segmentSummaries(by: .rfm), tiers: snapshot.population.segmentSummaries(by: .tier),
+                        tierFloors: snapshot.tierFloors, money: snapshot.hasSpend
+                    )))
         }
     }
 
@@ -32,14 +35,22 @@ enum SegmentsPage {
         let headers = ["Segment", "Customers", "% customers", "% value", "Mean P(alive)", "Audience"]
         let floors = tierFloors.map { "\($0.name) ≥ \(money ? Format.money($0.floor) : Format.number($0.floor, decimals: 2))" }.joined(separator: ", ")
         return View.grid([
-            View.card("CLV tiers", id: "panel-tiers", note: "Tiers by predicted value: \(floors).", wide: true,
-                      View.table("tiers", headers: headers, numeric: [1, 2, 3, 4], rows: rows(tiers, filter: "tier"))),
-            View.card("Tiers: customers vs value", id: "panel-tier-chart",
-                      Chart.pairedShares("tier-shares", label: "Share of customers against share of value by tier", rows: tiers.map { ($0.segment, $0.shareOfCustomers, $0.shareOfCLV) })),
-            View.card("RFM segments: customers vs value", id: "panel-rfm-chart",
-                      Chart.pairedShares("rfm-shares", label: "Share of customers against share of value by RFM segment", rows: rfm.map { ($0.segment, $0.shareOfCustomers, $0.shareOfCLV) })),
-            View.card("RFM segments", id: "panel-rfm", note: "Recency × frequency/monetary quintiles.", wide: true,
-                      View.table("rfm", headers: headers, numeric: [1, 2, 3, 4], rows: rows(rfm, filter: "segment"))),
+            View.card(
+                "CLV tiers", id: "panel-tiers", note: "Tiers by predicted value: \(floors).", wide: true,
+                View.table("tiers", headers: headers, numeric: [1, 2, 3, 4], rows: rows(tiers, filter: "tier"))),
+            View.card(
+                "Tiers: customers vs value", id: "panel-tier-chart",
+                Chart.pairedShares(
+                    "tier-shares", label: "Share of customers against share of value by tier",
+                    rows: tiers.map { ($0.segment, $0.shareOfCustomers, $0.shareOfCLV) })),
+            View.card(
+                "RFM segments: customers vs value", id: "panel-rfm-chart",
+                Chart.pairedShares(
+                    "rfm-shares", label: "Share of customers against share of value by RFM segment",
+                    rows: rfm.map { ($0.segment, $0.shareOfCustomers, $0.shareOfCLV) })),
+            View.card(
+                "RFM segments", id: "panel-rfm", note: "Recency × frequency/monetary quintiles.", wide: true,
+                View.table("rfm", headers: headers, numeric: [1, 2, 3, 4], rows: rows(rfm, filter: "segment"))),
         ])
     }
 }
