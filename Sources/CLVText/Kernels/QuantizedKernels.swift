@@ -94,7 +94,7 @@ enum QuantizedKernels {
         let blocks = matrix.columns / 32
         let rowBytes = matrix.rowBytes
         let type = matrix.type
-        matrix.tensor.withUnsafeBytes { bytes in
+        matrix.withUnsafeBytes { bytes in
             let base = bytes.baseAddress!
             guard type == .q4_1 || type == .q4_0 || type == .q8_0 else {
                 for (input, output) in zip(job.inputs, job.outputs) {

@@ -1,0 +1,48 @@
+/// A sentence-embedding model: texts to unit-length vectors whose dot product is their cosine similarity.
+///
+/// ``SentenceEncoder`` (all-MiniLM-L6-v2, English) and ``E5SentenceEncoder`` (multilingual-e5-small, ~100
+/// languages including Chinese) conform, so callers choose a model (``EmbeddingModelChoice``) without changing
+/// code. Vectors of different models live in different spaces: never compare a vector of one with one of
+/// another, even when their dimensions agree (both are 384).
+public protocol TextEmbeddingModel: Sendable {
+    /// The model's name, as reported by the CLI and the server, and recorded with cached vectors.
+    var modelName: String { get }
+    /// Dimension of the embeddings.
+    var dimensions: Int { get }
+    /// Unit-length embeddings of `texts`, in order.
+    /// - Parameter role: for models trained with instructions (e5), whether the texts are queries or the
+    ///   documents searched; models without instructions ignore it.
+    /// - Throws: ``EncoderError/cancelled`` if the current task is cancelled.
+    func embed(_ texts: [String], role: EmbeddingRole) throws(EncoderError) -> [[Float]]
+}
+
+/// The embedding models CLVKit runs, by the names the CLI and the server accept.
+public enum EmbeddingModelChoice: String, Sendable, CaseIterable {
+    /// all-MiniLM-L6-v2: English only (Chinese characters become `[UNK]`), fastest.
+    case minilm
+    /// multilingual-e5-small: ~100 languages, Chinese included.
+    case e5Small = "e5-small"
+
+    /// The model's folder and name under the models directory.
+    public var knownModel: KnownModel { self == .minilm ? .miniLM : .e5Small }
+
+    /// Whether the model embeds text beyond English meaningfully.
+    public var isMultilingual: Bool { self == .e5Small }
+
+    /// Loads the model from `directory` on every core.
+    /// - Throws: ``EncoderError/model(_:)`` naming `make setup` when its files are missing, or another
+    ///   ``EncoderError`` when they are unusable.
+    public func load(from directory: ModelDirectory = ModelDirectory()) throws(EncoderError) -> any TextEmbeddingModel {
+        switch self {
+        case .minilm: try SentenceEncoder(directory: directory)
+        case .e5Small: try E5SentenceEncoder(directory: directory)
+        }
+    }
+}
+
+extension SentenceEncoder: TextEmbeddingModel {
+    /// ``embed(_:)``: all-MiniLM-L6-v2 was trained without instructions, so `role` changes nothing.
+    public func embed(_ texts: [String], role: EmbeddingRole) throws(EncoderError) -> [[Float]] {
+        try embed(texts)
+    }
+}
