@@ -29,6 +29,24 @@ public enum EmbeddingModelChoice: String, Sendable, CaseIterable {
     /// Whether the model embeds text beyond English meaningfully.
     public var isMultilingual: Bool { self == .e5Small }
 
+    /// A warning to show when `texts` are embedded with this model and it cannot represent them, or nil: Chinese
+    /// (Han) characters are `[UNK]` to the English-only MiniLM, so such texts all look alike to it.
+    public func warning(embedding texts: [String]) -> String? {
+        guard !isMultilingual, let index = texts.firstIndex(where: Self.containsHan) else { return nil }
+        return "text \(index + 1) contains Chinese characters, which \(knownModel.rawValue) cannot read (they become [UNK]); "
+            + "use --embedding-model e5-small."
+    }
+
+    /// Whether `text` has a CJK unified ideograph (the Unicode Han blocks, extensions and compatibility forms).
+    public static func containsHan(_ text: String) -> Bool {
+        text.unicodeScalars.contains { scalar in
+            switch scalar.value {
+            case 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xF900...0xFAFF, 0x20000...0x323AF: true
+            default: false
+            }
+        }
+    }
+
     /// Loads the model from `directory` on every core.
     /// - Throws: ``EncoderError/model(_:)`` naming `make setup` when its files are missing, or another
     ///   ``EncoderError`` when they are unusable.
