@@ -96,7 +96,7 @@ public final class E5File: @unchecked Sendable {
         guard fstat(fd, &info) == 0 else { throw .cannotOpen(path: path, errno: errno) }
         let size = Int(info.st_size)
         guard size >= 8 else {
-            // Too short even for the magic and version: foreign unless its first bytes are the magic's.
+            // Too short even for the magic and version, so nothing tells a foreign file from a cut one.
             throw .truncated(path: path, needed: 8, size: size)
         }
         guard let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), mapped != MAP_FAILED else {
