@@ -75,16 +75,8 @@ public struct XLMRobertaEncoder: Sendable {
     /// Checks that every window can go through the model.
     /// - Throws: ``EncoderError/invalidTokenSequence(index:reason:)``.
     func validate(_ windows: [[Int]]) throws(EncoderError) {
-        let vocabulary = hyperparameters.vocabularySize, longest = hyperparameters.maximumPositions
-        for (index, window) in windows.enumerated() {
-            if window.isEmpty { throw .invalidTokenSequence(index: index, reason: "it is empty") }
-            if window.count > longest {
-                throw .invalidTokenSequence(index: index, reason: "\(window.count) tokens exceed the maximum length \(longest)")
-            }
-            if let bad = window.first(where: { $0 < 0 || $0 >= vocabulary }) {
-                throw .invalidTokenSequence(index: index, reason: "id \(bad) is outside the vocabulary 0..<\(vocabulary)")
-            }
-        }
+        try PackedSequences.validate(windows, vocabularySize: hyperparameters.vocabularySize,
+                                     maximumLength: hyperparameters.maximumPositions)
     }
 
     /// Mean of the last layer's token states over every token of each window, `[windows.count × d]` row-major
@@ -104,29 +96,15 @@ public struct XLMRobertaEncoder: Sendable {
 
     /// ``meanPooledStates(of:threads:)`` for windows that passed ``validate(_:)``.
     func validatedMeanPooledStates(of windows: [[Int]], pool: WorkerPool) -> [Float] {
-        let d = hyperparameters.hiddenSize
-        let lengths = windows.map(\.count)
-        let total = lengths.reduce(0, +)
-        guard total > 0 else { return [] }
-        var starts = [Int](repeating: 0, count: windows.count)
-        for s in 1..<max(1, windows.count) { starts[s] = starts[s - 1] + lengths[s - 1] }
-
-        let scratch = Scratch(tokens: total, hyperparameters: hyperparameters)
+        let packed = PackedSequences(windows)
+        guard packed.total > 0 else { return [] }
+        let scratch = Scratch(tokens: packed.total, hyperparameters: hyperparameters)
         defer { scratch.deallocate() }
-        embed(windows, starts: starts, into: scratch.x, pool: pool)
+        embed(windows, into: scratch.x, pool: pool)
         for layer in layers {
-            forward(layer, scratch: scratch, tokens: total, starts: starts, lengths: lengths, pool: pool)
+            forward(layer, scratch: scratch, tokens: packed.total, starts: packed.starts, lengths: packed.lengths, pool: pool)
         }
-        var pooled = [Float](repeating: 0, count: windows.count * d)
-        for s in 0..<windows.count {
-            let inverse = 1 / Float(lengths[s])
-            for t in starts[s]..<(starts[s] + lengths[s]) {
-                let row = scratch.x + t * d
-                for j in 0..<d { pooled[s * d + j] += row[j] }
-            }
-            for j in 0..<d { pooled[s * d + j] *= inverse }
-        }
-        return pooled
+        return packed.meanPool(scratch.x, width: hyperparameters.hiddenSize)
     }
 
     // MARK: - Forward pass
@@ -165,7 +143,7 @@ public struct XLMRobertaEncoder: Sendable {
     }
 
     /// Word + position + token-type-0 embeddings, then LayerNorm. Positions restart at 0 in every window.
-    private func embed(_ windows: [[Int]], starts: [Int], into x: UnsafeMutablePointer<Float>, pool: WorkerPool) {
+    private func embed(_ windows: [[Int]], into x: UnsafeMutablePointer<Float>, pool: WorkerPool) {
         let d = hyperparameters.hiddenSize, epsilon = hyperparameters.layerNormEpsilon
         var ids: [Int] = [], positions: [Int] = []
         for window in windows {

