@@ -181,20 +181,16 @@ public struct XLMRobertaEncoder: Sendable {
 
         func job(_ matrix: QuantizedMatrix, _ input: UnsafeMutablePointer<Float>, _ bias: [Float],
                  _ output: UnsafeMutablePointer<Float>) -> QuantizedKernels.MatrixJob {
-            // The biases are arrays of `self`, which outlives the round.
-            let b = bias.withUnsafeBufferPointer { $0.baseAddress! }
-            return .init(matrix: matrix, input: input, count: tokens, bias: b, output: output)
+            .init(matrix: matrix, input: input, count: tokens, bias: bias, output: output)
         }
 
         // Self-attention: Q, K, V for all tokens in one round, then softmax(QKᵀ/√dₕ)·V per window and head,
         // the queries of long windows cut into chunks of 32 rows so that the threads share the work evenly.
-        withExtendedLifetime(layer) {
-            QuantizedKernels.run([
-                job(layer.query, scratch.x, layer.queryBias, scratch.q),
-                job(layer.key, scratch.x, layer.keyBias, scratch.k),
-                job(layer.value, scratch.x, layer.valueBias, scratch.v),
-            ], pool: pool)
-        }
+        QuantizedKernels.run([
+            job(layer.query, scratch.x, layer.queryBias, scratch.q),
+            job(layer.key, scratch.x, layer.keyBias, scratch.k),
+            job(layer.value, scratch.x, layer.valueBias, scratch.v),
+        ], pool: pool)
         var items: [(start: Int, length: Int, head: Int, rows: Range<Int>)] = []
         for (start, length) in zip(starts, lengths) {
             for head in 0..<heads {
@@ -221,23 +217,17 @@ public struct XLMRobertaEncoder: Sendable {
                 }
             }
         }
-        withExtendedLifetime(layer) {
-            QuantizedKernels.run([job(layer.attentionOutput, scratch.context, layer.attentionOutputBias, scratch.projected)], pool: pool)
-        }
+        QuantizedKernels.run([job(layer.attentionOutput, scratch.context, layer.attentionOutputBias, scratch.projected)], pool: pool)
         normalize(scratch.x, adding: scratch.projected, tokens: tokens, gamma: layer.attentionNormGamma,
                   beta: layer.attentionNormBeta, pool: pool)
 
         // Feed-forward: GELU(x W₁ᵀ + b₁) W₂ᵀ + b₂.
-        withExtendedLifetime(layer) {
-            QuantizedKernels.run([job(layer.intermediate, scratch.x, layer.intermediateBias, scratch.hidden)], pool: pool)
-        }
+        QuantizedKernels.run([job(layer.intermediate, scratch.x, layer.intermediateBias, scratch.hidden)], pool: pool)
         let hidden = Rows(scratch.hidden)
         Self.parallel(tokens, pool: pool) { range in
             EncoderKernels.gelu(hidden.base + range.lowerBound * ff, count: range.count * ff)
         }
-        withExtendedLifetime(layer) {
-            QuantizedKernels.run([job(layer.output, scratch.hidden, layer.outputBias, scratch.projected)], pool: pool)
-        }
+        QuantizedKernels.run([job(layer.output, scratch.hidden, layer.outputBias, scratch.projected)], pool: pool)
         normalize(scratch.x, adding: scratch.projected, tokens: tokens, gamma: layer.outputNormGamma,
                   beta: layer.outputNormBeta, pool: pool)
     }

@@ -18,7 +18,8 @@ extension QuantizedKernels {
         let matrix: QuantizedMatrix
         let input: UnsafePointer<Float>
         let count: Int
-        let bias: UnsafePointer<Float>?
+        /// One value per row of the matrix, or empty for none.
+        let bias: [Float]
         let output: UnsafeMutablePointer<Float>
     }
 
@@ -43,6 +44,7 @@ extension QuantizedKernels {
     /// thread.
     static func multiply(_ job: MatrixJob, rows: Range<Int>) {
         let matrix = job.matrix
+        precondition(job.bias.isEmpty || job.bias.count == matrix.rows, "one bias per row")
         let n = matrix.columns, outputs = matrix.rows
         // 64-byte aligned, four rows of `n` floats: the dequantized group of rows.
         let panel = UnsafeMutableRawPointer.allocate(byteCount: 16 * n, alignment: 64).bindMemory(to: Float.self, capacity: 4 * n)
@@ -67,7 +69,7 @@ extension QuantizedKernels {
                         let second = min(t + 1, inputs.upperBound - 1)
                         let (a, b) = dot4x2(panel, n: n, job.input + t * n, job.input + second * n)
                         for k in 0..<group {
-                            let bias = job.bias.map { $0[r + k] } ?? 0
+                            let bias = job.bias.isEmpty ? 0 : job.bias[r + k]
                             job.output[t * outputs + r + k] = a[k] + bias
                             if second != t { job.output[second * outputs + r + k] = b[k] + bias }
                         }

@@ -34,11 +34,9 @@ import Testing
             let pool = WorkerPool(threads: threads)
             defer { pool.shutdown() }
             x.withUnsafeBufferPointer { input in
-                bias.withUnsafeBufferPointer { b in
-                    y.withUnsafeMutableBufferPointer { out in
-                        QuantizedKernels.run([.init(matrix: matrix, input: input.baseAddress! + first * columns, count: count,
-                                                    bias: b.baseAddress!, output: out.baseAddress!)], pool: pool)
-                    }
+                y.withUnsafeMutableBufferPointer { out in
+                    QuantizedKernels.run([.init(matrix: matrix, input: input.baseAddress! + first * columns, count: count,
+                                                bias: bias, output: out.baseAddress!)], pool: pool)
                 }
             }
             return y
