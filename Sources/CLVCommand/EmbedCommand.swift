@@ -6,7 +6,7 @@ import Foundation
 struct Embed: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "embed",
-        abstract: "Embed texts with all-MiniLM-L6-v2 or multilingual-e5-small (384 dimensions, unit length), offline.",
+        abstract: "Embed texts with MiniLM (English) or e5-small (multilingual), 384 dimensions, offline.",
         discussion: """
             Give the texts as arguments, or --input FILE with one text a line (--input - reads stdin). \
             --embedding-model minilm (the default) is English only: texts longer than 256 tokens are truncated, \

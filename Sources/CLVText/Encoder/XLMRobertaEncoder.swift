@@ -84,7 +84,7 @@ public struct XLMRobertaEncoder: Sendable {
     ///
     /// - Parameters:
     ///   - windows: token ids, `<s> … </s>`, as ``SentencePieceTokenizer/windows(_:role:)`` makes them.
-    ///   - pool: the threads to use.
+    ///   - threads: how many threads to use (a pool of them lives for the call).
     /// - Throws: ``EncoderError/invalidTokenSequence(index:reason:)``.
     /// - Complexity: O(T·d·(d + I)·layers + Σ Lᵢ²·d·layers) for T tokens in windows of lengths Lᵢ.
     public func meanPooledStates(of windows: [[Int]], threads: Int) throws(EncoderError) -> [Float] {

@@ -5,8 +5,8 @@
 /// inputs that conversion would dominate. Here each thread dequantizes a group of four weight rows once
 /// (``GGMLDequantize``, exact) into a small buffer that stays in the first-level cache, and multiplies it by a
 /// block of inputs that stays in the second-level cache, two inputs at a time: eight accumulators, each weight
-/// load shared by two inputs and each input load by four rows. Weights are converted once per block of inputs,
-/// i.e. about 1/64 of the multiply-adds for 384-wide inputs.
+/// load shared by two inputs and each input load by four rows. Weights are converted once per block of inputs:
+/// one conversion per 84 multiply-adds for 384-wide inputs, per 20 for 1536-wide ones.
 ///
 /// Arithmetic is float throughout (no quantized activations): the result differs from `Σ w·x` in float only by
 /// rounding, and a row's value depends only on its own weights and its input (never on which inputs share a
