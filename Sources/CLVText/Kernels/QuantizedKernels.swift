@@ -152,7 +152,7 @@ enum QuantizedKernels {
     /// The half-precision block scale at `p + offset`: one instruction with F16C (`CLVTEXT_F16C`), else the
     /// branch-free conversion (the two agree on every finite half).
     @inline(__always)
-    private static func scale(_ p: UnsafeRawPointer, _ offset: Int) -> Float {
+    static func scale(_ p: UnsafeRawPointer, _ offset: Int) -> Float {
         let bits = p.loadUnaligned(fromByteOffset: offset, as: UInt16.self)
         #if CLVTEXT_F16C
         return Float(Float16(bitPattern: bits))
@@ -165,7 +165,7 @@ enum QuantizedKernels {
     // element types) are out-of-line generic calls; LLVM turns this pattern into one widening and one conversion
     // instruction (vpmovzxbd/vpmovsxbd, vcvtdq2ps).
     @inline(__always)
-    private static func floats(_ b: SIMD16<UInt8>) -> SIMD16<Float> {
+    static func floats(_ b: SIMD16<UInt8>) -> SIMD16<Float> {
         SIMD16(Float(b[0]), Float(b[1]), Float(b[2]), Float(b[3]), Float(b[4]), Float(b[5]), Float(b[6]), Float(b[7]),
                Float(b[8]), Float(b[9]), Float(b[10]), Float(b[11]), Float(b[12]), Float(b[13]), Float(b[14]), Float(b[15]))
     }

@@ -26,6 +26,12 @@ import Testing
         writer.tensors = [.init(name: "w", dimensions: [columns, rows], rawType: type.rawValue, bytes: bytes)]
         let matrix = try QuantizedMatrix(GGUFFile(contentsOf: writer.write()), "w", columns: columns, rows: rows)
         let weights = matrix.dequantized()
+        // The kernel's own widening gives the reference dequantization's values bit for bit.
+        var widened = [Float](repeating: .nan, count: rows * columns)
+        widened.withUnsafeMutableBufferPointer { out in
+            matrix.withUnsafeBytes { QuantizedKernels.dequantize($0, type: type, count: rows * columns, into: out.baseAddress!) }
+        }
+        #expect(widened == weights)
         let x = (0..<(inputs * columns)).map { _ in Float(Double.random(in: -3...3, using: &rng)) }
         let bias = (0..<rows).map { _ in Float(Double.random(in: -1...1, using: &rng)) }
 
