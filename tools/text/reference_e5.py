@@ -235,6 +235,13 @@ def float_embedding(model, rank, content, bos, eos, width):
     return (v / v.norm().clamp_min(1e-12)).tolist()
 
 
+def dump(fixture):
+    """JSON with one text a line, so that a regenerated fixture diffs by text."""
+    head = {k: v for k, v in fixture.items() if k != "texts"}
+    lines = [json.dumps(e, ensure_ascii=False, separators=(",", ":")) for e in fixture["texts"]]
+    return json.dumps(head, ensure_ascii=False)[:-1] + ', "texts": [\n' + ",\n".join(lines) + "\n]}\n"
+
+
 def main():
     torch.set_num_threads(int(os.environ.get("THREADS", "2")))
     binary = subprocess.run([str(ROOT / "tools" / "text" / "e5_reference.sh")], capture_output=True, text=True,
@@ -270,7 +277,7 @@ def main():
                      f"torch {torch.__version__}, float64)",
         "texts": entries,
     }
-    OUT.write_text(json.dumps(fixture, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
+    OUT.write_text(dump(fixture), encoding="utf-8")
     print(f"wrote {OUT.relative_to(ROOT)}: {len(entries)} texts, {sum(e['embedded'] for e in entries)} embedded",
           file=sys.stderr)
 
