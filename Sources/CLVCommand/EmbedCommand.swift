@@ -2,17 +2,20 @@ import ArgumentParser
 import CLVText
 import Foundation
 
-/// `clv embed`: sentence embeddings with all-MiniLM-L6-v2, computed locally.
+/// `clv embed`: sentence embeddings with all-MiniLM-L6-v2 or multilingual-e5-small, computed locally.
 struct Embed: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "embed",
-        abstract: "Embed texts with all-MiniLM-L6-v2 (384 dimensions, unit length), offline.",
+        abstract: "Embed texts with MiniLM (English) or e5-small (multilingual), 384 dimensions, offline.",
         discussion: """
             Give the texts as arguments, or --input FILE with one text a line (--input - reads stdin). \
-            Texts longer than 256 tokens are truncated, as sentence-transformers does.
+            --embedding-model minilm (the default) is English only: texts longer than 256 tokens are truncated, \
+            as sentence-transformers does. e5-small embeds Chinese and ~100 other languages; it prefixes each \
+            text with "query: " or "passage: " (--role) and embeds long texts whole, in 510-token windows.
 
             JSON: {"model": "all-MiniLM-L6-v2", "dimensions": 384, "embeddings": [[...], ...]}, one vector \
-            per text in input order. CSV: a header index,e0,...,e383, then one row per text.
+            per text in input order. CSV: a header index,e0,...,e383, then one row per text. Vectors of the \
+            two models are not comparable with each other.
 
             The model is read from $CLV_MODELS (default ~/.cache/clvkit/models); `make setup` fetches it.
             """
@@ -29,7 +32,24 @@ struct Embed: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Read texts from FILE, one a line ('-' for stdin).", valueName: "FILE"))
     var input: String?
 
-    @Option(help: "Texts per forward pass.")
+    /// The embedding models, by the names `EmbeddingModelChoice` gives them.
+    enum Model: String, ExpressibleByArgument, CaseIterable {
+        case minilm
+        case e5Small = "e5-small"
+    }
+
+    @Option(help: "Embedding model: minilm (English) or e5-small (multilingual, Chinese included).")
+    var embeddingModel: Model = .minilm
+
+    @Option(help: "For e5-small: query (queries, similarity, classification) or passage (documents to search).")
+    var role: Role = .query
+
+    /// `EmbeddingRole` as an option value.
+    enum Role: String, ExpressibleByArgument, CaseIterable {
+        case query, passage
+    }
+
+    @Option(help: "Texts per forward pass (minilm).")
     var batchSize: Int = 32
 
     @Option(help: "Threads to use (default: every core).")
@@ -47,10 +67,20 @@ struct Embed: ParsableCommand {
 
     func run() throws {
         let texts = try input.map(Self.readLines) ?? self.texts
-        var settings = SentenceEncoder.Settings(batchSize: batchSize)
-        if let threads { settings.threads = threads }
-        let encoder = try SentenceEncoder(settings: settings)
-        let embeddings = try encoder.embed(texts)
+        let choice = EmbeddingModelChoice(rawValue: embeddingModel.rawValue) ?? .minilm
+        if let warning = choice.warning(embedding: texts) { FileHandle.standardError.write(Data("clv: \(warning)\n".utf8)) }
+        let encoder: any TextEmbeddingModel
+        switch choice {
+        case .minilm:
+            var settings = SentenceEncoder.Settings(batchSize: batchSize)
+            if let threads { settings.threads = threads }
+            encoder = try SentenceEncoder(settings: settings)
+        case .e5Small:
+            var settings = E5SentenceEncoder.Settings()
+            if let threads { settings.threads = threads }
+            encoder = try E5SentenceEncoder(settings: settings)
+        }
+        let embeddings = try encoder.embed(texts, role: role == .passage ? .passage : .query)
         var out = ""
         switch format {
         case .json:

@@ -35,45 +35,20 @@ public struct BertEncoder: Sendable, Equatable {
     /// Checks that every sequence can go through the model.
     /// - Throws: ``EncoderError/invalidTokenSequence(index:reason:)``.
     func validate(_ sequences: [[Int]], maximumLength: Int) throws(EncoderError) {
-        let vocabulary = configuration.vocabularySize
-        for (index, sequence) in sequences.enumerated() {
-            if sequence.isEmpty { throw .invalidTokenSequence(index: index, reason: "it is empty") }
-            if sequence.count > maximumLength {
-                throw .invalidTokenSequence(index: index, reason: "\(sequence.count) tokens exceed the maximum length \(maximumLength)")
-            }
-            if let bad = sequence.first(where: { $0 < 0 || $0 >= vocabulary }) {
-                throw .invalidTokenSequence(index: index, reason: "id \(bad) is outside the vocabulary 0..<\(vocabulary)")
-            }
-        }
+        try PackedSequences.validate(sequences, vocabularySize: configuration.vocabularySize, maximumLength: maximumLength)
     }
 
     /// ``meanPooledStates(of:)`` for sequences that passed ``validate(_:maximumLength:)``.
     func validatedMeanPooledStates(of sequences: [[Int]]) -> [Float] {
-        let config = configuration
-        let d = config.hiddenSize
-        let lengths = sequences.map(\.count)
-        let total = lengths.reduce(0, +)
-        guard total > 0 else { return [] }
-        let longest = lengths.max() ?? 0
-        var starts = [Int](repeating: 0, count: sequences.count)
-        for s in 1..<max(1, sequences.count) { starts[s] = starts[s - 1] + lengths[s - 1] }
-
-        let scratch = Scratch(tokens: total, longest: longest, configuration: config)
+        let packed = PackedSequences(sequences)
+        guard packed.total > 0 else { return [] }
+        let scratch = Scratch(tokens: packed.total, longest: packed.lengths.max() ?? 0, configuration: configuration)
         defer { scratch.deallocate() }
         embed(sequences, into: scratch.x)
         for layer in weights.layers {
-            forward(layer, scratch: scratch, tokens: total, starts: starts, lengths: lengths)
+            forward(layer, scratch: scratch, tokens: packed.total, starts: packed.starts, lengths: packed.lengths)
         }
-        var pooled = [Float](repeating: 0, count: sequences.count * d)
-        for s in 0..<sequences.count {
-            let inverse = 1 / Float(lengths[s])
-            for t in starts[s]..<(starts[s] + lengths[s]) {
-                let row = scratch.x + t * d
-                for j in 0..<d { pooled[s * d + j] += row[j] }
-            }
-            for j in 0..<d { pooled[s * d + j] *= inverse }
-        }
-        return pooled
+        return packed.meanPool(scratch.x, width: configuration.hiddenSize)
     }
 
     // MARK: - Forward pass

@@ -6,6 +6,8 @@ public enum EncoderError: Error, Sendable, Equatable, CustomStringConvertible {
     case weights(WeightsError)
     /// The vocabulary is unreadable or not a BERT vocabulary.
     case vocabulary(WordPieceError)
+    /// An E5S1 model file (multilingual-e5-small) is unreadable or does not match its header.
+    case modelFile(E5FileError)
     /// `config.json` is unreadable or describes an unsupported model.
     case invalidConfiguration(path: String, reason: String)
     /// The encoder's own settings are inconsistent with the model.
@@ -20,10 +22,11 @@ public enum EncoderError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .model(error): error.description
         case let .weights(error): error.description
         case let .vocabulary(error): error.description
+        case let .modelFile(error): error.description
         case let .invalidConfiguration(path, reason): "Model configuration \(path) is unusable: \(reason)."
         case let .invalidSettings(reason): "Invalid encoder settings: \(reason)."
         case let .invalidTokenSequence(index, reason):
-            "Token sequence \(index) cannot be embedded: \(reason). Use WordPieceTokenizer.encode to make the ids."
+            "Token sequence \(index) cannot be embedded: \(reason). Use the model's tokenizer (WordPieceTokenizer.encode, SentencePieceTokenizer.windows) to make the ids."
         case .cancelled: "Embedding was cancelled before it finished; no partial results are returned."
         }
     }

@@ -94,7 +94,7 @@ enum QuantizedKernels {
         let blocks = matrix.columns / 32
         let rowBytes = matrix.rowBytes
         let type = matrix.type
-        matrix.tensor.withUnsafeBytes { bytes in
+        matrix.withUnsafeBytes { bytes in
             let base = bytes.baseAddress!
             guard type == .q4_1 || type == .q4_0 || type == .q8_0 else {
                 for (input, output) in zip(job.inputs, job.outputs) {
@@ -156,7 +156,7 @@ enum QuantizedKernels {
     /// The half-precision block scale at `p + offset`: one instruction with F16C (`CLVTEXT_F16C`), else the
     /// branch-free conversion (the two agree on every finite half).
     @inline(__always)
-    private static func scale(_ p: UnsafeRawPointer, _ offset: Int) -> Float {
+    static func scale(_ p: UnsafeRawPointer, _ offset: Int) -> Float {
         let bits = p.loadUnaligned(fromByteOffset: offset, as: UInt16.self)
         #if CLVTEXT_F16C
         return Float(Float16(bitPattern: bits))
@@ -169,10 +169,9 @@ enum QuantizedKernels {
     // element types) are out-of-line generic calls; LLVM turns this pattern into one widening and one conversion
     // instruction (vpmovzxbd/vpmovsxbd, vcvtdq2ps).
     @inline(__always)
-    private static func floats(_ b: SIMD16<UInt8>) -> SIMD16<Float> {
-        SIMD16(
-            Float(b[0]), Float(b[1]), Float(b[2]), Float(b[3]), Float(b[4]), Float(b[5]), Float(b[6]), Float(b[7]),
-            Float(b[8]), Float(b[9]), Float(b[10]), Float(b[11]), Float(b[12]), Float(b[13]), Float(b[14]), Float(b[15]))
+    static func floats(_ b: SIMD16<UInt8>) -> SIMD16<Float> {
+        SIMD16(Float(b[0]), Float(b[1]), Float(b[2]), Float(b[3]), Float(b[4]), Float(b[5]), Float(b[6]), Float(b[7]),
+               Float(b[8]), Float(b[9]), Float(b[10]), Float(b[11]), Float(b[12]), Float(b[13]), Float(b[14]), Float(b[15]))
     }
 
     @inline(__always)

@@ -1,14 +1,15 @@
-/// A weight matrix of a GGUF file used in place for matrix-vector products `y = W·x`, one row of `W` per
-/// output.
+/// A weight matrix of a memory-mapped model file (GGUF or E5S1) used in place for products `y = W·x`, one row of
+/// `W` per output.
 ///
-/// Rows are `columns` weights long (the tensor's `dimensions[0]`), stored as ggml blocks. Q4_1, Q4_0 and Q8_0
+/// Rows are `columns` weights long (a GGUF tensor's `dimensions[0]`), stored as ggml blocks. Q4_1, Q4_0 and Q8_0
 /// rows are multiplied directly from their blocks (``QuantizedKernels``), so each product reads the quantized
-/// bytes once and never a dequantized copy; F32 and F16 rows are read as floats.
+/// bytes once and never a dequantized copy of the whole matrix; F32 and F16 rows are read as floats.
 public struct QuantizedMatrix: Sendable {
-    /// The tensor, which keeps its file mapped.
-    public let tensor: GGUFTensor
-    public var type: GGMLType { tensor.type }
-    // Stored rather than derived from the tensor's dimensions array: the kernels read them for every slice.
+    /// The bytes, in place in the file's mapping (which they keep alive).
+    let bytes: MappedBytes
+    /// The storage type of the weights.
+    public let type: GGMLType
+    // Stored rather than derived from a tensor's dimensions array: the kernels read them for every slice.
     /// Outputs (rows of `W`).
     public let rows: Int
     /// Inputs (weights per row).
@@ -16,7 +17,7 @@ public struct QuantizedMatrix: Sendable {
     /// Bytes per row.
     public let rowBytes: Int
 
-    /// Wraps a tensor of rank 1 or 2.
+    /// Wraps a GGUF tensor of rank 1 or 2.
     /// - Throws: ``GGUFError/shapeMismatch(name:expected:found:)`` when it has more dimensions or its rows are
     ///   not made of whole 32-weight blocks.
     public init(_ tensor: GGUFTensor) throws(GGUFError) {
@@ -25,16 +26,60 @@ public struct QuantizedMatrix: Sendable {
                 name: tensor.info.name, expected: [32 * (tensor.rowLength / 32 + 1), tensor.rowCount],
                 found: tensor.info.dimensions)
         }
-        self.tensor = tensor
-        rows = tensor.rowCount
-        columns = tensor.rowLength
-        rowBytes = tensor.rowLength / tensor.type.blockLength * tensor.type.blockBytes
+        let base = tensor.withUnsafeBytes { $0.baseAddress! }
+        self.init(bytes: MappedBytes(owner: tensor.file, base: base, count: tensor.info.byteCount), type: tensor.type,
+                  rows: tensor.rowCount, columns: tensor.rowLength)
     }
 
-    /// Reads the tensor `name` and checks its shape (`[columns, rows]` in ggml order).
+    /// Reads the GGUF tensor `name` and checks its shape (`[columns, rows]` in ggml order).
     public init(_ file: GGUFFile, _ name: String, columns: Int, rows: Int) throws(GGUFError) {
         try self.init(file.tensor(name, shape: [columns, rows]))
     }
+
+    /// A matrix over mapped bytes that the caller checked hold `rows` whole rows of `columns` weights of `type`.
+    init(bytes: MappedBytes, type: GGMLType, rows: Int, columns: Int) {
+        let rowBytes = columns / type.blockLength * type.blockBytes
+        precondition(columns % 32 == 0 && bytes.count >= rows * rowBytes, "\(rows)×\(columns) \(type) needs \(rows * rowBytes) bytes")
+        self.bytes = bytes
+        self.type = type
+        self.rows = rows
+        self.columns = columns
+        self.rowBytes = rowBytes
+    }
+
+    /// Calls `body` with the matrix's bytes, in place in the mapping (valid only inside `body`).
+    func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        withExtendedLifetime(bytes.owner) { body(UnsafeRawBufferPointer(start: bytes.base, count: bytes.count)) }
+    }
+
+    /// All weights as `Float`, row after row.
+    /// - Complexity: O(rows·columns) time and a new array of that many floats.
+    public func dequantized() -> [Float] {
+        let count = rows * columns
+        return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            withUnsafeBytes { GGMLDequantize.dequantize($0, type: type, count: count, into: buffer.baseAddress!) }
+            initialized = count
+        }
+    }
+
+    /// One row as `Float` (e.g. a token's embedding).
+    /// - Precondition: `0 <= row < rows`.
+    public func dequantizedRow(_ row: Int, into output: UnsafeMutablePointer<Float>) {
+        precondition(row >= 0 && row < rows, "row \(row) outside 0..<\(rows)")
+        withUnsafeBytes { all in
+            let slice = UnsafeRawBufferPointer(rebasing: all[(row * rowBytes)..<((row + 1) * rowBytes)])
+            GGMLDequantize.dequantize(slice, type: type, count: columns, into: output)
+        }
+    }
+}
+
+/// Bytes inside a read-only file mapping, with the object that owns the mapping.
+// @unchecked Sendable: the owner is an immutable, Sendable file object (GGUFFile, E5File) whose `PROT_READ`
+// mapping never changes and is unmapped only in its `deinit`; holding it here keeps `base` valid.
+struct MappedBytes: @unchecked Sendable {
+    let owner: any AnyObject & Sendable
+    let base: UnsafeRawPointer
+    let count: Int
 }
 
 /// An input vector made ready for ``QuantizedKernels``: the values and each 32-value block's sum (which turns

@@ -6,12 +6,15 @@ public enum KnownModel: String, Sendable, CaseIterable {
     case miniLM = "all-MiniLM-L6-v2"
     /// Chat generation, GGUF Q4_1 (Apache-2.0).
     case smolLM2 = "SmolLM2-135M-Instruct"
+    /// Multilingual sentence embeddings (Chinese among ~100 languages), 384 dimensions (MIT), E5S1 Q4_0.
+    case e5Small = "multilingual-e5-small"
 
     /// The files the runtime reads, relative to the model's folder.
     public var requiredFiles: [String] {
         switch self {
         case .miniLM: ["model.safetensors", "config.json", "vocab.txt", "tokenizer.json"]
         case .smolLM2: ["SmolLM2-135M-Instruct.Q4_1.gguf"]
+        case .e5Small: ["e5-small-q4.bin"]
         }
     }
 }

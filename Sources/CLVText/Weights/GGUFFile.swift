@@ -52,24 +52,13 @@ public final class GGUFFile: @unchecked Sendable {
     public init(contentsOf url: URL) throws(GGUFError) {
         let path = url.path
         self.path = path
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw .cannotOpen(path: path, errno: errno) }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw .cannotOpen(path: path, errno: errno) }
-        let size = Int(info.st_size)
-        guard size >= 4 else { throw .truncated(path: path, needed: 24, size: size) }
-        guard let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), mapped != MAP_FAILED else {
-            throw .cannotOpen(path: path, errno: errno)
-        }
-        let base = UnsafeRawPointer(mapped)
-        let header: GGUFHeader
-        do {
-            header = try GGUFHeader(parsing: UnsafeRawBufferPointer(start: base, count: size), path: path)
-        } catch {
-            munmap(mapped, size)
-            throw error
-        }
+        let (mapping, header) = try ReadOnlyMapping.map(path, minimumSize: 4, failure: { failure -> GGUFError in
+            switch failure {
+            case let .system(code): .cannotOpen(path: path, errno: code)
+            case let .tooSmall(size): .truncated(path: path, needed: 24, size: size)
+            }
+        }, parse: { bytes throws(GGUFError) in try GGUFHeader(parsing: bytes, path: path) })
+        let base = mapping.base, size = mapping.size
         self.base = base
         fileSize = size
         version = header.version
@@ -84,7 +73,7 @@ public final class GGUFFile: @unchecked Sendable {
     }
 
     deinit {
-        munmap(UnsafeMutableRawPointer(mutating: base), fileSize)
+        ReadOnlyMapping(base: base, size: fileSize).unmap()
     }
 
     // MARK: - Tensors

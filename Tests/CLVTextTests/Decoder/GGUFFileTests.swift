@@ -126,7 +126,7 @@ import Testing
         writer.tensors = [.init(name: "w", dimensions: [columns, rows], rawType: type.rawValue, bytes: bytes)]
         let file = try GGUFFile(contentsOf: writer.write())
         let matrix = try QuantizedMatrix(file, "w", columns: columns, rows: rows)
-        let weights = matrix.tensor.dequantized()
+        let weights = matrix.dequantized()
         let x = (0..<columns).map { _ in Float(Double.random(in: -3...3, using: &rng)) }
 
         let input = PreparedVector(count: columns)
