@@ -8,8 +8,8 @@ let settings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
-// CLVKIT_TARGET_CPU=native (the Makefile and the benchmarks set it) compiles CLVText's decoder kernels for the
-// build machine's CPU, as llama.cpp is by default (GGML_NATIVE): the x86-64 baseline (SSE2: 4-lane vectors, no FMA)
+// CLVKIT_TARGET_CPU=native (the Makefile and the benchmarks set it) compiles CLVText's decoder kernels (and
+// CLVModels' likelihood loops) for the build machine's CPU, as llama.cpp is by default (GGML_NATIVE): the x86-64 baseline (SSE2: 4-lane vectors, no FMA)
 // decodes at less than half the speed. Another LLVM CPU name (haswell, …) builds for a family of machines. Unset,
 // the package carries no unsafe flags, so that other packages can depend on it by version.
 let textCPU = Context.environment["CLVKIT_TARGET_CPU"].flatMap { $0.isEmpty ? nil : $0 }
@@ -24,8 +24,8 @@ let textFeatures: Set<String> = {
     return Set(flags.split(separator: " ").map(String.init)).intersection(["fma", "f16c"])
     #endif
 }()
-let textSettings = settings + (textCPU.map { [.unsafeFlags(["-target-cpu", $0])] } ?? [])
-    + textFeatures.sorted().map { .define("CLVTEXT_" + $0.uppercased()) }
+let cpuSettings = settings + (textCPU.map { [.unsafeFlags(["-target-cpu", $0])] } ?? [])
+let textSettings = cpuSettings + textFeatures.sorted().map { .define("CLVTEXT_" + $0.uppercased()) }
 
 let package = Package(
     name: "clvkit",
@@ -69,11 +69,12 @@ let package = Package(
             dependencies: ["CLVCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: settings
         ),
-        // Probabilistic CLV models: pure, synchronous, no storage.
+        // Probabilistic CLV models: pure, synchronous, no storage. Built for the same CPU as CLVText: the per-row
+        // likelihood loops of a fit run four rows per vector instruction there (two on the x86-64 baseline).
         .target(
             name: "CLVModels",
             dependencies: ["CLVCore", "CLVNumerics", .product(name: "RealModule", package: "swift-numerics")],
-            swiftSettings: settings
+            swiftSettings: cpuSettings
         ),
         // Language models: tokenizers, BERT encoder, Llama decoder, on OpenBLAS.
         .target(name: "CLVText", dependencies: ["CLVCore", "CLVNumerics", "CBLAS"], swiftSettings: textSettings),

@@ -23,23 +23,35 @@ public struct CustomerRows: Sendable, Equatable {
         if let weights, weights.count != customers.count {
             throw .invalidCustomer(row: min(weights.count, customers.count), reason: "\(weights.count) weights for \(customers.count) customers")
         }
-        struct Key: Hashable { var x: Int; var tx: UInt64; var t: UInt64 }
-        var index: [Key: Int] = [:]
-        index.reserveCapacity(min(customers.count, 1 << 16))
+        // An open-addressing table of row indices keyed by the exact bits of (x, tₓ, T): on data that does not
+        // compress this runs once per customer, where a Dictionary's SipHash and boxed buckets cost several times more.
+        var table = RowTable()
         inputCount = customers.count
         for (i, c) in customers.enumerated() {
             let w = weights?[i] ?? 1
             guard w.isFinite, w >= 0 else { throw .invalidCustomer(row: i + 1, reason: "weight must be a finite number ≥ 0, got \(w)") }
             if w == 0 { continue }
-            let key = Key(x: c.frequency, tx: c.recency.bitPattern, t: c.age.bitPattern)
-            if let j = index[key] {
-                weight[j] += w
-            } else {
-                index[key] = frequency.count
-                frequency.append(Double(c.frequency))
-                recency.append(c.recency)
-                age.append(c.age)
-                weight.append(w)
+            let x = Double(c.frequency), tx = c.recency.bitPattern, t = c.age.bitPattern
+            var slot = table.slot(for: RowTable.hash(x.bitPattern, tx, t))
+            while true {
+                let j = table.rows[slot]
+                if j < 0 {
+                    table.rows[slot] = Int32(frequency.count)
+                    frequency.append(x)
+                    recency.append(c.recency)
+                    age.append(c.age)
+                    weight.append(w)
+                    if table.needsGrowing(count: frequency.count) {
+                        table.grow { RowTable.hash(frequency[$0].bitPattern, recency[$0].bitPattern, age[$0].bitPattern) }
+                    }
+                    break
+                }
+                let k = Int(j)
+                if frequency[k] == x, recency[k].bitPattern == tx, age[k].bitPattern == t {
+                    weight[k] += w
+                    break
+                }
+                slot = table.next(slot)
             }
         }
     }
@@ -58,5 +70,36 @@ public struct CustomerRows: Sendable, Equatable {
         var rows = CustomerRows(frequency: frequency, recency: recency.map { $0 * factor }, age: age.map { $0 * factor }, weight: weight)
         rows.inputCount = inputCount
         return rows
+    }
+}
+
+/// Slots of row indices (−1 for empty) with linear probing, at most half full, for ``CustomerRows``' compression.
+private struct RowTable {
+    var rows = [Int32](repeating: -1, count: 1024)
+    var mask = 1023
+
+    /// A 64-bit mix of the three bit patterns (multiply–xorshift, as in SplitMix64's finaliser).
+    @inline(__always)
+    static func hash(_ a: UInt64, _ b: UInt64, _ c: UInt64) -> UInt64 {
+        var h = (a &* 0x9E37_79B9_7F4A_7C15) ^ b
+        h = (h ^ (h >> 29)) &* 0xBF58_476D_1CE4_E5B9 ^ c
+        h = (h ^ (h >> 32)) &* 0x94D0_49BB_1331_11EB
+        return h ^ (h >> 29)
+    }
+
+    @inline(__always) func slot(for hash: UInt64) -> Int { Int(truncatingIfNeeded: hash) & mask }
+    @inline(__always) func next(_ slot: Int) -> Int { (slot + 1) & mask }
+    func needsGrowing(count: Int) -> Bool { 2 * count > rows.count }
+
+    /// Doubles the slots and re-inserts every row, whose hash `hashOf(row)` gives.
+    mutating func grow(_ hashOf: (Int) -> UInt64) {
+        let count = rows.lazy.filter { $0 >= 0 }.count
+        rows = [Int32](repeating: -1, count: rows.count * 2)
+        mask = rows.count - 1
+        for row in 0..<count {
+            var s = slot(for: hashOf(row))
+            while rows[s] >= 0 { s = next(s) }
+            rows[s] = Int32(row)
+        }
     }
 }

@@ -1,0 +1,187 @@
+import CLVCore
+import Foundation
+
+/// Customers read from a summary CSV (lifetimes' `frequency,recency,T` layout), one entry per data row or, when
+/// compressed, per distinct row.
+public struct SummaryFile: Sendable, Equatable {
+    /// Customer ids (the `customer_id` column, else the 1-based data row number); nil when compressed.
+    public var ids: [CustomerID]?
+    /// Validated (x, tₓ, T) per row.
+    public var summaries: [CustomerSummary]
+    /// The `monetary_value` column, when the file has one.
+    public var monetary: [Double]?
+    /// The `weight` column; when compressed, the summed weights (or counts) of the rows each entry stands for.
+    public var weights: [Double]?
+    /// The `holdout_frequency` column, when the file has one (nil when compressed).
+    public var holdoutFrequency: [Int]?
+    /// Data rows read from the file (before any compression).
+    public var rowCount: Int
+}
+
+/// Why a summary file could not be read: one line, naming the file and, for a bad row, its line.
+public struct SummaryFileError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Reads summary CSVs in one streaming pass over the bytes, with no `String` per field.
+///
+/// Columns are found by header name, case-insensitively: `frequency` (or `x`), `recency` (`t_x`), `T` (`age`,
+/// `periods`), and optionally `customer_id` (`id`), `monetary_value` (`zbar`), `weight` (`weights`) and
+/// `holdout_frequency` (`frequency_holdout`); other columns (such as the unnamed index pandas writes) are ignored.
+/// Numbers are parsed correctly rounded (``FieldParsing/decimal(_:)``), so the values equal what pandas reads.
+public enum SummaryFileReader {
+    /// What to keep of each row.
+    public enum Layout: Sendable, Equatable {
+        /// Every row with its id and holdout count, in file order.
+        case rows
+        /// Identical (x, tₓ, T[, monetary]) rows merged into one entry whose weight is their summed weight (1 each
+        /// without a weight column), in order of first appearance: memory grows with the distinct rows, not the
+        /// file. For fitting, where a likelihood is a weighted sum over rows.
+        case compressed
+    }
+
+    /// Reads `url`.
+    /// - Throws: ``SummaryFileError`` when the file cannot be read, lacks a required column or has no data row, or
+    ///   a row has a missing or non-numeric value, a fractional or negative frequency, a negative or non-finite
+    ///   weight, or fails ``CustomerSummary``'s checks (tₓ ≤ T, …).
+    public static func read(_ url: URL, layout: Layout = .rows) throws(SummaryFileError) -> SummaryFile {
+        let path = url.path
+        var reader: DelimitedReader
+        do {
+            reader = try DelimitedReader(url: url, separator: .byte(UInt8(ascii: ",")))
+        } catch {
+            throw SummaryFileError("Cannot read the summary file \(path): check the path.")
+        }
+        do {
+            return try read(&reader, path: path, layout: layout)
+        } catch let error as SummaryFileError {
+            throw error
+        } catch {
+            throw SummaryFileError("Cannot read the summary file \(path): \(error.localizedDescription).")
+        }
+    }
+
+    private static func read(_ reader: inout DelimitedReader, path: String, layout: Layout) throws -> SummaryFile {
+        guard try nextNonEmptyRecord(&reader) else {
+            throw SummaryFileError("The summary file \(path) is empty: it needs a header frequency,recency,T.")
+        }
+        let columns = try Columns(header: headerNames(reader), path: path)
+        var rows = Accumulator(columns: columns, layout: layout)
+        while try nextNonEmptyRecord(&reader) {
+            let line = reader.lineNumber
+            func number(_ column: Int, _ name: String) throws -> Double {
+                guard column < reader.fields.count, let v = reader.withField(column, FieldParsing.decimal) else {
+                    throw SummaryFileError("\(path):\(line): \(name) is not a number.")
+                }
+                return v
+            }
+            func count(_ column: Int, _ name: String) throws -> Int {
+                let v = try number(column, name)
+                // Bounded well inside Int so the conversion cannot trap.
+                guard v >= 0, v == v.rounded(), v < 1e15 else {
+                    throw SummaryFileError("\(path):\(line): \(name) must be a whole number ≥ 0.")
+                }
+                return Int(v)
+            }
+            let summary: CustomerSummary
+            do {
+                summary = try CustomerSummary(
+                    frequency: count(columns.frequency, "frequency"), recency: number(columns.recency, "recency"),
+                    age: number(columns.age, "T"))
+            } catch let error as SummaryError {
+                throw SummaryFileError("\(path):\(line): \(error.description).")
+            }
+            let monetary = try columns.monetary.map { try number($0, "monetary_value") }
+            let weight = try columns.weight.map { try number($0, "weight") }
+            if let weight, weight < 0 { throw SummaryFileError("\(path):\(line): weight must be a number ≥ 0.") }
+            switch layout {
+            case .rows:
+                let id = columns.id.flatMap { $0 < reader.fields.count ? reader.withField($0, FieldParsing.string) : nil }
+                let holdout = try columns.holdout.map { try count($0, "holdout_frequency") }
+                rows.append(summary, id: id, monetary: monetary, weight: weight, holdout: holdout)
+            case .compressed:
+                rows.merge(summary, monetary: monetary, weight: weight ?? 1)
+            }
+        }
+        guard rows.file.rowCount > 0 else { throw SummaryFileError("The summary file \(path) has no customer rows.") }
+        return rows.file
+    }
+
+    /// Advances past blank lines; false at the end of the file.
+    private static func nextNonEmptyRecord(_ reader: inout DelimitedReader) throws -> Bool {
+        while try reader.next() {
+            if !reader.record.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) { return true }
+        }
+        return false
+    }
+
+    /// The header's names, trimmed and lowercased, without a UTF-8 byte-order mark.
+    private static func headerNames(_ reader: borrowing DelimitedReader) -> [String] {
+        (0..<reader.fields.count).map { i in
+            let name = reader.withField(i) { String(decoding: FieldParsing.trimmed($0), as: UTF8.self) }
+            return (i == 0 && name.hasPrefix("\u{FEFF}") ? String(name.dropFirst()) : name).lowercased()
+        }
+    }
+
+    /// Where each known column is.
+    private struct Columns {
+        var frequency: Int, recency: Int, age: Int
+        var id: Int?, monetary: Int?, weight: Int?, holdout: Int?
+
+        init(header: [String], path: String) throws(SummaryFileError) {
+            func column(_ names: String...) -> Int? { names.lazy.compactMap { header.firstIndex(of: $0) }.first }
+            guard let f = column("frequency", "x"), let r = column("recency", "t_x"), let t = column("t", "age", "periods") else {
+                throw SummaryFileError("The summary file \(path) needs columns frequency,recency,T (found: \(header.joined(separator: ","))).")
+            }
+            (frequency, recency, age) = (f, r, t)
+            id = column("customer_id", "id")
+            monetary = column("monetary_value", "zbar")
+            weight = column("weight", "weights")
+            holdout = column("holdout_frequency", "frequency_holdout")
+        }
+    }
+
+    /// Builds the ``SummaryFile`` row by row.
+    private struct Accumulator {
+        /// The identity of a row for compression: the exact bits of every kept value.
+        struct Key: Hashable {
+            var frequency: Int, recency: UInt64, age: UInt64, monetary: UInt64
+        }
+
+        var file: SummaryFile
+        var index: [Key: Int] = [:]
+
+        init(columns: Columns, layout: Layout) {
+            let compressed = layout == .compressed
+            file = SummaryFile(
+                ids: compressed ? nil : [], summaries: [], monetary: columns.monetary == nil ? nil : [],
+                weights: compressed || columns.weight != nil ? [] : nil,
+                holdoutFrequency: compressed || columns.holdout == nil ? nil : [], rowCount: 0)
+        }
+
+        mutating func append(_ summary: CustomerSummary, id: String?, monetary: Double?, weight: Double?, holdout: Int?) {
+            file.rowCount += 1
+            file.ids?.append(CustomerID(id ?? String(file.rowCount)))
+            file.summaries.append(summary)
+            if let monetary { file.monetary?.append(monetary) }
+            if let weight { file.weights?.append(weight) }
+            if let holdout { file.holdoutFrequency?.append(holdout) }
+        }
+
+        mutating func merge(_ summary: CustomerSummary, monetary: Double?, weight: Double) {
+            file.rowCount += 1
+            let key = Key(
+                frequency: summary.frequency, recency: summary.recency.bitPattern, age: summary.age.bitPattern,
+                monetary: monetary?.bitPattern ?? 0)
+            if let i = index[key] {
+                file.weights![i] += weight
+                return
+            }
+            index[key] = file.summaries.count
+            file.summaries.append(summary)
+            if let monetary { file.monetary?.append(monetary) }
+            file.weights!.append(weight)
+        }
+    }
+}
