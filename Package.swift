@@ -25,6 +25,7 @@ let textFeatures: Set<String> = {
     #endif
 }()
 let cpuSettings = settings + (textCPU.map { [.unsafeFlags(["-target-cpu", $0])] } ?? [])
+    + (textFeatures.contains("fma") ? [.define("CLVMODELS_FMA")] : [])
 let textSettings = cpuSettings + textFeatures.sorted().map { .define("CLVTEXT_" + $0.uppercased()) }
 
 let package = Package(

@@ -3,7 +3,8 @@ import CLVCore
 /// Customers compressed to distinct (x, tₓ, T) rows with weights (counts), in structure-of-arrays layout.
 ///
 /// Likelihoods are sums over customers, so identical customers need one evaluation times their count. On data
-/// summarised in whole days this cuts a million customers to tens of thousands of rows.
+/// summarised in whole days this cuts a million customers to tens of thousands of rows; large data sets whose
+/// rows barely repeat (continuous times) are kept one row per customer (``compressionPays(_:)``).
 public struct CustomerRows: Sendable, Equatable {
     public private(set) var frequency: [Double] = []
     public private(set) var recency: [Double] = []
@@ -23,13 +24,29 @@ public struct CustomerRows: Sendable, Equatable {
         if let weights, weights.count != customers.count {
             throw .invalidCustomer(row: min(weights.count, customers.count), reason: "\(weights.count) weights for \(customers.count) customers")
         }
-        // An open-addressing table of row indices keyed by the exact bits of (x, tₓ, T): on data that does not
-        // compress this runs once per customer, where a Dictionary's SipHash and boxed buckets cost several times more.
-        var table = RowTable()
         inputCount = customers.count
+        if !Self.compressionPays(customers) {
+            // Each customer its own row: compressing a million rows that barely repeat costs more (a random memory
+            // access per row) than evaluating the few duplicates.
+            frequency.reserveCapacity(customers.count)
+            recency.reserveCapacity(customers.count)
+            age.reserveCapacity(customers.count)
+            weight.reserveCapacity(customers.count)
+            for (i, c) in customers.enumerated() {
+                let w = try Self.weight(weights, i)
+                if w == 0 { continue }
+                frequency.append(Double(c.frequency))
+                recency.append(c.recency)
+                age.append(c.age)
+                weight.append(w)
+            }
+            return
+        }
+        // An open-addressing table of row indices keyed by the exact bits of (x, tₓ, T), cheaper per row than a
+        // Dictionary's SipHash and buckets.
+        var table = RowTable()
         for (i, c) in customers.enumerated() {
-            let w = weights?[i] ?? 1
-            guard w.isFinite, w >= 0 else { throw .invalidCustomer(row: i + 1, reason: "weight must be a finite number ≥ 0, got \(w)") }
+            let w = try Self.weight(weights, i)
             if w == 0 { continue }
             let x = Double(c.frequency), tx = c.recency.bitPattern, t = c.age.bitPattern
             var slot = table.slot(for: RowTable.hash(x.bitPattern, tx, t))
@@ -54,6 +71,28 @@ public struct CustomerRows: Sendable, Equatable {
                 slot = table.next(slot)
             }
         }
+    }
+
+    /// Customer `i`'s weight (1 without weights), checked.
+    private static func weight(_ weights: [Double]?, _ i: Int) throws(FitError) -> Double {
+        let w = weights?[i] ?? 1
+        guard w.isFinite, w >= 0 else { throw .invalidCustomer(row: i + 1, reason: "weight must be a finite number ≥ 0, got \(w)") }
+        return w
+    }
+
+    /// Whether merging identical rows is worth its cost: always for fewer than 65,536 customers; for more, when
+    /// 4,096 evenly spaced customers include at least 5% repeats of one another.
+    ///
+    /// A row shared by k of N customers appears about 4096 k / N times in the sample, so the sample shows exactly
+    /// the rows with many copies, which are the ones that make compression pay (whole-day or whole-week data); on
+    /// continuous times it finds none.
+    static func compressionPays(_ customers: [CustomerSummary]) -> Bool {
+        let n = customers.count, sample = 4096
+        guard n >= 65_536 else { return true }
+        var seen = Set<CustomerSummary>(minimumCapacity: sample)
+        var repeats = 0
+        for j in 0..<sample where !seen.insert(customers[j * n / sample]).inserted { repeats += 1 }
+        return repeats * 20 >= sample
     }
 
     /// Raw rows (already distinct or not), for spend data where "recency" carries the mean spend.
@@ -101,5 +140,31 @@ private struct RowTable {
             while rows[s] >= 0 { s = next(s) }
             rows[s] = Int32(row)
         }
+    }
+}
+
+extension CustomerRows {
+    /// The distinct x, each row's index into them, and the total weight of each, in order of first appearance.
+    ///
+    /// x is a whole number (a ``CustomerSummary`` frequency), so a table indexed by x replaces a hash lookup per row.
+    func frequencyIndex() -> (distinct: [Double], index: [Int32], weight: [Double]) {
+        var slotOfX: [Int32] = []
+        var distinct: [Double] = [], total: [Double] = []
+        var index: [Int32] = []
+        index.reserveCapacity(count)
+        for (x, w) in zip(frequency, weight) {
+            precondition(x >= 0 && x == x.rounded() && x < 1e9, "frequency \(x) is not a whole number")
+            let key = Int(x)
+            if key >= slotOfX.count { slotOfX += [Int32](repeating: -1, count: key + 1 - slotOfX.count) }
+            if slotOfX[key] < 0 {
+                slotOfX[key] = Int32(distinct.count)
+                distinct.append(x)
+                total.append(0)
+            }
+            let k = slotOfX[key]
+            total[Int(k)] += w
+            index.append(k)
+        }
+        return (distinct, index, total)
     }
 }

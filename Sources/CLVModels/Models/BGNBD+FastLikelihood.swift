@@ -8,7 +8,7 @@ import RealModule
 /// - the log Γ and log B terms depend only on x: computed once per distinct x per evaluation, with dual numbers,
 ///   and weighted by the total weight of that x;
 /// - log a − log(b + x − 1) and 1/(b + x − 1), likewise once per distinct x;
-/// - the rest depends on (x, tₓ, T): two logs (α + T, α + tₓ), one exp and one log per row, evaluated four rows at
+/// - the rest depends on (x, tₓ, T): two logs (α + T, α + tₓ), one exp and one log per row, evaluated eight rows at
 ///   a time (``VectorLogExp``) over structure-of-arrays columns, with the gradient of log(e^A₃ + e^A₄) written out
 ///   by hand (A₃, A₄ are linear in log(α + ·)). Customers without repeats (often most of them) have A₃ only and are
 ///   kept in columns of their own, so neither loop branches.
@@ -16,7 +16,7 @@ import RealModule
 /// Rows are summed in fixed chunks on all cores (``ParallelFor``) and the chunks added in order, so the value does
 /// not depend on thread timing.
 struct BGNBDFastLikelihood: Sendable {
-    typealias Vector = SIMD4<Double>
+    typealias Vector = VectorLogExp.Vector
 
     /// Customers without repeats: T and weight (padded with zero weights to whole vectors and chunks).
     let zeroAge: [Double], zeroWeight: [Double]
@@ -33,28 +33,26 @@ struct BGNBDFastLikelihood: Sendable {
     init(rows: CustomerRows) {
         var zeroAge: [Double] = [], zeroWeight: [Double] = []
         var frequency: [Double] = [], recency: [Double] = [], age: [Double] = [], weight: [Double] = [], xIndex: [Int32] = []
+        let (allX, rowX, totals) = rows.frequencyIndex()
+        // Repeat customers index the distinct x > 0 only.
+        var repeatSlot = [Int32](repeating: -1, count: allX.count)
         var distinctX: [Double] = []
-        var xSlot: [Double: Int32] = [:]
-        var totals: [Double: Double] = [:]
+        for (k, x) in allX.enumerated() where x > 0 {
+            repeatSlot[k] = Int32(distinctX.count)
+            distinctX.append(x)
+        }
         for i in 0..<rows.count {
             let x = rows.frequency[i], w = rows.weight[i]
-            totals[x, default: 0] += w
             if x == 0 {
                 zeroAge.append(rows.age[i])
                 zeroWeight.append(w)
                 continue
             }
-            let k: Int32
-            if let j = xSlot[x] { k = j } else {
-                k = Int32(distinctX.count)
-                xSlot[x] = k
-                distinctX.append(x)
-            }
             frequency.append(x)
             recency.append(rows.recency[i])
             age.append(rows.age[i])
             weight.append(w)
-            xIndex.append(k)
+            xIndex.append(repeatSlot[Int(rowX[i])])
         }
         // Padding rows have weight 0 and harmless values (tₓ < T, x = the first distinct x).
         func padded(_ column: inout [Double], _ value: Double, count: Int) {
@@ -72,11 +70,11 @@ struct BGNBDFastLikelihood: Sendable {
         (self.zeroAge, self.zeroWeight) = (zeroAge, zeroWeight)
         (self.frequency, self.recency, self.age, self.weight, self.xIndex) = (frequency, recency, age, weight, xIndex)
         self.distinctX = distinctX
-        weightPerX = totals.sorted { $0.key < $1.key }.map { (x: $0.key, weight: $0.value) }
+        weightPerX = zip(allX, totals).map { (x: $0, weight: $1) }
     }
 
-    /// `count` rounded up to whole vectors (chunks are whole vectors too, so every loop step loads four rows).
-    static func paddedCount(_ count: Int) -> Int { (count + 3) / 4 * 4 }
+    /// `count` rounded up to whole vectors (chunks are whole vectors too, so every loop step loads a whole vector of rows).
+    static func paddedCount(_ count: Int) -> Int { (count + Vector.scalarCount - 1) / Vector.scalarCount * Vector.scalarCount }
 
     /// Σ wᵢ log Lᵢ and its gradient over (r, α, a, b).
     func evaluate(_ θ: [Double]) -> (value: Double, gradient: [Double]) {
@@ -128,7 +126,7 @@ struct BGNBDFastLikelihood: Sendable {
         var v = Vector.zero, gr = Vector.zero, ga = Vector.zero
         zeroAge.withUnsafeBufferPointer { age in
             zeroWeight.withUnsafeBufferPointer { weight in
-                for i in stride(from: lo, to: hi, by: 4) {
+                for i in stride(from: lo, to: hi, by: Vector.scalarCount) {
                     let t = load(age, i) + alpha, w = load(weight, i)
                     let logT = VectorLogExp.log(t)
                     v -= w * r * logT
@@ -150,10 +148,13 @@ struct BGNBDFastLikelihood: Sendable {
         xIndex.withUnsafeBufferPointer { xIndex in
         logA4Const.withUnsafeBufferPointer { constant in
         bInverse.withUnsafeBufferPointer { bInverse in
-            for i in stride(from: lo, to: hi, by: 4) {
-                let k0 = Int(xIndex[i]), k1 = Int(xIndex[i + 1]), k2 = Int(xIndex[i + 2]), k3 = Int(xIndex[i + 3])
-                let c = Vector(constant[k0], constant[k1], constant[k2], constant[k3])
-                let bi = Vector(bInverse[k0], bInverse[k1], bInverse[k2], bInverse[k3])
+            for i in stride(from: lo, to: hi, by: Vector.scalarCount) {
+                var c = Vector(), bi = Vector()
+                for lane in 0..<Vector.scalarCount {
+                    let k = Int(xIndex[i + lane])
+                    c[lane] = constant[k]
+                    bi[lane] = bInverse[k]
+                }
                 let rx = load(freq, i) + r, w = load(weight, i)
                 let ageT = load(age, i) + alpha, recT = load(rec, i) + alpha
                 let logAge = VectorLogExp.log(ageT), logRec = VectorLogExp.log(recT)
@@ -167,7 +168,7 @@ struct BGNBDFastLikelihood: Sendable {
                 let w3 = 1 - w4
                 v += w * (a3.replacing(with: a4, where: d .> 0) + VectorLogExp.log(onePlus))
                 gr -= w * (w3 * logAge + w4 * logRec)
-                ga -= w * rx * (w3 / ageT + w4 / recT)
+                ga -= w * rx * (w3 * recT + w4 * ageT) / (ageT * recT)  // w3/(α+T) + w4/(α+tₓ), one division
                 g4 += w * w4
                 gb += w * w4 * bi
             }

@@ -32,25 +32,10 @@ struct ParetoNBDFastLikelihood: Sendable {
     static let maximumTerms = 2000
 
     init(rows: CustomerRows) {
-        var slot: [Double: Int32] = [:]
-        var xs: [Double] = [], wx: [Double] = [], smallest: [Double] = []
-        var xi: [Int32] = []
-        xi.reserveCapacity(rows.count)
-        for i in 0..<rows.count {
-            let x = rows.frequency[i]
-            let k: Int32
-            if let j = slot[x] { k = j } else {
-                k = Int32(xs.count)
-                slot[x] = k
-                xs.append(x)
-                wx.append(0)
-                smallest.append(.infinity)
-            }
-            wx[Int(k)] += rows.weight[i]
-            xi.append(k)
-            if Self.hasInterval(recency: rows.recency[i], age: rows.age[i]) {
-                smallest[Int(k)] = Swift.min(smallest[Int(k)], rows.recency[i])
-            }
+        let (xs, xi, wx) = rows.frequencyIndex()
+        var smallest = [Double](repeating: .infinity, count: xs.count)
+        for i in 0..<rows.count where Self.hasInterval(recency: rows.recency[i], age: rows.age[i]) {
+            smallest[Int(xi[i])] = Swift.min(smallest[Int(xi[i])], rows.recency[i])
         }
         (frequency, recency, age, weight, xIndex) = (rows.frequency, rows.recency, rows.age, rows.weight, xi)
         (distinctX, weightPerX, smallestRecency) = (xs, wx, smallest)
@@ -150,81 +135,170 @@ struct ParetoNBDFastLikelihood: Sendable {
         shared.series.append(Series(start: start, count: shared.coefficient.count - start))
     }
 
-    /// h(t) = log F(z) − (r+s+x) log(max(α,β) + t) for x number `k`, with its gradient; nil when z exceeds the
+    /// The series at one point: F(z), ∂F over (r, s) through the coefficients, and F′(z).
+    struct SeriesValue {
+        var f = 1.0, df = SIMD2<Double>.zero, fPrime = 0.0
+    }
+
+    /// Σ cₙ zⁿ, Σ ∂cₙ zⁿ and Σ n cₙ zⁿ⁻¹ for x number `k` at t, z = |α−β| / (max(α,β) + t); nil when z exceeds the
     /// series' range or the table ends before the series converges (the caller then uses the reference).
     @inline(__always)
-    private static func logSeriesTerm(_ shared: Shared, k: Int, t: Double, logHigh: Double? = nil) -> Dual? {
-        let ht = shared.high + t
-        let z = shared.diff / ht
+    private static func seriesValue(_ shared: Shared, k: Int, t: Double) -> SeriesValue? {
+        let z = shared.diff / (shared.high + t)
         guard z <= maximumArgument else { return nil }
         let series = shared.series[k]
-        var f = 1.0, df = SIMD2<Double>.zero, fPrime = 0.0
+        var out = SeriesValue()
         var zPower = 1.0
         var converged = false
         shared.coefficient.withUnsafeBufferPointer { c in
         shared.coefficientGradient.withUnsafeBufferPointer { g in
         shared.derivativeCoefficient.withUnsafeBufferPointer { d in
             for j in (series.start + 1)..<(series.start + series.count) {
-                fPrime += d[j] * zPower  // n cₙ zⁿ⁻¹
+                out.fPrime += d[j] * zPower  // n cₙ zⁿ⁻¹
                 zPower *= z
                 let term = c[j] * zPower
-                f += term
-                df += g[j] * zPower
-                if term <= tolerance * f { converged = true; break }
+                out.f += term
+                out.df += g[j] * zPower
+                if term <= tolerance * out.f { converged = true; break }
             }
         }
         }
         }
-        guard converged else { return nil }
+        return converged ? out : nil
+    }
+
+    /// h(t) = log F(z) − (r+s+x) log(max(α,β) + t) with its gradient, from the series at t, log F and
+    /// log(max(α,β) + t).
+    @inline(__always)
+    private static func logSeriesTerm(_ shared: Shared, k: Int, t: Double, _ value: SeriesValue, logF: Double, logHigh: Double) -> Dual {
+        let ht = shared.high + t
         // ∂z/∂max = (min + t)/(max + t)², ∂z/∂min = −1/(max + t).
         let dzHigh = (shared.low + t) / (ht * ht), dzLow = -1 / ht
         let (dzAlpha, dzBeta) = shared.alphaIsMax ? (dzHigh, dzLow) : (dzLow, dzHigh)
-        let logF = Double.log(f)
-        let gradientLogF = SIMD4(df[0], fPrime * dzAlpha, df[1], fPrime * dzBeta) / f
-        let logHT = logHigh ?? Double.log(ht)
+        let gradientLogF = SIMD4(value.df[0], value.fPrime * dzAlpha, value.df[1], value.fPrime * dzBeta) / value.f
         let rsx = shared.rsx[k]
         let highGradient = shared.alphaIsMax ? SIMD4<Double>(0, 1, 0, 0) : SIMD4<Double>(0, 0, 0, 1)
         return Dual(
-            value: logF - rsx.value * logHT,
-            gradient: gradientLogF - rsx.gradient * logHT - highGradient * (rsx.value / ht))
+            value: logF - rsx.value * logHigh,
+            gradient: gradientLogF - rsx.gradient * logHigh - highGradient * (rsx.value / ht))
     }
 
-    /// Σ w (log L − per-x constant) over rows `lo..<hi`.
+    /// h(t) computed on its own (for t = 0, once per x).
+    private static func logSeriesTerm(_ shared: Shared, k: Int, t: Double) -> Dual? {
+        seriesValue(shared, k: k, t: t).map {
+            logSeriesTerm(shared, k: k, t: t, $0, logF: Double.log($0.f), logHigh: Double.log(shared.high + t))
+        }
+    }
+
+    /// Rows per block of the row loop: its scratch columns stay in the L1 cache.
+    static let block = 256
+
+    /// How a row's dropout term is evaluated.
+    private enum RowKind: UInt8 {
+        /// tₓ = T: no dropout term.
+        case aliveOnly
+        /// The series at tₓ and T.
+        case series
+        /// The series at T; h(tₓ = 0) from the per-x cache.
+        case seriesFromZero
+        /// Beyond the series: ``ParetoNBD/logDropoutTerm(r:alpha:s:beta:x:recency:age:forceQuadrature:)``.
+        case reference
+    }
+
+    /// Σ w (log L − per-x constant) over rows `lo..<hi`, block by block: the logs of every row of a block first
+    /// (eight at a time), then the series and the per-row combination, then the final logs.
     private func rowSum(_ shared: Shared, _ lo: Int, _ hi: Int) -> (Double, SIMD4<Double>) {
-        var v = 0.0
+        var v = 0.0, blockValue = 0.0, compensation = 0.0
         var g = SIMD4<Double>.zero
         let (r, alpha, s, beta) = (shared.r.value, shared.alpha.value, shared.s.value, shared.beta.value)
-        for i in lo..<hi {
-            let w = weight[i], x = frequency[i], T = age[i], tx = recency[i]
-            let k = Int(xIndex[i])
-            // Alive throughout: −(r+x) log(α+T) − s log(β+T).
-            let logAlphaT = Double.log(alpha + T), logBetaT = Double.log(beta + T)
-            var term = Dual(
-                value: -(r + x) * logAlphaT - s * logBetaT,
-                gradient: SIMD4(-logAlphaT, -(r + x) / (alpha + T), -logBetaT, -s / (beta + T)))
-            if Self.hasInterval(recency: tx, age: T) {
-                let h1 = tx == 0 ? shared.atZero[k] : Self.logSeriesTerm(shared, k: k, t: tx)
-                let h2 = h1 == nil ? nil : Self.logSeriesTerm(shared, k: k, t: T, logHigh: shared.alphaIsMax ? logAlphaT : logBetaT)
-                if let h1, let h2 {
-                    // log(e^A + e^B d) with A the alive term, B = log s − log(r+s+x) + h1 and
-                    // d = 1 − e^(h2−h1) = −expm1(h2 − h1) (exact as h2 → h1): one exp, one expm1, one log.
-                    let a = term
-                    let b = shared.dropoutConstant[k] + h1
-                    let d = -Double.expMinusOne(h2.value - h1.value)
-                    let dGradient = (h1.gradient - h2.gradient) * (1 - d)
-                    let m = Swift.max(a.value, b.value)
-                    let ea = Double.exp(a.value - m), eb = Double.exp(b.value - m)
-                    let sum = ea + eb * d
-                    term = Dual(value: m + Double.log(sum), gradient: (a.gradient * ea + (b.gradient * d + dGradient) * eb) / sum)
-                } else if let dropout = ParetoNBD.logDropoutTerm(
-                    r: shared.r, alpha: shared.alpha, s: shared.s, beta: shared.beta, x: x, recency: tx, age: T)
-                {
-                    term = Dual.logAddExp(term, dropout)
+        let block = Self.block
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: 7 * block) { scratch in
+        withUnsafeTemporaryAllocation(of: SeriesValue.self, capacity: 2 * block) { points in
+        withUnsafeTemporaryAllocation(of: RowKind.self, capacity: block) { kinds in
+            let base = scratch.baseAddress!
+            let logAlphaT = base, logBetaT = base + block, logHighX = base + 2 * block
+            let logF1 = base + 3 * block, logF2 = base + 4 * block, f1 = base + 5 * block, f2 = base + 6 * block
+            // The sums whose logs finish a row's value reuse the f1 column once log F₁ is taken.
+            let sums = f1
+            var start = lo
+            while start < hi {
+                let n = Swift.min(block, hi - start)
+                VectorLogExp.log(count: n, into: logAlphaT) { alpha + age[start + $0] }
+                VectorLogExp.log(count: n, into: logBetaT) { beta + age[start + $0] }
+                VectorLogExp.log(count: n, into: logHighX) { shared.high + recency[start + $0] }
+                // The series at tₓ and T.
+                for j in 0..<n {
+                    let i = start + j
+                    let tx = recency[i], T = age[i], k = Int(xIndex[i])
+                    f1[j] = 1
+                    f2[j] = 1
+                    guard Self.hasInterval(recency: tx, age: T) else { kinds[j] = .aliveOnly; continue }
+                    let fromZero = tx == 0 && shared.atZero[k] != nil
+                    let p1 = fromZero ? SeriesValue() : Self.seriesValue(shared, k: k, t: tx)
+                    guard let p1, let p2 = Self.seriesValue(shared, k: k, t: T) else { kinds[j] = .reference; continue }
+                    kinds[j] = fromZero ? .seriesFromZero : .series
+                    points[2 * j] = p1
+                    points[2 * j + 1] = p2
+                    f1[j] = p1.f
+                    f2[j] = p2.f
                 }
+                VectorLogExp.log(count: n, into: logF1) { f1[$0] }
+                VectorLogExp.log(count: n, into: logF2) { f2[$0] }
+                // Per row: log(e^A + e^B d), its value as m + log(sum) with the log taken below.
+                for j in 0..<n {
+                    let i = start + j
+                    let w = weight[i], x = frequency[i], T = age[i], tx = recency[i]
+                    let k = Int(xIndex[i])
+                    // Alive throughout: −(r+x) log(α+T) − s log(β+T).
+                    let a = Dual(
+                        value: -(r + x) * logAlphaT[j] - s * logBetaT[j],
+                        gradient: SIMD4(-logAlphaT[j], -(r + x) / (alpha + T), -logBetaT[j], -s / (beta + T)))
+                    var term = a
+                    var sum = 1.0
+                    switch kinds[j] {
+                    case .aliveOnly:
+                        break
+                    case .series, .seriesFromZero:
+                        let h1 = kinds[j] == .seriesFromZero ? shared.atZero[k]!
+                            : Self.logSeriesTerm(shared, k: k, t: tx, points[2 * j], logF: logF1[j], logHigh: logHighX[j])
+                        let logHighT = shared.alphaIsMax ? logAlphaT[j] : logBetaT[j]
+                        let h2 = Self.logSeriesTerm(shared, k: k, t: T, points[2 * j + 1], logF: logF2[j], logHigh: logHighT)
+                        // B = log s − log(r+s+x) + h1 and d = 1 − e^(h2−h1) = −expm1(h2 − h1) (exact as h2 → h1).
+                        let b = shared.dropoutConstant[k] + h1
+                        let d = -Double.expMinusOne(h2.value - h1.value)
+                        let dGradient = (h1.gradient - h2.gradient) * (1 - d)
+                        // With m = max(A, B) one of e^(A−m), e^(B−m) is 1.
+                        let aIsMax = a.value >= b.value
+                        let other = Double.exp(aIsMax ? b.value - a.value : a.value - b.value)
+                        let (ea, eb) = aIsMax ? (1, other) : (other, 1)
+                        sum = ea + eb * d
+                        term = Dual(
+                            value: aIsMax ? a.value : b.value,
+                            gradient: (a.gradient * ea + (b.gradient * d + dGradient) * eb) / sum)
+                    case .reference:
+                        if let dropout = ParetoNBD.logDropoutTerm(
+                            r: shared.r, alpha: shared.alpha, s: shared.s, beta: shared.beta, x: x, recency: tx, age: T)
+                        {
+                            term = Dual.logAddExp(a, dropout)
+                        }
+                    }
+                    sums[j] = sum
+                    blockValue += w * term.value
+                    g += w * term.gradient
+                }
+                VectorLogExp.log(count: n, into: logF1) { sums[$0] }
+                for j in 0..<n { blockValue += weight[start + j] * logF1[j] }
+                // Block sums added with Neumaier's compensation: the line search compares values that differ in
+                // their last digits near the optimum, so the sum must not add rounding noise of its own.
+                let total = v + blockValue
+                compensation += abs(v) >= abs(blockValue) ? (v - total) + blockValue : (blockValue - total) + v
+                v = total
+                blockValue = 0
+                start += n
             }
-            v += w * term.value
-            g += w * term.gradient
         }
-        return (v, g)
+        }
+        }
+        return (v + compensation, g)
     }
 }
