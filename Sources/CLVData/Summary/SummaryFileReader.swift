@@ -97,7 +97,7 @@ public enum SummaryFileReader {
             if let weight, weight < 0 { throw SummaryFileError("\(path):\(line): weight must be a number ≥ 0.") }
             switch layout {
             case .rows:
-                let id = columns.id.flatMap { $0 < reader.fields.count ? reader.withField($0, FieldParsing.string) : nil }
+                let id = columns.id.flatMap { $0 < reader.fields.count ? reader.withField($0, Self.id) : nil }
                 let holdout = try columns.holdout.map { try count($0, "holdout_frequency") }
                 rows.append(summary, id: id, monetary: monetary, weight: weight, holdout: holdout)
             case .compressed:
@@ -111,9 +111,17 @@ public enum SummaryFileReader {
     /// Advances past blank lines; false at the end of the file.
     private static func nextNonEmptyRecord(_ reader: inout DelimitedReader) throws -> Bool {
         while try reader.next() {
-            if !reader.record.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) { return true }
+            for b in reader.record where b != UInt8(ascii: " ") && b != UInt8(ascii: "\t") { return true }
         }
         return false
+    }
+
+    /// A customer id: the trimmed text, nil when empty. Decoded with `String(decoding:)` (ill-formed bytes become
+    /// U+FFFD), whose UTF-8 path is specialised, rather than the generic validating initialiser, which costs a
+    /// runtime metadata lookup per row.
+    private static func id(_ raw: UnsafeBufferPointer<UInt8>) -> String? {
+        let bytes = FieldParsing.trimmed(raw)
+        return bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self)
     }
 
     /// The header's names, trimmed and lowercased, without a UTF-8 byte-order mark.
