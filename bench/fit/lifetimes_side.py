@@ -40,10 +40,11 @@ else:
     predict_start = time.perf_counter()
     expected = bg.conditional_expected_number_of_purchases_up_to_time(horizon, f, r, T)
     alive = bg.conditional_probability_alive(f, r, T)
-    # CLV over 12 months at 1% a month, as `clv predict` computes it (weeks: 4.345 per month).
-    clv = gg.customer_lifetime_value(bg, f, r, T, d["monetary_value"], time=12, discount_rate=0.01, freq="W")
+    # CLV over the horizon in whole months at 1% a month, as `clv predict` computes it (4.345 weeks a month).
+    months = max(1, round(horizon / 4.345))
+    clv = gg.customer_lifetime_value(bg, f, r, T, d["monetary_value"], time=months, discount_rate=0.01, freq="W")
     pd.DataFrame({"customer_id": d["customer_id"], "expected_purchases": expected, "p_alive": alive, "clv": clv}).to_csv(out, index=False)
     end = time.perf_counter()
     print(json.dumps({"seconds": end - start, "predict_seconds": end - predict_start,
-                      "sum_expected": float(np.sum(expected)), "sum_p_alive": float(np.sum(alive)),
+                      "sum_expected": float(np.sum(expected)), "sum_p_alive": float(np.sum(alive)), "sum_clv": float(np.sum(clv)),
                       "params": [float(bg.params_[k]) for k in ["r", "alpha", "a", "b"]]}))
