@@ -100,12 +100,17 @@ struct DelimitedReader: ~Copyable {
             storage = bigger
             capacity *= 2
         }
-        let data = try handle.read(upToCount: chunkSize) ?? Data()
-        if data.isEmpty {
+        // Straight into the buffer: `FileHandle.read(upToCount:)` would return each chunk in freshly allocated
+        // memory (a page fault per 4 KiB) only to be copied here.
+        var bytesRead = 0
+        repeat {
+            bytesRead = read(handle.fileDescriptor, storage + count, chunkSize)
+        } while bytesRead < 0 && errno == EINTR
+        guard bytesRead >= 0 else { throw CocoaError(.fileReadUnknown) }
+        if bytesRead == 0 {
             reachedEnd = true
         } else {
-            data.copyBytes(to: storage + count, count: data.count)
-            count += data.count
+            count += bytesRead
         }
     }
 

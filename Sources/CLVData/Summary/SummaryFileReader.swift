@@ -54,7 +54,8 @@ public enum SummaryFileReader {
             throw SummaryFileError("Cannot read the summary file \(path): check the path.")
         }
         do {
-            return try read(&reader, path: path, layout: layout)
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+            return try read(&reader, path: path, layout: layout, fileSize: size)
         } catch let error as SummaryFileError {
             throw error
         } catch {
@@ -62,13 +63,20 @@ public enum SummaryFileReader {
         }
     }
 
-    private static func read(_ reader: inout DelimitedReader, path: String, layout: Layout) throws -> SummaryFile {
+    private static func read(_ reader: inout DelimitedReader, path: String, layout: Layout, fileSize: Int) throws -> SummaryFile {
         guard try nextNonEmptyRecord(&reader) else {
             throw SummaryFileError("The summary file \(path) is empty: it needs a header frequency,recency,T.")
         }
         let columns = try Columns(header: headerNames(reader), path: path)
         var rows = Accumulator(columns: columns, layout: layout)
+        var reserved = false
         while try nextNonEmptyRecord(&reader) {
+            if !reserved, layout == .rows {
+                // Room for as many rows as the file holds lines like the first: growing a million-row array by
+                // doubling copies it and touches fresh memory several times over.
+                rows.reserve(fileSize / Swift.max(16, reader.recordRange.count + 1) + 16)
+                reserved = true
+            }
             let line = reader.lineNumber
             func number(_ column: Int, _ name: String) throws -> Double {
                 guard column < reader.fields.count, let v = reader.withField(column, FieldParsing.decimal) else {
@@ -166,6 +174,14 @@ public enum SummaryFileReader {
                 ids: compressed ? nil : [], summaries: [], monetary: columns.monetary == nil ? nil : [],
                 weights: compressed || columns.weight != nil ? [] : nil,
                 holdoutFrequency: compressed || columns.holdout == nil ? nil : [], rowCount: 0)
+        }
+
+        mutating func reserve(_ capacity: Int) {
+            file.ids?.reserveCapacity(capacity)
+            file.summaries.reserveCapacity(capacity)
+            file.monetary?.reserveCapacity(capacity)
+            file.weights?.reserveCapacity(capacity)
+            file.holdoutFrequency?.reserveCapacity(capacity)
         }
 
         mutating func append(_ summary: CustomerSummary, id: String?, monetary: Double?, weight: Double?, holdout: Int?) {
