@@ -64,10 +64,10 @@ let package = Package(
             dependencies: ["CBLAS", .product(name: "RealModule", package: "swift-numerics")],
             swiftSettings: settings
         ),
-        // Ingestion, storage (SQLite through GRDB), per-customer summaries.
+        // Ingestion, storage (SQLite through GRDB), per-customer summaries; CLVNumerics for its ParallelFor.
         .target(
             name: "CLVData",
-            dependencies: ["CLVCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["CLVCore", "CLVNumerics", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: settings
         ),
         // Probabilistic CLV models: pure, synchronous, no storage. Built for the same CPU as CLVText: the per-row

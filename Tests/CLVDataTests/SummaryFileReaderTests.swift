@@ -78,6 +78,32 @@ import Testing
         }
     }
 
+    /// A file of more than 8 MiB is read in two halves at once: the same rows, ids and line numbers as in one pass.
+    @Test func largeFilesReadInHalvesAsInOnePass() throws {
+        var rng = SplitMix64(seed: 12)
+        var lines: [String] = []
+        var expected: [CustomerSummary] = []
+        for _ in 0..<240_000 {
+            let age = Double.random(in: 1...78, using: &rng), recency = Double.random(in: 0...age, using: &rng)
+            lines.append("2,\(recency),\(age)")
+            expected.append(try CustomerSummary(frequency: 2, recency: recency, age: age))
+        }
+        let text = "frequency,recency,T\n" + lines.joined(separator: "\n") + "\n"
+        #expect(text.utf8.count > 8 << 20)
+        let file = try read(text)
+        #expect(file.summaries == expected)
+        #expect(file.ids == (1...expected.count).map { CustomerID(String($0)) })
+        #expect(file.rowCount == expected.count)
+        // A bad row near the end is reported at its own line.
+        var bad = lines
+        bad[230_000] = "2,abc,10"
+        #expect(try failure("frequency,recency,T\n" + bad.joined(separator: "\n") + "\n") == "FILE:230002: recency is not a number.")
+        // A quoted field in the first half (one could hold a line break): read in one pass, same result.
+        var quoted = lines
+        quoted[5] = "\"2\",\"\(expected[5].recency)\",\(expected[5].age)"
+        #expect(try read("frequency,recency,T\n" + quoted.joined(separator: "\n") + "\n").summaries == expected)
+    }
+
     @Test func continuousTimesReadBackBitForBit() throws {
         // Shortest round-trip digits, as Python's repr and pandas' to_csv write them.
         var rng = SplitMix64(seed: 11)
