@@ -70,6 +70,13 @@ PY
     echo "$best"
 }
 
+# The optimiser alone (FitBench), the fastest of RUNS runs, like the wall times it is a share of.
+fitbench_best() {
+    for _ in $(seq "$RUNS"); do "$BENCH" fit "$@"; done | "$PYTHON" -c '
+import json, sys
+print(json.dumps(min((json.loads(l) for l in sys.stdin), key=lambda r: r["fit_seconds"])))'
+}
+
 report() { # label target clv-json clv-wall clv-rss fitbench-json lifetimes-json
     "$PYTHON" - "$@" <<'PY'
 import json, sys
@@ -96,7 +103,7 @@ for model in bgnbd pnbd; do
         file=$DATA/${model}_${resolution}.csv
         read -r wall rss < <(best "$CLV" fit --model "$model" --summary "$file" --format json)
         clv_json=$(cat "$WORK/out")
-        fb_json=$("$BENCH" fit "$model" "$file")
+        fb_json=$(fitbench_best "$model" "$file")
         p_json=$(lifetimes_best fit "$model" "$file")
         report "$model fit, $n customers, $resolution" "$target" "$clv_json" "$wall" "$rss" "$fb_json" "$p_json"
     done
