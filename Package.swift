@@ -8,8 +8,8 @@ let settings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
-// CLVKIT_TARGET_CPU=native (the Makefile and the benchmarks set it) compiles CLVText's decoder kernels for the
-// build machine's CPU, as llama.cpp is by default (GGML_NATIVE): the x86-64 baseline (SSE2: 4-lane vectors, no FMA)
+// CLVKIT_TARGET_CPU=native (the Makefile and the benchmarks set it) compiles CLVText's decoder kernels (and
+// CLVModels' likelihood loops) for the build machine's CPU, as llama.cpp is by default (GGML_NATIVE): the x86-64 baseline (SSE2: 4-lane vectors, no FMA)
 // decodes at less than half the speed. Another LLVM CPU name (haswell, …) builds for a family of machines. Unset,
 // the package carries no unsafe flags, so that other packages can depend on it by version.
 let textCPU = Context.environment["CLVKIT_TARGET_CPU"].flatMap { $0.isEmpty ? nil : $0 }
@@ -25,9 +25,10 @@ let textFeatures: Set<String> = {
     return Set(flags.split(separator: " ").map(String.init)).intersection(["fma", "f16c"])
     #endif
 }()
-let textSettings =
+let cpuSettings =
     settings + (textCPU.map { [.unsafeFlags(["-target-cpu", $0])] } ?? [])
-    + textFeatures.sorted().map { .define("CLVTEXT_" + $0.uppercased()) }
+    + (textFeatures.contains("fma") ? [.define("CLVMODELS_FMA")] : [])
+let textSettings = cpuSettings + textFeatures.sorted().map { .define("CLVTEXT_" + $0.uppercased()) }
 
 let package = Package(
     name: "clvkit",
@@ -68,8 +69,9 @@ let package = Package(
             dependencies: ["CBLAS", .product(name: "RealModule", package: "swift-numerics")],
             swiftSettings: settings
         ),
-        // Ingestion, per-customer summaries, and the storage protocols with their value types (no database library).
-        .target(name: "CLVData", dependencies: ["CLVCore"], swiftSettings: settings),
+        // Ingestion, per-customer summaries, and the storage protocols with their value types (no database library);
+        // CLVNumerics for its ParallelFor.
+        .target(name: "CLVData", dependencies: ["CLVCore", "CLVNumerics"], swiftSettings: settings),
         // The embedded store: every CLVData storage protocol on one SQLite file, through GRDB.
         .target(
             name: "CLVSQLite",
@@ -78,11 +80,12 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
-        // Probabilistic CLV models: pure, synchronous, no storage.
+        // Probabilistic CLV models: pure, synchronous, no storage. Built for the same CPU as CLVText: the per-row
+        // likelihood loops of a fit run four rows per vector instruction there (two on the x86-64 baseline).
         .target(
             name: "CLVModels",
             dependencies: ["CLVCore", "CLVNumerics", .product(name: "RealModule", package: "swift-numerics")],
-            swiftSettings: settings
+            swiftSettings: cpuSettings
         ),
         // The workflow both surfaces call: summaries -> fit -> save -> score -> segment -> analyse, over any store.
         .target(name: "CLVPipeline", dependencies: ["CLVCore", "CLVData", "CLVModels"], swiftSettings: settings),

@@ -7,7 +7,9 @@ import Testing
     @Test func anUnknownModelIsMisuse() throws {
         let result = try CLIRunner().run(["embed", "--embedding-model", "bert", "hello"])
         #expect(result.status == 2)
-        #expect(result.stderr.hasPrefix("Error: The value 'bert' is invalid for '--embedding-model <embedding-model>'. Please provide one of 'minilm' and 'e5-small'."))
+        #expect(
+            result.stderr.hasPrefix(
+                "Error: The value 'bert' is invalid for '--embedding-model <embedding-model>'. Please provide one of 'minilm' and 'e5-small'."))
     }
 
     @Test func e5SmallEmbedsChineseAndMiniLMWarnsAboutIt() throws {
@@ -23,6 +25,8 @@ import Testing
 
         let minilm = try clv.run(["embed", "great quality", "质量很好"])
         #expect(minilm.status == 0)
-        #expect(minilm.stderr == "clv: text 2 contains Chinese characters, which all-MiniLM-L6-v2 cannot read (they become [UNK]); use --embedding-model e5-small.\n")
+        #expect(
+            minilm.stderr
+                == "clv: text 2 contains Chinese characters, which all-MiniLM-L6-v2 cannot read (they become [UNK]); use --embedding-model e5-small.\n")
     }
 }

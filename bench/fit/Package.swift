@@ -1,5 +1,5 @@
 // swift-tools-version: 6.2
-// Fit/predict benchmark of CLVModels against lifetimes 0.11.3 (run.sh). Its own package and .build.
+// Times the optimiser alone (CLVModels) for bench/fit/run.sh. Its own package and .build.
 import PackageDescription
 
 let package = Package(

@@ -17,51 +17,20 @@ struct SummaryFileSource: CustomerSource {
     var holdoutLength: Double?
 
     func load() async throws -> CustomerTable {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw UserError("Cannot read the summary file \(path): check the path.")
+        // One streaming pass over the bytes (CLVData); its errors already name the file and line.
+        let file: SummaryFile
+        do {
+            file = try SummaryFileReader.read(URL(fileURLWithPath: path))
+        } catch {
+            throw UserError(error.description)
         }
-        var lines = text.split(omittingEmptySubsequences: true, whereSeparator: \.isNewline).makeIterator()
-        guard let header = lines.next() else { throw UserError("The summary file \(path) is empty: it needs a header frequency,recency,T.") }
-        let columns = header.split(separator: ",", omittingEmptySubsequences: false).map {
-            $0.trimmingCharacters(in: .whitespaces).lowercased()
+        if file.holdoutFrequency != nil, holdoutLength == nil {
+            throw UserError("A holdout_frequency column needs --holdout-length (model time units).")
         }
-        func column(_ names: String...) -> Int? { names.lazy.compactMap { columns.firstIndex(of: $0) }.first }
-        guard let fCol = column("frequency", "x"), let rCol = column("recency", "t_x"), let tCol = column("t", "age", "periods") else {
-            throw UserError("The summary file \(path) needs columns frequency,recency,T (found: \(columns.joined(separator: ","))).")
-        }
-        let idCol = column("customer_id", "id"), mCol = column("monetary_value", "zbar"), wCol = column("weight", "weights")
-        let hCol = column("holdout_frequency", "frequency_holdout")
-        var table = CustomerTable(
-            ids: [], summaries: [], monetary: mCol == nil ? nil : [], weights: wCol == nil ? nil : [],
-            holdoutPurchases: hCol == nil ? nil : [], holdoutLength: hCol == nil ? nil : [])
-        var lineNumber = 1
-        while let line = lines.next() {
-            lineNumber += 1
-            let f = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-            func number(_ c: Int, _ name: String) throws -> Double {
-                guard c < f.count, let v = Double(f[c]), v.isFinite else {
-                    throw UserError("\(path):\(lineNumber): \(name) is not a number.")
-                }
-                return v
-            }
-            let x = try number(fCol, "frequency")
-            guard x >= 0, x == x.rounded() else { throw UserError("\(path):\(lineNumber): frequency must be a whole number ≥ 0.") }
-            do {
-                table.summaries.append(try CustomerSummary(frequency: Int(x), recency: number(rCol, "recency"), age: number(tCol, "T")))
-            } catch let error as SummaryError {
-                throw UserError("\(path):\(lineNumber): \(error.description).")
-            }
-            table.ids.append(CustomerID(idCol.flatMap { $0 < f.count ? f[$0] : nil } ?? String(lineNumber - 1)))
-            if let mCol { table.monetary!.append(try number(mCol, "monetary_value")) }
-            if let wCol { table.weights!.append(try number(wCol, "weight")) }
-            if let hCol {
-                table.holdoutPurchases!.append(Int(try number(hCol, "holdout_frequency")))
-                guard let holdoutLength else { throw UserError("A holdout_frequency column needs --holdout-length (model time units).") }
-                table.holdoutLength!.append(holdoutLength)
-            }
-        }
-        guard !table.summaries.isEmpty else { throw UserError("The summary file \(path) has no customer rows.") }
-        return table
+        return CustomerTable(
+            ids: file.ids ?? [], summaries: file.summaries, monetary: file.monetary, weights: file.weights,
+            holdoutPurchases: file.holdoutFrequency,
+            holdoutLength: file.holdoutFrequency.map { [Double](repeating: holdoutLength ?? 0, count: $0.count) })
     }
 }
 

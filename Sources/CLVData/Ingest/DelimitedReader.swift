@@ -38,8 +38,20 @@ struct DelimitedReader: ~Copyable {
     /// Bytes consumed so far (for progress).
     private(set) var bytesConsumed = 0
 
-    init(url: URL, separator: Separator, chunkSize: Int = 1 << 20) throws {
-        handle = try FileHandle(forReadingFrom: url)
+    /// Bytes of the file left to read when the reader covers only a byte range of it.
+    private var remaining: Int?
+    /// Whether any field so far began with a quote (a quoted field may hold line breaks).
+    private(set) var sawQuote = false
+    /// Lines consumed so far, including blank lines and those inside quoted fields.
+    var linesConsumed: Int { nextLineNumber - 1 }
+
+    /// A reader of the whole file, or of the bytes `range` of it (which should start at the start of a line);
+    /// line numbers count from the start of what it reads.
+    init(url: URL, separator: Separator, chunkSize: Int = 1 << 20, range: Range<Int>? = nil) throws {
+        let file = try FileHandle(forReadingFrom: url)
+        if let range { try file.seek(toOffset: UInt64(range.lowerBound)) }
+        handle = file
+        remaining = range?.count
         self.separator = separator
         self.chunkSize = chunkSize
         capacity = chunkSize * 2
@@ -100,12 +112,19 @@ struct DelimitedReader: ~Copyable {
             storage = bigger
             capacity *= 2
         }
-        let data = try handle.read(upToCount: chunkSize) ?? Data()
-        if data.isEmpty {
+        // Straight into the buffer: `FileHandle.read(upToCount:)` would return each chunk in freshly allocated
+        // memory (a page fault per 4 KiB) only to be copied here.
+        let wanted = Swift.min(chunkSize, remaining ?? chunkSize)
+        var bytesRead = 0
+        repeat {
+            bytesRead = wanted == 0 ? 0 : read(handle.fileDescriptor, storage + count, wanted)
+        } while bytesRead < 0 && errno == EINTR
+        guard bytesRead >= 0 else { throw CocoaError(.fileReadUnknown) }
+        if bytesRead == 0 {
             reachedEnd = true
         } else {
-            data.copyBytes(to: storage + count, count: data.count)
-            count += data.count
+            count += bytesRead
+            remaining? -= bytesRead
         }
     }
 
@@ -141,6 +160,7 @@ struct DelimitedReader: ~Copyable {
                 if b == quote, i == fieldStart {
                     inQuotes = true
                     quoted = true
+                    sawQuote = true
                     i += 1
                     continue
                 }

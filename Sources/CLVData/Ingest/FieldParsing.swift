@@ -10,11 +10,16 @@ enum FieldParsing {
         return UnsafeBufferPointer(rebasing: bytes[s..<e])
     }
 
-    /// A decimal number such as `-12.50`, `3`, `1e3`, `.5`. Nil when the text is not a finite number.
+    /// A decimal number such as `-12.50`, `3`, `1e3`, `.5`, `2.5E-03`, `12.345678901234567`. Nil when the text is
+    /// not a finite number (`inf`, `nan`, hexadecimal and trailing garbage are rejected).
     ///
-    /// Digits are accumulated into an integer and scaled once, which is exact (correctly rounded) when the
-    /// mantissa has at most 15 digits and the decimal exponent is within ±22 (Clinger's fast path); other
-    /// inputs go through the standard library's parser.
+    /// Correctly rounded, like `Double(String)`, `strtod` and pandas' `read_csv`, so a value written with
+    /// shortest round-trip digits (Python's `repr`, Swift's `description`) reads back bit for bit:
+    /// - up to 15 significant digits with a decimal exponent within ±22: one exact conversion and one correctly
+    ///   rounded multiplication or division by an exact power of ten (Clinger's fast path);
+    /// - 16 to 19 digits (what continuous times written by Python have): the same operation on the rounded
+    ///   mantissa, corrected by its exact error term (``correctlyRounded(_:exponent:)``);
+    /// - anything else, or a value too close to a rounding boundary to decide, goes through the standard library.
     static func decimal(_ raw: UnsafeBufferPointer<UInt8>) -> Double? {
         let bytes = trimmed(raw)
         guard !bytes.isEmpty else { return nil }
@@ -24,17 +29,19 @@ enum FieldParsing {
             negative = bytes[0] == UInt8(ascii: "-")
             i = 1
         }
-        var mantissa: Int64 = 0, digits = 0, exponent = 0, sawDigit = false, sawPoint = false
+        // Up to 19 significant digits fit in a UInt64; a non-zero digit beyond them makes the value inexact here.
+        var mantissa: UInt64 = 0, digits = 0, exponent = 0, sawDigit = false, sawPoint = false, dropped = false
         while i < bytes.count {
             let b = bytes[i]
             if b >= UInt8(ascii: "0"), b <= UInt8(ascii: "9") {
                 sawDigit = true
-                if digits < 18 {
-                    mantissa = mantissa * 10 + Int64(b - UInt8(ascii: "0"))
+                if digits < 19 {
+                    mantissa = mantissa * 10 + UInt64(b - UInt8(ascii: "0"))
                     if mantissa != 0 { digits += 1 }
                     if sawPoint { exponent -= 1 }
-                } else if !sawPoint {
-                    exponent += 1
+                } else {
+                    if b != UInt8(ascii: "0") { dropped = true }
+                    if !sawPoint { exponent += 1 }
                 }
             } else if b == UInt8(ascii: "."), !sawPoint {
                 sawPoint = true
@@ -46,13 +53,56 @@ enum FieldParsing {
         guard sawDigit else { return nil }
         if i < bytes.count {
             guard bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") else { return nil }
-            return slowDecimal(bytes)
+            i += 1
+            var exponentNegative = false
+            if i < bytes.count, bytes[i] == UInt8(ascii: "-") || bytes[i] == UInt8(ascii: "+") {
+                exponentNegative = bytes[i] == UInt8(ascii: "-")
+                i += 1
+            }
+            var written = 0, exponentDigits = 0
+            while i < bytes.count, bytes[i] >= UInt8(ascii: "0"), bytes[i] <= UInt8(ascii: "9") {
+                // Capped: any larger exponent over- or underflows anyway, and the slow path decides which.
+                if written < 100_000 { written = written * 10 + Int(bytes[i] - UInt8(ascii: "0")) }
+                exponentDigits += 1
+                i += 1
+            }
+            guard exponentDigits > 0, i == bytes.count else { return nil }
+            exponent += exponentNegative ? -written : written
         }
-        if digits <= 15, exponent >= -22, exponent <= 22 {
-            let magnitude = exponent < 0 ? Double(mantissa) / powersOfTen[-exponent] : Double(mantissa) * powersOfTen[exponent]
+        if mantissa == 0 { return negative ? -0.0 : 0 }
+        if !dropped, exponent >= -22, exponent <= 22, let magnitude = correctlyRounded(mantissa, exponent: exponent) {
             return negative ? -magnitude : magnitude
         }
         return slowDecimal(bytes)
+    }
+
+    /// m · 10^e correctly rounded, for 0 < m < 2⁶⁴ and |e| ≤ 22 (10^|e| is then an exact `Double`), or nil when the
+    /// exact value lies too close to a rounding midpoint to decide here.
+    ///
+    /// m ≤ 2⁵³ converts exactly, so one IEEE operation rounds correctly. Larger m round to m̂ = m + δ first. Then
+    /// q = fl(m̂ ⊗ 10^e) and the exact residual of that operation (one fused multiply-add: the error of a rounded
+    /// product, or of a rounded quotient, is itself a `Double`) give the exact value as q + c with c known to a
+    /// relative 2⁻⁵², and |c| within about two ulps of q. fl(q + c) is then the correctly rounded result unless
+    /// q + c lies within that uncertainty of a midpoint between two doubles, which Fast2Sum's exact error term shows.
+    @inline(__always)
+    static func correctlyRounded(_ m: UInt64, exponent e: Int) -> Double? {
+        let power = powersOfTen[e < 0 ? -e : e]
+        if m <= 1 << 53 { return e < 0 ? Double(m) / power : Double(m) * power }
+        let high = Double(m)  // ≤ 10¹⁹ < 2⁶⁴: the conversion back cannot trap
+        let low = Double(Int64(bitPattern: m &- UInt64(high)))  // exact: |δ| ≤ 2¹⁰
+        let q: Double, c: Double
+        if e < 0 {
+            q = high / power
+            c = (high.addingProduct(-q, power) + low) / power
+        } else {
+            q = high * power
+            c = (-q).addingProduct(high, power) + low * power
+        }
+        let sum = q + c
+        let error = (q - sum) + c  // exact, since |c| ≪ |q|
+        let gap = error > 0 ? sum.nextUp - sum : sum - sum.nextDown
+        guard abs(abs(error) - gap / 2) > abs(c) * 0x1p-46 else { return nil }
+        return sum
     }
 
     private static let powersOfTen: [Double] = (0...22).map { e in (0..<e).reduce(1.0) { r, _ in r * 10 } }

@@ -14,7 +14,8 @@ public struct FitDiagnostics: Sendable, Codable, Equatable {
     public var logLikelihood: Double
     /// Number of customers (sum of weights).
     public var customerCount: Double
-    /// Number of distinct (x, tₓ, T) rows the likelihood was evaluated on.
+    /// Number of (x, tₓ, T) rows the likelihood was evaluated on: the distinct rows, or every customer when the
+    /// data barely repeat (see ``CustomerRows``).
     public var distinctRows: Int
     /// Optimiser iterations.
     public var iterations: Int

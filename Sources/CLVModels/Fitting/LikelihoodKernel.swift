@@ -1,7 +1,5 @@
 import CLVNumerics
-import Dispatch
 import RealModule
-import Synchronization
 
 /// Up to four model parameters over a scalar type (plain values or dual numbers).
 public struct ParameterVector<S: DifferentiableScalar>: Sendable {
@@ -54,33 +52,34 @@ struct MaximumLikelihood<Kernel: LikelihoodKernel> {
     static func weightedLogLikelihood(_ θ: [Double], rows: CustomerRows, gradient: Bool) -> (value: Double, gradient: [Double]) {
         let n = rows.count
         let chunkCount = n < 4096 ? 1 : min(64, max(2, n / 8192))
-        let results = Mutex([(Double, SIMD4<Double>)](repeating: (0, .zero), count: chunkCount))
+        var results = [(Double, SIMD4<Double>)](repeating: (0, .zero), count: chunkCount)
         let padded = θ + [Double](repeating: 1, count: 4 - θ.count)
-        DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
-            let lo = chunk * n / chunkCount, hi = (chunk + 1) * n / chunkCount
-            var value = 0.0
-            var grad = SIMD4<Double>.zero
-            if gradient {
-                let p = ParameterVector(
-                    Dual.variable(padded[0], index: 0), Dual.variable(padded[1], index: 1),
-                    Dual.variable(padded[2], index: 2), Dual.variable(padded[3], index: 3))
-                for i in lo..<hi {
-                    let l = Kernel.logLikelihood(p, x: rows.frequency[i], recency: rows.recency[i], age: rows.age[i])
-                    value += rows.weight[i] * l.value
-                    grad += rows.weight[i] * l.gradient
+        results.withUnsafeMutableBufferPointer { results in
+            ParallelFor.allCores.run(count: chunkCount) { chunk in
+                let lo = chunk * n / chunkCount, hi = (chunk + 1) * n / chunkCount
+                var value = 0.0
+                var grad = SIMD4<Double>.zero
+                if gradient {
+                    let p = ParameterVector(
+                        Dual.variable(padded[0], index: 0), Dual.variable(padded[1], index: 1),
+                        Dual.variable(padded[2], index: 2), Dual.variable(padded[3], index: 3))
+                    for i in lo..<hi {
+                        let l = Kernel.logLikelihood(p, x: rows.frequency[i], recency: rows.recency[i], age: rows.age[i])
+                        value += rows.weight[i] * l.value
+                        grad += rows.weight[i] * l.gradient
+                    }
+                } else {
+                    let p = ParameterVector(padded[0], padded[1], padded[2], padded[3])
+                    for i in lo..<hi {
+                        value += rows.weight[i] * Kernel.logLikelihood(p, x: rows.frequency[i], recency: rows.recency[i], age: rows.age[i])
+                    }
                 }
-            } else {
-                let p = ParameterVector(padded[0], padded[1], padded[2], padded[3])
-                for i in lo..<hi {
-                    value += rows.weight[i] * Kernel.logLikelihood(p, x: rows.frequency[i], recency: rows.recency[i], age: rows.age[i])
-                }
+                results[chunk] = (value, grad)
             }
-            results.withLock { $0[chunk] = (value, grad) }
         }
-        let parts = results.withLock { $0 }
         var value = 0.0
         var grad = SIMD4<Double>.zero
-        for (v, g) in parts {
+        for (v, g) in results {
             value += v
             grad += g
         }

@@ -63,7 +63,9 @@ public struct E5SentenceEncoder: TextEmbeddingModel {
     ///   ``EncoderError/invalidSettings(_:)``.
     public init(file: E5File, modelName: String = KnownModel.e5Small.rawValue, settings: Settings = Settings()) throws(EncoderError) {
         guard settings.threads >= 1, settings.tokensPerPass >= file.hyperparameters.maximumPositions else {
-            throw .invalidSettings("threads must be at least 1 and tokens per pass at least \(file.hyperparameters.maximumPositions) (got \(settings.threads), \(settings.tokensPerPass))")
+            throw .invalidSettings(
+                "threads must be at least 1 and tokens per pass at least \(file.hyperparameters.maximumPositions) (got \(settings.threads), \(settings.tokensPerPass))"
+            )
         }
         do { encoder = try XLMRobertaEncoder(file: file) } catch { throw .modelFile(error) }
         tokenizer = SentencePieceTokenizer(file: file)

@@ -50,24 +50,25 @@ public struct XLMRobertaEncoder: Sendable {
         var layers: [Layer] = []
         for l in 0..<h.layerCount {
             let p = "l\(l)."
-            layers.append(Layer(
-                query: try file.matrix(p + "q.w", rows: d, columns: d),
-                key: try file.matrix(p + "k.w", rows: d, columns: d),
-                value: try file.matrix(p + "v.w", rows: d, columns: d),
-                queryBias: try file.floats(p + "q.b", count: d),
-                keyBias: try file.floats(p + "k.b", count: d),
-                valueBias: try file.floats(p + "v.b", count: d),
-                attentionOutput: try file.matrix(p + "ao.w", rows: d, columns: d),
-                attentionOutputBias: try file.floats(p + "ao.b", count: d),
-                attentionNormGamma: try file.floats(p + "aln.w", count: d),
-                attentionNormBeta: try file.floats(p + "aln.b", count: d),
-                intermediate: try file.matrix(p + "fi.w", rows: ff, columns: d),
-                intermediateBias: try file.floats(p + "fi.b", count: ff),
-                output: try file.matrix(p + "fo.w", rows: d, columns: ff),
-                outputBias: try file.floats(p + "fo.b", count: d),
-                outputNormGamma: try file.floats(p + "oln.w", count: d),
-                outputNormBeta: try file.floats(p + "oln.b", count: d)
-            ))
+            layers.append(
+                Layer(
+                    query: try file.matrix(p + "q.w", rows: d, columns: d),
+                    key: try file.matrix(p + "k.w", rows: d, columns: d),
+                    value: try file.matrix(p + "v.w", rows: d, columns: d),
+                    queryBias: try file.floats(p + "q.b", count: d),
+                    keyBias: try file.floats(p + "k.b", count: d),
+                    valueBias: try file.floats(p + "v.b", count: d),
+                    attentionOutput: try file.matrix(p + "ao.w", rows: d, columns: d),
+                    attentionOutputBias: try file.floats(p + "ao.b", count: d),
+                    attentionNormGamma: try file.floats(p + "aln.w", count: d),
+                    attentionNormBeta: try file.floats(p + "aln.b", count: d),
+                    intermediate: try file.matrix(p + "fi.w", rows: ff, columns: d),
+                    intermediateBias: try file.floats(p + "fi.b", count: ff),
+                    output: try file.matrix(p + "fo.w", rows: d, columns: ff),
+                    outputBias: try file.floats(p + "fo.b", count: d),
+                    outputNormGamma: try file.floats(p + "oln.w", count: d),
+                    outputNormBeta: try file.floats(p + "oln.b", count: d)
+                ))
         }
         self.layers = layers
     }
@@ -75,8 +76,9 @@ public struct XLMRobertaEncoder: Sendable {
     /// Checks that every window can go through the model.
     /// - Throws: ``EncoderError/invalidTokenSequence(index:reason:)``.
     func validate(_ windows: [[Int]]) throws(EncoderError) {
-        try PackedSequences.validate(windows, vocabularySize: hyperparameters.vocabularySize,
-                                     maximumLength: hyperparameters.maximumPositions)
+        try PackedSequences.validate(
+            windows, vocabularySize: hyperparameters.vocabularySize,
+            maximumLength: hyperparameters.maximumPositions)
     }
 
     /// Mean of the last layer's token states over every token of each window, `[windows.count × d]` row-major
@@ -111,11 +113,11 @@ public struct XLMRobertaEncoder: Sendable {
 
     /// Working memory for one packed batch.
     private struct Scratch {
-        let x: UnsafeMutablePointer<Float>          // T × d: the hidden states
+        let x: UnsafeMutablePointer<Float>  // T × d: the hidden states
         let q: UnsafeMutablePointer<Float>, k: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>
-        let context: UnsafeMutablePointer<Float>    // T × d
+        let context: UnsafeMutablePointer<Float>  // T × d
         let projected: UnsafeMutablePointer<Float>  // T × d
-        let hidden: UnsafeMutablePointer<Float>     // T × I
+        let hidden: UnsafeMutablePointer<Float>  // T × I
 
         init(tokens: Int, hyperparameters h: E5File.Hyperparameters) {
             let size = tokens * h.hiddenSize
@@ -166,8 +168,9 @@ public struct XLMRobertaEncoder: Sendable {
             }
             model.embeddingNormGamma.withUnsafeBufferPointer { gamma in
                 model.embeddingNormBeta.withUnsafeBufferPointer { beta in
-                    EncoderKernels.addLayerNorm(rows.base + range.lowerBound * d, residual: nil, rows: range.count, width: d,
-                                                gamma: gamma.baseAddress!, beta: beta.baseAddress!, epsilon: epsilon)
+                    EncoderKernels.addLayerNorm(
+                        rows.base + range.lowerBound * d, residual: nil, rows: range.count, width: d,
+                        gamma: gamma.baseAddress!, beta: beta.baseAddress!, epsilon: epsilon)
                 }
             }
         }
@@ -179,18 +182,21 @@ public struct XLMRobertaEncoder: Sendable {
         let h = hyperparameters
         let d = h.hiddenSize, heads = h.headCount, headSize = d / h.headCount, ff = h.intermediateSize
 
-        func job(_ matrix: QuantizedMatrix, _ input: UnsafeMutablePointer<Float>, _ bias: [Float],
-                 _ output: UnsafeMutablePointer<Float>) -> QuantizedKernels.MatrixJob {
+        func job(
+            _ matrix: QuantizedMatrix, _ input: UnsafeMutablePointer<Float>, _ bias: [Float],
+            _ output: UnsafeMutablePointer<Float>
+        ) -> QuantizedKernels.MatrixJob {
             .init(matrix: matrix, input: input, count: tokens, bias: bias, output: output)
         }
 
         // Self-attention: Q, K, V for all tokens in one round, then softmax(QKᵀ/√dₕ)·V per window and head,
         // the queries of long windows cut into chunks of 32 rows so that the threads share the work evenly.
-        QuantizedKernels.run([
-            job(layer.query, scratch.x, layer.queryBias, scratch.q),
-            job(layer.key, scratch.x, layer.keyBias, scratch.k),
-            job(layer.value, scratch.x, layer.valueBias, scratch.v),
-        ], pool: pool)
+        QuantizedKernels.run(
+            [
+                job(layer.query, scratch.x, layer.queryBias, scratch.q),
+                job(layer.key, scratch.x, layer.keyBias, scratch.k),
+                job(layer.value, scratch.x, layer.valueBias, scratch.v),
+            ], pool: pool)
         var items: [(start: Int, length: Int, head: Int, rows: Range<Int>)] = []
         for (start, length) in zip(starts, lengths) {
             for head in 0..<heads {
@@ -218,8 +224,9 @@ public struct XLMRobertaEncoder: Sendable {
             }
         }
         QuantizedKernels.run([job(layer.attentionOutput, scratch.context, layer.attentionOutputBias, scratch.projected)], pool: pool)
-        normalize(scratch.x, adding: scratch.projected, tokens: tokens, gamma: layer.attentionNormGamma,
-                  beta: layer.attentionNormBeta, pool: pool)
+        normalize(
+            scratch.x, adding: scratch.projected, tokens: tokens, gamma: layer.attentionNormGamma,
+            beta: layer.attentionNormBeta, pool: pool)
 
         // Feed-forward: GELU(x W₁ᵀ + b₁) W₂ᵀ + b₂.
         QuantizedKernels.run([job(layer.intermediate, scratch.x, layer.intermediateBias, scratch.hidden)], pool: pool)
@@ -228,8 +235,9 @@ public struct XLMRobertaEncoder: Sendable {
             EncoderKernels.gelu(hidden.base + range.lowerBound * ff, count: range.count * ff)
         }
         QuantizedKernels.run([job(layer.output, scratch.hidden, layer.outputBias, scratch.projected)], pool: pool)
-        normalize(scratch.x, adding: scratch.projected, tokens: tokens, gamma: layer.outputNormGamma,
-                  beta: layer.outputNormBeta, pool: pool)
+        normalize(
+            scratch.x, adding: scratch.projected, tokens: tokens, gamma: layer.outputNormGamma,
+            beta: layer.outputNormBeta, pool: pool)
     }
 
     /// `x ← LN(x + y)`, rows split over the pool.

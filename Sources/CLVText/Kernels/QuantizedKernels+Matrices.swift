@@ -58,8 +58,9 @@ extension QuantizedKernels {
                 while r < rows.upperBound {
                     let group = min(4, rows.upperBound - r)
                     let start = r * matrix.rowBytes
-                    dequantize(UnsafeRawBufferPointer(rebasing: bytes[start..<(start + group * matrix.rowBytes)]),
-                               type: matrix.type, count: group * n, into: panel)
+                    dequantize(
+                        UnsafeRawBufferPointer(rebasing: bytes[start..<(start + group * matrix.rowBytes)]),
+                        type: matrix.type, count: group * n, into: panel)
                     // A short last group repeats its last row; the repeats are computed and dropped.
                     for k in group..<4 { (panel + k * n).update(from: panel + (group - 1) * n, count: n) }
                     var t = inputs.lowerBound
@@ -104,8 +105,11 @@ extension QuantizedKernels {
     /// Eight-lane accumulators: with eight of them, two inputs and one weight vector in flight the kernel fits
     /// AVX2's sixteen vector registers.
     @inline(__always)
-    static func dot4x2(_ panel: UnsafePointer<Float>, n: Int, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>)
-        -> (SIMD4<Float>, SIMD4<Float>) {
+    static func dot4x2(
+        _ panel: UnsafePointer<Float>, n: Int, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>
+    )
+        -> (SIMD4<Float>, SIMD4<Float>)
+    {
         typealias V = SIMD8<Float>
         var a0 = V(), a1 = V(), a2 = V(), a3 = V(), b0 = V(), b1 = V(), b2 = V(), b3 = V()
         let w = UnsafeRawPointer(panel), xr = UnsafeRawPointer(x), yr = UnsafeRawPointer(y)
@@ -115,13 +119,17 @@ extension QuantizedKernels {
             let xv = xr.loadUnaligned(fromByteOffset: offset, as: V.self)
             let yv = yr.loadUnaligned(fromByteOffset: offset, as: V.self)
             let w0 = w.load(fromByteOffset: offset, as: V.self)
-            a0 = VectorMath.fma(a0, w0, xv); b0 = VectorMath.fma(b0, w0, yv)
+            a0 = VectorMath.fma(a0, w0, xv)
+            b0 = VectorMath.fma(b0, w0, yv)
             let w1 = w.load(fromByteOffset: stride + offset, as: V.self)
-            a1 = VectorMath.fma(a1, w1, xv); b1 = VectorMath.fma(b1, w1, yv)
+            a1 = VectorMath.fma(a1, w1, xv)
+            b1 = VectorMath.fma(b1, w1, yv)
             let w2 = w.load(fromByteOffset: 2 * stride + offset, as: V.self)
-            a2 = VectorMath.fma(a2, w2, xv); b2 = VectorMath.fma(b2, w2, yv)
+            a2 = VectorMath.fma(a2, w2, xv)
+            b2 = VectorMath.fma(b2, w2, yv)
             let w3 = w.load(fromByteOffset: 3 * stride + offset, as: V.self)
-            a3 = VectorMath.fma(a3, w3, xv); b3 = VectorMath.fma(b3, w3, yv)
+            a3 = VectorMath.fma(a3, w3, xv)
+            b3 = VectorMath.fma(b3, w3, yv)
             offset += 32
         }
         return (SIMD4(total(a0), total(a1), total(a2), total(a3)), SIMD4(total(b0), total(b1), total(b2), total(b3)))

@@ -170,8 +170,9 @@ enum QuantizedKernels {
     // instruction (vpmovzxbd/vpmovsxbd, vcvtdq2ps).
     @inline(__always)
     static func floats(_ b: SIMD16<UInt8>) -> SIMD16<Float> {
-        SIMD16(Float(b[0]), Float(b[1]), Float(b[2]), Float(b[3]), Float(b[4]), Float(b[5]), Float(b[6]), Float(b[7]),
-               Float(b[8]), Float(b[9]), Float(b[10]), Float(b[11]), Float(b[12]), Float(b[13]), Float(b[14]), Float(b[15]))
+        SIMD16(
+            Float(b[0]), Float(b[1]), Float(b[2]), Float(b[3]), Float(b[4]), Float(b[5]), Float(b[6]), Float(b[7]),
+            Float(b[8]), Float(b[9]), Float(b[10]), Float(b[11]), Float(b[12]), Float(b[13]), Float(b[14]), Float(b[15]))
     }
 
     @inline(__always)

@@ -27,8 +27,9 @@ public struct QuantizedMatrix: Sendable {
                 found: tensor.info.dimensions)
         }
         let base = tensor.withUnsafeBytes { $0.baseAddress! }
-        self.init(bytes: MappedBytes(owner: tensor.file, base: base, count: tensor.info.byteCount), type: tensor.type,
-                  rows: tensor.rowCount, columns: tensor.rowLength)
+        self.init(
+            bytes: MappedBytes(owner: tensor.file, base: base, count: tensor.info.byteCount), type: tensor.type,
+            rows: tensor.rowCount, columns: tensor.rowLength)
     }
 
     /// Reads the GGUF tensor `name` and checks its shape (`[columns, rows]` in ggml order).

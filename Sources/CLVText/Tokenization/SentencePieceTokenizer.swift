@@ -40,8 +40,9 @@ public struct SentencePieceTokenizer: Sendable, Equatable {
 
     /// The tokenizer of an E5S1 model file.
     public init(file: E5File) {
-        self.init(vocabulary: file.vocabulary, normalization: file.normalization,
-                  maximumLength: file.hyperparameters.maximumPositions)
+        self.init(
+            vocabulary: file.vocabulary, normalization: file.normalization,
+            maximumLength: file.hyperparameters.maximumPositions)
     }
 
     /// A tokenizer over a vocabulary and normalisation table.
@@ -142,7 +143,7 @@ public struct SentencePieceTokenizer: Sendable, Equatable {
         guard n > 0 else { return [] }
         let unreached: Float = -1e30
         var best = [Float](repeating: unreached, count: n + 1)
-        var piece = [Int](repeating: -1, count: n + 1)   // the piece ending at each position; -1: <unk>
+        var piece = [Int](repeating: -1, count: n + 1)  // the piece ending at each position; -1: <unk>
         var from = [Int](repeating: 0, count: n + 1)
         best[0] = 0
         let unk = vocabulary.unk
@@ -154,12 +155,20 @@ public struct SentencePieceTokenizer: Sendable, Equatable {
                     while end <= n, starts[end] - start <= longestPiece {
                         if let id = lookup(UnsafeBufferPointer(rebasing: text[start..<starts[end]])), id != unk {
                             let score = best[i] + scores[id]
-                            if score > best[end] { best[end] = score; piece[end] = id; from[end] = i }
+                            if score > best[end] {
+                                best[end] = score
+                                piece[end] = id
+                                from[end] = i
+                            }
                         }
                         end += 1
                     }
                     let unknown = best[i] + unknownScore
-                    if unknown > best[i + 1] { best[i + 1] = unknown; piece[i + 1] = -1; from[i + 1] = i }
+                    if unknown > best[i + 1] {
+                        best[i + 1] = unknown
+                        piece[i + 1] = -1
+                        from[i + 1] = i
+                    }
                 }
             }
         }

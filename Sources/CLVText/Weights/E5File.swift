@@ -85,12 +85,14 @@ public final class E5File: @unchecked Sendable {
         let path = url.path
         self.path = path
         // Shorter than the magic and version: nothing tells a foreign file from a cut one.
-        let (mapping, header) = try ReadOnlyMapping.map(path, minimumSize: 8, failure: { failure -> E5FileError in
-            switch failure {
-            case let .system(code): .cannotOpen(path: path, errno: code)
-            case let .tooSmall(size): .truncated(path: path, needed: 8, size: size)
-            }
-        }, parse: { bytes throws(E5FileError) in try E5Header(parsing: bytes, path: path) })
+        let (mapping, header) = try ReadOnlyMapping.map(
+            path, minimumSize: 8,
+            failure: { failure -> E5FileError in
+                switch failure {
+                case let .system(code): .cannotOpen(path: path, errno: code)
+                case let .tooSmall(size): .truncated(path: path, needed: 8, size: size)
+                }
+            }, parse: { bytes throws(E5FileError) in try E5Header(parsing: bytes, path: path) })
         base = mapping.base
         fileSize = mapping.size
         version = header.version
@@ -117,8 +119,9 @@ public final class E5File: @unchecked Sendable {
         guard columns % 32 == 0 else {
             throw .tensorMismatch(name: name, expected: "rows of whole 32-weight blocks", found: "\(columns) weights per row")
         }
-        return QuantizedMatrix(bytes: MappedBytes(owner: self, base: base + info.offset, count: info.byteCount),
-                               type: .q4_0, rows: rows, columns: columns)
+        return QuantizedMatrix(
+            bytes: MappedBytes(owner: self, base: base + info.offset, count: info.byteCount),
+            type: .q4_0, rows: rows, columns: columns)
     }
 
     /// An F32 tensor of `count` values, copied out of the mapping.
@@ -164,7 +167,7 @@ struct E5Header {
         func malformed(_ reason: String) -> E5FileError { .malformed(path: path, reason: reason) }
         guard blockLength == 32 else { throw malformed("quantization block length \(blockLength), expected 32") }
         guard sizes.allSatisfy({ $0 > 0 }), h.hiddenSize % h.headCount == 0, h.hiddenSize % 32 == 0,
-              h.intermediateSize % 32 == 0, h.maximumPositions >= 3, epsilon.isFinite, epsilon > 0
+            h.intermediateSize % 32 == 0, h.maximumPositions >= 3, epsilon.isFinite, epsilon > 0
         else { throw malformed("impossible encoder sizes \(sizes), ε \(epsilon)") }
 
         // The vocabulary.

@@ -52,12 +52,14 @@ public final class GGUFFile: @unchecked Sendable {
     public init(contentsOf url: URL) throws(GGUFError) {
         let path = url.path
         self.path = path
-        let (mapping, header) = try ReadOnlyMapping.map(path, minimumSize: 4, failure: { failure -> GGUFError in
-            switch failure {
-            case let .system(code): .cannotOpen(path: path, errno: code)
-            case let .tooSmall(size): .truncated(path: path, needed: 24, size: size)
-            }
-        }, parse: { bytes throws(GGUFError) in try GGUFHeader(parsing: bytes, path: path) })
+        let (mapping, header) = try ReadOnlyMapping.map(
+            path, minimumSize: 4,
+            failure: { failure -> GGUFError in
+                switch failure {
+                case let .system(code): .cannotOpen(path: path, errno: code)
+                case let .tooSmall(size): .truncated(path: path, needed: 24, size: size)
+                }
+            }, parse: { bytes throws(GGUFError) in try GGUFHeader(parsing: bytes, path: path) })
         let base = mapping.base, size = mapping.size
         self.base = base
         fileSize = size

@@ -1,6 +1,7 @@
 import CLVTestSupport
 import Foundation
 import Testing
+
 @testable import CLVText
 
 /// The E5S1 reader on tiny files the tests write (``E5TestWriter``): contents, and typed errors for truncated,
@@ -11,9 +12,12 @@ import Testing
         let writer = E5TestWriter()
         let file = try E5File(contentsOf: writer.write(directory.url))
         #expect(file.version == 1)
-        #expect(file.hyperparameters == .init(hiddenSize: 32, layerCount: 1, headCount: 2, intermediateSize: 64,
-                                              vocabularySize: writer.pieces.count, maximumPositions: 8, tokenTypeCount: 2,
-                                              layerNormEpsilon: 1e-12))
+        #expect(
+            file.hyperparameters
+                == .init(
+                    hiddenSize: 32, layerCount: 1, headCount: 2, intermediateSize: 64,
+                    vocabularySize: writer.pieces.count, maximumPositions: 8, tokenTypeCount: 2,
+                    layerNormEpsilon: 1e-12))
         #expect(file.vocabulary.count == writer.pieces.count)
         #expect(file.vocabulary.scores == writer.pieces.map(\.1))
         let specials: [Int] = [file.vocabulary.bos, file.vocabulary.eos, file.vocabulary.pad, file.vocabulary.unk]

@@ -44,7 +44,7 @@ import Testing
         let v = try encoder.embed(["质量很好，物流也很快", "Great quality, fast delivery", "包装破损，非常失望", ""])
         for embedding in v {
             let norm = embedding.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
-            #expect(abs(norm - 1) < 1e-5)   // float sum of 384 squares
+            #expect(abs(norm - 1) < 1e-5)  // float sum of 384 squares
         }
         // A Chinese review is closer to its English translation than to a complaint in Chinese.
         #expect(cosine(v[0], v[1]) > cosine(v[0], v[2]))

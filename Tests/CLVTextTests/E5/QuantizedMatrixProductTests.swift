@@ -1,6 +1,7 @@
 import CLVTestSupport
 import Foundation
 import Testing
+
 @testable import CLVText
 
 /// The quantized kernels' matrix path (`X·Wᵀ + b` for many inputs) against a float64 triple loop over the
@@ -41,8 +42,12 @@ import Testing
             defer { pool.shutdown() }
             x.withUnsafeBufferPointer { input in
                 y.withUnsafeMutableBufferPointer { out in
-                    QuantizedKernels.run([.init(matrix: matrix, input: input.baseAddress! + first * columns, count: count,
-                                                bias: bias, output: out.baseAddress!)], pool: pool)
+                    QuantizedKernels.run(
+                        [
+                            .init(
+                                matrix: matrix, input: input.baseAddress! + first * columns, count: count,
+                                bias: bias, output: out.baseAddress!)
+                        ], pool: pool)
                 }
             }
             return y
@@ -57,8 +62,9 @@ import Testing
                     magnitude += abs(Double(weights[r * columns + c]) * Double(x[t * columns + c]))
                 }
                 // Float accumulation of 96 products: a few ulps of the sum of magnitudes.
-                #expect(Double(all[t * rows + r]).isApproximatelyEqual(to: exact, absoluteTolerance: 1e-6 * magnitude),
-                        "input \(t), row \(r)")
+                #expect(
+                    Double(all[t * rows + r]).isApproximatelyEqual(to: exact, absoluteTolerance: 1e-6 * magnitude),
+                    "input \(t), row \(r)")
             }
         }
         // Bit for bit the same on any number of threads, and for an input alone or at another place in a batch.

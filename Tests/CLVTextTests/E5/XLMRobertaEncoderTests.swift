@@ -1,6 +1,7 @@
 import CLVTestSupport
 import Foundation
 import Testing
+
 @testable import CLVText
 
 /// The encoder's fast path (Q4_0 matrix kernels, packed windows, worker pool) against a naive float64 forward
@@ -84,8 +85,9 @@ import Testing
                 let expected = Self.naive(writer, window: window)
                 for j in 0..<writer.hidden {
                     // Float arithmetic over 64-term sums of O(1) values after LayerNorm: ~1e-6 absolute.
-                    #expect(Double(pooled[s * writer.hidden + j]).isApproximatelyEqual(to: expected[j], absoluteTolerance: 2e-5),
-                            "window \(s), component \(j), \(threads) threads")
+                    #expect(
+                        Double(pooled[s * writer.hidden + j]).isApproximatelyEqual(to: expected[j], absoluteTolerance: 2e-5),
+                        "window \(s), component \(j), \(threads) threads")
                 }
             }
         }
