@@ -11,7 +11,7 @@ CLV_DATA ?= $(CLV_CACHE)/data
 CLVKIT_TARGET_CPU ?= native
 export CLV_CACHE CLV_DATA CLVKIT_TARGET_CPU
 
-.PHONY: setup build demo test screenshots clean
+.PHONY: setup build demo test lint format screenshots clean
 
 setup:
 	@scripts/setup.sh
@@ -38,9 +38,17 @@ demo: build
 	  $(CLV) serve --db $(DEMO_DB) --port $(DEMO_PORT)
 
 ## Every test, release mode (numeric code is slow in debug builds); --browser installs headless Chromium for the dashboard tests.
-test:
+## The code must follow .swift-format first (`make format` applies it).
+test: lint
 	@scripts/setup.sh --browser
 	swift test -c release -Xswiftc -enable-testing
+
+FORMATTED := Sources Tests Package.swift
+lint:
+	@swift format lint --strict --recursive --parallel $(FORMATTED) || { echo "Not formatted as .swift-format says: run 'make format'." >&2; exit 1; }
+
+format:
+	@swift format format --in-place --recursive --parallel $(FORMATTED)
 
 ## PNGs of every dashboard page at laptop and phone widths, into screenshots/ (git-ignored).
 screenshots:

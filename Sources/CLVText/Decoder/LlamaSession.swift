@@ -1,3 +1,4 @@
+import CLVNumerics
 import Foundation
 
 /// One running sequence of a ``LlamaModel``: its key/value cache, its position and its scratch buffers.

@@ -1,3 +1,4 @@
+import CLVNumerics
 import Foundation
 
 /// The XLM-RoBERTa encoder of multilingual-e5-small (a post-LN BERT) on 4-bit weights: token-id windows to

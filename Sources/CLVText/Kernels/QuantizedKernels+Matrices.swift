@@ -1,3 +1,5 @@
+import CLVNumerics
+
 /// Matrix products `Y = X·Wᵀ + b` for many input rows at once (an encoder's tokens), on the same quantized
 /// matrices, slicing and worker pool as the matrix-vector products.
 ///

@@ -1,4 +1,4 @@
-import Dispatch
+import CLVNumerics
 
 /// Matrix-vector products computed directly on ggml quantized blocks with SIMD, rows split over threads.
 ///
@@ -49,7 +49,7 @@ enum QuantizedKernels {
         }
         let shares = 4 * threads
         let work = JobBatch(jobs: jobs)
-        DispatchQueue.concurrentPerform(iterations: shares) { share in
+        ParallelFor(threads: threads).run(count: shares) { share in
             for job in work.jobs {
                 let rows = slice(share, of: shares, rows: job.matrix.rows)
                 if !rows.isEmpty { multiply(job, rows: rows) }
@@ -281,8 +281,8 @@ enum QuantizedKernels {
 
 /// The jobs of one dispatch round, handed to the worker threads.
 // @unchecked Sendable: the jobs hold pointers to the caller's buffers; during `run` every thread only reads the
-// inputs and the mapped weights and writes a disjoint range of rows of each output, and `concurrentPerform`
-// returns only after all threads are done, so no two threads touch the same memory with a write.
+// inputs and the mapped weights and writes a disjoint range of rows of each output, and the parallel loop returns
+// only after all threads are done, so no two threads touch the same memory with a write.
 private struct JobBatch: @unchecked Sendable {
     let jobs: [QuantizedKernels.Job]
 }

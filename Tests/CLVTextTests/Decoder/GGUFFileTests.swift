@@ -1,3 +1,4 @@
+import CLVNumerics
 import CLVTestSupport
 import Foundation
 import RealModule

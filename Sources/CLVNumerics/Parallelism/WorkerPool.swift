@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 
-/// Threads kept for one session's short parallel rounds: the calling thread and `threads − 1` helpers take
+/// The persistent form of ``ParallelFor``, for many short rounds: threads kept for one session's parallel rounds: the calling thread and `threads − 1` helpers take
 /// slices of a round's work from a shared counter.
 ///
 /// A decoder step is about 120 rounds of a few tens of microseconds each, so waking a parked thread for every
@@ -16,11 +16,11 @@ import Synchronization
 // `callerWaiting`) or `body`, which the caller writes before publishing a round (sequentially consistent increment of
 // `generation`) and clears only after every helper has reported the round finished; helpers read it only between
 // those two points.
-final class WorkerPool: @unchecked Sendable {
+public final class WorkerPool: @unchecked Sendable {
     /// How long a helper spins for the next round, or the caller for the helpers to finish one, before sleeping.
     static let spinLimit = Duration.microseconds(100)
 
-    let threads: Int
+    public let threads: Int
     private let generation = Atomic<Int>(0)
     private let nextSlice = Atomic<Int>(0)
     private let finished = Atomic<Int>(0)
@@ -33,7 +33,7 @@ final class WorkerPool: @unchecked Sendable {
     private var slices = 0
 
     /// Starts `threads − 1` helper threads.
-    init(threads: Int) {
+    public init(threads: Int) {
         self.threads = max(1, threads)
         for _ in 1..<self.threads {
             let thread = Thread { [self] in helperLoop() }
@@ -43,7 +43,7 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     /// Stops the helpers (they exit after their current wait).
-    func shutdown() {
+    public func shutdown() {
         stopping.store(true, ordering: .sequentiallyConsistent)
         condition.lock()
         condition.broadcast()
@@ -52,7 +52,7 @@ final class WorkerPool: @unchecked Sendable {
 
     /// Calls `body(slice)` once for every slice in `0..<slices`, spread over the pool's threads; returns when all
     /// have run.
-    func run(slices: Int, _ body: @escaping (Int) -> Void) {
+    public func run(slices: Int, _ body: @escaping (Int) -> Void) {
         guard threads > 1, slices > 1 else {
             for slice in 0..<slices { body(slice) }
             return

@@ -1,7 +1,9 @@
 import Dispatch
 import Synchronization
 
-/// A small parallel-for over independent work items, for CPU-bound numeric code.
+/// A small parallel-for over independent work items, for CPU-bound numeric code: CLVKit's one way to use several
+/// cores. Code that runs many rounds of a few microseconds each (a decoder step) keeps the threads between rounds
+/// with ``WorkerPool``, its persistent form; everything else calls ``run(count:_:)``.
 ///
 /// `run(count:)` calls `body(i)` exactly once for every `i` in `0..<count`, on up to ``threads`` threads, and
 /// returns when all calls have finished. Items are handed out dynamically (a shared atomic counter), which keeps
