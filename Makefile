@@ -32,7 +32,8 @@ demo: build
 	@echo; $(CLV) fit --model gg --db $(DEMO_DB) --end 1997-09-30 --unit week
 	@echo; $(CLV) evaluate --model bgnbd --db $(DEMO_DB) --end 1997-09-30 --holdout-end 1998-06-30 --unit week
 	@echo; echo "Most valuable customers over the next 52 weeks:"
-	@$(CLV) predict --model bgnbd --spend-model gg --horizon 52 --db $(DEMO_DB) --end 1997-09-30 --unit week --format csv | sort -t, -k8 -g -r | head -6
+	@$(CLV) predict --model bgnbd --spend-model gg --horizon 52 --db $(DEMO_DB) --end 1997-09-30 --unit week --format csv \
+	  | { IFS= read -r header; echo "$$header"; sort -t, -k8 -g -r | head -5; }
 	@KEY=$$($(CLV) keys create --role admin --db $(DEMO_DB) 2>/dev/null); echo; \
 	  echo "Dashboard and API: http://127.0.0.1:$(DEMO_PORT)/   API key (admin): $$KEY"; \
 	  $(CLV) serve --db $(DEMO_DB) --port $(DEMO_PORT)

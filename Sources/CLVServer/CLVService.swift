@@ -52,6 +52,7 @@ public enum CLVService {
         LanguageRoutes.register(routes, services)
         DashboardRoutes.register(routes, services)
         try OperationsRoutes.registerDocument(routes)
+        routes.refuseUndeclaredMethods()
 
         return Application(
             router: router,

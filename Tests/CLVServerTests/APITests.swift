@@ -316,7 +316,11 @@ import Testing
 extension APITests {
     @Test func aFitThatCannotRunFailsWithItsReasonAndBadConfigurationIsRefused() async throws {
         try await TestServer.with { server in
-            let queued = try await server.request(.POST, "/v1/model-runs", key: "analyst", body: #"{"model": "gg", "end": "0123-10-06"}"#)
+            // A window before the first order is refused at submission; one with no repeat buyers fails with its reason.
+            let early = try await server.request(.POST, "/v1/model-runs", key: "analyst", body: #"{"model": "gg", "end": "0123-10-06"}"#)
+            #expect(early.status == 422)
+            #expect(early.body.contains("is before the first order (1997-01-01)"))
+            let queued = try await server.request(.POST, "/v1/model-runs", key: "analyst", body: #"{"model": "bgnbd", "end": "1997-01-01"}"#)
             #expect(queued.status == 202)
             let job = try #require(try queued.json()["id"] as? Int)
             var reply: [String: Any] = [:]
@@ -325,11 +329,28 @@ extension APITests {
                 reply = try await server.request(.GET, "/v1/fit-jobs/\(job)", key: "analyst").json()
             }
             #expect(reply["status"] as? String == "failed")
-            #expect(reply["error"] as? String == "No customer bought on or before 0123-10-06: pick a later end date.")
+            #expect(reply["error"] as? String == FitError.noRepeatBuyers.description)
             #expect((reply["model_run_ids"] as? [Int])?.isEmpty == true)
         }
         #expect(throws: ServerConfigurationError.self) {
             _ = try ServerConfiguration.load(file: try TemporaryDirectory().write("bad.json", #"{"model": "gg"}"#).path, environment: [:])
+        }
+    }
+}
+
+extension APITests {
+    @Test func knownPathsRefuseOtherMethodsAndTheLanguageModelsAreListed() async throws {
+        try await TestServer.with { server in
+            let trace = try await server.request(.TRACE, "/v1/segments")
+            #expect(trace.status == 405)
+            #expect(trace.headers["allow"] == "GET")
+            let put = try await server.request(.PUT, "/v1/model-runs", body: "{}")
+            #expect(put.status == 405 && put.headers["allow"] == "GET, POST")
+            #expect(try await server.request(.GET, "/favicon.ico", key: nil).status == 204)
+            let models = try await server.request(.GET, "/v1/models", key: "agent").json()
+            let ids = (models["data"] as? [[String: Any]])?.compactMap { $0["id"] as? String }
+            #expect(ids == ["SmolLM2-135M-Instruct", "all-MiniLM-L6-v2"])
+            #expect(try await server.request(.GET, "/v1/models/gpt-4", key: "agent").status == 404)
         }
     }
 }

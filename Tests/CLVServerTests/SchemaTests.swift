@@ -23,7 +23,8 @@ import Testing
                 (.PUT, "/v1/customers/{id}/consent", "/v1/customers/2/consent", #"{"marketing": true, "profiling": false}"#),
                 (.GET, "/v1/segments", "/v1/segments?method=tier", nil), (.GET, "/v1/audiences", "/v1/audiences?tier=gold", nil),
                 (.GET, "/v1/model-runs", "/v1/model-runs", nil), (.GET, "/v1/model-runs/{id}", "/v1/model-runs/1", nil),
-                (.POST, "/v1/model-runs", "/v1/model-runs", #"{"model": "gg", "end": "0123-10-06"}"#),
+                (.POST, "/v1/model-runs", "/v1/model-runs", #"{"model": "gg", "end": "1997-09-30"}"#),
+                (.GET, "/v1/models", "/v1/models", nil), (.GET, "/v1/models/{id}", "/v1/models/all-MiniLM-L6-v2", nil),
                 (.DELETE, "/v1/customers/{id}", "/v1/customers/3", nil),
             ]
             for (method, template, path, body) in requests {

@@ -18,7 +18,7 @@ struct AuthMiddleware: RouterMiddleware {
     let limiter: RateLimiter
     let bodyLimit: Int
     /// Paths served without a key.
-    static let publicPaths: Set<String> = ["/healthz", "/readyz"]
+    static let publicPaths: Set<String> = ["/healthz", "/readyz", "/favicon.ico"]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context

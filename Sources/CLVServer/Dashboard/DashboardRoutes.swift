@@ -22,6 +22,8 @@ enum DashboardRoutes {
     static func register(_ routes: RouteTable, _ services: Services) {
         let dashboard = Dashboard(router: routes.router, services: services)
         dashboard.router.get("/") { _, _ in redirect("/ui") }
+        // Browsers ask for it on every page: no icon, and no 401 in the log.
+        dashboard.router.get("/favicon.ico") { _, _ in Response(status: .noContent, headers: [.cacheControl: "max-age=86400"]) }
         LoginPage.register(dashboard)
         OverviewPage.register(dashboard)
         SegmentsPage.register(dashboard)

@@ -229,6 +229,18 @@ extension LanguageRoutes.EmbeddingList: APISchema {
         ], required: ["object", "model", "data", "usage"])
 }
 
+extension LanguageRoutes.ModelInfo: APISchema {
+    static let schema = Schema.object(
+        [
+            "id": Schema.string, "object": ["type": "string", "enum": ["model"]], "created": Schema.integer, "owned_by": Schema.string,
+        ], required: ["id", "object", "created", "owned_by"])
+}
+
+extension LanguageRoutes.ModelList: APISchema {
+    static let schema = Schema.object(
+        ["object": ["type": "string", "enum": ["list"]], "data": Schema.array(LanguageRoutes.ModelInfo.reference)], required: ["object", "data"])
+}
+
 /// Every schema the document declares, by name.
 enum Schemas {
     static let all: [any APISchema.Type] = [
@@ -236,6 +248,6 @@ enum Schemas {
         LanguageRoutes.ChatRequest.self, ErrorBody.self, OperationsRoutes.Health.self, ModelRunView.self, ModelRunList.self, FitJobs.Job.self,
         CustomerView.self, CustomerRoutes.CustomerPage.self, CustomerRoutes.OrderHistory.self, CustomerRoutes.ConsentView.self,
         CustomerRoutes.ErasureView.self, EventRoutes.Accepted.self, SegmentRoutes.SegmentList.self, SegmentRoutes.AudienceView.self,
-        LanguageRoutes.ChatCompletion.self, LanguageRoutes.EmbeddingList.self,
+        LanguageRoutes.ChatCompletion.self, LanguageRoutes.EmbeddingList.self, LanguageRoutes.ModelInfo.self, LanguageRoutes.ModelList.self,
     ]
 }

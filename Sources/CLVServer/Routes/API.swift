@@ -69,6 +69,19 @@ final class RouteTable {
             return try await handler(request, context)
         }
     }
+
+    /// Answers 405 with `Allow` for the methods a documented path does not take (instead of 404: the path exists).
+    func refuseUndeclaredMethods() {
+        let methods: [HTTPRequest.Method] = [.get, .post, .put, .delete, .patch, .options, .trace]
+        for (path, declared) in Dictionary(grouping: specs, by: \.path).mapValues({ Set($0.map(\.method)) }) {
+            let allow = methods.filter(declared.contains).map(\.rawValue).joined(separator: ", ")
+            for method in methods where !declared.contains(method) {
+                router.on(RouterPath(path), method: method) { _, _ -> Response in
+                    throw HTTPError(.methodNotAllowed, headers: [.allow: allow], message: "\(path) takes \(allow); see /openapi.json.")
+                }
+            }
+        }
+    }
 }
 
 extension APIRequestContext {

@@ -118,7 +118,45 @@ enum LanguageRoutes {
         var usage: ChatCompletion.Usage
     }
 
+    /// `GET /v1/models`: what the chat and embedding routes accept, as OpenAI's clients list models.
+    struct ModelInfo: Encodable, Sendable {
+        var id: String
+        var object = "model"
+        var created = 0
+        var owned_by = "clvkit"
+    }
+
+    struct ModelList: Encodable, Sendable {
+        var object = "list"
+        var data: [ModelInfo]
+    }
+
+    /// The models the routes serve: the local generator and the local embedding model.
+    static let servedModels = [KnownModel.smolLM2, .miniLM].map { ModelInfo(id: $0.rawValue) }
+
     static func register(_ routes: RouteTable, _ services: Services) {
+        routes.add(
+            RouteSpec(
+                method: .get, path: "/v1/models", roles: .readers, summary: "The models /v1/chat/completions and /v1/embeddings accept (OpenAI-compatible).",
+                tag: "language", response: ModelList.self
+            )
+        ) { _, _ in
+            try JSON.response(ModelList(data: servedModels))
+        }
+
+        routes.add(
+            RouteSpec(
+                method: .get, path: "/v1/models/{id}", roles: .readers, summary: "One model the language routes accept.", tag: "language",
+                responses: [200: "The model", 404: "No such model"], response: ModelInfo.self
+            )
+        ) { _, context in
+            let id = try context.id()
+            guard let model = servedModels.first(where: { $0.id == id }) else {
+                throw APIError.notFound("No model \(id) here; GET /v1/models lists them.")
+            }
+            return try JSON.response(model)
+        }
+
         routes.add(
             RouteSpec(
                 method: .post, path: "/v1/chat/completions", roles: .readers,

@@ -68,6 +68,10 @@ enum ModelRunRoutes {
         ) { request, context in
             let fit = try await JSON.decode(FitRequest.self, from: request, context: context).validated()
             let window = try await services.workflow.window(end: fit.end, unit: fit.unit)
+            if let first = try await services.store.statistics().firstDay, window.calibrationEnd < first {
+                throw APIError.unprocessable(
+                    "Field 'end' (\(window.calibrationEnd)) is before the first order (\(first)): nothing to fit on; pick a later date.")
+            }
             let scores = services.scores
             let job = await services.fits.submit(
                 kind: fit.kind, window: window, options: EstimatorOptions(penalizer: fit.penalizer), workflow: services.workflow
