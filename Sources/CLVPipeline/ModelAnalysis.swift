@@ -43,8 +43,11 @@ extension Workflow {
     /// The model analysis of a population scored with `models`; nil when the store has no history to split.
     public func analysis(of models: ActiveModels, population: Population, horizon: Double) async throws -> ModelAnalysis? {
         let end = population.asOf, unit = models.unit
-        // The first purchase day, from the timeline of everyone (a guest line or a return may come earlier).
-        guard let first = try await store.purchaseTimeline(through: end, cohortEnd: end).first?.day, first < end else { return nil }
+        // The first purchase day is the oldest customer's, read off the population's T (whole days in the unit),
+        // without asking the store again (a guest line or a return may come earlier than any purchase).
+        guard let oldest = population.customers.map(\.row.age).max() else { return nil }
+        let first = end.adding(days: -Int((oldest * unit.days).rounded()))
+        guard first < end else { return nil }
         let calibrationEnd = first.adding(days: first.days(to: end) / 2)
         let table = try CustomerTable(rows: try await summaries(SummaryWindow(calibrationEnd: calibrationEnd, holdoutEnd: end, unit: unit)))
         let active = models.purchase.kind

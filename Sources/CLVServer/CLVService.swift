@@ -20,7 +20,7 @@ public enum CLVService {
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws -> some ApplicationProtocol {
         let workflow = Workflow(store: store)
-        let scores = ScoreBook(workflow: workflow, model: configuration.model, settings: configuration)
+        let scores = ScoreBook(workflow: workflow, model: configuration.model, settings: configuration, logger: logger)
         do {
             try await scores.start()
         } catch {

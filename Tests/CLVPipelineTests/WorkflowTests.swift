@@ -85,9 +85,10 @@ import Testing
         let (_, evaluated) = try Workflow.evaluate(
             .bgnbd, try await workflow.customers(SummaryWindow(calibrationEnd: Self.calibrationEnd, holdoutEnd: asOf, unit: .week)), unit: .week)
         #expect(bgnbd.holdout == evaluated, "the analysis is the same evaluation as `clv evaluate`")
-        // Tracking ends with every repeat purchase of the cohort: the sample's 4,562 repeat purchase days (78 weeks).
+        // Tracking ends with every repeat purchase of the cohort: the sample's 4,339 repeat purchase days in 78 weeks
+        // (counted with sqlite3 over the imported file: purchase days less one per customer, through 1998-06-30).
         let last = try #require(analysis.tracking.last)
-        #expect(last.actual == Double(population.customers.reduce(0) { $0 + $1.row.frequency }))
+        #expect(last.actual == 4_339)
         #expect(abs(last.expected - last.actual) / last.actual < 0.1, "BG/NBD tracks cumulative repeat purchases within 10%")
     }
 }

@@ -3,6 +3,7 @@ import CLVData
 import CLVModels
 import CLVPipeline
 import Foundation
+import Logging
 import Synchronization
 
 /// The population as the service scored it, with the models it was scored with.
@@ -23,7 +24,8 @@ final class ScoreBook: Sendable {
     private struct State {
         var models: ActiveModels?
         var snapshot: Snapshot?
-        var analysis: ModelAnalysis?
+        /// The model analysis of the models in use: a background job, started when they load.
+        var analysis: Task<ModelAnalysis?, Never>?
         var asOf: CalendarDay?
         var stale = true
         var lastProblem: String?
@@ -33,20 +35,23 @@ final class ScoreBook: Sendable {
     /// The purchase model the service scores with.
     let modelKind: ModelKind
     let settings: ServerConfiguration
+    let logger: Logger
     private let state = Mutex(State())
     private let rebuilding = Mutex(false)
 
-    init(workflow: Workflow, model: ModelKind, settings: ServerConfiguration) {
+    init(workflow: Workflow, model: ModelKind, settings: ServerConfiguration, logger: Logger) {
         self.workflow = workflow
         self.modelKind = model
         self.settings = settings
+        self.logger = logger
     }
 
     var models: ActiveModels? { state.withLock { $0.models } }
     var asOf: CalendarDay? { state.withLock { $0.asOf } }
     var problem: String? { state.withLock { $0.lastProblem } }
-    /// The latest model analysis (nil until its job has run).
-    var analysis: ModelAnalysis? { state.withLock { $0.analysis } }
+    /// The model analysis of the models in use, waiting for its job when it is still running; nil when there is
+    /// no history to split or the job failed (logged).
+    func analysis() async -> ModelAnalysis? { await state.withLock { $0.analysis }?.value }
 
     /// The policy for models fitted in `unit`.
     func policy(for unit: TimeUnit) -> ScoringPolicy {
@@ -56,8 +61,8 @@ final class ScoreBook: Sendable {
     /// The tier names, best first (whatever the unit).
     var tierNames: [String] { policy(for: .week).tiers.tiers.map(\.name) }
 
-    /// At start-up, before serving: loads the latest saved runs, fitting (and saving) them when there are none, and
-    /// analyses them.
+    /// At start-up, before serving: loads the latest saved runs, fitting (and saving) them when there are none; their
+    /// analysis runs in the background.
     func start() async throws {
         guard let last = try await workflow.store.statistics().lastDay else {
             state.withLock { $0.lastProblem = "no orders yet: ingest with `clv ingest orders` or POST /v1/events" }
@@ -78,8 +83,17 @@ final class ScoreBook: Sendable {
             $0.lastProblem = nil
         }
         guard let snapshot = try await snapshot(maxAge: 0) else { return }
-        let analysis = try await workflow.analysis(of: models, population: snapshot.population, horizon: policy(for: models.unit).horizon)
-        state.withLock { $0.analysis = analysis }
+        // Three model fits: a job of its own, so that neither start-up nor a fit job's caller waits for it.
+        let workflow = workflow, logger = logger, horizon = policy(for: models.unit).horizon
+        let job = Task<ModelAnalysis?, Never> {
+            do {
+                return try await workflow.analysis(of: models, population: snapshot.population, horizon: horizon)
+            } catch {
+                logger.error("the model analysis failed", metadata: ["error": .string("\(error)")])
+                return nil
+            }
+        }
+        state.withLock { $0.analysis = job }
     }
 
     /// Marks the population out of date (new events, erasure); `day` moves "now" forward when later.

@@ -16,7 +16,7 @@ enum ModelPage {
             var runs = [ModelRunView(record: snapshot.models.purchaseRun)]
             if let spend = snapshot.models.spendRun { runs.append(ModelRunView(record: spend)) }
             return DashboardRoutes.html(
-                View.page(title: "Model", active: "model", role: viewer.role, render(snapshot, runs: runs, analysis: services.scores.analysis)))
+                View.page(title: "Model", active: "model", role: viewer.role, render(snapshot, runs: runs, analysis: await services.scores.analysis())))
         }
     }
 
