@@ -43,6 +43,7 @@ let package = Package(
         .library(name: "CLVModels", targets: ["CLVModels"]),
         .library(name: "CLVPipeline", targets: ["CLVPipeline"]),
         .library(name: "CLVText", targets: ["CLVText"]),
+        .library(name: "CLVInsight", targets: ["CLVInsight"]),
         .library(name: "CLVServer", targets: ["CLVServer"]),
     ],
     dependencies: [
@@ -91,6 +92,12 @@ let package = Package(
         .target(name: "CLVPipeline", dependencies: ["CLVCore", "CLVData", "CLVModels"], swiftSettings: settings),
         // Language models: tokenizers, BERT encoder, Llama decoder, on OpenBLAS.
         .target(name: "CLVText", dependencies: ["CLVCore", "CLVNumerics", "CBLAS"], swiftSettings: textSettings),
+        // What customers' own words say: classifiers on sentence embeddings, k-means, topics, profiles, cohorts. Pure.
+        .target(
+            name: "CLVInsight",
+            dependencies: ["CLVCore", "CLVNumerics", "CLVModels", "CLVText", "CBLAS"],
+            swiftSettings: cpuSettings
+        ),
         // HTTP API, auth, metrics (and later the dashboard) on Hummingbird.
         .target(
             name: "CLVServer",
