@@ -14,8 +14,8 @@ public enum RedactionKind: String, CaseIterable, Sendable, Hashable, Codable {
 
     /// The text that replaces a match, such as `[EMAIL]`.
     ///
-    /// Placeholders contain no digits and no `@`, so no matcher can fire on one: redacting a redacted text
-    /// changes nothing.
+    /// Placeholders contain no digits, no `@` and no lower case, so no matcher fires inside one or takes one into
+    /// a match.
     public var placeholder: String {
         switch self {
         case .email: "[EMAIL]"

@@ -16,8 +16,9 @@
 /// SKUs, quantities, years, versions and percentages have none of these shapes, and a token must stand on its
 /// own: `SKU-4111111111111111` and `v1.2.3` are left whole.
 ///
-/// Placeholders contain nothing any matcher reads, so redaction is idempotent: `redact(redacted(x)).text ==
-/// redacted(x)`. Text between matches, emoji and CJK included, is copied byte for byte.
+/// Redaction is idempotent, `redacted(redacted(x)) == redacted(x)`: placeholders contain nothing any matcher reads,
+/// and a text is scanned again until nothing changes. Text between matches, emoji and CJK included, is copied byte
+/// for byte.
 ///
 /// ```swift
 /// let redactor = Redactor()
@@ -42,8 +43,16 @@ public struct Redactor: Sendable, Hashable {
     ///   `@`, `+` and `(`. A text with nothing to redact is returned as it is, without a copy.
     public func redact(_ text: String) -> Redaction {
         var utf8 = text
-        let result = utf8.withUTF8 { RedactionScanner(bytes: $0, kinds: mask).run() }
-        guard let result else { return Redaction(text: text, counts: [:]) }
+        guard var result = utf8.withUTF8({ RedactionScanner(bytes: $0, kinds: mask).run() }) else { return Redaction(text: text, counts: [:]) }
+        // A match's boundary checks read its neighbours, and a neighbour that was itself replaced reads differently:
+        // in `x+4111111111111111+4111111111111111` the first card is glued to the second until the second becomes
+        // `[CARD]`. Scanning again until nothing changes makes `redact` idempotent by construction; it terminates
+        // because every match removes characters no placeholder contains, and usually the second scan finds nothing.
+        for _ in 0..<8 {
+            guard let again = result.text.withUnsafeBufferPointer({ RedactionScanner(bytes: $0, kinds: mask).run() }) else { break }
+            result.text = again.text
+            result.counts.merge(again.counts, uniquingKeysWith: +)
+        }
         return Redaction(text: String(decoding: result.text, as: UTF8.self), counts: result.counts)
     }
 
