@@ -47,6 +47,7 @@ private let examples: [RedactionExample] = [
     .init("415.555.0132", "[PHONE]"),
     .init("1-415-555-0132", "[PHONE]"),
     .init("please call me (07700 900123)", "please call me ([PHONE])"),
+    .init("office (+44 20 7946 0958), mobile 07700 900123", "office ([PHONE]), mobile [PHONE]"),
     .init("手机13812345678", "手机[PHONE]"),
     .init("电话：138 1234 5678", "电话：[PHONE]"),
     .init("手机号：１３８１２３４５６７８，请回电", "手机号：[PHONE]，请回电"),
@@ -63,6 +64,7 @@ private let examples: [RedactionExample] = [
     .init("订单号13812345678已发货"),
     .init("reference 4155550132"),
     .init("12345678901 units"),
+    .init("sizes 250 500 1000 ml"),
 
     // MARK: payment card
     .init("card 4111 1111 1111 1111 please", "card [CARD] please"),

@@ -16,6 +16,8 @@ struct DigitGroups {
     var shortestAfterFirst = Int.max
     var lastLength = 0
     var endedWithParenthesis = false
+    /// The separators seen between groups, one bit each: 1 space, 2 hyphen, 4 full stop.
+    var separators: UInt8 = 0
 
     mutating func add(_ d: Int) {
         switch digits {
@@ -95,6 +97,7 @@ extension RedactionScanner {
     func readNextGroup(_ g: inout DigitGroups, dot: Bool, parentheses: Bool = false) -> Bool {
         var q = g.end
         if isPhoneSeparator(byte(q), dot: dot) {
+            g.separators |= byte(q) == UInt8(ascii: " ") ? 1 : byte(q) == UInt8(ascii: "-") ? 2 : 4
             q += 1
         } else if !(g.endedWithParenthesis || (parentheses && byte(q) == UInt8(ascii: "("))) {
             return false
@@ -187,8 +190,8 @@ extension RedactionScanner {
     /// 0958`, `07700 900123`, `010-12345678`), Chinese mobiles (`13812345678`, `138 1234 5678`), North American
     /// numbers (`415-555-0132`, `415.555.0132`, `1-415-555-0132`), `0044 20 7946 0958`.
     ///
-    /// A bare ten-digit North American number is not matched: without separators it cannot be told from an order or
-    /// account number.
+    /// A bare ten-digit North American number, or one in groups separated by spaces, is not matched: it cannot be
+    /// told from an order or account number, or from three quantities.
     func matchNationalPhone(_ i: Int) -> Int? {
         var g = DigitGroups()
         guard readGroup(&g, at: i) else { return nil }
@@ -207,6 +210,9 @@ extension RedactionScanner {
             return (3...5).contains(g.len0) && g.shortestAfterFirst >= 3 && (10...12).contains(g.digits)
         }
         if g.d0 == 1, g.d1 >= 3, g.digits == 11, g.groups == 1 || (g.groups == 3 && g.len0 == 3 && g.len1 == 4 && g.len2 == 4) { return true }
+        // North American numbers only with hyphens or only with full stops: `250 500 1000` is more often three
+        // quantities than a phone number.
+        guard g.separators == 2 || g.separators == 4 else { return false }
         if g.d0 >= 2, g.d3 >= 2, g.groups == 3, g.len0 == 3, g.len1 == 3, g.len2 == 4 { return true }
         if g.d0 == 1, g.d1 >= 2, g.groups == 4, g.len0 == 1, g.len1 == 3, g.len2 == 3, g.len3 == 4 { return true }
         return false

@@ -40,7 +40,8 @@ public struct Redactor: Sendable, Hashable {
     /// Redacts `text` and counts what it replaced.
     ///
     /// - Complexity: O(n) in the UTF-8 length of `text`, with a bounded look-ahead at each digit, capital letter,
-    ///   `@`, `+` and `(`. A text with nothing to redact is returned as it is, without a copy.
+    ///   `@`, `+` and `(`. A text with nothing to redact is scanned once and returned as it is, without a copy; a
+    ///   text with matches is scanned once more, to confirm that nothing is left.
     public func redact(_ text: String) -> Redaction {
         var utf8 = text
         guard var result = utf8.withUTF8({ RedactionScanner(bytes: $0, kinds: mask).run() }) else { return Redaction(text: text, counts: [:]) }
