@@ -119,6 +119,7 @@ extension SQLiteStore: CustomerDirectory {
             report.orderLines = db.changesCount
             try db.execute(sql: "DELETE FROM customer_day WHERE customer_id = ?", arguments: [id.rawValue])
             report.customerDays = db.changesCount
+            (report.interactions, report.embeddings) = try Self.deleteInteractions(where: "customer_id = ?", arguments: [id.rawValue], in: db)
             try db.execute(sql: "DELETE FROM customer WHERE id = ?", arguments: [id.rawValue])
             report.customers = db.changesCount
             guard !report.isEmpty else { return report }
@@ -134,11 +135,17 @@ extension SQLiteStore: CustomerDirectory {
             report.orderLines = db.changesCount
             try db.execute(sql: "DELETE FROM customer_day WHERE day < ?", arguments: [day.daysSinceEpoch])
             report.customerDays = db.changesCount
-            try db.execute(sql: "DELETE FROM customer WHERE id NOT IN (SELECT DISTINCT customer_id FROM customer_day)")
+            (report.interactions, report.embeddings) = try Self.deleteInteractions(where: "day < ?", arguments: [day.daysSinceEpoch], in: db)
+            try db.execute(
+                sql: """
+                    DELETE FROM customer WHERE id NOT IN (SELECT customer_id FROM customer_day UNION SELECT customer_id FROM interaction)
+                    """)
             report.customers = db.changesCount
             try db.execute(
                 sql: """
-                    UPDATE customer SET first_seen_day = (SELECT min(day) FROM customer_day WHERE customer_id = customer.id)
+                    UPDATE customer SET first_seen_day = min(
+                        coalesce((SELECT min(day) FROM customer_day WHERE customer_id = customer.id), 2147483647),
+                        coalesce((SELECT min(day) FROM interaction WHERE customer_id = customer.id), 2147483647))
                     WHERE first_seen_day < ?
                     """, arguments: [day.daysSinceEpoch])
             try Self.insertAudit([AuditEvent(actor: actor, action: "retention", detail: "before \(day): " + report.description)], in: db)

@@ -115,7 +115,7 @@ extension SQLiteStore: OrderStore {
         return (inserted, batch.lines.count - inserted)
     }
 
-    private static func updateCounts(_ counts: IngestCounts, importID: Int64, in db: Database) throws {
+    static func updateCounts(_ counts: IngestCounts, importID: Int64, in db: Database) throws {
         try db.execute(
             sql: """
                 UPDATE ingest_run SET lines_read = ?, imported = ?, duplicates = ?, quarantined = ?, returns = ?, guest_lines = ?

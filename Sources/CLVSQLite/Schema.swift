@@ -136,6 +136,38 @@ enum Schema {
                     INSERT INTO setting (name, value) SELECT 'legacy_line_keys', x'01' WHERE EXISTS (SELECT 1 FROM order_line);
                     """)
         }
+        migrator.registerMigration("createInsightTables") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE product ADD COLUMN description TEXT;
+                    ALTER TABLE product ADD COLUMN category TEXT;
+                    ALTER TABLE product ADD COLUMN price REAL CHECK (price >= 0);
+                    -- What customers wrote or looked at, redacted before it reaches this table. text_hash keys the
+                    -- embedding cache, so erasure finds the vectors of a customer's texts.
+                    CREATE TABLE interaction (
+                        key INTEGER PRIMARY KEY,
+                        customer_id TEXT NOT NULL CHECK (length(customer_id) > 0),
+                        kind TEXT NOT NULL CHECK (kind IN ('search', 'view', 'review', 'chat', 'note')),
+                        text TEXT NOT NULL,
+                        text_hash TEXT NOT NULL,
+                        product_id TEXT,
+                        rating REAL CHECK (rating BETWEEN 1 AND 5),
+                        at REAL NOT NULL,
+                        day INTEGER NOT NULL,
+                        ingest_run_id INTEGER REFERENCES ingest_run(id)
+                    );
+                    CREATE INDEX interaction_by_customer ON interaction (customer_id, at);
+                    CREATE INDEX interaction_by_text ON interaction (text_hash);
+                    -- Sentence embeddings of stored texts, little-endian Float32, by model and text.
+                    CREATE TABLE embedding (
+                        model TEXT NOT NULL,
+                        text_hash TEXT NOT NULL,
+                        dimensions INTEGER NOT NULL CHECK (dimensions > 0),
+                        vector BLOB NOT NULL CHECK (length(vector) = 4 * dimensions),
+                        PRIMARY KEY (model, text_hash)
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 }

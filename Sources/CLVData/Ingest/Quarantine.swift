@@ -9,6 +9,7 @@ enum QuarantineReason: Error, Equatable {
     case badDate(DateFormat)
     case badNumber(String)
     case negativePrice
+    case interaction(InteractionProblem)
 
     /// A short, stable category for counting.
     var category: String {
@@ -19,6 +20,7 @@ enum QuarantineReason: Error, Equatable {
         case .badDate: "unparseable date"
         case let .badNumber(what): "unparseable \(what)"
         case .negativePrice: "negative unit price"
+        case let .interaction(problem): problem.category
         }
     }
 
@@ -30,6 +32,7 @@ enum QuarantineReason: Error, Equatable {
         case let .badDate(format): "unparseable date; expected \(format)"
         case let .badNumber(what): "unparseable \(what)"
         case .negativePrice: "negative unit price (an accounting adjustment, not an order)"
+        case let .interaction(problem): problem.description
         }
     }
 }

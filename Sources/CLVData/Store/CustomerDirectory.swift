@@ -53,19 +53,24 @@ public struct ErasureReport: Sendable, Equatable, Codable {
     public var orderLines = 0
     public var customerDays = 0
     public var customers = 0
+    public var interactions = 0
+    /// Cached vectors of texts no interaction or product holds any more.
+    public var embeddings = 0
 
-    public init(orderLines: Int = 0, customerDays: Int = 0, customers: Int = 0) {
+    public init(orderLines: Int = 0, customerDays: Int = 0, customers: Int = 0, interactions: Int = 0, embeddings: Int = 0) {
         self.orderLines = orderLines
         self.customerDays = customerDays
         self.customers = customers
+        self.interactions = interactions
+        self.embeddings = embeddings
     }
 
     /// Whether nothing was deleted (e.g. no such customer).
-    public var isEmpty: Bool { orderLines == 0 && customerDays == 0 && customers == 0 }
+    public var isEmpty: Bool { orderLines == 0 && customerDays == 0 && customers == 0 && interactions == 0 && embeddings == 0 }
 
-    /// "12 order lines, 4 customer days, 1 customer", for logs and the audit trail.
+    /// "12 order lines, 4 customer days, 1 customer, 3 interactions, 3 embeddings", for logs and the audit trail.
     public var description: String {
-        [(orderLines, "order line"), (customerDays, "customer day"), (customers, "customer")]
+        [(orderLines, "order line"), (customerDays, "customer day"), (customers, "customer"), (interactions, "interaction"), (embeddings, "embedding")]
             .map { "\($0.0) \($0.1)\($0.0 == 1 ? "" : "s")" }.joined(separator: ", ")
     }
 }
