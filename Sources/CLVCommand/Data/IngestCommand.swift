@@ -8,7 +8,7 @@ extension CLV {
     struct Ingest: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Import data files into the database.",
-            subcommands: [Orders.self]
+            subcommands: [Orders.self, Interactions.self, Products.self]
         )
     }
 }
@@ -24,7 +24,9 @@ extension CLV.Ingest {
                 and reason. Cancellations and returns (negative quantities or amounts; Online Retail's C invoices) \
                 are stored and netted against revenue but never counted as purchases.
 
-                Presets: cdnow-sample, cdnow, online-retail. Without a preset, name the columns, e.g.
+                Presets: cdnow-sample, cdnow, online-retail, amazon-reviews (an Amazon Review Data JSON Lines file: \
+                each verified review is one unit of its product that day, with no amount; repeated rows are stored \
+                once). Without a preset, name the columns, e.g.
                   clv ingest orders shop.csv --customer-col email_hash --date-col created_at --amount-col total
                 """
         )
@@ -33,12 +35,15 @@ extension CLV.Ingest {
             case cdnowSample = "cdnow-sample"
             case cdnow
             case onlineRetail = "online-retail"
+            case amazonReviews = "amazon-reviews"
 
-            var format: OrderFileFormat {
+            /// The delimited layout, or nil for a JSON Lines preset.
+            var format: OrderFileFormat? {
                 switch self {
                 case .cdnowSample: .cdnowSample
                 case .cdnow: .cdnow
                 case .onlineRetail: .onlineRetail
+                case .amazonReviews: nil
                 }
             }
         }
@@ -128,7 +133,7 @@ extension CLV.Ingest {
         }
 
         var fileFormat: OrderFileFormat {
-            if let preset { return preset.format }
+            if let format = preset?.format { return format }
             func column(_ text: String) -> OrderFileFormat.Column { .init(argument: text) }
             let amount: OrderFileFormat.Amount =
                 if let amountColumn {
@@ -163,14 +168,17 @@ extension CLV.Ingest {
             }
             let store = try database.openForWriting()
             if let warning = try await store.importWarning() { progress("Warning: \(warning)") }
-            let ingester = OrderIngester(format: fileFormat, batchSize: batchSize)
             let quarantine = Self.quarantineURL(database: database.path, source: url)
             let started = Date()
             let progressLine = ProgressLine(label: "ingest \(url.lastPathComponent)")
             let report: OrderIngester.Report
             do {
-                report = try await ingester.ingest(file: url, into: store, quarantineFile: quarantine) { p in
-                    progressLine.update(fraction: p.totalBytes > 0 ? Double(p.bytesRead) / Double(p.totalBytes) : 0, detail: "\(p.counts.read) lines")
+                if preset == .amazonReviews {
+                    report = try await AmazonReviewOrderIngester(batchSize: batchSize).ingest(file: url, into: store, quarantineFile: quarantine)
+                } else {
+                    report = try await OrderIngester(format: fileFormat, batchSize: batchSize).ingest(file: url, into: store, quarantineFile: quarantine) { p in
+                        progressLine.update(fraction: p.totalBytes > 0 ? Double(p.bytesRead) / Double(p.totalBytes) : 0, detail: "\(p.counts.read) lines")
+                    }
                 }
             } catch let error as IngestError {
                 progressLine.finish()

@@ -7,9 +7,55 @@ extension CLV {
     /// `clv privacy …`: erasure and retention.
     struct Privacy: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Erase a customer, or purge data older than a retention period.",
-            subcommands: [Erase.self, Retention.self]
+            abstract: "Erase a customer, set consent, or purge data older than a retention period.",
+            subcommands: [Erase.self, Consent.self, Retention.self]
         )
+
+        struct Consent: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Record what customers agreed to: marketing, and profiling from their behaviour and words.",
+                discussion: """
+                    Both default to no for every customer. Without profiling consent a customer gets behavioural \
+                    scores only: none of their texts is embedded and no text-derived profile is built.
+                    Example: clv privacy consent --profiling yes 12347 12348   (or --all for every customer)
+                    """
+            )
+            enum Answer: String, ExpressibleByArgument, CaseIterable {
+                case yes, no
+            }
+            @OptionGroup var database: DatabaseOptions
+            @Option(help: "Consent to profiling.") var profiling: Answer?
+            @Option(help: "Consent to marketing.") var marketing: Answer?
+            @Flag(help: "Every customer in the database.") var all = false
+            @Argument(help: "Customer ids.") var ids: [String] = []
+
+            func validate() throws {
+                if profiling == nil && marketing == nil { throw ValidationError("Give --profiling yes|no, --marketing yes|no, or both.") }
+                if all == !ids.isEmpty { throw ValidationError("Give customer ids or --all (not both).") }
+            }
+
+            func run() async throws {
+                let store = try database.openExisting()
+                let current = try await store.consents()
+                let targets = all ? current.keys.sorted { $0.rawValue < $1.rawValue } : ids.map { CustomerID($0) }
+                var missing: [String] = []
+                for id in targets {
+                    guard var consent = current[id] else {
+                        missing.append(id.rawValue)
+                        continue
+                    }
+                    if let profiling { consent.profiling = profiling == .yes }
+                    if let marketing { consent.marketing = marketing == .yes }
+                    _ = try await store.setConsent(consent, for: id)
+                }
+                Output.log("Consent recorded for \(targets.count - missing.count) customers.")
+                if !missing.isEmpty {
+                    throw UserError(
+                        "No customer with id \(missing.prefix(3).joined(separator: ", "))\(missing.count > 3 ? " and \(missing.count - 3) more" : "") in \(database.path)."
+                    )
+                }
+            }
+        }
 
         struct Erase: AsyncParsableCommand {
             static let configuration = CommandConfiguration(

@@ -54,7 +54,9 @@ public enum ProductFileReader {
                 }
                 let product = Product(id: id, title: field("title"), description: field("description"), category: field("category"), price: price)
                 // A later line for the same id replaces the earlier one, as a re-import would.
-                if let index = seen[id] { catalogue.products[index] = product } else {
+                if let index = seen[id] {
+                    catalogue.products[index] = product
+                } else {
                     seen[id] = catalogue.products.count
                     catalogue.products.append(product)
                 }
@@ -82,7 +84,9 @@ public enum ProductFileReader {
             for name in names where columns[name] == nil {
                 throw IngestError.missingColumn("'\(name)'", available: columns.sorted { $0.value < $1.value }.map(\.key), path: url.path)
             }
-            let (code, description, price, quantity, invoice) = (columns["StockCode"]!, columns["Description"]!, columns["UnitPrice"]!, columns["Quantity"]!, columns["InvoiceNo"]!)
+            let (code, description, price, quantity, invoice) = (
+                columns["StockCode"]!, columns["Description"]!, columns["UnitPrice"]!, columns["Quantity"]!, columns["InvoiceNo"]!
+            )
             let needed = [code, description, price, quantity, invoice].max()!
             var titles: [String: [String: Int]] = [:]
             var prices: [String: [Double]] = [:]

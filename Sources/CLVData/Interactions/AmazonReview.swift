@@ -4,8 +4,9 @@ import Foundation
 /// The Amazon Review Data (2018) layout (Ni, Li & McAuley 2019): `reviewerID`, `asin`, `unixReviewTime`, `overall`,
 /// `reviewText`, `summary`, `verified`, one JSON object a line.
 ///
-/// The dump repeats a review once per style variant of the product; a review's identity is its reviewer, product
-/// and time, so the repeats share one key and are stored once.
+/// The dump repeats a review once per style variant of the product; a review's identity is its reviewer, product,
+/// day and words, so the repeats share one key and are stored once, while two different reviews a reviewer wrote the
+/// same day about the same product (29 in All_Beauty) stay two.
 enum AmazonReview {
     /// The review as an interaction: its summary and text, its rating, its product.
     static func interaction(_ object: [String: Any]) -> Result<InteractionInput, InteractionProblem> {
@@ -22,7 +23,7 @@ enum AmazonReview {
         }
         var input = InteractionInput(
             customer_id: JSONLinesReader.text(object["reviewerID"]), kind: InteractionKind.review.rawValue, text: text, product_id: product,
-            timestamp: time, interaction_id: "amazon:\(product):\(time)")
+            timestamp: time)
         if let rating = object["overall"] {
             guard let value = JSONLinesReader.number(rating) else { return .failure(.badRating) }
             input.rating = value
@@ -48,6 +49,10 @@ enum AmazonReview {
             copy.withUTF8 { key.combine($0) }
         }
         key.combine(UInt64(bitPattern: seconds))
+        for field in ["summary", "reviewText"] {
+            var words = JSONLinesReader.text(object[field]) ?? ""
+            words.withUTF8 { key.combine($0) }
+        }
         return .success(
             OrderLine(
                 key: key.value(day: day), customer: CustomerID(reviewer), order: nil, product: product, day: day,

@@ -165,7 +165,9 @@ struct DelimitedInteractionRecords: InteractionRecords, ~Copyable {
         while try reader.next() {
             if reader.fields.count == 1 && reader.record.allSatisfy({ $0 == 32 || $0 == 9 }) { continue }
             let raw = Array(reader.record)
-            guard FieldParsing.isValidUTF8(reader.record) else { return InteractionRecord(line: reader.lineNumber, raw: raw, input: .failure(.invalidEncoding)) }
+            guard FieldParsing.isValidUTF8(reader.record) else {
+                return InteractionRecord(line: reader.lineNumber, raw: raw, input: .failure(.invalidEncoding))
+            }
             var input = InteractionInput(
                 customer_id: field("customer_id"), kind: field("kind"), text: field("text"), product_id: field("product_id"),
                 timestamp: field("timestamp"), interaction_id: field("interaction_id"))
