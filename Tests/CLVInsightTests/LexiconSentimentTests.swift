@@ -1,3 +1,4 @@
+import CLVTestSupport
 import Testing
 
 @testable import CLVInsight
