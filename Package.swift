@@ -168,6 +168,7 @@ let package = Package(
         .testTarget(
             name: "CLVInsightTests",
             dependencies: ["CLVInsight", "CLVCore", "CLVNumerics", "CLVTestSupport"],
+            resources: [.copy("Resources")],
             swiftSettings: settings
         ),
         // Starts the real server on a loopback port and speaks HTTP to it.
