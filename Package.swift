@@ -165,6 +165,12 @@ let package = Package(
             resources: [.copy("Resources")],
             swiftSettings: settings
         ),
+        .testTarget(
+            name: "CLVInsightTests",
+            dependencies: ["CLVInsight", "CLVCore", "CLVNumerics", "CLVTestSupport"],
+            resources: [.copy("Resources")],
+            swiftSettings: settings
+        ),
         // Starts the real server on a loopback port and speaks HTTP to it.
         .testTarget(
             name: "CLVServerTests",
