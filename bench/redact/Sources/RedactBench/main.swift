@@ -49,7 +49,7 @@ let personal = [
     "身份证号11010519491231002X，电话+86 138 1234 5678。",
 ]
 
-func fill(_ template: String) -> String {
+func fill(_ template: String, _ rng: inout SplitMix) -> String {
     var s = template
     s = s.replacingOccurrences(of: "%P", with: products.randomElement(using: &rng)!)
     s = s.replacingOccurrences(of: "%M", with: String(format: "%.2f", Double(Int.random(in: 99...129_900, using: &rng)) / 100))
@@ -63,7 +63,7 @@ func fill(_ template: String) -> String {
 var texts: [String] = []
 for _ in 0..<count {
     let pool = Double.random(in: 0..<1, using: &rng) < 0.7 ? english : chinese
-    var parts = (0..<Int.random(in: 1...3, using: &rng)).map { _ in fill(pool.randomElement(using: &rng)!) }
+    var parts = (0..<Int.random(in: 1...3, using: &rng)).map { _ in fill(pool.randomElement(using: &rng)!, &rng) }
     if Double.random(in: 0..<1, using: &rng) < 0.1 { parts.insert(personal.randomElement(using: &rng)!, at: Int.random(in: 0...parts.count, using: &rng)) }
     texts.append(parts.joined(separator: " "))
 }
