@@ -89,7 +89,7 @@ let package = Package(
             swiftSettings: cpuSettings
         ),
         // The workflow both surfaces call: summaries -> fit -> save -> score -> segment -> analyse, over any store.
-        .target(name: "CLVPipeline", dependencies: ["CLVCore", "CLVData", "CLVModels"], swiftSettings: settings),
+        .target(name: "CLVPipeline", dependencies: ["CLVCore", "CLVData", "CLVModels", "CLVText", "CLVInsight"], swiftSettings: settings),
         // Language models: tokenizers, BERT encoder, Llama decoder, on OpenBLAS.
         .target(name: "CLVText", dependencies: ["CLVCore", "CLVNumerics", "CBLAS"], swiftSettings: textSettings),
         // What customers' own words say: classifiers on sentence embeddings, k-means, topics, profiles, cohorts. Pure.

@@ -12,6 +12,8 @@ public enum WorkflowError: Error, Sendable, Equatable, CustomStringConvertible {
     case missingHoldout
     /// A purchase model was asked for with a spend model's kind, or the other way round.
     case wrongKind(ModelKind, expected: String)
+    /// Too few texts to find topics in.
+    case notEnoughTexts(found: Int, source: String)
 
     public var description: String {
         switch self {
@@ -25,6 +27,10 @@ public enum WorkflowError: Error, Sendable, Equatable, CustomStringConvertible {
             "No holdout purchases to compare with: give a holdout window (--holdout-end), or a holdout_frequency column with --holdout-length."
         case let .wrongKind(kind, expected):
             "\(kind.rawValue) is not \(expected)."
+        case let .notEnoughTexts(found, source):
+            source == "products"
+                ? "Only \(found) product texts: import a catalogue with `clv ingest products FILE` (or --preset online-retail)."
+                : "Only \(found) texts of customers who consented to profiling: import interactions with `clv ingest interactions FILE` and record consent with `clv privacy consent`."
         }
     }
 }

@@ -95,6 +95,19 @@ extension SQLiteStore: InteractionStore {
 
 // MARK: - Products
 
+extension SQLiteStore {
+    public func allCustomerDays() async throws -> [CustomerDay] {
+        try await writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT customer_id, day, purchase_amount, return_amount, purchase_lines FROM customer_day ORDER BY customer_id, day").map
+            {
+                CustomerDay(
+                    customer: CustomerID($0[0] as String), day: CalendarDay(daysSinceEpoch: $0[1]), purchaseAmount: $0[2], returnAmount: $0[3],
+                    purchaseLines: $0[4])
+            }
+        }
+    }
+}
+
 extension SQLiteStore: ProductCatalog {
     public func upsertProducts(_ products: [Product]) async throws -> (inserted: Int, updated: Int) {
         try await writer.write { db in

@@ -25,6 +25,9 @@ public protocol OrderStore: Sendable {
     /// `cohortEnd`: the data of a tracking plot (cumulative repeat purchases against the model's expectation).
     func purchaseTimeline(through end: CalendarDay, cohortEnd: CalendarDay) async throws -> [PurchaseTimelineDay]
 
+    /// Every customer's days (purchases and return-only days), by customer and day: what cohort tables read.
+    func allCustomerDays() async throws -> [CustomerDay]
+
     /// Totals over everything stored.
     func statistics() async throws -> StoreStatistics
 

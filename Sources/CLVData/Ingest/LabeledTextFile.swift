@@ -1,0 +1,34 @@
+import Foundation
+
+/// A CSV of labelled texts (`text,label`, a header line first) for training and evaluating classifiers.
+public enum LabeledTextFile {
+    /// The file's (text, label) pairs, and the lines rejected (empty text or label).
+    /// - Throws: ``IngestError`` when the file cannot be read or lacks a `text` or `label` column.
+    public static func read(_ url: URL) throws(IngestError) -> (examples: [(text: String, label: String)], rejected: [Int]) {
+        do {
+            var reader = try DelimitedReader(url: url, separator: .byte(UInt8(ascii: ",")))
+            guard try reader.next() else { throw IngestError.empty(path: url.path) }
+            var columns: [String: Int] = [:]
+            for i in reader.fields.indices { columns[reader.withField(i) { String(decoding: FieldParsing.trimmed($0), as: UTF8.self) }.lowercased()] = i }
+            guard let text = columns["text"], let label = columns["label"] else {
+                throw IngestError.missingColumn("'text' and 'label'", available: columns.sorted { $0.value < $1.value }.map(\.key), path: url.path)
+            }
+            var examples: [(String, String)] = []
+            var rejected: [Int] = []
+            while try reader.next() {
+                guard reader.fields.count > max(text, label), FieldParsing.isValidUTF8(reader.record),
+                    let t = reader.withField(text, FieldParsing.string), let l = reader.withField(label, FieldParsing.string)
+                else {
+                    if !(reader.fields.count == 1 && reader.record.isEmpty) { rejected.append(reader.lineNumber) }
+                    continue
+                }
+                examples.append((t, l))
+            }
+            return (examples, rejected)
+        } catch let error as IngestError {
+            throw error
+        } catch {
+            throw .unreadable(path: url.path, reason: (error as NSError).localizedDescription)
+        }
+    }
+}

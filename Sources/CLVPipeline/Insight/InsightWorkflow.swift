@@ -1,0 +1,220 @@
+import CLVCore
+import CLVData
+import CLVInsight
+import CLVModels
+import CLVText
+import Foundation
+
+/// Customer insight from their own words, over any store: cohorts, topics, interest vectors, sentiment, profiles
+/// and k-means segments. The CLI and the server call these; CLVInsight does the arithmetic.
+///
+/// Consent rules here, in one place: the texts of a customer without profiling consent are never embedded, never
+/// clustered, never scored for sentiment; their profile holds behaviour only.
+public struct InsightWorkflow: Sendable {
+    public let store: any ServiceStore
+
+    public init(store: some ServiceStore) { self.store = store }
+
+    // MARK: - Cohorts
+
+    /// Retention and revenue by first-purchase period, with the purchase model's expected retention beside it when
+    /// a model is given (simulated from its parameters, seeded).
+    public func cohorts(period: CohortTable.Period, model: AnyPurchaseModel?, unit: TimeUnit) async throws -> CohortTable {
+        let days = try await store.allCustomerDays().map {
+            CohortTable.Day(customer: $0.customer, day: $0.day, revenue: $0.purchaseAmount + $0.returnAmount, purchased: $0.purchaseLines > 0)
+        }
+        guard !days.isEmpty else { throw WorkflowError.noOrders }
+        var table = CohortTable(days: days, period: period)
+        let periods = table.cohorts.map(\.active.count).max() ?? 0
+        if let model, periods > 1 {
+            let length = period.days / unit.days
+            var rng = SplitMix64(seed: 20_111_209)
+            let simulator = PurchaseSimulator(observationEnd: length * Double(periods))
+            let simulated: [SimulatedCustomer]? =
+                switch model {
+                case let .bgnbd(m): simulator.simulate(m.parameters, customers: 20_000, using: &rng)
+                case let .pnbd(m): simulator.simulate(m.parameters, customers: 20_000, using: &rng)
+                case let .mbgnbd(m): simulator.simulateMBGNBD(m.parameters, customers: 20_000, using: &rng)
+                case .bgbb: nil
+                }
+            table.expectedRetention = simulated.map { CohortTable.expectedRetention(simulated: $0, periodLength: length, periods: periods) }
+        }
+        return table
+    }
+
+    // MARK: - Texts
+
+    /// The interactions of customers who consented to profiling, with words in them.
+    public func profilableInteractions() async throws -> [Interaction] {
+        let consents = try await store.consents()
+        return try await store.interactions(kinds: []).filter { !$0.text.isEmpty && consents[$0.customer]?.profiling == true }
+    }
+
+    /// Where topics come from.
+    public enum TopicSource: String, Sendable, CaseIterable {
+        /// Product titles and descriptions.
+        case products
+        /// What consenting customers wrote.
+        case interactions
+    }
+
+    /// The distinct texts of a topic source.
+    public func documents(_ source: TopicSource) async throws -> [String] {
+        var seen = Set<String>()
+        let texts: [String] =
+            switch source {
+            case .products: try await store.products().compactMap(\.text)
+            case .interactions: try await profilableInteractions().map(\.text)
+            }
+        return texts.filter { seen.insert($0).inserted }
+    }
+
+    /// Topics of a source, their quality figures, and each topic's centre in embedding space.
+    public struct TopicReport: Sendable {
+        public var source: TopicSource
+        public var model: TopicModel
+        public var documents: [String]
+        /// Unit-length mean embedding of each topic's documents (what interests are measured against).
+        public var centroids: [[Float]]
+        public var coherence: TopicEvaluation.Coherence
+        public var diversity: Double
+        public var embedded: CachedEmbedder.Outcome
+    }
+
+    /// Clusters a source's texts into topics labelled by class-based TF-IDF.
+    /// - Parameter k: the number of topics, or nil to choose it by silhouette.
+    public func topics(
+        source: TopicSource, k: Int?, embedder: CachedEmbedder, seed: UInt64 = 0, progress: (Int, Int) -> Void = { _, _ in }
+    ) async throws -> TopicReport {
+        let documents = try await documents(source)
+        guard documents.count >= 4 else { throw WorkflowError.notEnoughTexts(found: documents.count, source: source.rawValue) }
+        let outcome = try await embedder.embed(documents, progress: progress)
+        var modeler = TopicModeler()
+        if let k {
+            modeler.topicCount = min(k, documents.count - 1)
+        } else {
+            modeler.candidateTopicCounts = 5...min(30, max(5, documents.count / 10))
+        }
+        let model = try modeler.fit(documents: documents, embeddings: outcome.vectors, seed: seed)
+        let dimensions = outcome.vectors.first?.count ?? 0
+        var sums = Array(repeating: [Float](repeating: 0, count: dimensions), count: model.topics.count)
+        for (i, topic) in model.assignments.enumerated() where topic >= 0 && topic < sums.count {
+            for j in 0..<dimensions { sums[topic][j] += outcome.vectors[i][j] }
+        }
+        let terms = model.topics.map { $0.terms.map(\.term) }
+        return TopicReport(
+            source: source, model: model, documents: documents, centroids: sums.map(Self.normalised),
+            coherence: TopicEvaluation.npmiCoherence(model, documents: documents), diversity: TopicEvaluation.diversity(topics: terms), embedded: outcome)
+    }
+
+    // MARK: - Interests and sentiment
+
+    /// Days over which a text's or a purchase's weight in the interest vector halves.
+    public static let interestHalfLifeDays = 180.0
+
+    /// The recency-weighted mean of the embeddings of what the customer wrote and bought, unit length; nil without
+    /// profiling consent or without any text.
+    public func interestVector(of customer: CustomerID, asOf: CalendarDay, embedder: CachedEmbedder) async throws -> [Float]? {
+        guard try await store.customer(customer)?.consent.profiling == true else { return nil }
+        let products = Dictionary(uniqueKeysWithValues: try await store.products().map { ($0.id, $0) })
+        var weighted: [(text: String, day: CalendarDay)] = try await store.interactions(of: customer).filter { !$0.text.isEmpty }.map { ($0.text, $0.day) }
+        for purchase in try await store.productPurchases(of: customer) {
+            if let text = products[purchase.product]?.text { weighted.append((text, purchase.day)) }
+        }
+        guard !weighted.isEmpty else { return nil }
+        let vectors = try await embedder.embed(weighted.map(\.text)).vectors
+        var sum = [Float](repeating: 0, count: vectors[0].count)
+        for (item, vector) in zip(weighted, vectors) {
+            let age = Double(max(0, item.day.days(to: asOf)))
+            let weight = Float(exp2(-age / Self.interestHalfLifeDays))
+            for j in sum.indices { sum[j] += weight * vector[j] }
+        }
+        return Self.normalised(sum)
+    }
+
+    /// The topics nearest an interest vector, by cosine similarity.
+    public static func interests(_ vector: [Float], topics: TopicReport, count: Int = 3) -> [Interest] {
+        topics.centroids.enumerated().map { i, centroid in
+            Interest(topic: topics.model.topics[i].id, terms: topics.model.topics[i].terms.prefix(5).map(\.term), similarity: Double(dot(vector, centroid)))
+        }.sorted { $0.similarity > $1.similarity }.prefix(count).map { $0 }
+    }
+
+    /// Each interaction's sentiment score in [-1, 1], for a consenting customer's texts; empty otherwise.
+    public func sentiments(of customer: CustomerID, classifier: EmbeddingClassifier, embedder: CachedEmbedder) async throws -> [ScoredText] {
+        guard try await store.customer(customer)?.consent.profiling == true else { return [] }
+        let texts = try await store.interactions(of: customer).filter { !$0.text.isEmpty }
+        guard !texts.isEmpty else { return [] }
+        let vectors = try await embedder.embed(texts.map(\.text)).vectors
+        return try zip(texts, vectors).map { interaction, vector in
+            let prediction = try classifier.predict(vector)
+            return ScoredText(
+                day: interaction.day, kind: interaction.kind, label: prediction.label, score: classifier.sentimentScore(prediction) ?? 0,
+                rating: interaction.rating)
+        }
+    }
+
+    static func normalised(_ v: [Float]) -> [Float] {
+        let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        return norm > 0 ? v.map { $0 / norm } : v
+    }
+
+    static func dot(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
+}
+
+/// A topic a customer is drawn to.
+public struct Interest: Sendable, Equatable, Codable {
+    public var topic: Int
+    public var terms: [String]
+    /// Cosine similarity of the customer's interest vector and the topic's centre.
+    public var similarity: Double
+}
+
+/// One interaction's sentiment.
+public struct ScoredText: Sendable, Equatable, Codable {
+    public var day: CalendarDay
+    public var kind: InteractionKind
+    public var label: String
+    /// P(positive) − P(negative).
+    public var score: Double
+    public var rating: Double?
+}
+
+// MARK: - Profiles
+
+extension InsightWorkflow {
+    /// What a profile's text-derived parts are computed with; any part may be missing (then that part is empty).
+    public struct TextModels: Sendable {
+        public var embedder: CachedEmbedder?
+        public var sentiment: EmbeddingClassifier?
+        public var topics: TopicReport?
+
+        public init(embedder: CachedEmbedder?, sentiment: EmbeddingClassifier?, topics: TopicReport?) {
+            self.embedder = embedder
+            self.sentiment = sentiment
+            self.topics = topics
+        }
+    }
+
+    /// The customer's profile: behaviour from `scored` (nil when the customer has no purchase by `asOf`), and with
+    /// profiling consent their interests and sentiment.
+    /// - Returns: nil when there is no such customer.
+    public func profile(
+        _ id: CustomerID, scored: ScoredCustomer?, unit: TimeUnit, horizon: Double, asOf: CalendarDay, text: TextModels
+    ) async throws -> CustomerProfile? {
+        guard let (record, days) = try await store.customerWithDays(id) else { return nil }
+        let interactions = try await store.interactions(of: id)
+        var profile = CustomerProfile(
+            customer: id, asOf: asOf, profilingConsent: record.consent.profiling,
+            behaviour: scored.map { CustomerProfile.behaviour(of: $0, days: days, unit: unit, horizon: horizon, asOf: asOf) },
+            interactions: Dictionary(grouping: interactions, by: \.kind.rawValue).mapValues(\.count))
+        guard record.consent.profiling, let embedder = text.embedder else { return profile }
+        if let topics = text.topics, let vector = try await interestVector(of: id, asOf: asOf, embedder: embedder) {
+            profile.interests = Self.interests(vector, topics: topics)
+        }
+        if let classifier = text.sentiment {
+            let scored = try await sentiments(of: id, classifier: classifier, embedder: embedder)
+            (profile.sentiment, profile.sentimentTrend) = CustomerProfile.sentimentTimeline(scored)
+        }
+        return profile
+    }
+}
