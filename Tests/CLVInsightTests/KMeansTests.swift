@@ -93,6 +93,24 @@ func naiveInertia(_ x: FeatureMatrix, _ centroids: FeatureMatrix, _ labels: [Int
         #expect(try result.assign(x) == result.assignments)
     }
 
+    @Test func dgemmAssignmentMatchesNaiveNearestCentroid() throws {
+        // 1,000 rows of 384 dimensions (several blocks and 256-row chunks), 12 random centroids: the expansion
+        // ‖x‖² + ‖c‖² − 2·x·c with dgemm picks the same nearest centroid as the direct differences.
+        var rng = SplitMix64(seed: 17)
+        let x = try FeatureMatrix(rows: 1000, columns: 384, elements: (0..<(1000 * 384)).map { _ in gaussian(&rng) })
+        let c = try FeatureMatrix(rows: 12, columns: 384, elements: (0..<(12 * 384)).map { _ in gaussian(&rng) })
+        let result = KMeansResult(centroids: c, assignments: [], inertia: 0, iterations: 0, converged: true)
+        let fast = try result.assign(x)
+        let naive = (0..<x.rows).map { i in
+            (0..<c.rows).min { a, b in
+                let da = (0..<384).map { (x[i, $0] - c[a, $0]) * (x[i, $0] - c[a, $0]) }.reduce(0, +)
+                let db = (0..<384).map { (x[i, $0] - c[b, $0]) * (x[i, $0] - c[b, $0]) }.reduce(0, +)
+                return da < db
+            }!
+        }
+        #expect(fast == naive)
+    }
+
     @Test func duplicateRowsLeaveNoClusterEmpty() throws {
         // Three distinct points, repeated, and k = 3: every cluster gets one point value.
         var rows: [[Double]] = []
