@@ -1,6 +1,7 @@
 import CLVCore
 import CLVNumerics
 import CLVTestSupport
+import Foundation
 import Testing
 
 @testable import CLVInsight
@@ -124,6 +125,16 @@ func naiveInertia(_ x: FeatureMatrix, _ centroids: FeatureMatrix, _ labels: [Int
         #expect(throws: InsightError.tooFewRows(needed: 3, found: 2)) { try KMeans(clusterCount: 3).fit(try FeatureMatrix(rowVectors: [[0], [1]])) }
         #expect(throws: InsightError.nonFinite(row: 1, column: 0)) { try FeatureMatrix(rowVectors: [[0], [.nan]]) }
         #expect(throws: InsightError.self) { try FeatureMatrix(rowVectors: [[0, 1], [1]]) }
+    }
+
+    @Test func resultRoundTripsThroughJSONAndBadShapesAreRejected() throws {
+        let (x, _) = blobs(centres: Self.centres, perCluster: 20, spread: 1, seed: 2)
+        let result = try KMeans(clusterCount: 4, restarts: 2).fit(x)
+        let data = try JSONEncoder().encode(result)
+        #expect(try JSONDecoder().decode(KMeansResult.self, from: data) == result)
+        #expect(throws: DecodingError.self) {
+            try JSONDecoder().decode(FeatureMatrix.self, from: Data(#"{"rows":2,"columns":2,"elements":[1,2,3]}"#.utf8))
+        }
     }
 
     @Test func plusPlusSearchIsNumpyLeftSearchsorted() {
