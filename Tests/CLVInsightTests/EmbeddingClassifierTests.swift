@@ -78,6 +78,25 @@ func randomAnchors(_ labels: [String], dimensions: Int, seed: UInt64) -> [String
         #expect(trained.model.labels == ["billing", "delivery", "praise", "returns"])
     }
 
+    @Test func mlpLearnsWhatLogisticRegressionCannot() throws {
+        // XOR: the label is the sign of x·y for points in the plane (unit vectors), not linearly separable.
+        var rng = SplitMix64(seed: 12)
+        let examples = (0..<400).map { _ in
+            let angle = Double.random(in: 0..<(2 * Double.pi), using: &rng)
+            let v = [Float(cos(angle)), Float(sin(angle))]
+            return LabeledEmbedding(embedding: v, label: v[0] * v[1] > 0 ? "same" : "opposite")
+        }
+        func accuracy(_ kind: EmbeddingClassifier.Kind) throws -> Double {
+            let model = try EmbeddingClassifierTrainer(kind: kind, hiddenUnits: 32, learningRate: 0.02, maxEpochs: 200, patience: 20).train(
+                examples, embeddingModel: "t"
+            ).model
+            let predicted = try model.predict(batch: examples.map(\.embedding)).map(\.label)
+            return try ClassificationMetrics(truth: examples.map(\.label), predicted: predicted).accuracy
+        }
+        #expect(try accuracy(.logistic) < 0.7)
+        #expect(try accuracy(.mlp) > 0.95)
+    }
+
     @Test func jsonRoundTripIsExact() throws {
         let examples = embeddingExamples(anchors: Self.anchors, perLabel: 20, noise: 0.2, seed: 5)
         let model = try EmbeddingClassifierTrainer(kind: .mlp, hiddenUnits: 8, maxEpochs: 5).train(examples, embeddingModel: "all-MiniLM-L6-v2").model

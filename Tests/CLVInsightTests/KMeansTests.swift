@@ -1,6 +1,7 @@
 import CLVCore
 import CLVNumerics
 import CLVTestSupport
+import Foundation
 import Testing
 
 @testable import CLVInsight
@@ -93,6 +94,24 @@ func naiveInertia(_ x: FeatureMatrix, _ centroids: FeatureMatrix, _ labels: [Int
         #expect(try result.assign(x) == result.assignments)
     }
 
+    @Test func dgemmAssignmentMatchesNaiveNearestCentroid() throws {
+        // 1,000 rows of 384 dimensions (several blocks and 256-row chunks), 12 random centroids: the expansion
+        // ‖x‖² + ‖c‖² − 2·x·c with dgemm picks the same nearest centroid as the direct differences.
+        var rng = SplitMix64(seed: 17)
+        let x = try FeatureMatrix(rows: 1000, columns: 384, elements: (0..<(1000 * 384)).map { _ in gaussian(&rng) })
+        let c = try FeatureMatrix(rows: 12, columns: 384, elements: (0..<(12 * 384)).map { _ in gaussian(&rng) })
+        let result = KMeansResult(centroids: c, assignments: [], inertia: 0, iterations: 0, converged: true)
+        let fast = try result.assign(x)
+        let naive = (0..<x.rows).map { i in
+            (0..<c.rows).min { a, b in
+                let da = (0..<384).map { (x[i, $0] - c[a, $0]) * (x[i, $0] - c[a, $0]) }.reduce(0, +)
+                let db = (0..<384).map { (x[i, $0] - c[b, $0]) * (x[i, $0] - c[b, $0]) }.reduce(0, +)
+                return da < db
+            }!
+        }
+        #expect(fast == naive)
+    }
+
     @Test func duplicateRowsLeaveNoClusterEmpty() throws {
         // Three distinct points, repeated, and k = 3: every cluster gets one point value.
         var rows: [[Double]] = []
@@ -106,6 +125,16 @@ func naiveInertia(_ x: FeatureMatrix, _ centroids: FeatureMatrix, _ labels: [Int
         #expect(throws: InsightError.tooFewRows(needed: 3, found: 2)) { try KMeans(clusterCount: 3).fit(try FeatureMatrix(rowVectors: [[0], [1]])) }
         #expect(throws: InsightError.nonFinite(row: 1, column: 0)) { try FeatureMatrix(rowVectors: [[0], [.nan]]) }
         #expect(throws: InsightError.self) { try FeatureMatrix(rowVectors: [[0, 1], [1]]) }
+    }
+
+    @Test func resultRoundTripsThroughJSONAndBadShapesAreRejected() throws {
+        let (x, _) = blobs(centres: Self.centres, perCluster: 20, spread: 1, seed: 2)
+        let result = try KMeans(clusterCount: 4, restarts: 2).fit(x)
+        let data = try JSONEncoder().encode(result)
+        #expect(try JSONDecoder().decode(KMeansResult.self, from: data) == result)
+        #expect(throws: DecodingError.self) {
+            try JSONDecoder().decode(FeatureMatrix.self, from: Data(#"{"rows":2,"columns":2,"elements":[1,2,3]}"#.utf8))
+        }
     }
 
     @Test func plusPlusSearchIsNumpyLeftSearchsorted() {

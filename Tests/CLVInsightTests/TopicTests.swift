@@ -99,6 +99,17 @@ import Testing
         return (documents, embeddings, themes)
     }
 
+    @Test func chineseDocumentsAreLabelledByBigrams() throws {
+        let documents = ["物流太慢了", "快递太慢", "物流很慢", "质量很好", "质量不错", "面料质量好"]
+        let anchors = randomAnchors(["0", "1"], dimensions: 8, seed: 3)
+        let embeddings = (0..<6).map { anchors[$0 < 3 ? "0" : "1"]! }
+        let model = try TopicModeler(topicCount: 2, kmeans: KMeans(clusterCount: 2, restarts: 2), termsPerTopic: 1).fit(
+            documents: documents, embeddings: embeddings)
+        // 质量 appears in all three documents of its topic and nowhere else; in the other, 太慢 and 物流 appear twice
+        // each (equal weights) and the tie goes to the first in code-point order, 太 (U+592A) before 物 (U+7269).
+        #expect(Set(model.topics.map { $0.terms[0].term }) == ["质量", "太慢"])
+    }
+
     @Test(arguments: [3, nil] as [Int?])
     func threeThemesSeparateAndAreLabelledByTheirWords(topicCount: Int?) throws {
         let (documents, embeddings, themes) = Self.corpus(perTheme: 40, seed: 5)

@@ -248,13 +248,19 @@ struct Adam {
     }
 
     private mutating func update(_ parameters: inout [Float], gradient: [Float], slot: Int, c1: Float, c2: Float) {
-        for i in parameters.indices {
-            let g = gradient[i]
-            m[slot][i] = beta1 * m[slot][i] + (1 - beta1) * g
-            v[slot][i] = beta2 * v[slot][i] + (1 - beta2) * g * g
-            let mHat = m[slot][i] / c1
-            let vHat = v[slot][i] / c2
-            parameters[i] -= learningRate * mHat / (vHat.squareRoot() + epsilon)
+        let (b1, b2, rate, eps) = (beta1, beta2, learningRate, epsilon)
+        m[slot].withUnsafeMutableBufferPointer { m in
+            v[slot].withUnsafeMutableBufferPointer { v in
+                parameters.withUnsafeMutableBufferPointer { w in
+                    gradient.withUnsafeBufferPointer { g in
+                        for i in 0..<w.count {
+                            m[i] = b1 * m[i] + (1 - b1) * g[i]
+                            v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
+                            w[i] -= rate * (m[i] / c1) / ((v[i] / c2).squareRoot() + eps)
+                        }
+                    }
+                }
+            }
         }
     }
 }

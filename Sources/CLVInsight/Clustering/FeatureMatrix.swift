@@ -49,6 +49,21 @@ public struct FeatureMatrix: Sendable, Equatable, Codable {
         try self.init(rowVectors: embeddings.map { $0.map(Double.init) })
     }
 
+    private enum CodingKeys: String, CodingKey { case rows, columns, elements }
+
+    /// Decodes a matrix, with the checks of ``init(rows:columns:elements:)``.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let rows = try container.decode(Int.self, forKey: .rows)
+        let columns = try container.decode(Int.self, forKey: .columns)
+        let elements = try container.decode([Double].self, forKey: .elements)
+        do {
+            try self.init(rows: rows, columns: columns, elements: elements)
+        } catch {
+            throw DecodingError.dataCorruptedError(forKey: .elements, in: container, debugDescription: error.description)
+        }
+    }
+
     /// An already checked matrix (inside the module: results of computations on checked matrices).
     init(unchecked rows: Int, _ columns: Int, _ elements: [Double]) {
         precondition(elements.count == rows * columns, "FeatureMatrix: \(elements.count) elements for \(rows)x\(columns)")

@@ -13,10 +13,10 @@ import CLVNumerics
 /// - an empty cluster takes the row farthest from its centre;
 /// - of `restarts` runs (scikit-learn's `n_init`) the one with the lowest inertia is kept.
 ///
-/// Distances are `‖x‖² + ‖c‖² − 2·x·c` with `dgemm` on 256-row chunks, the chunks spread over
-/// ``parallelism``'s threads. OpenBLAS should run single-threaded meanwhile (``BLAS/setThreadCount(_:)`` with 1,
-/// which the command-line tool sets), or the two levels of threads compete for the same cores. The result depends
-/// only on the data and the seed, not on the number of threads.
+/// Distances are `‖x‖² + ‖c‖² − 2·x·c` with `dgemm` on chunks of up to 256 rows (fewer for wide rows, so that a
+/// chunk stays in cache), the chunks spread over ``parallelism``'s threads. OpenBLAS should run single-threaded
+/// meanwhile (``BLAS/setThreadCount(_:)`` with 1, which the command-line tool sets), or the two levels of threads
+/// compete for the same cores. The result depends only on the data and the seed, not on the number of threads.
 public struct KMeans: Sendable, Equatable {
     /// The number of clusters, k.
     public var clusterCount: Int

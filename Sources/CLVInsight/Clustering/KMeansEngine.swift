@@ -9,8 +9,8 @@ import CLVNumerics
 /// partial sums, and partial sums are added in block order: the results are bit-identical whatever the number of
 /// threads and however the blocks are scheduled.
 struct KMeansEngine {
-    /// Rows per `dgemm` call inside a block (scikit-learn's chunk size).
-    static let chunkRows = 256
+    /// The most rows per `dgemm` call inside a block (scikit-learn's chunk size).
+    static let maximumChunkRows = 256
     /// The largest number of blocks (and so of partial-sum buffers).
     static let maximumTasks = 64
 
@@ -25,6 +25,9 @@ struct KMeansEngine {
     let parallelism: ParallelFor
     let taskRows: Int
     let taskCount: Int
+    /// Rows per `dgemm` call: at most 256, and few enough that a chunk (`rows × d` doubles, 128 KiB) stays in the
+    /// core's L2 cache between the product and the centre sums that read it again.
+    let chunkRows: Int
 
     init(_ matrix: FeatureMatrix, parallelism: ParallelFor) {
         n = matrix.rows
@@ -42,7 +45,8 @@ struct KMeansEngine {
         self.x = centred
         self.norms = FeatureMatrix(unchecked: n, d, centred).rowSquaredNorms()
         self.parallelism = parallelism
-        let rows = max(Self.chunkRows, (n + Self.maximumTasks - 1) / Self.maximumTasks)
+        chunkRows = min(Self.maximumChunkRows, max(16, 16_384 / max(d, 1)))
+        let rows = max(Self.maximumChunkRows, (n + Self.maximumTasks - 1) / Self.maximumTasks)
         taskRows = rows
         taskCount = (n + rows - 1) / rows
     }
@@ -80,11 +84,11 @@ struct KMeansEngine {
                 pointNorms.withUnsafeBufferPointer { pn in
                     parallelism.run(count: taskCount) { t in
                         let range = rows(ofTask: t)
-                        var scratch = [Double](repeating: 0, count: Self.chunkRows * m)
+                        var scratch = [Double](repeating: 0, count: chunkRows * m)
                         scratch.withUnsafeMutableBufferPointer { dots in
                             var start = range.lowerBound
                             while start < range.upperBound {
-                                let rows = min(Self.chunkRows, range.upperBound - start)
+                                let rows = min(chunkRows, range.upperBound - start)
                                 BLAS.dgemm(
                                     transposeB: true, m: rows, n: m, k: d, a: xs.baseAddress! + start * d, lda: max(d, 1),
                                     b: points.baseAddress!, ldb: max(d, 1), c: dots.baseAddress!, ldc: m
