@@ -102,7 +102,7 @@ let package = Package(
         .target(
             name: "CLVServer",
             dependencies: [
-                "CLVCore", "CLVData", "CLVModels", "CLVPipeline", "CLVText",
+                "CLVCore", "CLVData", "CLVModels", "CLVPipeline", "CLVText", "CLVInsight",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -47,6 +47,7 @@ public enum CLVService {
         OperationsRoutes.register(routes, services)
         CustomerRoutes.register(routes, services)
         EventRoutes.register(routes, services)
+        InsightRoutes.register(routes, services)
         SegmentRoutes.register(routes, services)
         ModelRunRoutes.register(routes, services)
         LanguageRoutes.register(routes, services)

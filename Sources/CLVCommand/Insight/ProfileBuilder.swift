@@ -14,6 +14,8 @@ struct ProfileBuilder {
     let sentimentModel: String?
     let topicSource: InsightWorkflow.TopicSource?
     let model: ModelKind
+    /// Topics interests are measured against (a fixed number: choosing it by silhouette costs more than a profile).
+    var topicCount = 20
 
     func profile(_ id: CustomerID, asOf: CalendarDay?) async throws -> CustomerProfile {
         let workflow = Workflow(store: store)
@@ -41,7 +43,7 @@ struct ProfileBuilder {
             var source = InsightWorkflow.TopicSource.products
             if let topicSource { source = topicSource } else if try await !insight.profilableInteractions().isEmpty { source = .interactions }
             text.topics = try? await withEmbeddingProgress("embed \(source.rawValue)") { progress in
-                let report = try await insight.topics(source: source, k: nil, embedder: embedder, progress: progress)
+                let report = try await insight.topics(source: source, k: topicCount, embedder: embedder, progress: progress)
                 return (report, report.embedded)
             }
         }

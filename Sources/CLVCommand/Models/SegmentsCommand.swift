@@ -12,11 +12,20 @@ extension CLV {
             discussion: """
                 Tiers rank customers by predicted CLV (platinum 10%, gold 20%, silver 30%, bronze the rest; change
                 with --tiers platinum=0.05,gold=0.15,...). Without monetary values, predicted purchases stand in
-                for CLV.
+                for CLV. kmeans clusters standardised frequency, recency, T, log monetary value, log expected
+                purchases, P(alive) and log CLV (k-means++, 10 seeded restarts), numbered by mean CLV.
                 """)
 
-        @Option(help: "Segmentation: rfm or tier.")
-        var method: SegmentationMethod
+        /// RFM and tiers are rules over the population; k-means learns segments from it.
+        enum Method: String, ExpressibleByArgument, CaseIterable {
+            case rfm, tier, kmeans
+        }
+
+        @Option(help: "Segmentation: rfm, tier or kmeans.")
+        var method: Method
+
+        @Option(help: "Number of k-means segments (default: chosen by silhouette over 2 to 8).")
+        var k: Int?
 
         @Option(help: "Purchase model for P(alive) and CLV.")
         var model: ModelKind = .bgnbd
@@ -68,7 +77,8 @@ extension CLV {
             // Scored as of the data's end; a summary file carries no date, and nothing here depends on it.
             let population = Population(
                 table: table, purchase: purchase, spend: spend, policy: policy, asOf: data.end ?? CalendarDay(daysSinceEpoch: 0), unit: data.unit)
-            let summaries = population.segmentSummaries(by: method)
+            guard method != .kmeans else { return try printKMeans(population) }
+            let summaries = population.segmentSummaries(by: method == .rfm ? .rfm : .tier)
             switch format {
             case .json: emit(try jsonText(summaries))
             case .table, .csv:
@@ -87,4 +97,23 @@ extension CLV {
     }
 }
 
-extension SegmentationMethod: ExpressibleByArgument {}
+extension CLV.Segments {
+    func printKMeans(_ population: Population) throws {
+        let segmentation = try BehaviourSegments(population, k: k)
+        if format == .json { return emit(try jsonText(segmentation.segments)) }
+        var lines = ["segment            customers  share    CLV share  mean P(alive)  mean CLV    mean freq  mean recency  mean monetary"]
+        for s in segmentation.segments {
+            lines.append(
+                s.name.padding(toLength: 19, withPad: " ", startingAt: 0)
+                    + [
+                        String(s.customers), formatted(100 * s.shareOfCustomers, 3) + "%", formatted(100 * s.shareOfCLV, 3) + "%",
+                        formatted(s.meanProbabilityAlive, 3), formatted(s.meanCLV, 2), formatted(s.meanFrequency, 2), formatted(s.meanRecency, 2),
+                        formatted(s.meanMonetary, 2),
+                    ].map { $0.padding(toLength: 10, withPad: " ", startingAt: 0) }.joined(separator: " "))
+        }
+        lines.append(
+            "features: " + BehaviourSegments.features.joined(separator: ", ") + " (standardised)"
+                + (segmentation.silhouette.map { "; silhouette " + formatted($0, 3) } ?? ""))
+        emit(lines.joined(separator: "\n"))
+    }
+}

@@ -76,6 +76,8 @@ public struct InsightWorkflow: Sendable {
         public var documents: [String]
         /// Unit-length mean embedding of each topic's documents (what interests are measured against).
         public var centroids: [[Float]]
+        /// Mean embedding of every document: what all interest vectors share, taken out before they are compared.
+        public var corpusMean: [Float]
         public var coherence: TopicEvaluation.Coherence
         public var diversity: Double
         public var embedded: CachedEmbedder.Outcome
@@ -102,8 +104,10 @@ public struct InsightWorkflow: Sendable {
             for j in 0..<dimensions { sums[topic][j] += outcome.vectors[i][j] }
         }
         let terms = model.topics.map { $0.terms.map(\.term) }
+        var mean = [Float](repeating: 0, count: dimensions)
+        for vector in outcome.vectors { for j in 0..<dimensions { mean[j] += vector[j] / Float(outcome.vectors.count) } }
         return TopicReport(
-            source: source, model: model, documents: documents, centroids: sums.map(Self.normalised),
+            source: source, model: model, documents: documents, centroids: sums.map(Self.normalised), corpusMean: mean,
             coherence: TopicEvaluation.npmiCoherence(model, documents: documents), diversity: TopicEvaluation.diversity(topics: terms), embedded: outcome)
     }
 
@@ -132,10 +136,14 @@ public struct InsightWorkflow: Sendable {
         return Self.normalised(sum)
     }
 
-    /// The topics nearest an interest vector, by cosine similarity.
+    /// The topics nearest an interest vector: cosine similarity after the corpus mean is taken out of both, so
+    /// that what sets the customer apart ranks first, not what every customer's mean resembles.
     public static func interests(_ vector: [Float], topics: TopicReport, count: Int = 3) -> [Interest] {
-        topics.centroids.enumerated().map { i, centroid in
-            Interest(topic: topics.model.topics[i].id, terms: topics.model.topics[i].terms.prefix(5).map(\.term), similarity: Double(dot(vector, centroid)))
+        let own = normalised(zip(vector, topics.corpusMean).map { $0 - $1 })
+        return topics.centroids.enumerated().map { i, centroid in
+            let direction = normalised(zip(centroid, topics.corpusMean).map { $0 - $1 })
+            return Interest(
+                topic: topics.model.topics[i].id, terms: topics.model.topics[i].terms.prefix(5).map(\.term), similarity: Double(dot(own, direction)))
         }.sorted { $0.similarity > $1.similarity }.prefix(count).map { $0 }
     }
 

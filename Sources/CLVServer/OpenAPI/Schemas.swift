@@ -57,7 +57,49 @@ extension LanguageRoutes.ChatRequest: APISchema {
         ], required: ["messages"])
 }
 
+extension InteractionInput: APISchema {
+    static let schema = Schema.object(
+        [
+            "customer_id": ["type": "string", "minLength": 1, "maxLength": 256], "kind": Schema.oneOf(InteractionKind.self),
+            "text": ["type": "string", "maxLength": .number(Double(InteractionInput.maximumTextBytes)), "description": "Redacted before it is stored"],
+            "product_id": ["type": "string", "maxLength": 256], "rating": ["type": "number", "minimum": 1, "maximum": 5],
+            "timestamp": ["type": "string", "description": "ISO 8601 date or date-time, or Unix seconds"],
+            "interaction_id": ["type": "string", "maxLength": 256],
+        ], required: ["customer_id", "kind"])
+}
+
 // MARK: - Responses
+
+extension InsightRoutes.Stored: APISchema {
+    static let schema = Schema.object(
+        [
+            "stored": Schema.integer, "duplicates": Schema.integer, "embedded": Schema.integer, "redactions": Schema.map(Schema.integer),
+            "profiles": Schema.array(ProfileView.reference),
+        ], required: ["stored", "duplicates", "embedded", "redactions", "profiles"])
+}
+
+extension ProfileView: APISchema {
+    static let schema = Schema.object(
+        [
+            "customer_id": Schema.string, "as_of": Schema.date, "profiling_consent": Schema.boolean,
+            "behaviour": Schema.object(
+                [
+                    "frequency": Schema.integer, "recency": Schema.number, "T": Schema.number, "unit": Schema.oneOf(TimeUnit.self),
+                    "expected_purchases": Schema.number, "horizon_days": Schema.number, "p_alive": Schema.number, "clv": Schema.number,
+                    "clv_interval": Schema.array(Schema.number), "tier": Schema.string, "churn_risk_band": Schema.oneOf(ChurnRisk.self),
+                    "rfm_segment": Schema.oneOf(RFMSegment.self), "expected_next_order": Schema.date, "average_days_between_orders": Schema.number,
+                    "average_order_value": Schema.number,
+                ],
+                required: ["frequency", "recency", "T", "unit", "expected_purchases", "horizon_days", "p_alive", "tier", "churn_risk_band", "rfm_segment"]),
+            "interactions": Schema.map(Schema.integer),
+            "interests": Schema.array(
+                Schema.object(
+                    ["topic": Schema.integer, "terms": Schema.array(Schema.string), "similarity": Schema.number], required: ["topic", "terms", "similarity"])),
+            "sentiment": Schema.array(
+                Schema.object(["month": Schema.string, "mean_score": Schema.number, "texts": Schema.integer], required: ["month", "mean_score", "texts"])),
+            "sentiment_trend": Schema.number,
+        ], required: ["customer_id", "as_of", "profiling_consent", "interactions"])
+}
 
 extension ErrorBody: APISchema {
     static let schema = Schema.object(
@@ -155,8 +197,11 @@ extension CustomerRoutes.ErasureView: APISchema {
         [
             "erased": Schema.boolean,
             "deleted_rows": Schema.object(
-                ["order_line": Schema.integer, "customer_day": Schema.integer, "customer": Schema.integer],
-                required: ["order_line", "customer_day", "customer"]
+                [
+                    "order_line": Schema.integer, "customer_day": Schema.integer, "customer": Schema.integer, "interaction": Schema.integer,
+                    "embedding": Schema.integer,
+                ],
+                required: ["order_line", "customer_day", "customer", "interaction", "embedding"]
             ),
         ], required: ["erased", "deleted_rows"])
 }
@@ -249,5 +294,6 @@ enum Schemas {
         CustomerView.self, CustomerRoutes.CustomerPage.self, CustomerRoutes.OrderHistory.self, CustomerRoutes.ConsentView.self,
         CustomerRoutes.ErasureView.self, EventRoutes.Accepted.self, SegmentRoutes.SegmentList.self, SegmentRoutes.AudienceView.self,
         LanguageRoutes.ChatCompletion.self, LanguageRoutes.EmbeddingList.self, LanguageRoutes.ModelInfo.self, LanguageRoutes.ModelList.self,
+        InteractionInput.self, InsightRoutes.Stored.self, ProfileView.self,
     ]
 }

@@ -159,13 +159,17 @@ enum CustomerRoutes {
             var order_line: Int
             var customer_day: Int
             var customer: Int
+            var interaction: Int
+            var embedding: Int
         }
 
         var erased = true
         var deleted_rows: Rows
 
         init(_ report: ErasureReport) {
-            deleted_rows = Rows(order_line: report.orderLines, customer_day: report.customerDays, customer: report.customers)
+            deleted_rows = Rows(
+                order_line: report.orderLines, customer_day: report.customerDays, customer: report.customers, interaction: report.interactions,
+                embedding: report.embeddings)
         }
     }
 

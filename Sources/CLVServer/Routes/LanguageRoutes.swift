@@ -1,3 +1,6 @@
+import CLVData
+import CLVInsight
+import CLVPipeline
 import CLVText
 import Foundation
 import HTTPTypes
@@ -24,6 +27,45 @@ actor LanguageModels {
         let loaded = try SentenceEncoder(directory: directory)
         encoder = loaded
         return loaded
+    }
+
+    /// MiniLM behind the store's embedding cache.
+    func cachedEmbedder(cache: any EmbeddingCache) throws -> CachedEmbedder {
+        CachedEmbedder(model: try sentenceEncoder(), cache: cache)
+    }
+
+    private var sentiment: EmbeddingClassifier??
+
+    /// The installed sentiment classifier for `modelName` vectors (`make setup` puts it under the models
+    /// directory), or nil when there is none.
+    func sentimentClassifier(for modelName: String) -> EmbeddingClassifier? {
+        if let sentiment { return sentiment }
+        let url = directory.root.appendingPathComponent("sentiment").appendingPathComponent("\(EmbeddingModelChoice.minilm.rawValue).json")
+        let loaded = FileManager.default.contents(atPath: url.path).flatMap { try? EmbeddingClassifier(jsonData: $0) }
+        sentiment = .some(loaded?.embeddingModel == modelName ? loaded : nil)
+        return sentiment ?? nil
+    }
+
+    private var topicReport: InsightWorkflow.TopicReport?
+    private var topicTask: Task<Void, Never>?
+
+    /// The topics interests are measured against: nil until a background job has computed them once (embedding a
+    /// catalogue takes longer than a request should).
+    func topics(store: any ServiceStore, embedder: CachedEmbedder) -> InsightWorkflow.TopicReport? {
+        if topicReport == nil, topicTask == nil {
+            topicTask = Task.detached(priority: .utility) { [weak self] in
+                let insight = InsightWorkflow(store: store)
+                let source: InsightWorkflow.TopicSource = ((try? await insight.profilableInteractions().isEmpty) ?? true) ? .products : .interactions
+                let report = try? await insight.topics(source: source, k: 20, embedder: embedder)
+                await self?.finishTopics(report)
+            }
+        }
+        return topicReport
+    }
+
+    private func finishTopics(_ report: InsightWorkflow.TopicReport?) {
+        topicReport = report
+        if report == nil { topicTask = nil }
     }
 }
 
