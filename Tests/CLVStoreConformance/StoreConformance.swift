@@ -37,6 +37,10 @@ public enum StoreConformance {
         StoreCheck(name: "audit events come back newest first", body: audit),
         StoreCheck(name: "model runs are saved and found by kind", body: modelRuns),
         StoreCheck(name: "order history is newest first with product titles", body: orderHistory),
+        StoreCheck(name: "interactions are idempotent, create their customer and come back in time order", body: interactions),
+        StoreCheck(name: "products upsert keeping stored fields, purchases list sales only", body: products),
+        StoreCheck(name: "the embedding cache keys vectors by model and text, bit for bit", body: embeddingCache),
+        StoreCheck(name: "erasure and retention delete interactions and the vectors only they held", body: interactionPrivacy),
     ]
 
     // MARK: - Fixture
@@ -254,5 +258,82 @@ public enum StoreConformance {
         try expect(lines[2].secondOfDay == 7_200, "the later line of a day first: \(lines[2])")
         try expect(try await store.recentOrderLines(of: alice, limit: 10).count == 4, "all four lines")
         try expect(try await store.recentOrderLines(of: CustomerID("nobody"), limit: 10).isEmpty, "no lines of a stranger")
+    }
+
+    // MARK: - Customers' words
+
+    static func interaction(_ customer: CustomerID, day: Int, text: String, kind: InteractionKind = .review, rating: Double? = nil) -> Interaction {
+        let timestamp = Date(timeIntervalSince1970: Double(start.adding(days: day).daysSinceEpoch) * 86_400 + 3_600)
+        return Interaction(
+            key: Interaction.contentKey(customer: customer, kind: kind, timestamp: timestamp, product: "p1", text: text), customer: customer, kind: kind,
+            text: text, product: "p1", rating: rating, timestamp: timestamp)
+    }
+
+    static func interactions(_ store: any ServiceStore) async throws {
+        _ = try await stored(store)
+        let dave = CustomerID("dave")
+        let batch = [
+            interaction(alice, day: 20, text: "Lovely teapot", rating: 5), interaction(alice, day: 5, text: "Where is my cup?", kind: .chat),
+            interaction(dave, day: 30, text: "Do you ship to Oslo?", kind: .search),
+        ]
+        let first = try await store.write(batch, importID: nil, counts: nil)
+        try expect(first == (3, 0), "first write: \(first)")
+        let again = try await store.write(batch, importID: nil, counts: nil)
+        try expect(again == (0, 3), "second write of the same interactions: \(again)")
+        let alices = try await store.interactions(of: alice)
+        try expect(alices.map(\.text) == ["Where is my cup?", "Lovely teapot"], "alice's interactions oldest first: \(alices.map(\.text))")
+        try expect(alices.last == batch[0], "an interaction reads back as written: \(String(describing: alices.last))")
+        let daveRecord = try await store.customer(dave)
+        try expect(
+            daveRecord?.firstSeen == start.adding(days: 30) && daveRecord?.consent == Consent(),
+            "dave created without consent: \(String(describing: daveRecord))")
+        let reviews = try await store.interactions(kinds: [.review])
+        try expect(reviews.map(\.customer) == [alice], "reviews only: \(reviews)")
+        let counts = try await store.interactionCounts()
+        try expect(counts == [.review: 1, .chat: 1, .search: 1], "counts by kind: \(counts)")
+    }
+
+    static func products(_ store: any ServiceStore) async throws {
+        _ = try await stored(store)
+        let first = try await store.upsertProducts([Product(id: "p1", description: "Bone china", price: 12.5), Product(id: "p9", title: "Tray")])
+        try expect(first == (1, 1), "p1 existed (from the orders), p9 is new: \(first)")
+        let stored = try await store.products()
+        try expect(
+            stored.first { $0.id == "p1" } == Product(id: "p1", title: "Teapot", description: "Bone china", price: 12.5),
+            "p1 keeps its title from the orders: \(stored)")
+        let purchases = try await store.productPurchases()
+        try expect(purchases.map(\.product) == ["p1", "p2", "p1"] && purchases.allSatisfy { $0.customer == alice }, "alice's sales, no return: \(purchases)")
+        let alices = try await store.productPurchases(of: alice)
+        try expect(alices == purchases, "one customer's purchases equal the full list's: \(alices)")
+    }
+
+    static func embeddingCache(_ store: any ServiceStore) async throws {
+        let a = TextHash(of: "a"), b = TextHash(of: "b")
+        let vector: [Float] = [0.1, -0.0, .leastNonzeroMagnitude, 1e30, -3.25]
+        try await store.storeEmbeddings(model: "m1", [a: vector])
+        try await store.storeEmbeddings(model: "m2", [a: [1, 2, 3, 4, 5], b: [5, 4, 3, 2, 1]])
+        let m1 = try await store.embeddings(model: "m1", hashes: [a, b])
+        try expect(m1.count == 1 && m1[a]?.map(\.bitPattern) == vector.map(\.bitPattern), "m1 holds a only, bit for bit: \(m1)")
+        let counts = try await store.embeddingCounts()
+        try expect(counts == ["m1": 1, "m2": 2], "counts by model: \(counts)")
+    }
+
+    static func interactionPrivacy(_ store: any ServiceStore) async throws {
+        _ = try await stored(store)
+        let shared = "Great service"
+        let batch = [
+            interaction(alice, day: 1, text: shared), interaction(alice, day: 20, text: "Alice's own words"), interaction(bob, day: 2, text: shared),
+            interaction(bob, day: 30, text: "Bob's later words"),
+        ]
+        _ = try await store.write(batch, importID: nil, counts: nil)
+        try await store.storeEmbeddings(model: "m", Dictionary(batch.map { ($0.textHash, [Float(1)]) }) { first, _ in first })
+        let erased = try await store.erase(alice, actor: "test")
+        try expect(erased.interactions == 2 && erased.embeddings == 1, "alice's two texts go, and the vector only she held: \(erased)")
+        let left = try await store.embeddings(model: "m", hashes: batch.map(\.textHash))
+        try expect(Set(left.keys) == [TextHash(of: shared), TextHash(of: "Bob's later words")], "bob's vectors stay: \(left.keys)")
+        let purged = try await store.purge(before: start.adding(days: 10), actor: "test")
+        try expect(purged.interactions == 1 && purged.embeddings == 1, "bob's day-2 text and its vector go: \(purged)")
+        let bobs = try await store.interactions(of: bob)
+        try expect(bobs.map(\.text) == ["Bob's later words"], "bob's later text stays: \(bobs)")
     }
 }
