@@ -211,6 +211,14 @@ import Testing
             let order = #"{"order_id": "erase-order-1", "customer_id": "\#(id)", "timestamp": "1998-07-03", "country": "Iceland", "amount": 99.5}"#
             #expect(try await server.request(.POST, "/v1/events", key: "ingest", body: order).status == 201)
             #expect(try await server.request(.GET, "/v1/customers/\(id)").status == 200)
+            let consent = try await server.request(.PUT, "/v1/customers/\(id)/consent", body: #"{"marketing": false, "profiling": true}"#)
+            #expect(consent.status == 200)
+            let words = "Quokka-shaped teapot 7f3a9c arrived chipped"
+            let posted = try await server.request(
+                .POST, "/v1/interactions", key: "ingest", body: #"{"customer_id": "\#(id)", "kind": "review", "text": "\#(words)", "rating": 2}"#)
+            #expect(posted.status == 201, "\(posted.body)")
+            #expect(try posted.json()["embedded"] as? Int == 1, "a consenting customer's new text is embedded in the request")
+            let hash = try server.query { db in try String.fetchOne(db, sql: "SELECT text_hash FROM interaction WHERE customer_id = ?", arguments: [id]) }
             let erased = try await server.request(.DELETE, "/v1/customers/\(id)")
             #expect(erased.status == 200, "\(erased.body)")
             #expect(try await server.request(.GET, "/v1/customers/\(id)").status == 404)
@@ -225,8 +233,11 @@ import Testing
                 for table in tables {
                     let columns = try Row.fetchAll(db, sql: "PRAGMA table_info(\(table))").map { $0["name"] as String }
                     for column in columns {
-                        let hits = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table) WHERE CAST(\(column) AS TEXT) LIKE ?", arguments: ["%\(id)%"]) ?? 0
-                        if hits > 0 { found.append("\(table).\(column)") }
+                        for needle in [id, words, try #require(hash)] {
+                            let hits =
+                                try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table) WHERE CAST(\(column) AS TEXT) LIKE ?", arguments: ["%\(needle)%"]) ?? 0
+                            if hits > 0 { found.append("\(table).\(column)") }
+                        }
                     }
                 }
                 return found
@@ -237,6 +248,47 @@ import Testing
             }
             #expect(erasures.count == 1)
             #expect(erasures.first?.count == 64)
+        }
+    }
+
+    @Test func interactionsAreRedactedAndOnlyConsentingCustomersAreProfiled() async throws {
+        try await TestServer.with { server in
+            // CDNOW sample customers 1 and 2: 1 consents to profiling, 2 does not (the default).
+            #expect(try await server.request(.PUT, "/v1/customers/1/consent", body: #"{"marketing": false, "profiling": true}"#).status == 200)
+            let batch = #"""
+                [{"customer_id": "1", "kind": "review", "text": "Wonderful album, mail me at fan@example.org", "rating": 5, "timestamp": "1997-03-01"},
+                 {"customer_id": "1", "kind": "chat", "text": "The second disc arrived scratched and I am very disappointed", "timestamp": "1997-05-01"},
+                 {"customer_id": "2", "kind": "review", "text": "Terrible sound, never again", "rating": 1, "timestamp": "1997-04-01"}]
+                """#
+            let stored = try await server.request(.POST, "/v1/interactions", key: "ingest", body: batch)
+            #expect(stored.status == 201, "\(stored.body)")
+            let body = try stored.json()
+            #expect(body["stored"] as? Int == 3)
+            #expect(body["embedded"] as? Int == 2, "customer 2's text is not embedded")
+            #expect((body["redactions"] as? [String: Int]) == ["email": 1])
+            #expect(try await server.request(.POST, "/v1/interactions", key: "ingest", body: batch).status == 200, "a repeat is a duplicate")
+
+            let texts = try server.query { db in try String.fetchAll(db, sql: "SELECT text FROM interaction ORDER BY at") }
+            #expect(texts.contains("Wonderful album, mail me at [EMAIL]") && !texts.joined().contains("fan@example.org"))
+            let vectors = try server.query { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM embedding") }
+            #expect(vectors == 2)
+
+            let consenting = try await server.request(.GET, "/v1/customers/1/profile", key: "agent").json()
+            #expect(consenting["profiling_consent"] as? Bool == true)
+            #expect((consenting["interactions"] as? [String: Int]) == ["review": 1, "chat": 1])
+            let months = try #require(consenting["sentiment"] as? [[String: Any]], "the installed sentiment model scores consenting customers' texts")
+            #expect(months.map { $0["month"] as? String } == ["1997-03", "1997-05"])
+            let scores = months.compactMap { $0["mean_score"] as? Double }
+            #expect(scores.count == 2 && scores[0] > 0.3 && scores[1] < -0.3, "praise scores positive, a complaint negative: \(scores)")
+
+            let declined = try await server.request(.GET, "/v1/customers/2/profile", key: "agent").json()
+            #expect(declined["profiling_consent"] as? Bool == false)
+            #expect(declined["sentiment"] == nil && declined["interests"] == nil)
+            #expect(declined["behaviour"] != nil, "behavioural scores stay")
+
+            let invalid = try await server.request(.POST, "/v1/interactions", key: "ingest", body: #"[{"customer_id": "3", "kind": "rant", "text": "x"}]"#)
+            #expect(invalid.status == 422 && invalid.body.contains("interactions[0]: kind 'rant'"), "\(invalid.body)")
+            #expect(try await server.request(.POST, "/v1/interactions", key: "agent", body: batch).status == 403)
         }
     }
 
