@@ -63,7 +63,8 @@ import Testing
         #expect(noColumns.status == 2)
         #expect(
             noColumns.stderr.hasPrefix(
-                "Error: Name the columns with --customer-col and --date-col (and --amount-col), or pick --preset cdnow-sample|cdnow|online-retail."))
+                "Error: Name the columns with --customer-col and --date-col (and --amount-col), or pick --preset cdnow-sample|cdnow|online-retail|amazon-reviews."
+            ))
         let badDate = try clv.run(["summary", "--end", "30/09/1997"])
         #expect(badDate.status == 2)
         #expect(badDate.stderr.contains("The value '30/09/1997' is invalid for '--end <YYYY-MM-DD>'"))

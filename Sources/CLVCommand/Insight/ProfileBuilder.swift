@@ -26,7 +26,14 @@ struct ProfileBuilder {
         var scored: ScoredCustomer?
         var unit = TimeUnit.week
         var horizon = policy.horizon
-        if let models = try await workflow.activeModels(model, asOf: day, fitIfMissing: true, sampling: policy.sampling) {
+        // The newest runs, fitted now when missing; without amounts (e.g. reviews as purchases) there is no spend model.
+        let window = SummaryWindow(calibrationEnd: day, unit: .week)
+        var purchase = try await workflow.latest(model)
+        if purchase == nil { purchase = try await workflow.fitAndSave([model], window: window).first }
+        var spend = try await workflow.latest(.gg, unit: purchase?.record.unit)
+        if spend == nil { spend = try? await workflow.fitAndSave([.gg], window: window).first }
+        if let purchase {
+            let models = ActiveModels(purchase: purchase, spend: spend, sampling: policy.sampling)
             unit = models.unit
             let unitPolicy = ScoringPolicy.service(horizonWeeks: 52, clvMonths: 12, monthlyDiscountRate: 0.01, unit: unit)
             horizon = unitPolicy.horizon

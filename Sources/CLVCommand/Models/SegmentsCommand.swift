@@ -8,7 +8,7 @@ extension CLV {
     /// `clv segments`: CLV tiers or named RFM segments with size, shares and mean P(alive).
     struct Segments: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List RFM segments or CLV tiers: size, share of customers, share of predicted CLV, mean P(alive).",
+            abstract: "List RFM segments, CLV tiers or k-means segments: size, share of customers, share of predicted CLV, mean P(alive).",
             discussion: """
                 Tiers rank customers by predicted CLV (platinum 10%, gold 20%, silver 30%, bronze the rest; change
                 with --tiers platinum=0.05,gold=0.15,...). Without monetary values, predicted purchases stand in
