@@ -1,5 +1,6 @@
 import ArgumentParser
 import CLVCore
+import CLVData
 import CLVModels
 import CLVPipeline
 import Foundation
@@ -26,6 +27,11 @@ extension CLV {
 
         @Option(help: "Number of k-means segments (default: chosen by silhouette over 2 to 8).")
         var k: Int?
+
+        @Flag(help: "k-means: add what consenting customers wrote and bought (interest vectors' principal components) and name each segment's top interests.")
+        var interests = false
+
+        @OptionGroup var embedding: EmbeddingOptions
 
         @Option(help: "Purchase model for P(alive) and CLV.")
         var model: ModelKind = .bgnbd
@@ -77,7 +83,7 @@ extension CLV {
             // Scored as of the data's end; a summary file carries no date, and nothing here depends on it.
             let population = Population(
                 table: table, purchase: purchase, spend: spend, policy: policy, asOf: data.end ?? CalendarDay(daysSinceEpoch: 0), unit: data.unit)
-            guard method != .kmeans else { return try printKMeans(population) }
+            guard method != .kmeans else { return try await printKMeans(population) }
             let summaries = population.segmentSummaries(by: method == .rfm ? .rfm : .tier)
             switch format {
             case .json: emit(try jsonText(summaries))
@@ -98,8 +104,26 @@ extension CLV {
 }
 
 extension CLV.Segments {
-    func printKMeans(_ population: Population) throws {
-        let segmentation = try BehaviourSegments(population, k: k)
+    func printKMeans(_ population: Population) async throws {
+        var vectors: [CustomerID: [Float]] = [:]
+        var topics: InsightWorkflow.TopicReport?
+        if interests {
+            guard data.usesDatabase, let end = data.end else { throw UserError("--interests reads customers' words from the database: drop --summary.") }
+            let store = try data.database.openExisting()
+            let insight = InsightWorkflow(store: store)
+            let embedder = try embedding.embedder(cache: store)
+            vectors = try await withEmbeddingProgress("embed interests") { progress in
+                let result = try await insight.interestVectors(asOf: end, embedder: embedder, progress: progress)
+                return (result.vectors, result.embedded)
+            }
+            let source: InsightWorkflow.TopicSource = try await insight.profilableInteractions().isEmpty ? .products : .interactions
+            topics = try await withEmbeddingProgress("embed topics") { progress in
+                let report = try await insight.topics(source: source, k: 20, embedder: embedder, progress: progress)
+                return (report, report.embedded)
+            }
+            if vectors.isEmpty { progress("No customer consented to profiling (`clv privacy consent`): segments use behaviour only.") }
+        }
+        let segmentation = try BehaviourSegments(population, k: k, interests: vectors, topics: topics)
         if format == .json { return emit(try jsonText(segmentation.segments)) }
         var lines = ["segment            customers  share    CLV share  mean P(alive)  mean CLV    mean freq  mean recency  mean monetary"]
         for s in segmentation.segments {
@@ -109,10 +133,13 @@ extension CLV.Segments {
                         String(s.customers), formatted(100 * s.shareOfCustomers, 3) + "%", formatted(100 * s.shareOfCLV, 3) + "%",
                         formatted(s.meanProbabilityAlive, 3), formatted(s.meanCLV, 2), formatted(s.meanFrequency, 2), formatted(s.meanRecency, 2),
                         formatted(s.meanMonetary, 2),
-                    ].map { $0.padding(toLength: 10, withPad: " ", startingAt: 0) }.joined(separator: " "))
+                    ].map { $0.padding(toLength: 10, withPad: " ", startingAt: 0) }.joined(separator: " ")
+                    + (s.topInterests.map { "  interests: " + $0.map { $0.terms.prefix(3).joined(separator: " ") }.joined(separator: "; ") } ?? ""))
         }
         lines.append(
-            "features: " + BehaviourSegments.features.joined(separator: ", ") + " (standardised)"
+            "features: " + BehaviourSegments.features.joined(separator: ", ")
+                + (vectors.count > BehaviourSegments.interestComponents ? ", \(BehaviourSegments.interestComponents) principal components of interests" : "")
+                + " (standardised)"
                 + (segmentation.silhouette.map { "; silhouette " + formatted($0, 3) } ?? ""))
         emit(lines.joined(separator: "\n"))
     }

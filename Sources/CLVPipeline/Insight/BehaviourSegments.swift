@@ -21,6 +21,8 @@ public struct BehaviourSegments: Sendable {
         public var meanFrequency: Double
         public var meanRecency: Double
         public var meanMonetary: Double
+        /// Topics nearest the mean interest vector of the segment's consenting customers.
+        public var topInterests: [Interest]?
     }
 
     public var segments: [Segment]
@@ -29,14 +31,25 @@ public struct BehaviourSegments: Sendable {
     public var silhouette: Double?
     public var inertia: Double
 
+    /// Principal components of the interest vectors that join the features.
+    public static let interestComponents = 5
+
     /// Clusters the population (k chosen by silhouette over 2...8 unless given) on standardised features; segments
     /// are numbered by mean CLV, highest first.
-    public init(_ population: Population, k: Int?, seed: UInt64 = 0) throws(InsightError) {
+    /// - Parameters:
+    ///   - interests: consenting customers' interest vectors; their first principal components join the features
+    ///     (a customer without one sits at the mean), and each segment is described by its nearest topics.
+    ///   - topics: what segments' interests are named by.
+    public init(
+        _ population: Population, k: Int?, interests: [CustomerID: [Float]] = [:], topics: InsightWorkflow.TopicReport? = nil, seed: UInt64 = 0
+    ) throws(InsightError) {
+        let pca = interests.count > Self.interestComponents ? try PrincipalComponents(fitting: Array(interests.values), count: Self.interestComponents) : nil
         let rows = population.customers.map { c -> [Double] in
-            [
+            let projected = pca.map { pca in interests[c.row.customer].map(pca.project) ?? Array(repeating: 0, count: pca.components.count) } ?? []
+            return [
                 Double(c.row.frequency), c.row.recency, c.row.age, log1p(max(0, c.row.monetaryValue)), log1p(max(0, c.score.expectedPurchases)),
                 c.score.probabilityAlive, log1p(max(0, c.value)),
-            ]
+            ] + projected
         }
         let x = try Standardizer(fitting: FeatureMatrix(rowVectors: rows)).transform(FeatureMatrix(rowVectors: rows))
         let result: KMeansResult
@@ -74,10 +87,20 @@ public struct BehaviourSegments: Sendable {
                 id: rank + 1, name: "k\(rank + 1) \(name)", customers: m.count, shareOfCustomers: Double(m.count) / Double(max(1, customers.count)),
                 shareOfCLV: totalCLV > 0 ? m.reduce(0) { $0 + customers[$1].value } / totalCLV : 0, meanProbabilityAlive: alive,
                 meanCLV: mean(m, \.value), meanFrequency: frequency, meanRecency: mean(m, \.row.recency),
-                meanMonetary: mean(m, \.row.monetaryValue))
+                meanMonetary: mean(m, \.row.monetaryValue),
+                topInterests: topics.flatMap { Self.interests(of: m.map { customers[$0].row.customer }, interests, $0) })
         }
         assignments = result.assignments.map { renumber[$0] }
         self.silhouette = silhouette
         inertia = result.inertia
+    }
+
+    /// The topics nearest the mean interest of `members` who have one.
+    static func interests(of members: [CustomerID], _ interests: [CustomerID: [Float]], _ topics: InsightWorkflow.TopicReport) -> [Interest]? {
+        let vectors = members.compactMap { interests[$0] }
+        guard let first = vectors.first else { return nil }
+        var sum = [Float](repeating: 0, count: first.count)
+        for v in vectors { for j in sum.indices { sum[j] += v[j] } }
+        return InsightWorkflow.interests(InsightWorkflow.normalised(sum), topics: topics)
     }
 }

@@ -136,6 +136,35 @@ public struct InsightWorkflow: Sendable {
         return Self.normalised(sum)
     }
 
+    /// Every consenting customer's interest vector (as ``interestVector(of:asOf:embedder:)``), embedding each
+    /// distinct text once.
+    public func interestVectors(
+        asOf: CalendarDay, embedder: CachedEmbedder, progress: (Int, Int) -> Void = { _, _ in }
+    ) async throws -> (
+        vectors: [CustomerID: [Float]], embedded: CachedEmbedder.Outcome
+    ) {
+        let consents = try await store.consents()
+        let products = Dictionary(uniqueKeysWithValues: try await store.products().map { ($0.id, $0) })
+        var items: [CustomerID: [(text: String, day: CalendarDay)]] = [:]
+        for interaction in try await profilableInteractions() { items[interaction.customer, default: []].append((interaction.text, interaction.day)) }
+        for purchase in try await store.productPurchases() where consents[purchase.customer]?.profiling == true {
+            if let text = products[purchase.product]?.text { items[purchase.customer, default: []].append((text, purchase.day)) }
+        }
+        let texts = Array(Set(items.values.flatMap { $0.map(\.text) })).sorted()
+        let outcome = try await embedder.embed(texts, progress: progress)
+        let vectorOf = Dictionary(uniqueKeysWithValues: zip(texts, outcome.vectors))
+        var vectors: [CustomerID: [Float]] = [:]
+        for (customer, list) in items {
+            var sum = [Float](repeating: 0, count: outcome.vectors.first?.count ?? 0)
+            for item in list {
+                let weight = Float(exp2(-Double(max(0, item.day.days(to: asOf))) / Self.interestHalfLifeDays))
+                for (j, x) in vectorOf[item.text]!.enumerated() { sum[j] += weight * x }
+            }
+            vectors[customer] = Self.normalised(sum)
+        }
+        return (vectors, outcome)
+    }
+
     /// The topics nearest an interest vector: cosine similarity after the corpus mean is taken out of both, so
     /// that what sets the customer apart ranks first, not what every customer's mean resembles.
     public static func interests(_ vector: [Float], topics: TopicReport, count: Int = 3) -> [Interest] {
