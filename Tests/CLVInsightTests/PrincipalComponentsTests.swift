@@ -14,7 +14,8 @@ import Testing
         }
         let pca = try PrincipalComponents(fitting: vectors, count: 2)
         let first = pca.components[0]
-        let expected: [Float] = [1 / 5.squareRoot(), 2 / 5.squareRoot(), 0]
+        let root5 = Float(5).squareRoot()
+        let expected: [Float] = [1 / root5, 2 / root5, 0]
         let cosine = abs(zip(first, expected).reduce(0) { $0 + $1.0 * $1.1 })
         #expect(cosine > 0.9999)
         // Var(t) = 3² / 3 = 3 for t uniform on [-3, 3]; along (1, 2)/√5 the variance is 5 · Var(t) = 15.
