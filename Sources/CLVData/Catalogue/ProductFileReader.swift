@@ -19,11 +19,7 @@ public enum ProductFileReader {
             let separator: UInt8 = ["tsv", "tab"].contains(url.pathExtension.lowercased()) ? 9 : UInt8(ascii: ",")
             var reader = try DelimitedReader(url: url, separator: .byte(separator))
             guard try reader.next() else { throw IngestError.empty(path: url.path) }
-            var columns: [String: Int] = [:]
-            for i in reader.fields.indices {
-                let name = reader.withField(i) { String(decoding: FieldParsing.trimmed($0), as: UTF8.self) }.lowercased()
-                columns[name] = columns[name] ?? i
-            }
+            let columns = reader.columnPositions(lowercased: true)
             guard let idColumn = columns["id"] ?? columns["product_id"] else {
                 throw IngestError.missingColumn("'id'", available: columns.sorted { $0.value < $1.value }.map(\.key), path: url.path)
             }
@@ -76,10 +72,7 @@ public enum ProductFileReader {
         do {
             var reader = try DelimitedReader(url: url, separator: .byte(UInt8(ascii: ",")))
             guard try reader.next() else { throw IngestError.empty(path: url.path) }
-            var columns: [String: Int] = [:]
-            for i in reader.fields.indices {
-                columns[reader.withField(i) { String(decoding: FieldParsing.trimmed($0), as: UTF8.self) }] = i
-            }
+            let columns = reader.columnPositions(lowercased: false)
             let names = ["StockCode", "Description", "UnitPrice", "Quantity", "InvoiceNo"]
             for name in names where columns[name] == nil {
                 throw IngestError.missingColumn("'\(name)'", available: columns.sorted { $0.value < $1.value }.map(\.key), path: url.path)

@@ -216,3 +216,17 @@ struct DelimitedReader: ~Copyable {
         return next
     }
 }
+
+extension DelimitedReader {
+    /// The current record read as a header: each trimmed name (lowercased when asked) and its field's position; a
+    /// repeated name keeps its first position.
+    func columnPositions(lowercased: Bool) -> [String: Int] {
+        var columns: [String: Int] = [:]
+        for i in fields.indices {
+            let name = withField(i) { String(decoding: FieldParsing.trimmed($0), as: UTF8.self) }
+            let key = lowercased ? name.lowercased() : name
+            columns[key] = columns[key] ?? i
+        }
+        return columns
+    }
+}

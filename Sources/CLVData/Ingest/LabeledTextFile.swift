@@ -8,8 +8,7 @@ public enum LabeledTextFile {
         do {
             var reader = try DelimitedReader(url: url, separator: .byte(UInt8(ascii: ",")))
             guard try reader.next() else { throw IngestError.empty(path: url.path) }
-            var columns: [String: Int] = [:]
-            for i in reader.fields.indices { columns[reader.withField(i) { String(decoding: FieldParsing.trimmed($0), as: UTF8.self) }.lowercased()] = i }
+            let columns = reader.columnPositions(lowercased: true)
             guard let text = columns["text"], let label = columns["label"] else {
                 throw IngestError.missingColumn("'text' and 'label'", available: columns.sorted { $0.value < $1.value }.map(\.key), path: url.path)
             }

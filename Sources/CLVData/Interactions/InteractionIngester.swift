@@ -146,11 +146,7 @@ struct DelimitedInteractionRecords: InteractionRecords, ~Copyable {
         let separator: UInt8 = ["tsv", "tab"].contains(url.pathExtension.lowercased()) ? 9 : UInt8(ascii: ",")
         var reader = try DelimitedReader(url: url, separator: .byte(separator))
         guard try reader.next() else { throw IngestError.empty(path: url.path) }
-        var columns: [String: Int] = [:]
-        for i in reader.fields.indices {
-            let name = reader.withField(i) { String(decoding: FieldParsing.trimmed($0), as: UTF8.self) }.lowercased()
-            columns[name] = columns[name] ?? i
-        }
+        let columns = reader.columnPositions(lowercased: true)
         let header = columns.sorted { $0.value < $1.value }.map(\.key)
         for required in ["customer_id", "kind", "text"] where columns[required] == nil {
             throw IngestError.missingColumn("'\(required)'", available: header, path: url.path)
