@@ -73,7 +73,8 @@ enum TopicsPage {
                     "Topic sizes", id: "panel-topic-sizes",
                     Chart.bars(
                         "topic-sizes", label: "Texts per topic",
-                        bars: topics.map { ("\($0.id)", Double($0.size), Chart.palette[$0.id % Chart.palette.count]) }, xTitle: "topic", yTitle: "texts")),
+                        bars: topics.map { ("\($0.id)", Double($0.size), Chart.palette[$0.id % Chart.palette.count]) }, xTitle: "topic", yTitle: "texts",
+                        yFormat: { Format.number($0, decimals: $0 == $0.rounded() ? 0 : 1) })),
             ]))
             """
     }
