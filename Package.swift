@@ -175,7 +175,7 @@ let package = Package(
         .testTarget(
             name: "CLVServerTests",
             dependencies: [
-                "CLVServer", "CLVData", "CLVSQLite", "CLVModels", "CLVPipeline", "CLVCore", "CLVTestSupport",
+                "CLVServer", "CLVData", "CLVSQLite", "CLVModels", "CLVPipeline", "CLVInsight", "CLVCore", "CLVTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -170,6 +170,12 @@ enum Chart {
             """
     }
 
+    /// The heat maps' colour for a share `t` of the maximum (0: pale, 1: dark blue).
+    static func heatColor(_ t: Double) -> String {
+        let t = min(1, max(0, t.isFinite ? t : 0))
+        return "rgb(\(Int(239 - 202 * t)),\(Int(246 - 147 * t)),\(Int(255 - 20 * t)))"
+    }
+
     /// A grid of cells coloured by value (0...max), with row and column labels.
     static func heatmap(
         _ name: String, label: String, rowLabels: [String], columnLabels: [String], values: [[Double?]],
@@ -185,8 +191,7 @@ enum Chart {
             let y = top + Double(rowLabels.count - 1 - r) * cellH
             for (c, value) in row.enumerated() {
                 guard let value else { continue }
-                let t = value / maxValue
-                let color = "rgb(\(Int(239 - 202 * t)),\(Int(246 - 147 * t)),\(Int(255 - 20 * t)))"
+                let color = heatColor(value / maxValue)
                 parts.append(
                     "<rect class=\"cell\" x=\"\(f(left + Double(c) * cellW))\" y=\"\(f(y))\" width=\"\(f(cellW - 1))\" height=\"\(f(cellH - 1))\" fill=\"\(color)\"><title>\(rowTitle) \(rowLabels[r]), \(columnTitle) \(columnLabels[c]): \(format(value))</title></rect>"
                 )

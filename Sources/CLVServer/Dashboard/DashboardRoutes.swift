@@ -1,5 +1,6 @@
 import CLVCore
 import CLVData
+import CLVInsight
 import CLVModels
 import CLVPipeline
 import Foundation
@@ -31,6 +32,8 @@ enum DashboardRoutes {
         CustomerPage.register(dashboard)
         AudiencesPage.register(dashboard)
         SearchPage.register(dashboard)
+        TopicsPage.register(dashboard)
+        CohortsPage.register(dashboard)
     }
 
     static func errorPage(_ viewer: Viewer, _ message: String) -> HTML {
@@ -124,7 +127,8 @@ struct Dashboard {
     }
 }
 
-/// The overview's insights and histogram, computed once per population snapshot (model run, "as of" day, build time).
+/// What pages derive from a population snapshot (model run, "as of" day, build time), computed once per snapshot:
+/// the overview's insights and histogram, the k-means segments, the cohort table.
 final class DashboardCache: Sendable {
     private struct Entry: Sendable {
         var key: String
@@ -133,12 +137,49 @@ final class DashboardCache: Sendable {
     }
 
     private let entry = Mutex<Entry?>(nil)
+    private let segments = SnapshotMemo<Result<BehaviourSegments, InsightError>>()
+    private let cohorts = SnapshotMemo<CohortTable>()
+
+    static func key(_ snapshot: Snapshot) -> String {
+        "\(snapshot.models.purchaseRun.id)|\(snapshot.asOf)|\(snapshot.builtAt.timeIntervalSince1970)"
+    }
 
     func insights(_ snapshot: Snapshot) -> (PopulationInsights, [(label: String, count: Int)]) {
-        let key = "\(snapshot.models.purchaseRun.id)|\(snapshot.asOf)|\(snapshot.builtAt.timeIntervalSince1970)"
+        let key = Self.key(snapshot)
         if let hit = entry.withLock({ $0 }), hit.key == key { return (hit.insights, hit.histogram) }
         let value = Entry(key: key, insights: PopulationInsights(snapshot.population), histogram: OverviewPage.histogram(snapshot.customers.map(\.value)))
         entry.withLock { $0 = value }
         return (value.insights, value.histogram)
+    }
+
+    /// The snapshot's k-means segments (k chosen by silhouette), or why there are none.
+    func behaviourSegments(_ snapshot: Snapshot) -> Result<BehaviourSegments, InsightError> {
+        segments.value(for: Self.key(snapshot)) { Result { () throws(InsightError) in try BehaviourSegments(snapshot.population, k: nil) } }
+    }
+
+    /// Monthly cohorts of the orders behind the snapshot, with the snapshot's purchase model's expected retention.
+    func cohortTable(_ snapshot: Snapshot, store: any ServiceStore) async throws -> CohortTable {
+        try await cohorts.value(for: Self.key(snapshot)) {
+            try await InsightWorkflow(store: store).cohorts(period: .month, model: snapshot.models.purchase, unit: snapshot.models.unit)
+        }
+    }
+}
+
+/// One value per snapshot key: the last one computed, replaced when the key changes.
+final class SnapshotMemo<Value: Sendable>: Sendable {
+    private let entry = Mutex<(key: String, value: Value)?>(nil)
+
+    func value(for key: String, _ compute: () throws -> Value) rethrows -> Value {
+        if let hit = entry.withLock({ $0 }), hit.key == key { return hit.value }
+        let value = try compute()
+        entry.withLock { $0 = (key, value) }
+        return value
+    }
+
+    func value(for key: String, _ compute: () async throws -> Value) async rethrows -> Value {
+        if let hit = entry.withLock({ $0 }), hit.key == key { return hit.value }
+        let value = try await compute()
+        entry.withLock { $0 = (key, value) }
+        return value
     }
 }

@@ -14,11 +14,14 @@ enum View {
         .init(id: "segments", title: "Segments", path: "/ui/segments", roles: .analysts),
         .init(id: "model", title: "Model", path: "/ui/model", roles: .analysts),
         .init(id: "audiences", title: "Audiences", path: "/ui/audiences", roles: .analysts),
+        .init(id: "cohorts", title: "Cohorts", path: "/ui/cohorts", roles: .analysts),
+        .init(id: "topics", title: "Topics", path: "/ui/topics", roles: .analysts),
         .init(id: "search", title: "Customers", path: "/ui/search", roles: .readers),
     ]
 
     /// The whole document: head, navigation, the page's panels.
-    static func page(title: String, active: String, role: Role?, _ body: HTML) -> HTML {
+    /// - Parameter refresh: seconds after which the browser reloads the page (for a page waiting on a background job).
+    static func page(title: String, active: String, role: Role?, refresh: Int? = nil, _ body: HTML) -> HTML {
         let links = nav.filter { role.map($0.roles.contains) ?? false }.map { item -> HTML in
             "<a href=\"\(item.path)\"\(item.id == active ? (" aria-current=\"page\"" as HTML) : "")>\(item.title)</a>"
         }
@@ -30,7 +33,7 @@ enum View {
             """
         return """
             <!doctype html>
-            <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+            <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">\(refresh.map { ("<meta http-equiv=\"refresh\" content=\"\($0)\">" as HTML) } ?? "")
             <title>\(title) · CLVKit</title><link rel="icon" href="data:,"><style>\(HTML(unsafe: css))</style></head>
             <body><header class="top"><a class="brand" href="/ui">CLVKit</a><nav>\(links)</nav>\(session)</header>
             <main id="main" data-page="\(active)"><h1>\(title)</h1>\(body)</main></body></html>
@@ -109,6 +112,9 @@ enum View {
         .message{padding:.6rem .8rem;border-radius:6px;background:#eff6ff}.message.bad{background:#fee2e2;color:var(--bad)}.explain{margin:.2rem 0 0;padding-left:1.2rem}.explain li{margin:.2rem 0}
         .login{max-width:420px;margin:3rem auto}.login form{display:flex;flex-direction:column;gap:.7rem}.kv{display:grid;grid-template-columns:auto 1fr;gap:.2rem 1rem;font-size:.9rem}.kv dt{color:var(--muted)}.kv dd{margin:0}
         .actions{display:flex;flex-wrap:wrap;gap:.6rem;margin-top:.6rem}.headline{font-size:1.05rem;margin:.2rem 0 .8rem}
+        table.heat td.cell{text-align:center;font-variant-numeric:tabular-nums;font-size:.8rem;padding:.3rem .35rem;min-width:2.6rem}table.heat td.cell.dark{color:#fff}
+        table.heat td.cell.partial{font-style:italic}table.heat tbody.summary th,table.heat tbody.summary td{border-top:2px solid var(--line)}.wrap{white-space:normal;min-width:12rem}
+        ul.texts{list-style:none;margin:.3rem 0 0;padding:0}ul.texts li{padding:.35rem 0;border-bottom:1px solid var(--line);overflow-wrap:anywhere}ul.texts .meta{color:var(--muted);font-size:.8rem;margin-right:.4rem}
         @media (max-width:760px){.grid{grid-template-columns:minmax(0,1fr)}main{padding:.75rem .6rem 2rem}h1{font-size:1.2rem}.stat .value{font-size:1.25rem}
         .stats{grid-template-columns:repeat(2,minmax(0,1fr))}header.top{padding:.5rem .75rem}th,td{padding:.3rem .35rem}.hide-phone{display:none}}
         """

@@ -56,15 +56,22 @@ actor LanguageModels {
             topicTask = Task.detached(priority: .utility) { [weak self] in
                 let insight = InsightWorkflow(store: store)
                 let source: InsightWorkflow.TopicSource = ((try? await insight.profilableInteractions().isEmpty) ?? true) ? .products : .interactions
-                let report = try? await insight.topics(source: source, k: 20, embedder: embedder)
-                await self?.finishTopics(report)
+                do {
+                    await self?.finishTopics(try await insight.topics(source: source, k: 20, embedder: embedder), problem: nil)
+                } catch {
+                    await self?.finishTopics(nil, problem: "\(error)")
+                }
             }
         }
         return topicReport
     }
 
-    private func finishTopics(_ report: InsightWorkflow.TopicReport?) {
+    /// Why the last topics job produced no topics (the next call to ``topics(store:embedder:)`` tries again), or nil.
+    private(set) var topicsProblem: String?
+
+    private func finishTopics(_ report: InsightWorkflow.TopicReport?, problem: String?) {
         topicReport = report
+        topicsProblem = problem
         if report == nil { topicTask = nil }
     }
 }

@@ -1,5 +1,6 @@
 import CLVCore
 import CLVData
+import CLVInsight
 import CLVModels
 import CLVPipeline
 import Foundation
@@ -23,7 +24,10 @@ enum CustomerPage {
             let facts = CustomerFacts(
                 view: view, days: days, aliveHistory: aliveHistory(days: days, model: models.purchase, unit: models.unit, asOf: asOf),
                 models: models, asOf: asOf, horizonWeeks: services.configuration.horizonWeeks,
-                recentLines: try await services.store.recentOrderLines(of: id, limit: 20))
+                recentLines: try await services.store.recentOrderLines(of: id, limit: 20),
+                profile: try await InsightRoutes.profile(id, services: services),
+                recentTexts: try await services.store.interactions(of: id).filter { !$0.text.isEmpty }.sorted { $0.timestamp > $1.timestamp }
+                    .prefix(recentTextCount).map { $0 })
             return DashboardRoutes.html(View.page(title: "Customer \(id.rawValue)", active: "search", role: viewer.role, render(facts)))
         }
     }
@@ -37,7 +41,14 @@ enum CustomerPage {
         var horizonWeeks: Double
         /// The newest order lines, newest first.
         var recentLines: [OrderHistoryLine]
+        /// The profile the API serves (`GET /v1/customers/{id}/profile`).
+        var profile: CustomerProfile?
+        /// The newest interactions with words, newest first, as stored (redacted).
+        var recentTexts: [Interaction]
     }
+
+    /// Interactions listed in the profile panel.
+    static let recentTextCount = 10
 
     static func render(_ f: CustomerFacts) -> HTML {
         let s = f.view.scores, sum = f.view.summary
@@ -89,12 +100,63 @@ enum CustomerPage {
                 "P(alive) over time", id: "panel-alive", note: "Under today's model: it rises after each purchase and decays while the customer is silent.",
                 alive),
             View.card(
+                "Interests and sentiment", id: "panel-profile", wide: true, profilePanel(f.profile, texts: f.recentTexts)),
+            View.card(
                 "Recent orders", id: "panel-orders", note: "The newest \(f.recentLines.count) order lines; returns are negative.", wide: true,
                 recentOrders(f.recentLines)),
         ])
         return """
             \(headline)
             \(panels)
+            """
+    }
+
+    /// The text side of the profile: interaction counts, and with profiling consent interests, sentiment by month and
+    /// the newest texts; without consent a line saying only behaviour is shown.
+    static func profilePanel(_ profile: CustomerProfile?, texts: [Interaction]) -> HTML {
+        guard let profile else { return View.message("No profile for this customer.") }
+        let counts = profile.interactions.sorted { $0.key < $1.key }.map { kind, n -> HTML in
+            "<dt>\(kind)</dt><dd data-count=\"\(kind)\">\(Format.integer(n))</dd>"
+        }
+        let countsHTML: HTML =
+            counts.isEmpty
+            ? "<p class=\"note\" data-field=\"interactions\">No interactions recorded.</p>"
+            : "<h2 class=\"sub\">Interactions</h2><dl class=\"kv\" data-field=\"interactions\">\(counts)</dl>"
+        guard profile.profilingConsent else {
+            return """
+                <p class="message" data-field="no-consent">This customer has not consented to profiling: only behavioural scores are shown, and what they wrote is not analysed.</p>\(countsHTML)
+                """
+        }
+        let interests: HTML
+        if let found = profile.interests, !found.isEmpty {
+            interests = View.table(
+                "interests", headers: ["Topic", "Terms", "Similarity"], numeric: [0, 2],
+                rows: found.map {
+                    [View.text(String($0.topic)), View.text($0.terms.joined(separator: ", ")), View.text(Format.number($0.similarity, decimals: 3))]
+                })
+        } else {
+            interests = "<p class=\"note\">No interests yet: the topics are computed in the background, and need texts or purchased products to compare.</p>"
+        }
+        let sentiment: HTML
+        if let months = profile.sentiment, !months.isEmpty {
+            let every = max(1, months.count / 6)
+            let trend = profile.sentimentTrend.map { "Trend (last three months against the three before): \(Format.number($0, decimals: 2))." } ?? ""
+            sentiment = """
+                <p class="note">Mean sentiment of the customer's texts each month, from −1 (negative) to 1 (positive). \(trend)</p>\(Chart.lines(
+                    "sentiment", label: "Mean sentiment by month",
+                    series: [.init(name: "sentiment", points: months.enumerated().map { (Double($0.offset), $0.element.meanScore) }, color: "#9333ea", markers: true)],
+                    xTitle: "month", yTitle: "sentiment", xFormat: { i in months.indices.contains(Int(i)) ? months[Int(i)].month : "" },
+                    yFormat: { Format.number($0, decimals: 1) }, xRange: -0.5...Double(months.count) - 0.5, yRange: -1...1,
+                    xTickValues: months.indices.filter { $0 % every == 0 }.map(Double.init)))
+                """
+        } else {
+            sentiment = "<p class=\"note\">No sentiment: no texts, or no sentiment model installed.</p>"
+        }
+        let list = texts.map { t -> HTML in
+            "<li><span class=\"meta\">\(t.day.description) · \(t.kind.rawValue)\(t.rating.map { " · rated \(Format.number($0, decimals: 0))" } ?? "")</span><span class=\"text\">\(t.text)</span></li>"
+        }
+        return """
+            \(countsHTML)<h2 class="sub">Interests</h2>\(interests)<h2 class="sub">Sentiment</h2>\(sentiment)\(list.isEmpty ? "" : ("<h2 class=\"sub\">Newest texts</h2><p class=\"note\">As stored: redacted on arrival.</p><ul class=\"texts\" data-field=\"texts\">\(list)</ul>" as HTML))
             """
     }
 
