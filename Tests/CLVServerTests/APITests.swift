@@ -401,7 +401,7 @@ extension APITests {
             #expect(try await server.request(.GET, "/favicon.ico", key: nil).status == 204)
             let models = try await server.request(.GET, "/v1/models", key: "agent").json()
             let ids = (models["data"] as? [[String: Any]])?.compactMap { $0["id"] as? String }
-            #expect(ids == ["SmolLM2-135M-Instruct", "all-MiniLM-L6-v2"])
+            #expect(ids == ["SmolLM2-135M-Instruct", "all-MiniLM-L6-v2", "multilingual-e5-small"])
             #expect(try await server.request(.GET, "/v1/models/gpt-4", key: "agent").status == 404)
         }
     }
@@ -421,6 +421,23 @@ extension APITests {
                 #expect(vector.count == 384)
                 #expect(abs(vector.reduce(0) { $0 + $1 * $1 } - 1) < 1e-4)
             }
+        }
+    }
+
+    /// e5-small serves Chinese: a paraphrase lies nearer than a different complaint, and the reply names the model.
+    @Test func e5SmallEmbedsChineseThroughTheSameEndpoint() async throws {
+        _ = try TestData.model("multilingual-e5-small", "e5-small-q4.bin")
+        try await TestServer.with { server in
+            let body = #"{"model": "multilingual-e5-small", "input": ["质量很好，很喜欢", "质量非常好，我很满意", "快递太慢了，等了两个星期"]}"#
+            let reply = try await server.request(.POST, "/v1/embeddings", key: "agent", body: body)
+            #expect(reply.status == 200, "\(reply.body)")
+            let object = try reply.json()
+            #expect(object["model"] as? String == "multilingual-e5-small")
+            let vectors = try #require((object["data"] as? [[String: Any]])?.compactMap { $0["embedding"] as? [Double] })
+            func cosine(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
+            #expect(cosine(vectors[0], vectors[1]) > cosine(vectors[0], vectors[2]))
+            let unknown = try await server.request(.POST, "/v1/embeddings", key: "agent", body: #"{"model": "bert", "input": "x"}"#)
+            #expect(unknown.status == 422 && unknown.body.contains("multilingual-e5-small"))
         }
     }
 

@@ -29,6 +29,15 @@ actor LanguageModels {
         return loaded
     }
 
+    private var e5: E5SentenceEncoder?
+
+    func e5Encoder() throws -> E5SentenceEncoder {
+        if let e5 { return e5 }
+        let loaded = try E5SentenceEncoder(directory: directory)
+        e5 = loaded
+        return loaded
+    }
+
     /// MiniLM behind the store's embedding cache.
     func cachedEmbedder(cache: any EmbeddingCache) throws -> CachedEmbedder {
         CachedEmbedder(model: try sentenceEncoder(), cache: cache)
@@ -181,7 +190,7 @@ enum LanguageRoutes {
     }
 
     /// The models the routes serve: the local generator and the local embedding model.
-    static let servedModels = [KnownModel.smolLM2, .miniLM].map { ModelInfo(id: $0.rawValue) }
+    static let servedModels = [KnownModel.smolLM2, .miniLM, .e5Small].map { ModelInfo(id: $0.rawValue) }
 
     static func register(_ routes: RouteTable, _ services: Services) {
         routes.add(
@@ -286,7 +295,8 @@ enum LanguageRoutes {
         routes.add(
             RouteSpec(
                 method: .post, path: "/v1/embeddings", roles: .readers,
-                summary: "Sentence embeddings (OpenAI-compatible) from the local all-MiniLM-L6-v2: 384 dimensions, unit length.",
+                summary:
+                    "Sentence embeddings (OpenAI-compatible), 384 dimensions, unit length: model all-MiniLM-L6-v2 (default; English) or multilingual-e5-small (Chinese and ~100 languages, embedded as queries). Vectors of the two models are not comparable.",
                 tag: "language", requestBody: EmbeddingRequest.self, responses: [200: "Embeddings", 422: "Invalid request", 503: "Model not installed"],
                 response: EmbeddingList.self
             )
@@ -294,18 +304,34 @@ enum LanguageRoutes {
             let body = try await JSON.decode(EmbeddingRequest.self, from: request, context: context)
             let texts = body.input.texts
             guard !texts.isEmpty, texts.count <= 256 else { throw APIError.unprocessable("Field 'input' must be a string or 1 to 256 strings.") }
-            if let model = body.model, model != KnownModel.miniLM.rawValue, model != "text-embedding-local" {
-                throw APIError.unprocessable("Field 'model' must be \(KnownModel.miniLM.rawValue) (the local embedding model).")
+            let choice: EmbeddingModelChoice
+            switch body.model {
+            case nil, KnownModel.miniLM.rawValue, "text-embedding-local", EmbeddingModelChoice.minilm.rawValue: choice = .minilm
+            case KnownModel.e5Small.rawValue, EmbeddingModelChoice.e5Small.rawValue: choice = .e5Small
+            default:
+                throw APIError.unprocessable(
+                    "Field 'model' must be \(KnownModel.miniLM.rawValue) or \(KnownModel.e5Small.rawValue) (the local embedding models).")
             }
-            let encoder: SentenceEncoder
-            do { encoder = try await services.language.sentenceEncoder() } catch {
-                throw APIError.unavailable("The embedding model is not available (\(error)).")
+            let vectors: [[Float]]
+            let tokens: Int
+            let name: String
+            do {
+                switch choice {
+                case .minilm:
+                    let encoder = try await services.language.sentenceEncoder()
+                    (vectors, name) = (try encoder.embed(texts), encoder.modelName)
+                    tokens = texts.reduce(0) { $0 + encoder.tokenizer.encode($1).count }
+                case .e5Small:
+                    let encoder = try await services.language.e5Encoder()
+                    (vectors, name) = (try encoder.embed(texts, role: .query), encoder.modelName)
+                    tokens = texts.reduce(0) { total, text in total + encoder.tokenizer.windows(text, role: .query).reduce(0) { $0 + $1.count } }
+                }
+            } catch let error as EncoderError {
+                throw APIError.unavailable("The embedding model \(choice.knownModel.rawValue) is not available (\(error)).")
             }
-            let vectors = try encoder.embed(texts)
-            let tokens = texts.reduce(0) { $0 + encoder.tokenizer.encode($1).count }
             return try JSON.response(
                 EmbeddingList(
-                    model: encoder.modelName, data: vectors.enumerated().map { .init(index: $0, embedding: $1) },
+                    model: name, data: vectors.enumerated().map { .init(index: $0, embedding: $1) },
                     usage: .init(prompt_tokens: tokens, total_tokens: tokens)
                 ))
         }
