@@ -150,7 +150,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CLVPipelineTests",
-            dependencies: ["CLVPipeline", "CLVSQLite", "CLVData", "CLVModels", "CLVCore", "CLVTestSupport"],
+            dependencies: ["CLVPipeline", "CLVSQLite", "CLVData", "CLVModels", "CLVCore", "CLVText", "CLVInsight", "CLVTestSupport"],
             swiftSettings: settings
         ),
         .testTarget(
