@@ -51,6 +51,6 @@ extension BehaviourSegments {
     /// The personas as table lines.
     static func personaLines(_ personas: [Narrator.Persona], segments: [Segment]) -> [String] {
         ["personas (SmolLM2-135M-Instruct from each segment's numbers; numbers checked against them):"]
-            + zip(segments, personas).map { segment, persona in "  \(segment.name): \(persona.name): \(persona.persona.display)" }
+            + zip(segments, personas).map { segment, persona in "  k\(segment.id) \"\(persona.name)\": \(persona.persona.display)" }
     }
 }
