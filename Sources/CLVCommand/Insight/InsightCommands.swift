@@ -139,11 +139,14 @@ extension CLV {
         @Option(help: "Sentiment model file (default: the one `make setup` installs).") var sentimentModel: String?
         @Option(help: "Topic source for interests.") var topics: InsightWorkflow.TopicSource?
         @Option(help: "Output format: table or json.") var format: OutputFormat = .table
+        @Flag(help: "Add a 2-3 sentence narrative from the profile's facts by the local SmolLM2 (numbers checked; needs profiling consent).")
+        var narrative = false
 
         func run() async throws {
             let store = try database.openExisting()
-            let profile = try await ProfileBuilder(store: store, embedding: embedding, sentimentModel: sentimentModel, topicSource: topics, model: model)
+            var profile = try await ProfileBuilder(store: store, embedding: embedding, sentimentModel: sentimentModel, topicSource: topics, model: model)
                 .profile(CustomerID(id), asOf: asOf)
+            if narrative { profile.narrative = try ProfileBuilder.narrative(of: profile) }
             emit(format == .json ? try jsonText(profile) : ProfileBuilder.table(profile))
         }
     }

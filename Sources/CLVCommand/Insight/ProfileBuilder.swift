@@ -91,6 +91,7 @@ struct ProfileBuilder {
             if let trend = p.sentimentTrend { lines.append(String(format: "  sentiment trend (last 3 months with texts vs the 3 before): %+.2f", trend)) }
         }
         if !p.profilingConsent { lines.append("  (no profiling consent: nothing of this customer's words is embedded or profiled)") }
+        if let narrative = p.narrative { lines.append("  narrative: " + narrative) }
         return lines.joined(separator: "\n")
     }
 }

@@ -50,7 +50,11 @@ extension CLV {
         @Option(help: "Output format: table or json.")
         var format: OutputFormat = .table
 
+        @Flag(help: "With --method kmeans: a name and one-line persona per segment by the local SmolLM2, from the segment's numbers only.")
+        var personas = false
+
         func validate() throws {
+            if personas && method != .kmeans { throw ValidationError("--personas needs --method kmeans.") }
             guard model != .gg else { throw ValidationError("--model must be a purchase model.") }
             guard format != .csv else { throw ValidationError("clv segments prints --format table or json.") }
             _ = try tierDefinition()
@@ -124,6 +128,8 @@ extension CLV.Segments {
             if vectors.isEmpty { progress("No customer consented to profiling (`clv privacy consent`): segments use behaviour only.") }
         }
         let segmentation = try BehaviourSegments(population, k: k, interests: vectors, topics: topics)
+        let written = try personas ? segmentation.personas() : []
+        if format == .json && personas { return emit(try jsonText(zip(segmentation.segments, written).map { SegmentPersonaView($0, $1) })) }
         if format == .json { return emit(try jsonText(segmentation.segments)) }
         var lines = ["segment            customers  share    CLV share  mean P(alive)  mean CLV    mean freq  mean recency  mean monetary"]
         for s in segmentation.segments {
@@ -141,6 +147,7 @@ extension CLV.Segments {
                 + (vectors.count > BehaviourSegments.interestComponents ? ", \(BehaviourSegments.interestComponents) principal components of interests" : "")
                 + " (standardised)"
                 + (segmentation.silhouette.map { "; silhouette " + formatted($0, 3) } ?? ""))
+        if personas { lines += BehaviourSegments.personaLines(written, segments: segmentation.segments) }
         emit(lines.joined(separator: "\n"))
     }
 }
