@@ -32,13 +32,15 @@ enum InsightRoutes {
     }
 
     static let maximumBatch = 1_000
+    /// Customers whose updated profiles a batch returns.
+    static let profileLimit = 20
 
     static func register(_ routes: RouteTable, _ services: Services) {
         routes.add(
             RouteSpec(
                 method: .post, path: "/v1/interactions", roles: .writers,
                 summary:
-                    "Record what customers wrote or looked at (one object or an array of up to 1000; all stored or none), redacted before it is stored; returns each customer's updated profile.",
+                    "Record what customers wrote or looked at (one object or an array of up to 1000; all stored or none), redacted before it is stored; returns the updated profiles of its first 20 customers.",
                 tag: "interactions", requestBody: InteractionInput.self,
                 responses: [
                     201: "Stored", 200: "Already stored (every interaction a duplicate)", 400: "Not JSON", 413: "Body too large", 422: "Invalid interaction",
@@ -74,9 +76,10 @@ enum InsightRoutes {
                 embedded = try await embedder.embed(profilable).misses
             }
             var profiles: [ProfileView] = []
-            for id in customers.prefix(20) {
-                if let profile = try await profile(id, services: services) { profiles.append(ProfileView(profile)) }
+            for (i, id) in customers.enumerated() {
                 services.audit.record(AuditEvent(actor: context.actor, action: "post interaction", customerHash: try await services.store.auditHash(of: id)))
+                // The profiles of a large batch's first customers only: a batch import wants the counts, not 1,000 profiles.
+                if i < profileLimit, let profile = try await profile(id, services: services) { profiles.append(ProfileView(profile)) }
             }
             let stored = Stored(stored: outcome.inserted, duplicates: outcome.duplicates, embedded: embedded, redactions: redactions, profiles: profiles)
             return try JSON.response(stored, status: outcome.inserted == 0 ? .ok : .created)
