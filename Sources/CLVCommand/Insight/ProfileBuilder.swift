@@ -38,7 +38,9 @@ struct ProfileBuilder {
             let unitPolicy = ScoringPolicy.service(horizonWeeks: 52, clvMonths: 12, monthlyDiscountRate: 0.01, unit: unit)
             horizon = unitPolicy.horizon
             let population = try await workflow.population(models, asOf: day, policy: unitPolicy)
-            scored = population.index[id].map { population.customers[$0] }
+            // Scored alone against the population, so the profile carries CLV's 90% interval as well.
+            let days = try await store.customerDays(of: id)
+            scored = try RealTimeScoring.score(days: days, models: models, asOf: day, policy: unitPolicy, against: population, intervalLevel: 0.9)
         }
         var text = InsightWorkflow.TextModels(embedder: nil, sentiment: nil, topics: nil)
         if try await store.customer(id)?.consent.profiling == true {

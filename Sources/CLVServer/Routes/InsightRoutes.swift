@@ -106,7 +106,7 @@ enum InsightRoutes {
         guard let (record, days) = try await services.store.customerWithDays(id) else { return nil }
         let models = services.scores.models
         let asOf = services.scores.asOf ?? days.last?.day ?? record.firstSeen
-        let scored = days.isEmpty ? nil : try await services.scores.score(id, days: days, level: nil)
+        let scored = days.isEmpty ? nil : try await services.scores.score(id, days: days, level: 0.9)
         let unit = models?.unit ?? .week
         var text = InsightWorkflow.TextModels(embedder: nil, sentiment: nil, topics: nil)
         if record.consent.profiling, let embedder = try? await services.language.cachedEmbedder(cache: services.store) {
