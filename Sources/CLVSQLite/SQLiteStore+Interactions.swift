@@ -131,9 +131,18 @@ extension SQLiteStore: ProductCatalog {
 
     public func products() async throws -> [Product] {
         try await writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, title, description, category, price FROM product ORDER BY id").map { row in
-                Product(id: row[0], title: row[1], description: row[2], category: row[3], price: row[4])
+            try Row.fetchAll(db, sql: "SELECT id, title, description, category, price FROM product ORDER BY id").map(Self.product)
+        }
+    }
+
+    public func products(ids: Set<String>) async throws -> [String: Product] {
+        try await writer.read { db in
+            let select = try db.cachedStatement(sql: "SELECT id, title, description, category, price FROM product WHERE id = ?")
+            var found: [String: Product] = [:]
+            for id in ids {
+                if let row = try Row.fetchOne(select, arguments: [id]) { found[id] = Self.product(row) }
             }
+            return found
         }
     }
 
@@ -157,6 +166,10 @@ extension SQLiteStore: ProductCatalog {
             guard !line.isReturn, let product = line.product else { return nil }
             return ProductPurchase(customer: customer, product: product, day: line.day, quantity: line.quantity ?? 1)
         }
+    }
+
+    private static func product(_ row: Row) -> Product {
+        Product(id: row[0], title: row[1], description: row[2], category: row[3], price: row[4])
     }
 
     private static func purchase(_ row: Row) -> ProductPurchase {

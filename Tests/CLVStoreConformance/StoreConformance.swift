@@ -301,6 +301,8 @@ public enum StoreConformance {
         try expect(
             stored.first { $0.id == "p1" } == Product(id: "p1", title: "Teapot", description: "Bone china", price: 12.5),
             "p1 keeps its title from the orders: \(stored)")
+        let some = try await store.products(ids: ["p1", "p9", "nope"])
+        try expect(some == ["p1": stored.first { $0.id == "p1" }!, "p9": Product(id: "p9", title: "Tray")], "products by id: \(some)")
         let purchases = try await store.productPurchases()
         try expect(purchases.map(\.product) == ["p1", "p2", "p1"] && purchases.allSatisfy { $0.customer == alice }, "alice's sales, no return: \(purchases)")
         let alices = try await store.productPurchases(of: alice)

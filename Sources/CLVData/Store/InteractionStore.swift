@@ -30,6 +30,9 @@ public protocol ProductCatalog: Sendable {
     /// Every product, by id.
     func products() async throws -> [Product]
 
+    /// The products among `ids` that are stored, by id (a profile reads only what its customer bought).
+    func products(ids: Set<String>) async throws -> [String: Product]
+
     /// Every purchase line's (customer, product, day, quantity), returns excluded, by customer and day: what
     /// interest vectors and recommendations are built from.
     func productPurchases() async throws -> [ProductPurchase]

@@ -116,28 +116,19 @@ public struct InsightWorkflow: Sendable {
     /// Days over which a text's or a purchase's weight in the interest vector halves.
     public static let interestHalfLifeDays = 180.0
 
-    /// The recency-weighted mean of the embeddings of what the customer wrote and bought, unit length; nil without
-    /// profiling consent or without any text.
-    public func interestVector(of customer: CustomerID, asOf: CalendarDay, embedder: CachedEmbedder) async throws -> [Float]? {
-        guard try await store.customer(customer)?.consent.profiling == true else { return nil }
-        let products = Dictionary(uniqueKeysWithValues: try await store.products().map { ($0.id, $0) })
-        var weighted: [(text: String, day: CalendarDay)] = try await store.interactions(of: customer).filter { !$0.text.isEmpty }.map { ($0.text, $0.day) }
-        for purchase in try await store.productPurchases(of: customer) {
-            if let text = products[purchase.product]?.text { weighted.append((text, purchase.day)) }
+    /// The unit-length, recency-weighted mean of the vectors of what a customer wrote and bought: each weighs
+    /// 2^(−age / half-life) on `asOf`. Both profiles and segments compute interests with it.
+    static func interestVector(_ items: [(vector: [Float], day: CalendarDay)], asOf: CalendarDay) -> [Float]? {
+        guard let first = items.first else { return nil }
+        var sum = [Float](repeating: 0, count: first.vector.count)
+        for item in items {
+            let weight = Float(exp2(-Double(max(0, item.day.days(to: asOf))) / interestHalfLifeDays))
+            for (j, x) in item.vector.enumerated() { sum[j] += weight * x }
         }
-        guard !weighted.isEmpty else { return nil }
-        let vectors = try await embedder.embed(weighted.map(\.text)).vectors
-        var sum = [Float](repeating: 0, count: vectors[0].count)
-        for (item, vector) in zip(weighted, vectors) {
-            let age = Double(max(0, item.day.days(to: asOf)))
-            let weight = Float(exp2(-age / Self.interestHalfLifeDays))
-            for j in sum.indices { sum[j] += weight * vector[j] }
-        }
-        return Self.normalised(sum)
+        return normalised(sum)
     }
 
-    /// Every consenting customer's interest vector (as ``interestVector(of:asOf:embedder:)``), embedding each
-    /// distinct text once.
+    /// Every consenting customer's interest vector (as profiles compute it), embedding each distinct text once.
     public func interestVectors(
         asOf: CalendarDay, embedder: CachedEmbedder, progress: (Int, Int) -> Void = { _, _ in }
     ) async throws -> (
@@ -153,15 +144,7 @@ public struct InsightWorkflow: Sendable {
         let texts = Array(Set(items.values.flatMap { $0.map(\.text) })).sorted()
         let outcome = try await embedder.embed(texts, progress: progress)
         let vectorOf = Dictionary(uniqueKeysWithValues: zip(texts, outcome.vectors))
-        var vectors: [CustomerID: [Float]] = [:]
-        for (customer, list) in items {
-            var sum = [Float](repeating: 0, count: outcome.vectors.first?.count ?? 0)
-            for item in list {
-                let weight = Float(exp2(-Double(max(0, item.day.days(to: asOf))) / Self.interestHalfLifeDays))
-                for (j, x) in vectorOf[item.text]!.enumerated() { sum[j] += weight * x }
-            }
-            vectors[customer] = Self.normalised(sum)
-        }
+        let vectors = items.compactMapValues { list in Self.interestVector(list.map { (vectorOf[$0.text]!, $0.day) }, asOf: asOf) }
         return (vectors, outcome)
     }
 
@@ -174,20 +157,6 @@ public struct InsightWorkflow: Sendable {
             return Interest(
                 topic: topics.model.topics[i].id, terms: topics.model.topics[i].terms.prefix(5).map(\.term), similarity: Double(dot(own, direction)))
         }.sorted { $0.similarity > $1.similarity }.prefix(count).map { $0 }
-    }
-
-    /// Each interaction's sentiment score in [-1, 1], for a consenting customer's texts; empty otherwise.
-    public func sentiments(of customer: CustomerID, classifier: EmbeddingClassifier, embedder: CachedEmbedder) async throws -> [ScoredText] {
-        guard try await store.customer(customer)?.consent.profiling == true else { return [] }
-        let texts = try await store.interactions(of: customer).filter { !$0.text.isEmpty }
-        guard !texts.isEmpty else { return [] }
-        let vectors = try await embedder.embed(texts.map(\.text)).vectors
-        return try zip(texts, vectors).map { interaction, vector in
-            let prediction = try classifier.predict(vector)
-            return ScoredText(
-                day: interaction.day, kind: interaction.kind, label: prediction.label, score: classifier.sentimentScore(prediction) ?? 0,
-                rating: interaction.rating)
-        }
     }
 
     static func normalised(_ v: [Float]) -> [Float] {
@@ -245,11 +214,24 @@ extension InsightWorkflow {
             behaviour: scored.map { CustomerProfile.behaviour(of: $0, days: days, unit: unit, horizon: horizon, asOf: asOf) },
             interactions: Dictionary(grouping: interactions, by: \.kind.rawValue).mapValues(\.count))
         guard record.consent.profiling, let embedder = text.embedder else { return profile }
-        if let topics = text.topics, let vector = try await interestVector(of: id, asOf: asOf, embedder: embedder) {
+        // One embedding call for everything the profile reads: the customer's texts and the products they bought.
+        let written = interactions.filter { !$0.text.isEmpty }
+        let purchases = try await store.productPurchases(of: id)
+        let products = try await store.products(ids: Set(purchases.map(\.product)))
+        let bought = purchases.compactMap { purchase in products[purchase.product]?.text.map { (text: $0, day: purchase.day) } }
+        let vectors = try await embedder.embed(written.map(\.text) + bought.map(\.text)).vectors
+        if let topics = text.topics,
+            let vector = Self.interestVector(zip(vectors, written.map(\.day) + bought.map(\.day)).map { ($0, $1) }, asOf: asOf)
+        {
             profile.interests = Self.interests(vector, topics: topics)
         }
         if let classifier = text.sentiment {
-            let scored = try await sentiments(of: id, classifier: classifier, embedder: embedder)
+            let scored = try zip(written, vectors).map { interaction, vector in
+                let prediction = try classifier.predict(vector)
+                return ScoredText(
+                    day: interaction.day, kind: interaction.kind, label: prediction.label, score: classifier.sentimentScore(prediction) ?? 0,
+                    rating: interaction.rating)
+            }
             (profile.sentiment, profile.sentimentTrend) = CustomerProfile.sentimentTimeline(scored)
         }
         return profile

@@ -69,8 +69,9 @@ enum InsightRoutes {
             // Real time, as order events re-score: the consenting customers' new texts are embedded now, so their
             // profiles read them at once.
             let customers = Array(Set(interactions.map(\.customer))).sorted { $0.rawValue < $1.rawValue }
-            let consents = try await services.store.consents()
-            let profilable = interactions.filter { !$0.text.isEmpty && consents[$0.customer]?.profiling == true }.map(\.text)
+            var profiling: Set<CustomerID> = []
+            for id in customers where try await services.store.customer(id)?.consent.profiling == true { profiling.insert(id) }
+            let profilable = interactions.filter { !$0.text.isEmpty && profiling.contains($0.customer) }.map(\.text)
             var embedded = 0
             if !profilable.isEmpty, let embedder = try? await services.language.cachedEmbedder(cache: services.store) {
                 embedded = try await embedder.embed(profilable).misses
