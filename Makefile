@@ -36,12 +36,17 @@ demo: build
 	  | { IFS= read -r header; echo "$$header"; sort -t, -k8 -g -r | head -5; }
 	@KEY=$$($(CLV) keys create --role admin --db $(DEMO_DB) 2>/dev/null); echo; \
 	  echo "Dashboard and API: http://127.0.0.1:$(DEMO_PORT)/   API key (admin): $$KEY"; \
-	  $(CLV) serve --db $(DEMO_DB) --port $(DEMO_PORT)
+	  echo "Three things to try:"; \
+	  echo "  1. Open http://127.0.0.1:$(DEMO_PORT)/ and sign in with the key: the customer base, segments, one customer's page."; \
+	  echo "  2. curl -H 'Authorization: Bearer $$KEY' 'http://127.0.0.1:$(DEMO_PORT)/v1/audiences?segment=At%20Risk&format=csv'"; \
+	  echo "  3. In another terminal: $(CLV) predict --model bgnbd --db $(DEMO_DB) --end 1997-09-30 --unit week --interval 0.9 --format table | head"; \
+	  echo; $(CLV) serve --db $(DEMO_DB) --port $(DEMO_PORT)
 
-## Every test, release mode (numeric code is slow in debug builds); --browser installs headless Chromium for the dashboard tests.
+## Every test, release mode (numeric code is slow in debug builds); --test installs headless Chromium for the dashboard tests
+## and a venv with the API fuzzer (schemathesis) and OpenAI's Python client for the contract tests.
 ## The code must follow .swift-format first (`make format` applies it).
 test: lint
-	@scripts/setup.sh --browser
+	@scripts/setup.sh --test
 	swift test -c release -Xswiftc -enable-testing
 
 FORMATTED := Sources Tests Package.swift

@@ -183,6 +183,8 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
+            // Read by path (#filePath) and handed to the Python clients, not bundled.
+            exclude: ["Contract"],
             swiftSettings: settings
         ),
         // Runs the built `clv` executable as a subprocess.

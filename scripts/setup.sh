@@ -5,6 +5,7 @@
 #
 #   scripts/setup.sh            libraries + data + models
 #   scripts/setup.sh --browser  also headless Chromium (dashboard tests)
+#   scripts/setup.sh --test     Chromium and the Python clients the tests drive the API with (`make test`)
 #   scripts/setup.sh --postgres also PostgreSQL server binaries
 #
 # Locations (override with the environment):
@@ -18,12 +19,13 @@ CLV_DATA="${CLV_DATA:-$CLV_CACHE/data}"
 CLV_MODELS="${CLV_MODELS:-$CLV_CACHE/models}"
 WHEELS="$CLV_CACHE/wheels"
 
-want_browser=0; want_postgres=0
+want_browser=0; want_postgres=0; want_clients=0
 for arg in "$@"; do
     case "$arg" in
         --browser) want_browser=1 ;;
+        --test) want_browser=1; want_clients=1 ;;
         --postgres) want_postgres=1 ;;
-        *) echo "setup: unknown option '$arg' (use --browser or --postgres)" >&2; exit 2 ;;
+        *) echo "setup: unknown option '$arg' (use --browser, --test or --postgres)" >&2; exit 2 ;;
     esac
 done
 
@@ -45,6 +47,24 @@ apt_install() {
 apt_install libopenblas-dev libsqlite3-dev pkg-config unzip
 [ $want_browser -eq 1 ] && apt_install chromium chromium-driver
 [ $want_postgres -eq 1 ] && apt_install postgresql
+
+# MARK: - Python clients for the contract tests
+
+# The schema-driven API fuzzer and OpenAI's official client, pinned, in a venv of their own (`make test` wants
+# them; `make demo` does not).
+if [ $want_clients -eq 1 ]; then
+    apt_install python3-venv
+    VENV="$CLV_CACHE/venv"
+    want="schemathesis==4.32.5 openai==3.51.0"
+    if [ "$(cat "$VENV/.pinned" 2>/dev/null)" != "$want" ]; then
+        say "creating $VENV with $want"
+        rm -rf "$VENV"
+        python3 -m venv "$VENV" || { say "could not create a Python venv at $VENV: install python3-venv and retry"; exit 1; }
+        "$VENV/bin/pip" install --quiet --disable-pip-version-check $want \
+            || { say "could not install $want from PyPI into $VENV: check the network and retry"; exit 1; }
+        echo "$want" > "$VENV/.pinned"
+    fi
+fi
 
 # MARK: - Pinned wheels
 

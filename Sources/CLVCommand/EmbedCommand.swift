@@ -38,8 +38,7 @@ struct Embed: ParsableCommand {
         case e5Small = "e5-small"
     }
 
-    @Option(help: "Embedding model: minilm (English) or e5-small (multilingual, Chinese included).")
-    var embeddingModel: Model = .minilm
+    @OptionGroup var embedding: EmbeddingOptions
 
     @Option(help: "For e5-small: query (queries, similarity, classification) or passage (documents to search).")
     var role: Role = .query
@@ -67,7 +66,7 @@ struct Embed: ParsableCommand {
 
     func run() throws {
         let texts = try input.map(Self.readLines) ?? self.texts
-        let choice = EmbeddingModelChoice(rawValue: embeddingModel.rawValue) ?? .minilm
+        let choice = embedding.choice
         if let warning = choice.warning(embedding: texts) { FileHandle.standardError.write(Data("clv: \(warning)\n".utf8)) }
         let encoder: any TextEmbeddingModel
         switch choice {

@@ -102,14 +102,21 @@ extension SQLiteStore: CustomerDirectory {
         }
     }
 
-    public func setConsent(_ consent: Consent, for id: CustomerID) async throws -> Bool {
-        try await writer.write { db in
-            try db.execute(
-                sql: "UPDATE customer SET consent_marketing = ?, consent_profiling = ? WHERE id = ?",
-                arguments: [consent.marketing, consent.profiling, id.rawValue]
-            )
-            return db.changesCount > 0
+    public func setConsent(_ consent: Consent, for id: CustomerID, actor: String) async throws -> Bool {
+        let audit = AuditEvent(
+            actor: actor, action: "set consent", customerHash: pseudonym(of: id), detail: "marketing=\(consent.marketing) profiling=\(consent.profiling)")
+        return try await writer.write { db in
+            guard try Self.updateConsent(consent, for: id, in: db) else { return false }
+            try Self.insertAudit([audit], in: db)
+            return true
         }
+    }
+
+    static func updateConsent(_ consent: Consent, for id: CustomerID, in db: Database) throws -> Bool {
+        try db.execute(
+            sql: "UPDATE customer SET consent_marketing = ?, consent_profiling = ? WHERE id = ?",
+            arguments: [consent.marketing, consent.profiling, id.rawValue])
+        return db.changesCount > 0
     }
 
     public func erase(_ id: CustomerID, actor: String) async throws -> ErasureReport {

@@ -6,8 +6,11 @@ import GRDB
 // MARK: - Interactions
 
 extension SQLiteStore: InteractionStore {
-    public func write(_ interactions: [Interaction], importID: Int64?, counts: IngestCounts?) async throws -> (inserted: Int, duplicates: Int) {
+    public func write(
+        _ interactions: [Interaction], importID: Int64?, counts: IngestCounts?, audit: [AuditEvent]
+    ) async throws -> (inserted: Int, duplicates: Int) {
         try await writer.write { db in
+            try Self.insertAudit(audit, in: db)
             let insert = try db.cachedStatement(
                 sql: """
                     INSERT INTO interaction (key, customer_id, kind, text, text_hash, product_id, rating, at, day, ingest_run_id)

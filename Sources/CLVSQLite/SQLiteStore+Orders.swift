@@ -17,8 +17,12 @@ extension SQLiteStore: OrderStore {
         }
     }
 
-    public func write(_ batch: OrderBatch, importID: Int64, counts: IngestCounts) async throws -> (inserted: Int, duplicates: Int) {
-        try await writer.write { db in try Self.write(batch, importID: importID, counts: counts, in: db) }
+    public func write(_ batch: OrderBatch, importID: Int64, counts: IngestCounts, audit: [AuditEvent]) async throws -> (inserted: Int, duplicates: Int) {
+        try await writer.write { db in
+            let outcome = try Self.write(batch, importID: importID, counts: counts, in: db)
+            try Self.insertAudit(audit, in: db)
+            return outcome
+        }
     }
 
     public func finishImport(_ importID: Int64, counts: IngestCounts) async throws {

@@ -30,7 +30,8 @@ public enum CLVService {
         let limiter = RateLimiter(rate: configuration.rateLimit, burst: configuration.rateBurst)
         let services = Services(
             store: store, workflow: workflow, scores: scores, audit: audit, metrics: Metrics(), fits: FitJobs(),
-            language: LanguageModels(directory: modelDirectory), generations: GenerationQueue(limit: configuration.chatQueueLimit),
+            language: LanguageModels(directory: modelDirectory, embeddingModel: configuration.embeddingModel),
+            generations: GenerationQueue(limit: configuration.chatQueueLimit),
             configuration: configuration,
             eventImportID: try await store.beginImport(source: "POST /v1/events", format: "api"),
             eventLedger: EventRoutes.Ledger(), limiter: limiter, logger: logger
@@ -43,7 +44,9 @@ public enum CLVService {
                 keys: KeyCache(store: store), limiter: limiter,
                 bodyLimit: configuration.maxBodyBytes
             ))
-        let routes = RouteTable(router: router)
+        let declaredMethods = DeclaredMethods()
+        router.add(middleware: MethodMiddleware(declared: declaredMethods))
+        let routes = RouteTable(router: router, methods: declaredMethods)
         OperationsRoutes.register(routes, services)
         CustomerRoutes.register(routes, services)
         EventRoutes.register(routes, services)
@@ -53,7 +56,6 @@ public enum CLVService {
         LanguageRoutes.register(routes, services)
         DashboardRoutes.register(routes, services)
         try OperationsRoutes.registerDocument(routes)
-        routes.refuseUndeclaredMethods()
 
         return Application(
             router: router,

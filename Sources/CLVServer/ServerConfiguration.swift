@@ -1,9 +1,10 @@
 import CLVCore
+import CLVText
 import Foundation
 
 /// Everything `clv serve` can be configured with. Sources, weakest first: defaults, a JSON file
 /// (`--config FILE` or `$CLV_CONFIG`), environment variables (`CLV_HOST`, `CLV_PORT`, `CLV_DB`, `CLV_RATE_LIMIT`,
-/// `CLV_MAX_BODY_BYTES`), then command-line flags.
+/// `CLV_MAX_BODY_BYTES`, `CLV_EMBEDDING_MODEL`), then command-line flags.
 public struct ServerConfiguration: Sendable, Equatable, Codable {
     public var host = "127.0.0.1"
     public var port = 8080
@@ -22,6 +23,9 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
     public var snapshotMaxAgeSeconds = 30.0
     /// Chat completions waiting for the generator (which serves one at a time) before new ones get 503.
     public var chatQueueLimit = 8
+    /// The model that embeds customers' texts for profiles, topics and sentiment (`minilm` or `e5-small`), and that
+    /// `/v1/embeddings` uses when a request names none.
+    public var embeddingModel = EmbeddingModelChoice.minilm
 
     public init() {}
 
@@ -35,6 +39,24 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         case monthlyDiscountRate = "monthly_discount_rate"
         case snapshotMaxAgeSeconds = "snapshot_max_age_seconds"
         case chatQueueLimit = "chat_queue_limit"
+        case embeddingModel = "embedding_model"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(host, forKey: .host)
+        try c.encode(port, forKey: .port)
+        try c.encode(database, forKey: .database)
+        try c.encode(model, forKey: .model)
+        try c.encode(rateLimit, forKey: .rateLimit)
+        try c.encode(rateBurst, forKey: .rateBurst)
+        try c.encode(maxBodyBytes, forKey: .maxBodyBytes)
+        try c.encode(horizonWeeks, forKey: .horizonWeeks)
+        try c.encode(clvMonths, forKey: .clvMonths)
+        try c.encode(monthlyDiscountRate, forKey: .monthlyDiscountRate)
+        try c.encode(snapshotMaxAgeSeconds, forKey: .snapshotMaxAgeSeconds)
+        try c.encode(chatQueueLimit, forKey: .chatQueueLimit)
+        try c.encode(embeddingModel.rawValue, forKey: .embeddingModel)
     }
 
     /// Every key is optional in the file: missing keys keep their defaults.
@@ -57,6 +79,13 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         monthlyDiscountRate = try c.decodeIfPresent(Double.self, forKey: .monthlyDiscountRate) ?? d.monthlyDiscountRate
         snapshotMaxAgeSeconds = try c.decodeIfPresent(Double.self, forKey: .snapshotMaxAgeSeconds) ?? d.snapshotMaxAgeSeconds
         chatQueueLimit = try c.decodeIfPresent(Int.self, forKey: .chatQueueLimit) ?? d.chatQueueLimit
+        if let name = try c.decodeIfPresent(String.self, forKey: .embeddingModel) {
+            guard let choice = EmbeddingModelChoice(rawValue: name) else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .embeddingModel, in: c, debugDescription: "embedding_model must be minilm or e5-small, not \(name)")
+            }
+            embeddingModel = choice
+        }
     }
 
     /// Defaults, overridden by the file (if any), then by the environment.
@@ -84,6 +113,7 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
             configuration.rateBurst = max(configuration.rateBurst, v)
         }
         if let v = try value("CLV_MAX_BODY_BYTES", { Int($0).flatMap { $0 > 0 ? $0 : nil } }) { configuration.maxBodyBytes = v }
+        if let v = try value(EmbeddingModelChoice.environmentVariable, EmbeddingModelChoice.init(rawValue:)) { configuration.embeddingModel = v }
         return configuration
     }
 }

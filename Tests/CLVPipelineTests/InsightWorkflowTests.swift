@@ -55,7 +55,7 @@ import Testing
     @Test func onlyConsentingCustomersAreEmbeddedAndTheCacheIsReused() async throws {
         let store = try await WorkflowTests.cdnowStore()
         let consenting = CustomerID("1"), declining = CustomerID("2")
-        _ = try await store.setConsent(Consent(profiling: true), for: consenting)
+        _ = try await store.setConsent(Consent(profiling: true), for: consenting, actor: "test")
         func review(_ customer: CustomerID, _ day: String, _ text: String) -> Interaction {
             let (date, _) = DateFormat.iso8601.parse(day)!
             let moment = Date(timeIntervalSince1970: Double(date.daysSinceEpoch) * 86_400)

@@ -345,9 +345,12 @@ import Testing
 
     @Test func fitsRunInTheBackgroundAndAreListed() async throws {
         try await TestServer.with { server in
-            let queued = try await server.request(.POST, "/v1/model-runs", key: "analyst", body: #"{"model": "pnbd", "end": "1997-09-30", "unit": "week"}"#)
+            let queued = try await server.request(.POST, "/v1/fit-jobs", key: "analyst", body: #"{"model": "pnbd", "end": "1997-09-30", "unit": "week"}"#)
             #expect(queued.status == 202, "\(queued.body)")
             let job = try #require(try queued.json()["id"] as? Int)
+            #expect(queued.headers["location"] == "/v1/fit-jobs/\(job)")
+            let old = try await server.request(.POST, "/v1/model-runs", key: "analyst", body: #"{"model": "pnbd"}"#)
+            #expect(old.status == 405 && old.headers["allow"] == "GET", "saved runs are read here; fits are queued at /v1/fit-jobs")
             var status = ""
             for _ in 0..<200 where status != "finished" && status != "failed" {
                 try await Task.sleep(for: .milliseconds(50))
@@ -360,7 +363,7 @@ import Testing
             // Pareto/NBD on the CDNOW calibration period (Fader, Hardie & Lee 2005): r = 0.553, α = 10.578, s = 0.606, β = 11.669.
             #expect(params["r"]!.isApproximatelyEqual(to: 0.5533, relativeTolerance: 1e-2))
             #expect(params["s"]!.isApproximatelyEqual(to: 0.6061, relativeTolerance: 1e-2))
-            #expect(try await server.request(.POST, "/v1/model-runs", key: "analyst", body: #"{"model": "nope"}"#).status == 422)
+            #expect(try await server.request(.POST, "/v1/fit-jobs", key: "analyst", body: #"{"model": "nope"}"#).status == 422)
         }
     }
 }
@@ -369,10 +372,10 @@ extension APITests {
     @Test func aFitThatCannotRunFailsWithItsReasonAndBadConfigurationIsRefused() async throws {
         try await TestServer.with { server in
             // A window before the first order is refused at submission; one with no repeat buyers fails with its reason.
-            let early = try await server.request(.POST, "/v1/model-runs", key: "analyst", body: #"{"model": "gg", "end": "0123-10-06"}"#)
+            let early = try await server.request(.POST, "/v1/fit-jobs", key: "analyst", body: #"{"model": "gg", "end": "0123-10-06"}"#)
             #expect(early.status == 422)
             #expect(early.body.contains("is before the first order (1997-01-01)"))
-            let queued = try await server.request(.POST, "/v1/model-runs", key: "analyst", body: #"{"model": "bgnbd", "end": "1997-01-01"}"#)
+            let queued = try await server.request(.POST, "/v1/fit-jobs", key: "analyst", body: #"{"model": "bgnbd", "end": "1997-01-01"}"#)
             #expect(queued.status == 202)
             let job = try #require(try queued.json()["id"] as? Int)
             var reply: [String: Any] = [:]
@@ -397,7 +400,9 @@ extension APITests {
             #expect(trace.status == 405)
             #expect(trace.headers["allow"] == "GET")
             let put = try await server.request(.PUT, "/v1/model-runs", body: "{}")
-            #expect(put.status == 405 && put.headers["allow"] == "GET, POST")
+            #expect(put.status == 405 && put.headers["allow"] == "GET")
+            let query = try await server.request(.RAW(value: "QUERY"), "/v1/fit-jobs")
+            #expect(query.status == 405 && query.headers["allow"] == "POST", "a method the router has never heard of")
             #expect(try await server.request(.GET, "/favicon.ico", key: nil).status == 204)
             let models = try await server.request(.GET, "/v1/models", key: "agent").json()
             let ids = (models["data"] as? [[String: Any]])?.compactMap { $0["id"] as? String }

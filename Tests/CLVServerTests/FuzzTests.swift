@@ -29,7 +29,7 @@ import Testing
             var rng = SplitMix64(seed: 20_261_129)
             let routes: [(HTTPMethod, String)] = [
                 (.GET, "/v1/customers/{id}"), (.DELETE, "/v1/customers/{id}"), (.PUT, "/v1/customers/{id}/consent"),
-                (.POST, "/v1/events"), (.POST, "/v1/model-runs"), (.GET, "/v1/model-runs/{id}"), (.GET, "/v1/fit-jobs/{id}"),
+                (.POST, "/v1/events"), (.POST, "/v1/fit-jobs"), (.GET, "/v1/model-runs/{id}"), (.GET, "/v1/fit-jobs/{id}"),
                 (.POST, "/v1/embeddings"), (.GET, "/v1/audiences?min_p_alive={id}"), (.GET, "/v1/customers?limit={id}"),
             ]
             var statuses: [Int: Int] = [:]

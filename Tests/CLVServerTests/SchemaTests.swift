@@ -23,7 +23,7 @@ import Testing
                 (.PUT, "/v1/customers/{id}/consent", "/v1/customers/2/consent", #"{"marketing": true, "profiling": false}"#),
                 (.GET, "/v1/segments", "/v1/segments?method=tier", nil), (.GET, "/v1/audiences", "/v1/audiences?tier=gold", nil),
                 (.GET, "/v1/model-runs", "/v1/model-runs", nil), (.GET, "/v1/model-runs/{id}", "/v1/model-runs/1", nil),
-                (.POST, "/v1/model-runs", "/v1/model-runs", #"{"model": "gg", "end": "1997-09-30"}"#),
+                (.POST, "/v1/fit-jobs", "/v1/fit-jobs", #"{"model": "gg", "end": "1997-09-30"}"#),
                 (.GET, "/v1/models", "/v1/models", nil), (.GET, "/v1/models/{id}", "/v1/models/all-MiniLM-L6-v2", nil),
                 (.DELETE, "/v1/customers/{id}", "/v1/customers/3", nil),
             ]
@@ -106,7 +106,7 @@ struct SchemaValidator {
 
     func problems(_ value: Any, _ raw: [String: Any], at path: String = "$") -> [String] {
         let schema = resolve(raw)
-        if let options = schema["oneOf"] as? [[String: Any]] {
+        if let options = (schema["oneOf"] ?? schema["anyOf"]) as? [[String: Any]] {
             return options.contains { problems(value, $0, at: path).isEmpty } ? [] : ["\(path): matches none of oneOf"]
         }
         var found: [String] = []
@@ -157,8 +157,9 @@ struct SchemaValidator {
 
     /// A value of a request schema's property type.
     static func example(_ schema: JSONValue) -> Any {
-        if case let .array(options)? = schema["oneOf"], let first = options.first { return example(first) }
+        if case let .array(options)? = schema["oneOf"] ?? schema["anyOf"], let first = options.first { return example(first) }
         if case let .array(values)? = schema["enum"], case let .string(first)? = values.first { return first }
+        if case let .array(values)? = schema["enum"], case let .number(first)? = values.first { return first }
         guard case let .string(type)? = schema["type"] else { return "x" }
         switch type {
         case "string": return schema["format"] == "date" ? "1997-09-30" : "x"

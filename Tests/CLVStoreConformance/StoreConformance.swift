@@ -168,8 +168,8 @@ public enum StoreConformance {
     static func consent(_ store: any ServiceStore) async throws {
         _ = try await stored(store)
         try expect(try await store.customer(bob)?.consent == Consent(), "consent defaults to none")
-        try expect(try await store.setConsent(Consent(marketing: true), for: bob), "setting bob's consent")
-        try expect(try await store.setConsent(Consent(marketing: true), for: CustomerID("nobody")) == false, "consent of a missing customer")
+        try expect(try await store.setConsent(Consent(marketing: true), for: bob, actor: "test"), "setting bob's consent")
+        try expect(try await store.setConsent(Consent(marketing: true), for: CustomerID("nobody"), actor: "test") == false, "consent of a missing customer")
         let all = try await store.consents()
         try expect(all[bob] == Consent(marketing: true) && all[alice] == Consent(), "consents: \(all)")
     }

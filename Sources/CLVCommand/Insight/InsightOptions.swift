@@ -7,10 +7,22 @@ import Foundation
 
 /// The embedding model of the commands that read customers' words.
 struct EmbeddingOptions: ParsableArguments {
-    @Option(help: "Embedding model: minilm (English) or e5-small (multilingual, Chinese included).")
-    var embeddingModel: Embed.Model = .minilm
+    @Option(
+        name: .customLong("embedding-model"),
+        help: "Embedding model: minilm (English) or e5-small (multilingual, Chinese included); default $CLV_EMBEDDING_MODEL, else minilm.")
+    var explicitModel: Embed.Model?
 
-    var choice: EmbeddingModelChoice { EmbeddingModelChoice(rawValue: embeddingModel.rawValue)! }
+    var choice: EmbeddingModelChoice {
+        explicitModel.flatMap { EmbeddingModelChoice(rawValue: $0.rawValue) } ?? (try? EmbeddingModelChoice.installationDefault()) ?? .minilm
+    }
+
+    var embeddingModel: Embed.Model { Embed.Model(rawValue: choice.rawValue)! }
+
+    func validate() throws {
+        if explicitModel == nil {
+            do { _ = try EmbeddingModelChoice.installationDefault() } catch { throw ValidationError("\(error)") }
+        }
+    }
 
     /// The model behind the store's embedding cache, with a progress line while it embeds.
     func embedder(cache: any EmbeddingCache) throws -> CachedEmbedder {

@@ -46,7 +46,7 @@ extension CLV {
                     }
                     if let profiling { consent.profiling = profiling == .yes }
                     if let marketing { consent.marketing = marketing == .yes }
-                    _ = try await store.setConsent(consent, for: id)
+                    _ = try await store.setConsent(consent, for: id, actor: "cli")
                 }
                 Output.log("Consent recorded for \(targets.count - missing.count) customers.")
                 if !missing.isEmpty {

@@ -33,7 +33,7 @@ public struct InteractionInput: Sendable, Equatable, Decodable {
     ///   the same line is still a duplicate).
     public func validated(redactor: Redactor, now: Date) -> Result<(Interaction, Redaction), InteractionProblem> {
         guard let id = customer_id.map({ $0.trimmingCharacters(in: .whitespaces) }), !id.isEmpty else { return .failure(.missingCustomer) }
-        guard id.utf8.count <= 256, !id.contains(where: \.isNewline) else { return .failure(.badIdentifier("customer_id")) }
+        guard id.unicodeScalars.count <= 256, !id.contains(where: \.isNewline) else { return .failure(.badIdentifier("customer_id")) }
         guard let kindText = kind?.trimmingCharacters(in: .whitespaces).lowercased(), let kind = InteractionKind(rawValue: kindText) else {
             return .failure(.unknownKind(kind ?? ""))
         }
@@ -41,7 +41,7 @@ public struct InteractionInput: Sendable, Equatable, Decodable {
         if kind.requiresText, raw.isEmpty { return .failure(.missingText(kind)) }
         guard raw.utf8.count <= Self.maximumTextBytes else { return .failure(.textTooLong(raw.utf8.count)) }
         let product = product_id.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
-        if let product, product.utf8.count > 256 || product.contains(where: \.isNewline) { return .failure(.badIdentifier("product_id")) }
+        if let product, product.unicodeScalars.count > 256 || product.contains(where: \.isNewline) { return .failure(.badIdentifier("product_id")) }
         if kind == .view, product == nil, raw.isEmpty { return .failure(.viewWithoutProduct) }
         if let rating, !(rating.isFinite && (1...5).contains(rating)) { return .failure(.badRating) }
         var moment: Date?
@@ -50,7 +50,7 @@ public struct InteractionInput: Sendable, Equatable, Decodable {
             moment = parsed
         }
         let sourceID = interaction_id.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
-        if let sourceID, sourceID.utf8.count > 256 { return .failure(.badIdentifier("interaction_id")) }
+        if let sourceID, sourceID.unicodeScalars.count > 256 { return .failure(.badIdentifier("interaction_id")) }
 
         let redaction = redactor.redact(raw)
         let customer = CustomerID(id)

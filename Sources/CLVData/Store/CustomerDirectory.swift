@@ -40,7 +40,8 @@ public protocol CustomerDirectory: Sendable {
     /// Every customer's consent.
     func consents() async throws -> [CustomerID: Consent]
     /// Sets consent; returns false when the customer does not exist.
-    func setConsent(_ consent: Consent, for id: CustomerID) async throws -> Bool
+    /// The change's audit record (under a keyed hash, by `actor`) commits in the same transaction.
+    func setConsent(_ consent: Consent, for id: CustomerID, actor: String) async throws -> Bool
     /// Deletes every row about the customer and, when there were any, records the erasure in the audit log under a
     /// keyed hash, in the same transaction.
     func erase(_ id: CustomerID, actor: String) async throws -> ErasureReport

@@ -9,7 +9,7 @@ import Foundation
 public protocol InteractionStore: Sendable {
     /// Stores one batch in one transaction; `importID` (from ``OrderStore/beginImport(source:format:)``) is nil for
     /// interactions posted through the API.
-    func write(_ interactions: [Interaction], importID: Int64?, counts: IngestCounts?) async throws -> (inserted: Int, duplicates: Int)
+    func write(_ interactions: [Interaction], importID: Int64?, counts: IngestCounts?, audit: [AuditEvent]) async throws -> (inserted: Int, duplicates: Int)
 
     /// The customer's interactions, oldest first.
     func interactions(of customer: CustomerID) async throws -> [Interaction]
@@ -68,4 +68,11 @@ public protocol EmbeddingCache: Sendable {
     func storeEmbeddings(model: String, _ vectors: [TextHash: [Float]]) async throws
     /// Vectors cached, by model.
     func embeddingCounts() async throws -> [String: Int]
+}
+
+extension InteractionStore {
+    /// Interactions whose write needs no audit record of its own (file imports are recorded as ingest runs).
+    public func write(_ interactions: [Interaction], importID: Int64?, counts: IngestCounts?) async throws -> (inserted: Int, duplicates: Int) {
+        try await write(interactions, importID: importID, counts: counts, audit: [])
+    }
 }

@@ -10,8 +10,9 @@ public protocol OrderStore: Sendable {
     func beginImport(source: String, format: String) async throws -> Int64
 
     /// Stores one batch in one transaction, updating customers, products and daily aggregates, and the import's
-    /// running counts. Returns how many lines were new and how many were already stored.
-    func write(_ batch: OrderBatch, importID: Int64, counts: IngestCounts) async throws -> (inserted: Int, duplicates: Int)
+    /// running counts, with the `audit` events of the write in the same transaction (a crash keeps both or neither).
+    /// Returns how many lines were new and how many were already stored.
+    func write(_ batch: OrderBatch, importID: Int64, counts: IngestCounts, audit: [AuditEvent]) async throws -> (inserted: Int, duplicates: Int)
 
     /// Marks the import finished with its final counts.
     func finishImport(_ importID: Int64, counts: IngestCounts) async throws
@@ -85,5 +86,12 @@ public struct StoreStatistics: Sendable, Equatable, Codable {
         self.firstDay = firstDay
         self.lastDay = lastDay
         self.netRevenue = netRevenue
+    }
+}
+
+extension OrderStore {
+    /// A batch whose write needs no audit record of its own (file imports are recorded as ingest runs).
+    public func write(_ batch: OrderBatch, importID: Int64, counts: IngestCounts) async throws -> (inserted: Int, duplicates: Int) {
+        try await write(batch, importID: importID, counts: counts, audit: [])
     }
 }

@@ -74,13 +74,8 @@ enum Chart {
         return ticks(0...value * 1.05).last.map { max($0, value) } ?? value
     }
 
-    static func svg(_ name: String, label: String, _ body: HTML, legend: [(String, String, Bool)] = []) -> HTML {
-        let items = legend.map { name, color, dashed -> HTML in
-            "<span class=\"key\"><i style=\"background:\(color)\(dashed ? ";opacity:.6" : "")\"></i>\(name)</span>"
-        }
-        return """
-            <figure class="chart-figure"><svg class="chart" data-chart="\(name)" viewBox="0 0 \(Int(width)) \(Int(height))" role="img" aria-label="\(label)" preserveAspectRatio="xMidYMid meet">\(body)</svg>\(legend.isEmpty ? "" : ("<figcaption class=\"legend\">\(items)</figcaption>" as HTML))</figure>
-            """
+    static func svg(_ name: String, label: String, _ body: HTML, legend: [(String, String, Bool)] = []) -> ChartFigure {
+        ChartFigure(name: name, label: label, width: width, height: height, body: body, legend: legend)
     }
 
     /// Lines over a numeric x axis.
@@ -89,7 +84,7 @@ enum Chart {
         xFormat: (Double) -> String = { Format.number($0, decimals: 0) }, yFormat: (Double) -> String = { Format.number($0, decimals: 1) },
         xRange: ClosedRange<Double>? = nil, yRange: ClosedRange<Double>? = nil, xTickValues: [Double]? = nil,
         marker: (x: Double, label: String)? = nil
-    ) -> HTML {
+    ) -> ChartFigure {
         let xs = series.flatMap { $0.points.map(\.x) }, ys = series.flatMap { $0.points.map(\.y) }
         guard let xMin = xs.min(), let xMax = xs.max() else { return svg(name, label: label, "<text x=\"20\" y=\"40\">No data</text>") }
         let frame = Frame(xRange: xRange ?? xMin...max(xMax, xMin + 1), yRange: yRange ?? 0...niceMax(ys.max() ?? 1))
@@ -122,7 +117,7 @@ enum Chart {
     static func bars(
         _ name: String, label: String, bars: [(label: String, value: Double, color: String)], xTitle: String, yTitle: String,
         yFormat: (Double) -> String = { Format.integer(Int($0)) }
-    ) -> HTML {
+    ) -> ChartFigure {
         guard !bars.isEmpty else { return svg(name, label: label, "<text x=\"20\" y=\"40\">No data</text>") }
         let frame = Frame(xRange: 0...Double(bars.count), yRange: 0...niceMax(bars.map(\.value).max() ?? 1))
         let every = max(1, Int((Double(bars.count) / 8).rounded(.up)))
@@ -139,7 +134,7 @@ enum Chart {
     }
 
     /// Horizontal paired bars: for each row, share of customers against share of value (both in 0...1).
-    static func pairedShares(_ name: String, label: String, rows: [(label: String, customers: Double, value: Double)]) -> HTML {
+    static func pairedShares(_ name: String, label: String, rows: [(label: String, customers: Double, value: Double)]) -> ChartFigure {
         let rowHeight = 26.0, labelWidth = 150.0, top = 8.0
         let h = top + Double(rows.count) * rowHeight + 10
         let maxShare = max(rows.map { max($0.customers, $0.value) }.max() ?? 1, 0.01)
@@ -161,13 +156,9 @@ enum Chart {
                 "<text class=\"tick\" x=\"\(f(labelWidth + max(wc, wv) + 6))\" y=\"\(f(y + rowHeight / 2))\" dominant-baseline=\"middle\">\(Format.percent(r.customers)) / \(Format.percent(r.value))</text>"
             )
         }
-        let items: [HTML] = [
-            "<span class=\"key\"><i style=\"background:#94a3b8\"></i>share of customers</span>",
-            "<span class=\"key\"><i style=\"background:#2563eb\"></i>share of predicted value</span>",
-        ]
-        return """
-            <figure class="chart-figure"><svg class="chart" data-chart="\(name)" viewBox="0 0 \(Int(width)) \(Int(h))" role="img" aria-label="\(label)">\(HTML.join(parts))</svg><figcaption class="legend">\(items)</figcaption></figure>
-            """
+        return ChartFigure(
+            name: name, label: label, width: width, height: h, body: HTML.join(parts),
+            legend: [("share of customers", "#94a3b8", false), ("share of predicted value", "#2563eb", false)], stretches: false)
     }
 
     /// The heat maps' colour for a share `t` of the maximum (0: pale, 1: dark blue).
@@ -180,7 +171,7 @@ enum Chart {
     static func heatmap(
         _ name: String, label: String, rowLabels: [String], columnLabels: [String], values: [[Double?]],
         rowTitle: String, columnTitle: String, format: (Double) -> String
-    ) -> HTML {
+    ) -> ChartFigure {
         let left = 56.0, top = 10.0, bottom = 40.0
         let cellW = (width - left - 10) / Double(max(columnLabels.count, 1))
         let cellH = (height - top - bottom) / Double(max(rowLabels.count, 1))
@@ -215,7 +206,7 @@ enum Chart {
     static func timeline(
         _ name: String, label: String, events: [(day: Double, amount: Double, title: String)], range: ClosedRange<Double>,
         xFormat: (Double) -> String
-    ) -> HTML {
+    ) -> ChartFigure {
         let h = 90.0
         let frame = Frame(xRange: range, yRange: 0...1)
         let maxAmount = max(events.map(\.amount).max() ?? 1, 1e-9)
@@ -229,7 +220,57 @@ enum Chart {
                 "<circle class=\"purchase\" cx=\"\(f(frame.x(e.day)))\" cy=\"45\" r=\"\(f(r))\" fill=\"#2563eb\" fill-opacity=\"0.6\" stroke=\"#1e3a8a\"><title>\(e.title)</title></circle>"
             )
         }
-        return
-            "<figure class=\"chart-figure\"><svg class=\"chart\" data-chart=\"\(name)\" viewBox=\"0 0 \(Int(width)) \(Int(h))\" role=\"img\" aria-label=\"\(label)\">\(HTML.join(parts))</svg></figure>"
+        return ChartFigure(name: name, label: label, width: width, height: h, body: HTML.join(parts), legend: [], stretches: false)
     }
+}
+
+/// One chart: its marks in a view box and its legend, shown inline on a dashboard page (``html``) or written as a
+/// file of its own (``standaloneSVG(title:)``, what `clv plot` writes): the same drawing either way.
+struct ChartFigure: Sendable {
+    var name: String
+    var label: String
+    var width: Double
+    var height: Double
+    var body: HTML
+    var legend: [(name: String, color: String, dashed: Bool)]
+    /// Whether the page may stretch it to its box (timelines keep their aspect).
+    var stretches = true
+
+    var html: HTML {
+        let items = legend.map { name, color, dashed -> HTML in
+            "<span class=\"key\"><i style=\"background:\(color)\(dashed ? ";opacity:.6" : "")\"></i>\(name)</span>"
+        }
+        let aspect: HTML = stretches ? " preserveAspectRatio=\"xMidYMid meet\"" : ""
+        return """
+            <figure class="chart-figure"><svg class="chart" data-chart="\(name)" viewBox="0 0 \(Int(width)) \(Int(height))" role="img" aria-label="\(label)"\(aspect)>\(body)</svg>\(legend.isEmpty ? "" : ("<figcaption class=\"legend\">\(items)</figcaption>" as HTML))</figure>
+            """
+    }
+
+    /// A self-contained SVG document: a title above, the chart, and its legend drawn below as SVG (no HTML, no
+    /// external style), so that any viewer or editor shows what the dashboard shows.
+    func standaloneSVG(title: String) -> String {
+        let top = 28.0, legendHeight = legend.isEmpty ? 0.0 : 24.0
+        var keys: [HTML] = []
+        var x = 56.0
+        for key in legend {
+            let dash: HTML = key.dashed ? " stroke-dasharray=\"6 4\"" : ""
+            keys.append(
+                "<line x1=\"\(Chart.f(x))\" x2=\"\(Chart.f(x + 22))\" y1=\"\(Chart.f(height + 12))\" y2=\"\(Chart.f(height + 12))\" stroke=\"\(key.color)\" stroke-width=\"3\"\(dash)/><text class=\"key\" x=\"\(Chart.f(x + 28))\" y=\"\(Chart.f(height + 12))\" dominant-baseline=\"middle\">\(key.name)</text>"
+            )
+            x += 40 + Double(key.name.count) * 6.5
+        }
+        let document: HTML = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <svg xmlns="http://www.w3.org/2000/svg" data-chart="\(name)" width="\(Int(width))" height="\(Int(height + top + legendHeight))" viewBox="0 \(Int(-top)) \(Int(width)) \(Int(height + top + legendHeight))" role="img" aria-label="\(label)">
+            <style>\(HTML(unsafe: Self.css))</style><rect x="0" y="\(Int(-top))" width="100%" height="100%" fill="#ffffff"/>
+            <text class="title" x="\(Chart.f(width / 2))" y="-10" text-anchor="middle">\(title)</text>
+            \(body)\(keys)
+            </svg>
+            """
+        return document.description + "\n"
+    }
+
+    /// The dashboard's chart styles, for a chart outside the page.
+    static let css =
+        "text{font-family:system-ui,-apple-system,'Segoe UI',sans-serif}.grid{stroke:#eef2f7}.axis{stroke:#94a3b8}.tick{font-size:11px;fill:#475569}.axis-title{font-size:12px;fill:#334155}.key{font-size:12px;fill:#334155}.title{font-size:14px;font-weight:600;fill:#0f172a}"
 }

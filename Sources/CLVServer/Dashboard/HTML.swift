@@ -19,6 +19,8 @@ struct HTML: Sendable, ExpressibleByStringInterpolation, CustomStringConvertible
         mutating func appendLiteral(_ literal: String) { text += literal }
         /// Already-safe markup.
         mutating func appendInterpolation(_ html: HTML) { text += html.text }
+        /// A chart, as its inline markup.
+        mutating func appendInterpolation(_ figure: ChartFigure) { text += figure.html.text }
         /// Any other value: escaped.
         mutating func appendInterpolation(_ value: some CustomStringConvertible) { text += HTML.escape(value.description) }
         mutating func appendInterpolation(_ value: String) { text += HTML.escape(value) }

@@ -40,6 +40,10 @@ enum View {
             """
     }
 
+    static func card(_ title: String, id: String? = nil, note: String? = nil, wide: Bool = false, _ chart: ChartFigure) -> HTML {
+        card(title, id: id, note: note, wide: wide, chart.html)
+    }
+
     static func card(_ title: String, id: String? = nil, note: String? = nil, wide: Bool = false, _ body: HTML) -> HTML {
         """
         <section class="card\(wide ? " wide" : "")"\(id.map { (" id=\"\($0)\"" as HTML) } ?? "")><h2>\(title)</h2>\(note.map { ("<p class=\"note\">\($0)</p>" as HTML) } ?? "")\(body)</section>

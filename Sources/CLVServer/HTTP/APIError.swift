@@ -41,16 +41,46 @@ struct ErrorMiddleware: RouterMiddleware {
     static func response(_ status: HTTPResponse.Status, _ message: String, headers: HTTPFields = [:]) -> Response {
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"
-        let body = (try? JSON.text(ErrorBody(error: .init(status: status.code, message: message)))) ?? #"{"error":{"message":"error"}}"#
+        let body = (try? JSON.text(ErrorBody(error: .init(status: status, message: message)))) ?? #"{"error":{"message":"error"}}"#
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 }
 
-/// The body of every error response.
+/// The body of every error response, in OpenAI's shape (`message`, `type`, `code`, `param`) so that its clients
+/// raise their usual exceptions, plus the HTTP `status`.
 struct ErrorBody: Encodable, Sendable {
     struct Detail: Encodable, Sendable {
         var status: Int
         var message: String
+        var type: String
+        var code: String?
+        var param: String?
+
+        init(status: HTTPResponse.Status, message: String) {
+            self.status = status.code
+            self.message = message
+            type =
+                switch status.code {
+                case 401: "authentication_error"
+                case 403: "permission_error"
+                case 404: "not_found_error"
+                case 429: "rate_limit_error"
+                case 500...: "server_error"
+                default: "invalid_request_error"
+                }
+            code = status.code == 429 ? "rate_limit_exceeded" : nil
+        }
+
+        private enum CodingKeys: String, CodingKey { case status, message, type, code, param }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(status, forKey: .status)
+            try c.encode(message, forKey: .message)
+            try c.encode(type, forKey: .type)
+            try c.encode(code, forKey: .code)
+            try c.encode(param, forKey: .param)
+        }
     }
 
     var error: Detail

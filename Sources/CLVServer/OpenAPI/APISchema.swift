@@ -43,4 +43,22 @@ enum Schema {
     static func object(_ properties: [String: JSONValue], required: [String]) -> JSONValue {
         ["type": "object", "properties": .object(properties), "required": .array(required.sorted().map(JSONValue.string)), "additionalProperties": false]
     }
+
+    /// A request body's object: the optional fields may also be null (the decoders read null as absent), and
+    /// `open` bodies (OpenAI's, whose clients send fields of their own) allow fields it does not name.
+    /// `exactlyOne`: of these optional fields, a body has one (and then not null).
+    static func request(_ properties: [String: JSONValue], required: [String], exactlyOne: [String] = [], open: Bool = false) -> JSONValue {
+        let fields = Dictionary(
+            uniqueKeysWithValues: properties.map { name, schema in
+                (name, required.contains(name) ? schema : ["anyOf": [schema, ["type": "null"]]])
+            })
+        var object: [String: JSONValue] = [
+            "type": "object", "properties": .object(fields), "required": .array(required.sorted().map(JSONValue.string)), "additionalProperties": .bool(!open),
+        ]
+        // Null reads as absent, so "has it" means present and not null.
+        if !exactlyOne.isEmpty {
+            object["oneOf"] = .array(exactlyOne.map { ["required": [.string($0)], "properties": [$0: ["not": ["type": "null"]]]] })
+        }
+        return .object(object)
+    }
 }

@@ -9,12 +9,7 @@ enum OpenAPIDocument {
         for spec in specs {
             var operation: [String: JSONValue] = [
                 "summary": .string(spec.summary), "tags": [.string(spec.tag)],
-                "operationId": .string(
-                    spec.method.rawValue.lowercased()
-                        + spec.path.split(separator: "/").map {
-                            $0.replacingOccurrences(of: "{", with: "by_").replacingOccurrences(of: "}", with: "").replacingOccurrences(of: "-", with: "_")
-                                .replacingOccurrences(of: ".", with: "_")
-                        }.joined(separator: "_")),
+                "operationId": .string(spec.operationID),
             ]
             var parameters: [JSONValue] = []
             for name in pathParameters(spec.path) {
@@ -22,7 +17,7 @@ enum OpenAPIDocument {
             }
             for q in spec.query {
                 parameters.append([
-                    "name": .string(q.name), "in": "query", "required": false, "description": .string(q.description), "schema": ["type": .string(q.type)],
+                    "name": .string(q.name), "in": "query", "required": false, "description": .string(q.description), "schema": q.schema,
                 ])
             }
             if !parameters.isEmpty { operation["parameters"] = .array(parameters) }
@@ -31,16 +26,38 @@ enum OpenAPIDocument {
             }
             var responses: [String: JSONValue] = [:]
             let error: JSONValue = ["schema": ErrorBody.reference]
-            for (status, description) in spec.responses {
-                let content: JSONValue =
+            for (status, description) in spec.responses.merging(commonResponses(spec), uniquingKeysWith: { declared, _ in declared }) {
+                var response: [String: JSONValue] = ["description": .string(description)]
+                response["content"] =
                     if status >= 400 {
                         ["application/json": error]
-                    } else if let response = spec.response {
-                        ["application/json": ["schema": response.reference]]
+                    } else if let schema = spec.response {
+                        .object(
+                            Dictionary(
+                                uniqueKeysWithValues: spec.produces.components(separatedBy: ", ").map { type in
+                                    (type, type == "application/json" ? ["schema": schema.reference] : ["schema": Schema.string])
+                                }))
                     } else {
                         [.init(stringLiteral: spec.produces.components(separatedBy: ", ").first ?? "application/json"): ["schema": [:]]]
                     }
-                responses[String(status)] = ["description": .string(description), "content": content]
+                let links = spec.links.filter { $0.status == status }
+                if !links.isEmpty {
+                    response["links"] = .object(
+                        Dictionary(
+                            uniqueKeysWithValues: links.map { link in
+                                (
+                                    link.name,
+                                    [
+                                        "operationId": .string(RouteSpec.operationID(method: link.method, path: link.path)),
+                                        "parameters": .object(link.parameters.mapValues(JSONValue.string)),
+                                    ]
+                                )
+                            }))
+                }
+                if status == 201 || status == 202, let location = spec.location {
+                    response["headers"] = ["Location": ["description": .string(location), "required": true, "schema": Schema.string]]
+                }
+                responses[String(status)] = .object(response)
             }
             if let roles = spec.roles {
                 responses["401"] = ["description": "Missing or unknown API key", "content": ["application/json": error]]
@@ -65,6 +82,21 @@ enum OpenAPIDocument {
             "security": [["bearer": []]],
         ]
         return try JSON.text(document)
+    }
+
+    /// What any operation of its shape can answer besides what it declares: 400 for a malformed parameter or body,
+    /// 413 and 422 for bodies too large or of the wrong shape, 503 while the store or a model cannot be reached.
+    static func commonResponses(_ spec: RouteSpec) -> [Int: String] {
+        var responses: [Int: String] = [:]
+        if !pathParameters(spec.path).isEmpty || !spec.query.isEmpty || spec.requestBody != nil {
+            responses[400] = "A parameter or the body is malformed"
+        }
+        if spec.requestBody != nil {
+            responses[413] = "The body is too large"
+            responses[422] = "The body is JSON of the wrong shape, or asks for what this data cannot give"
+        }
+        if spec.roles != nil { responses[503] = "The store or a model is not available yet" }
+        return responses
     }
 
     static func pathParameters(_ path: String) -> [String] {

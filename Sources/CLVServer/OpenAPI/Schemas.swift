@@ -9,7 +9,7 @@ import CLVPipeline
 // MARK: - Requests
 
 extension ModelRunRoutes.FitRequest: APISchema {
-    static let schema = Schema.object(
+    static let schema = Schema.request(
         [
             "model": Schema.oneOf(ModelKind.self), "end": Schema.date, "unit": Schema.oneOf(TimeUnit.self),
             "penalizer": ["type": "number", "minimum": 0],
@@ -17,48 +17,71 @@ extension ModelRunRoutes.FitRequest: APISchema {
 }
 
 extension EventRoutes.OrderEvent: APISchema {
-    static let schema = Schema.object(
+    static let schema = Schema.request(
         [
             "type": ["type": "string", "enum": ["order"]],
-            "order_id": ["type": "string", "minLength": 1, "maxLength": 256], "customer_id": ["type": "string", "minLength": 1, "maxLength": 256],
-            "timestamp": ["type": "string", "description": "ISO 8601 date or date-time"],
-            "amount": ["type": "number", "description": "Order total when no lines are given; negative for a return"],
+            "order_id": EventRoutes.identifierSchema, "customer_id": EventRoutes.identifierSchema,
+            "timestamp": ["type": "string", "pattern": .string(EventRoutes.timestampPattern), "description": "ISO 8601 date or date-time, years 1900 to 2200"],
+            "amount": [
+                "type": "number", "minimum": -1e12, "maximum": 1e12, "description": "Order total when no lines are given; negative for a return",
+            ],
             "country": Schema.string,
-            "lines": Schema.array(
-                Schema.object(
+            "lines": [
+                "type": "array", "minItems": 1, "maxItems": 1000,
+                "items": Schema.request(
                     [
-                        "product_id": Schema.string, "title": Schema.string, "quantity": Schema.number, "unit_price": ["type": "number", "minimum": 0],
-                    ], required: ["quantity", "unit_price"]), maxItems: 1000),
-        ], required: ["order_id", "customer_id", "timestamp"])
+                        "product_id": Schema.string, "title": Schema.string, "quantity": ["type": "number", "minimum": -1e9, "maximum": 1e9],
+                        "unit_price": ["type": "number", "minimum": 0, "maximum": 1e9],
+                    ], required: ["quantity", "unit_price"]),
+            ],
+        ], required: ["order_id", "customer_id", "timestamp"], exactlyOne: ["lines", "amount"])
 }
 
 extension Consent: APISchema {
-    static let schema = Schema.object(["marketing": Schema.boolean, "profiling": Schema.boolean], required: ["marketing", "profiling"])
+    static let schema = Schema.request(["marketing": Schema.boolean, "profiling": Schema.boolean], required: ["marketing", "profiling"])
 }
 
 extension LanguageRoutes.EmbeddingRequest: APISchema {
-    static let schema = Schema.object(
+    static let schema = Schema.request(
         [
-            "input": ["oneOf": [Schema.string, Schema.array(Schema.string, maxItems: 256)]], "model": Schema.string,
-        ], required: ["input"])
+            "input": ["oneOf": [Schema.string, ["type": "array", "items": Schema.string, "minItems": 1, "maxItems": 256]]],
+            "model": ["type": "string", "enum": ["all-MiniLM-L6-v2", "minilm", "text-embedding-local", "multilingual-e5-small", "e5-small"]],
+            "encoding_format": Schema.oneOf(LanguageRoutes.EmbeddingRequest.EncodingFormat.self),
+            "dimensions": ["type": "integer", "enum": [384]], "user": Schema.string,
+        ], required: ["input"], open: true)
 }
 
 extension LanguageRoutes.ChatRequest: APISchema {
-    static let schema = Schema.object(
+    static let schema = Schema.request(
         [
             "model": Schema.string,
-            "messages": Schema.array(
-                Schema.object(
+            "messages": [
+                "type": "array", "minItems": 1, "maxItems": 64,
+                "items": Schema.request(
                     [
                         "role": ["type": "string", "enum": ["system", "user", "assistant"]], "content": Schema.string,
-                    ], required: ["role", "content"])),
-            "max_tokens": ["type": "integer", "minimum": 1], "temperature": ["type": "number", "minimum": 0], "top_p": Schema.number,
-            "seed": Schema.integer, "stream": Schema.boolean,
-        ], required: ["messages"])
+                    ], required: ["role", "content"], open: true),
+            ],
+            "max_tokens": ["type": "integer", "minimum": 1, "maximum": 2048], "max_completion_tokens": ["type": "integer", "minimum": 1, "maximum": 2048],
+            "temperature": ["type": "number", "minimum": 0, "maximum": 2], "top_p": ["type": "number", "exclusiveMinimum": 0, "maximum": 1],
+            "seed": ["type": "integer", "minimum": 0, "maximum": 9_007_199_254_740_991], "stream": Schema.boolean,
+            "stream_options": Schema.request(["include_usage": Schema.boolean], required: []),
+            "stop": [
+                "oneOf": [
+                    ["type": "string", "minLength": 1, "maxLength": 256],
+                    ["type": "array", "items": ["type": "string", "minLength": 1, "maxLength": 256], "maxItems": 4],
+                ]
+            ],
+            "user": Schema.string,
+        ], required: ["messages"], open: true)
+}
+
+extension InsightRoutes.InteractionBatch: APISchema {
+    static let schema: JSONValue = ["oneOf": [InteractionInput.reference, ["type": "array", "items": InteractionInput.reference, "minItems": 1]]]
 }
 
 extension InteractionInput: APISchema {
-    static let schema = Schema.object(
+    static let schema = Schema.request(
         [
             "customer_id": ["type": "string", "minLength": 1, "maxLength": 256], "kind": Schema.oneOf(InteractionKind.self),
             "text": ["type": "string", "maxLength": .number(Double(InteractionInput.maximumTextBytes)), "description": "Redacted before it is stored"],
@@ -104,7 +127,11 @@ extension ProfileView: APISchema {
 extension ErrorBody: APISchema {
     static let schema = Schema.object(
         [
-            "error": Schema.object(["status": Schema.integer, "message": Schema.string], required: ["status", "message"])
+            "error": Schema.object(
+                [
+                    "status": Schema.integer, "message": Schema.string, "type": Schema.string, "code": Schema.nullable(Schema.string),
+                    "param": Schema.nullable(Schema.string),
+                ], required: ["status", "message", "type", "code", "param"])
         ], required: ["error"])
 }
 
@@ -121,8 +148,8 @@ extension ModelRunView: APISchema {
         [
             "id": Schema.integer, "model": Schema.oneOf(ModelKind.self), "created_at": Schema.dateTime, "data_end": Schema.date,
             "unit": Schema.oneOf(TimeUnit.self), "n_customers": Schema.integer, "converged": Schema.boolean, "log_likelihood": Schema.number,
-            "params": Schema.map(Schema.number), "standard_errors": Schema.map(Schema.number),
-            "confidence_intervals_95": Schema.map(Schema.array(Schema.number)), "aic": Schema.number, "bic": Schema.number,
+            "params": Schema.map(Schema.number), "standard_errors": Schema.map(Schema.nullable(Schema.number)),
+            "confidence_intervals_95": Schema.map(Schema.array(Schema.nullable(Schema.number))), "aic": Schema.number, "bic": Schema.number,
             "iterations": Schema.integer, "error": Schema.string,
         ], required: ["id", "model", "created_at", "data_end", "unit", "n_customers", "converged"])
 }
@@ -210,7 +237,7 @@ extension EventRoutes.Accepted: APISchema {
     static let schema = Schema.object(
         [
             "order_id": Schema.string, "lines": Schema.integer, "duplicate": Schema.boolean, "customer": CustomerView.reference,
-        ], required: ["order_id", "lines", "duplicate", "customer"])
+        ], required: ["order_id", "lines", "duplicate"])
 }
 
 extension SegmentRoutes.SegmentList: APISchema {
@@ -265,7 +292,12 @@ extension LanguageRoutes.EmbeddingList: APISchema {
             "object": ["type": "string", "enum": ["list"]], "model": Schema.string,
             "data": Schema.array(
                 Schema.object(
-                    ["object": ["type": "string", "enum": ["embedding"]], "index": Schema.integer, "embedding": Schema.array(Schema.number)],
+                    [
+                        "object": ["type": "string", "enum": ["embedding"]], "index": Schema.integer,
+                        "embedding": [
+                            "oneOf": [Schema.array(Schema.number), ["type": "string", "contentEncoding": "base64", "description": "encoding_format base64"]]
+                        ],
+                    ],
                     required: ["object", "index", "embedding"]
                 )),
             "usage": Schema.object(
@@ -294,6 +326,6 @@ enum Schemas {
         CustomerView.self, CustomerRoutes.CustomerPage.self, CustomerRoutes.OrderHistory.self, CustomerRoutes.ConsentView.self,
         CustomerRoutes.ErasureView.self, EventRoutes.Accepted.self, SegmentRoutes.SegmentList.self, SegmentRoutes.AudienceView.self,
         LanguageRoutes.ChatCompletion.self, LanguageRoutes.EmbeddingList.self, LanguageRoutes.ModelInfo.self, LanguageRoutes.ModelList.self,
-        InteractionInput.self, InsightRoutes.Stored.self, ProfileView.self,
+        InteractionInput.self, InsightRoutes.InteractionBatch.self, InsightRoutes.Stored.self, ProfileView.self,
     ]
 }

@@ -8,17 +8,23 @@ import Hummingbird
 
 /// `/v1/customers`: one customer's summary and scores, the scored list, consent, erasure.
 enum CustomerRoutes {
+    static let interval = QueryParameter.number("interval", "Prediction-interval level, e.g. 0.9", in: 0.5...0.999)
+    static let orderLimit = QueryParameter.integer("limit", "At most this many lines (default 50)", in: 1...500)
+    static let pageLimit = QueryParameter.integer("limit", "At most this many (default 50)", in: 1...1000)
+    static let offset = QueryParameter.integer("offset", "Skip this many (default 0)", in: 0...1_000_000_000)
+    static let sort = QueryParameter.choice("sort", "Order by (default clv)", SortKey.self)
+
     static func register(_ routes: RouteTable, _ services: Services) {
         routes.add(
             RouteSpec(
                 method: .get, path: "/v1/customers/{id}", roles: .readers,
                 summary: "One customer: summary, scores (with ?interval=0.9 a prediction interval), tier, RFM segment, churn risk.",
-                tag: "customers", query: [.init(name: "interval", description: "Prediction-interval level in (0, 1), e.g. 0.9", type: "number")],
+                tag: "customers", query: [Self.interval],
                 responses: [200: "The customer", 404: "No such customer"], response: CustomerView.self
             )
         ) { request, context in
             let id = CustomerID(try context.id())
-            let level = try request.query("interval", number: 0.5...0.999)
+            let level = try request.number(Self.interval)
             let view = try await customerView(id, services: services, level: level)
             services.audit.record(AuditEvent(actor: context.actor, action: "read customer", customerHash: try await services.store.auditHash(of: id)))
             return try JSON.response(view)
@@ -28,12 +34,12 @@ enum CustomerRoutes {
             RouteSpec(
                 method: .get, path: "/v1/customers/{id}/orders", roles: .readers,
                 summary: "One customer's most recent order lines (purchases and returns), newest first, with product titles.",
-                tag: "customers", query: [.init(name: "limit", description: "At most this many lines (default 50, max 500)", type: "integer")],
+                tag: "customers", query: [Self.orderLimit],
                 responses: [200: "The lines", 404: "No such customer"], response: OrderHistory.self
             )
         ) { request, context in
             let id = CustomerID(try context.id())
-            let limit = Int(try request.query("limit", number: 1...500) ?? 50)
+            let limit = try request.integer(Self.orderLimit) ?? 50
             guard try await services.store.customer(id) != nil else { throw APIError.notFound("No customer with that id.") }
             let lines = try await services.store.recentOrderLines(of: id, limit: limit)
             services.audit.record(AuditEvent(actor: context.actor, action: "read customer orders", customerHash: try await services.store.auditHash(of: id)))
@@ -45,18 +51,14 @@ enum CustomerRoutes {
                 method: .get, path: "/v1/customers", roles: .analysts,
                 summary: "Scored customers, highest CLV first (or by ?sort=p_alive|expected_purchases|churn_risk).",
                 tag: "customers",
-                query: [
-                    .init(name: "limit", description: "At most this many (default 50, max 1000)", type: "integer"),
-                    .init(name: "offset", description: "Skip this many", type: "integer"),
-                    .init(name: "sort", description: "clv (default), p_alive, expected_purchases, churn_risk"),
-                ],
+                query: [Self.pageLimit, Self.offset, Self.sort],
                 response: CustomerPage.self
             )
         ) { request, context in
             let snapshot = try await requireSnapshot(services)
-            let limit = Int(try request.query("limit", number: 1...1000) ?? 50)
-            let offset = Int(try request.query("offset", number: 0...1e9) ?? 0)
-            let sort = try request.query("sort", oneOf: SortKey.self) ?? .clv
+            let limit = try request.integer(Self.pageLimit) ?? 50
+            let offset = try request.integer(Self.offset) ?? 0
+            let sort = try request.choice(Self.sort, as: SortKey.self) ?? .clv
             let ordered = snapshot.customers.sorted {
                 sort.value($0) > sort.value($1) || (sort.value($0) == sort.value($1) && $0.row.customer < $1.row.customer)
             }
@@ -79,12 +81,7 @@ enum CustomerRoutes {
         ) { request, context in
             let id = CustomerID(try context.id())
             let consent = try await JSON.decode(Consent.self, from: request, context: context)
-            guard try await services.store.setConsent(consent, for: id) else { throw APIError.notFound("No customer with that id.") }
-            services.audit.record(
-                AuditEvent(
-                    actor: context.actor, action: "set consent", customerHash: try await services.store.auditHash(of: id),
-                    detail: "marketing=\(consent.marketing) profiling=\(consent.profiling)"
-                ))
+            guard try await services.store.setConsent(consent, for: id, actor: context.actor) else { throw APIError.notFound("No customer with that id.") }
             services.scores.invalidate()
             return try JSON.response(ConsentView(customer_id: id.rawValue, marketing: consent.marketing, profiling: consent.profiling))
         }
@@ -184,7 +181,7 @@ enum CustomerRoutes {
     static func customerView(_ id: CustomerID, services: Services, level: Double?) async throws -> CustomerView {
         guard let (record, days) = try await services.store.customerWithDays(id) else { throw APIError.notFound("No customer with that id.") }
         guard let models = services.scores.models, let asOf = services.scores.asOf else {
-            throw APIError.unavailable("No fitted model yet (\(services.scores.problem ?? "starting")); fit one with `clv fit` or POST /v1/model-runs.")
+            throw APIError.unavailable("No fitted model yet (\(services.scores.problem ?? "starting")); fit one with `clv fit` or POST /v1/fit-jobs.")
         }
         guard let scored = try await services.scores.score(id, days: days, level: level) else {
             throw APIError.notFound("This customer has no purchases on or before \(asOf).")
@@ -194,7 +191,7 @@ enum CustomerRoutes {
 
     static func requireSnapshot(_ services: Services) async throws -> Snapshot {
         guard let snapshot = try await services.scores.snapshot(maxAge: services.configuration.snapshotMaxAgeSeconds) else {
-            throw APIError.unavailable("No fitted model yet (\(services.scores.problem ?? "starting")); fit one with `clv fit` or POST /v1/model-runs.")
+            throw APIError.unavailable("No fitted model yet (\(services.scores.problem ?? "starting")); fit one with `clv fit` or POST /v1/fit-jobs.")
         }
         return snapshot
     }

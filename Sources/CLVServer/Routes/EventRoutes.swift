@@ -30,7 +30,8 @@ enum EventRoutes {
         var order_id: String
         var lines: Int
         var duplicate: Bool
-        var customer: CustomerView
+        /// The customer's new scores; null while the customer has no purchase (their first event a return).
+        var customer: CustomerView?
     }
 
     /// Running totals of the API's ingest run.
@@ -48,7 +49,11 @@ enum EventRoutes {
                     201: "Recorded; the customer's new scores", 200: "Already recorded (same order_id)", 400: "Not JSON", 413: "Body too large",
                     422: "Invalid event",
                 ],
-                response: Accepted.self
+                response: Accepted.self,
+                links: [
+                    .init(name: "GetCustomer", status: 201, method: .get, path: "/v1/customers/{id}", parameters: ["id": "$request.body#/customer_id"])
+                ],
+                location: "The customer the order belongs to"
             )
         ) { request, context in
             let event = try await JSON.decode(OrderEvent.self, from: request, context: context)
@@ -58,34 +63,49 @@ enum EventRoutes {
                 c.returns += batch.lines.filter(\.isReturn).count
                 return c
             }
-            let outcome = try await services.store.write(batch, importID: services.eventImportID, counts: running)
+            let id = CustomerID(event.customer_id)
+            let audit = AuditEvent(
+                actor: context.actor, action: "post order", customerHash: try await services.store.auditHash(of: id), detail: "order \(event.order_id)")
+            let outcome = try await services.store.write(batch, importID: services.eventImportID, counts: running, audit: [audit])
             services.eventLedger.counts.withLock { c in
                 c.imported += outcome.inserted
                 c.duplicates += outcome.duplicates
             }
             services.metrics.increment("clv_events_ingested_total", by: outcome.inserted)
             services.scores.invalidate(seenDay: day)
-            let id = CustomerID(event.customer_id)
-            let view = try await CustomerRoutes.customerView(id, services: services, level: nil)
-            services.audit.record(AuditEvent(actor: context.actor, action: "post order", customerHash: try await services.store.auditHash(of: id)))
+            let view: CustomerView?
+            do { view = try await CustomerRoutes.customerView(id, services: services, level: nil) } catch let error as HTTPError where error.status == .notFound
+            {
+                view = nil  // stored, but nothing to score yet: a return before any purchase
+            }
             let duplicate = outcome.inserted == 0
-            return try JSON.response(
+            var response = try JSON.response(
                 Accepted(order_id: event.order_id, lines: batch.lines.count, duplicate: duplicate, customer: view),
                 status: duplicate ? .ok : .created
             )
+            response.headers[.location] = "/v1/customers/\(urlComponent(id.rawValue))"
+            return response
         }
     }
+
+    /// The timestamps an event may carry, as the OpenAPI document declares them (the calendar check is in code).
+    static let timestampPattern =
+        #"^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([T ]([01][0-9]|2[0-3]):[0-5][0-9](:([0-5][0-9]|60)([.,][0-9]*)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)?$"#
+    nonisolated(unsafe) private static let timestampRegex = try! Regex(timestampPattern)
+
+    /// An order or customer id: 1 to 256 characters, no surrounding spaces, no line breaks.
+    static let identifierSchema: JSONValue = ["type": "string", "minLength": 1, "maxLength": 256, "pattern": #"^[^\s](.*[^\s])?$"#]
 
     /// The event as order lines, or a 422 that says which field is wrong.
     static func validate(_ event: OrderEvent) throws -> (OrderBatch, CalendarDay) {
         if let type = event.type, type != "order" { throw APIError.unprocessable("Field 'type' must be \"order\" (the only event type so far).") }
         for (name, value) in [("order_id", event.order_id), ("customer_id", event.customer_id)] {
             let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !trimmed.isEmpty, trimmed == value, value.utf8.count <= 256, !value.contains(where: \.isNewline) else {
-                throw APIError.unprocessable("Field '\(name)' must be 1 to 256 bytes without surrounding spaces or line breaks.")
+            guard !trimmed.isEmpty, trimmed == value, value.unicodeScalars.count <= 256, !value.contains(where: \.isNewline) else {
+                throw APIError.unprocessable("Field '\(name)' must be 1 to 256 characters without surrounding spaces or line breaks.")
             }
         }
-        guard let date = DateFormat.iso8601.parse(event.timestamp) else {
+        guard (try? timestampRegex.wholeMatch(in: event.timestamp)) != nil, let date = DateFormat.iso8601.parse(event.timestamp) else {
             throw APIError.unprocessable("Field 'timestamp' must be an ISO 8601 date or date-time, e.g. 2011-12-09T12:50:00Z.")
         }
         guard (1900...2200).contains(date.day.components.year) else {

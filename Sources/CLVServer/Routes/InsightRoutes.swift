@@ -41,7 +41,7 @@ enum InsightRoutes {
                 method: .post, path: "/v1/interactions", roles: .writers,
                 summary:
                     "Record what customers wrote or looked at (one object or an array of up to 1000; all stored or none), redacted before it is stored; returns the updated profiles of its first 20 customers.",
-                tag: "interactions", requestBody: InteractionInput.self,
+                tag: "interactions", requestBody: InteractionBatch.self,
                 responses: [
                     201: "Stored", 200: "Already stored (every interaction a duplicate)", 400: "Not JSON", 413: "Body too large", 422: "Invalid interaction",
                 ],
@@ -64,11 +64,15 @@ enum InsightRoutes {
                     throw APIError.unprocessable("interactions[\(i)]: \(problem.description).")
                 }
             }
-            let outcome = try await services.store.write(interactions, importID: nil, counts: nil)
+            let customers = Array(Set(interactions.map(\.customer))).sorted { $0.rawValue < $1.rawValue }
+            var audit: [AuditEvent] = []
+            for id in customers {
+                audit.append(AuditEvent(actor: context.actor, action: "post interaction", customerHash: try await services.store.auditHash(of: id)))
+            }
+            let outcome = try await services.store.write(interactions, importID: nil, counts: nil, audit: audit)
             services.metrics.increment("clv_interactions_ingested_total", by: outcome.inserted)
             // Real time, as order events re-score: the consenting customers' new texts are embedded now, so their
             // profiles read them at once.
-            let customers = Array(Set(interactions.map(\.customer))).sorted { $0.rawValue < $1.rawValue }
             var profiling: Set<CustomerID> = []
             for id in customers where try await services.store.customer(id)?.consent.profiling == true { profiling.insert(id) }
             let profilable = interactions.filter { !$0.text.isEmpty && profiling.contains($0.customer) }.map(\.text)
@@ -78,7 +82,6 @@ enum InsightRoutes {
             }
             var profiles: [ProfileView] = []
             for (i, id) in customers.enumerated() {
-                services.audit.record(AuditEvent(actor: context.actor, action: "post interaction", customerHash: try await services.store.auditHash(of: id)))
                 // The profiles of a large batch's first customers only: a batch import wants the counts, not 1,000 profiles.
                 if i < profileLimit, let profile = try await profile(id, services: services) { profiles.append(ProfileView(profile)) }
             }

@@ -10,10 +10,15 @@ import NIOCore
 /// The local language models, loaded on first use.
 actor LanguageModels {
     private let directory: ModelDirectory
+    /// The installation's model for customers' texts.
+    let embeddingModel: EmbeddingModelChoice
     private var encoder: SentenceEncoder?
     private var generator: TextGenerator?
 
-    init(directory: ModelDirectory) { self.directory = directory }
+    init(directory: ModelDirectory, embeddingModel: EmbeddingModelChoice) {
+        self.directory = directory
+        self.embeddingModel = embeddingModel
+    }
 
     func textGenerator() throws -> TextGenerator {
         if let generator { return generator }
@@ -38,9 +43,12 @@ actor LanguageModels {
         return loaded
     }
 
-    /// MiniLM behind the store's embedding cache.
+    /// The installation's embedding model behind the store's embedding cache.
     func cachedEmbedder(cache: any EmbeddingCache) throws -> CachedEmbedder {
-        CachedEmbedder(model: try sentenceEncoder(), cache: cache)
+        switch embeddingModel {
+        case .minilm: CachedEmbedder(model: try sentenceEncoder(), cache: cache)
+        case .e5Small: CachedEmbedder(model: try e5Encoder(), cache: cache)
+        }
     }
 
     private var sentiment: EmbeddingClassifier??
@@ -49,7 +57,7 @@ actor LanguageModels {
     /// directory), or nil when there is none.
     func sentimentClassifier(for modelName: String) -> EmbeddingClassifier? {
         if let sentiment { return sentiment }
-        let url = directory.root.appendingPathComponent("sentiment").appendingPathComponent("\(EmbeddingModelChoice.minilm.rawValue).json")
+        let url = directory.root.appendingPathComponent("sentiment").appendingPathComponent("\(embeddingModel.rawValue).json")
         let loaded = FileManager.default.contents(atPath: url.path).flatMap { try? EmbeddingClassifier(jsonData: $0) }
         sentiment = .some(loaded?.embeddingModel == modelName ? loaded : nil)
         return sentiment ?? nil
@@ -105,8 +113,15 @@ enum LanguageRoutes {
             }
         }
 
+        enum EncodingFormat: String, Decodable, Sendable, CaseIterable { case float, base64 }
+
         var input: Input
         var model: String?
+        /// `base64`: each vector as the base64 of its little-endian float32 bytes (what OpenAI's Python client asks for).
+        var encoding_format: EncodingFormat?
+        /// Only the model's own dimension: the local models cannot shorten their vectors.
+        var dimensions: Int?
+        var user: String?
     }
 
     struct ChatRequest: Decodable, Sendable {
@@ -115,13 +130,40 @@ enum LanguageRoutes {
             var content: String
         }
 
+        /// `stop`: one string or up to four; generation ends before the first of them.
+        enum Stop: Decodable, Sendable {
+            case one(String)
+            case many([String])
+
+            init(from decoder: any Decoder) throws {
+                let container = try decoder.singleValueContainer()
+                if let text = try? container.decode(String.self) { self = .one(text) } else { self = .many(try container.decode([String].self)) }
+            }
+
+            var strings: [String] {
+                switch self {
+                case let .one(text): [text]
+                case let .many(texts): texts
+                }
+            }
+        }
+
+        struct StreamOptions: Decodable, Sendable {
+            var include_usage: Bool?
+        }
+
         var model: String?
         var messages: [Message]
         var max_tokens: Int?
+        /// OpenAI's newer name for `max_tokens`; give one of the two.
+        var max_completion_tokens: Int?
         var temperature: Double?
         var top_p: Double?
         var seed: UInt64?
         var stream: Bool?
+        var stream_options: StreamOptions?
+        var stop: Stop?
+        var user: String?
     }
 
     /// `chat.completion` and `chat.completion.chunk`, as OpenAI's clients read them.
@@ -165,9 +207,22 @@ enum LanguageRoutes {
 
     struct EmbeddingList: Encodable, Sendable {
         struct Embedding: Encodable, Sendable {
+            enum Vector: Encodable, Sendable {
+                case float([Float])
+                case base64(String)
+
+                func encode(to encoder: any Encoder) throws {
+                    var container = encoder.singleValueContainer()
+                    switch self {
+                    case let .float(values): try container.encode(values)
+                    case let .base64(text): try container.encode(text)
+                    }
+                }
+            }
+
             var object = "embedding"
             var index: Int
-            var embedding: [Float]
+            var embedding: Vector
         }
 
         var object = "list"
@@ -191,6 +246,14 @@ enum LanguageRoutes {
 
     /// The models the routes serve: the local generator and the local embedding model.
     static let servedModels = [KnownModel.smolLM2, .miniLM, .e5Small].map { ModelInfo(id: $0.rawValue) }
+
+    /// A vector as OpenAI's `encoding_format: "base64"` gives it: the little-endian float32 bytes, base64-encoded.
+    static func base64(_ vector: [Float]) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(vector.count * 4)
+        for value in vector { withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
+        return Data(bytes).base64EncodedString()
+    }
 
     static func register(_ routes: RouteTable, _ services: Services) {
         routes.add(
@@ -235,8 +298,15 @@ enum LanguageRoutes {
                 }
                 return ChatMessage(role: role, content: m.content)
             }
-            let maxTokens = body.max_tokens ?? 256
-            guard (1...2048).contains(maxTokens) else { throw APIError.unprocessable("Field 'max_tokens' must be 1 to 2048.") }
+            if body.max_tokens != nil, body.max_completion_tokens != nil {
+                throw APIError.unprocessable("Give max_tokens or max_completion_tokens, not both (they mean the same).")
+            }
+            let maxTokens = body.max_completion_tokens ?? body.max_tokens ?? 256
+            guard (1...2048).contains(maxTokens) else { throw APIError.unprocessable("Field 'max_completion_tokens' (or 'max_tokens') must be 1 to 2048.") }
+            let stops = body.stop?.strings ?? []
+            guard stops.count <= 4, stops.allSatisfy({ !$0.isEmpty && $0.unicodeScalars.count <= 256 }) else {
+                throw APIError.unprocessable("Field 'stop' must be a string or up to 4 strings, each 1 to 256 characters.")
+            }
             let sampling = SamplingOptions(temperature: body.temperature ?? 0, topP: body.top_p ?? 1, seed: body.seed ?? 0)
             do { try sampling.validate() } catch { throw APIError.unprocessable("\(error)") }
             let generator: TextGenerator
@@ -256,38 +326,63 @@ enum LanguageRoutes {
             let model = KnownModel.smolLM2.rawValue
             let tokens = try await services.generations.tokens(from: generator, prompt: prompt, options: options)
             if body.stream == true {
+                let includeUsage = body.stream_options?.include_usage == true
                 let response = ResponseBody { writer in
-                    func send(_ delta: ChatCompletion.Message, finish: String? = nil) async throws {
-                        let chunk = ChatCompletion(
-                            id: id, object: "chat.completion.chunk", created: created, model: model,
-                            choices: [.init(delta: delta, finish_reason: finish)]
-                        )
+                    func write(_ chunk: ChatCompletion) async throws {
                         try await writer.write(ByteBuffer(string: "data: \(try JSON.text(chunk))\n\n"))
                     }
+                    func send(_ delta: ChatCompletion.Message, finish: String? = nil) async throws {
+                        try await write(
+                            ChatCompletion(
+                                id: id, object: "chat.completion.chunk", created: created, model: model, choices: [.init(delta: delta, finish_reason: finish)]))
+                    }
                     try await send(.init(role: "assistant"))
+                    var stopper = StopSequences(stops)
                     var count = 0
+                    var stopped = false
                     for try await token in tokens {
                         count += 1
-                        if !token.text.isEmpty { try await send(.init(content: token.text)) }
+                        let (text, done) = stopper.feed(token.text)
+                        if !text.isEmpty { try await send(.init(content: text)) }
+                        if done {
+                            stopped = true
+                            break
+                        }
                     }
-                    try await send(.init(), finish: count >= maxTokens ? "length" : "stop")
+                    let rest = stopped ? "" : stopper.flush()
+                    if !rest.isEmpty { try await send(.init(content: rest)) }
+                    try await send(.init(), finish: !stopped && count >= maxTokens ? "length" : "stop")
+                    if includeUsage {
+                        // OpenAI's final usage chunk: no choices, the counts of the whole reply.
+                        try await write(
+                            ChatCompletion(
+                                id: id, object: "chat.completion.chunk", created: created, model: model, choices: [],
+                                usage: .init(prompt_tokens: prompt.count, completion_tokens: count, total_tokens: prompt.count + count)))
+                    }
                     try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
                     try await writer.finish(nil)
                 }
                 return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: response)
             }
             // Generation runs on a dispatch thread (TextGenerator.stream), never on the server's executor.
-            var text = "", completion = 0
+            var stopper = StopSequences(stops)
+            var text = "", completion = 0, stopped = false
             do {
                 for try await token in tokens {
-                    text += token.text
                     completion += 1
+                    let (piece, done) = stopper.feed(token.text)
+                    text += piece
+                    if done {
+                        stopped = true
+                        break
+                    }
                 }
             } catch { throw APIError.unprocessable("\(error)") }
+            if !stopped { text += stopper.flush() }
             return try JSON.response(
                 ChatCompletion(
                     id: id, object: "chat.completion", created: created, model: model,
-                    choices: [.init(message: .init(role: "assistant", content: text), finish_reason: completion >= maxTokens ? "length" : "stop")],
+                    choices: [.init(message: .init(role: "assistant", content: text), finish_reason: !stopped && completion >= maxTokens ? "length" : "stop")],
                     usage: .init(prompt_tokens: prompt.count, completion_tokens: completion, total_tokens: prompt.count + completion)
                 ))
         }
@@ -304,9 +399,13 @@ enum LanguageRoutes {
             let body = try await JSON.decode(EmbeddingRequest.self, from: request, context: context)
             let texts = body.input.texts
             guard !texts.isEmpty, texts.count <= 256 else { throw APIError.unprocessable("Field 'input' must be a string or 1 to 256 strings.") }
+            if let dimensions = body.dimensions, dimensions != 384 {
+                throw APIError.unprocessable("Field 'dimensions' must be 384 (or left out): the local models cannot shorten their vectors.")
+            }
             let choice: EmbeddingModelChoice
             switch body.model {
-            case nil, KnownModel.miniLM.rawValue, "text-embedding-local", EmbeddingModelChoice.minilm.rawValue: choice = .minilm
+            case nil: choice = services.configuration.embeddingModel
+            case KnownModel.miniLM.rawValue, "text-embedding-local", EmbeddingModelChoice.minilm.rawValue: choice = .minilm
             case KnownModel.e5Small.rawValue, EmbeddingModelChoice.e5Small.rawValue: choice = .e5Small
             default:
                 throw APIError.unprocessable(
@@ -331,9 +430,49 @@ enum LanguageRoutes {
             }
             return try JSON.response(
                 EmbeddingList(
-                    model: name, data: vectors.enumerated().map { .init(index: $0, embedding: $1) },
+                    model: name,
+                    data: vectors.enumerated().map { index, vector in
+                        .init(index: index, embedding: body.encoding_format == .base64 ? .base64(Self.base64(vector)) : .float(vector))
+                    },
                     usage: .init(prompt_tokens: tokens, total_tokens: tokens)
                 ))
         }
+    }
+}
+
+/// OpenAI's `stop`: streamed text is held back while it could still be the start of a stop sequence, and generation
+/// ends before the first complete one (which is not returned).
+struct StopSequences: Sendable {
+    private let stops: [String]
+    private var pending = ""
+
+    init(_ stops: [String]) { self.stops = stops }
+
+    /// The text that can be released after `piece`, and whether a stop sequence has been reached.
+    mutating func feed(_ piece: String) -> (text: String, stopped: Bool) {
+        guard !stops.isEmpty else { return (piece, false) }
+        pending += piece
+        if let cut = stops.compactMap({ pending.range(of: $0)?.lowerBound }).min() {
+            let text = String(pending[..<cut])
+            pending = ""
+            return (text, true)
+        }
+        // Keep the longest tail that is a prefix of some stop sequence.
+        var keep = 0
+        for stop in stops {
+            for length in stride(from: min(stop.count, pending.count), to: 0, by: -1) where pending.hasSuffix(stop.prefix(length)) {
+                keep = max(keep, length)
+                break
+            }
+        }
+        let text = String(pending.dropLast(keep))
+        pending = String(pending.suffix(keep))
+        return (text, false)
+    }
+
+    /// What is still held back when generation ends without a stop sequence.
+    mutating func flush() -> String {
+        defer { pending = "" }
+        return pending
     }
 }

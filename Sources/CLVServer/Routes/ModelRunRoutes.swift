@@ -7,7 +7,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 
-/// `/v1/model-runs`: saved fits, and new fits run in the background.
+/// `/v1/model-runs`: saved fits; `/v1/fit-jobs`: new fits run in the background.
 enum ModelRunRoutes {
     struct FitRequest: Decodable, Sendable {
         var model: String
@@ -61,9 +61,13 @@ enum ModelRunRoutes {
 
         routes.add(
             RouteSpec(
-                method: .post, path: "/v1/model-runs", roles: .analysts,
-                summary: "Fit a model on the stored orders in the background; returns a job to poll at /v1/fit-jobs/{id}.",
-                tag: "models", requestBody: FitRequest.self, responses: [202: "Queued", 422: "Invalid request"], response: FitJobs.Job.self
+                method: .post, path: "/v1/fit-jobs", roles: .analysts,
+                summary: "Fit a model on the stored orders in the background: a job to poll at /v1/fit-jobs/{id}, whose model_run_ids name the runs it saved.",
+                tag: "models", requestBody: FitRequest.self,
+                responses: [202: "Queued; Location is the job", 422: "Invalid request, or one this data cannot fit (an end before the first order)"],
+                response: FitJobs.Job.self,
+                links: [.init(name: "GetFitJob", status: 202, method: .get, path: "/v1/fit-jobs/{id}", parameters: ["id": "$response.body#/id"])],
+                location: "The fit job to poll"
             )
         ) { request, context in
             let fit = try await JSON.decode(FitRequest.self, from: request, context: context).validated()
@@ -80,13 +84,18 @@ enum ModelRunRoutes {
                     services.logger.error("reloading the models after a fit failed", metadata: ["error": .string("\(error)")])
                 }
             }
-            return try JSON.response(job, status: .accepted)
+            var response = try JSON.response(job, status: .accepted)
+            response.headers[.location] = "/v1/fit-jobs/\(job.id)"
+            return response
         }
 
         routes.add(
             RouteSpec(
                 method: .get, path: "/v1/fit-jobs/{id}", roles: .analysts, summary: "The status of a background fit.", tag: "models",
-                responses: [200: "The job", 404: "No such job"], response: FitJobs.Job.self
+                responses: [200: "The job", 404: "No such job"], response: FitJobs.Job.self,
+                links: [
+                    .init(name: "GetModelRun", status: 200, method: .get, path: "/v1/model-runs/{id}", parameters: ["id": "$response.body#/model_run_ids/0"])
+                ]
             )
         ) { _, context in
             guard let id = Int(try context.id()), let job = await services.fits.job(id) else {

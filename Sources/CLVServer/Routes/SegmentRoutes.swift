@@ -10,6 +10,9 @@ import Hummingbird
 enum SegmentRoutes {
     enum Format: String, CaseIterable { case json, csv }
 
+    static let method = QueryParameter.choice("method", "Segment by (default rfm)", SegmentationMethod.self)
+    static let format = QueryParameter.choice("format", "Response format (default json)", Format.self)
+
     struct SegmentList: Encodable, Sendable {
         var method: SegmentationMethod
         var as_of: String
@@ -47,11 +50,11 @@ enum SegmentRoutes {
             RouteSpec(
                 method: .get, path: "/v1/segments", roles: .analysts,
                 summary: "RFM segments (?method=rfm, default) or CLV tiers (?method=tier): size, share of customers and of predicted CLV, mean P(alive).",
-                tag: "segments", query: [.init(name: "method", description: "rfm or tier")], response: SegmentList.self
+                tag: "segments", query: [Self.method], response: SegmentList.self
             )
         ) { request, _ in
             let snapshot = try await CustomerRoutes.requireSnapshot(services)
-            let method = try request.query("method", oneOf: SegmentationMethod.self) ?? .rfm
+            let method = try request.choice(Self.method, as: SegmentationMethod.self) ?? .rfm
             return try JSON.response(
                 SegmentList(
                     method: method, as_of: snapshot.asOf.description, customers: snapshot.customers.count,
@@ -68,13 +71,13 @@ enum SegmentRoutes {
                 method: .get, path: "/v1/audiences", roles: .analysts,
                 summary: "A campaign audience: customers matching every filter given, with its size and predicted value; JSON or CSV.",
                 tag: "segments",
-                query: AudienceQuery.parameters + [.init(name: "format", description: "json (default) or csv")],
+                query: AudienceQuery.parameters(tiers: services.scores.tierNames) + [Self.format],
                 response: AudienceView.self, produces: "application/json, text/csv"
             )
         ) { request, context in
             let snapshot = try await CustomerRoutes.requireSnapshot(services)
-            let query = try AudienceQuery(request, tiers: snapshot.tierNames)
-            let format = try request.query("format", oneOf: Format.self) ?? .json
+            let query = try AudienceQuery(api: request, tiers: snapshot.tierNames)
+            let format = try request.choice(Self.format, as: Format.self) ?? .json
             let members = try await query.members(of: snapshot.population, store: services.store)
             let value = members.reduce(0) { $0 + ($1.score.clv ?? 0) }
             services.audit.record(AuditEvent(actor: context.actor, action: "export audience", detail: "\(members.count) customers; \(query.text)"))
@@ -118,39 +121,34 @@ enum SegmentRoutes {
 struct AudienceQuery: Sendable {
     var audience: Audience
 
-    static let parameters: [RouteSpec.QueryParameter] = [
-        .init(name: "segment", description: "RFM segment name, e.g. Champions"),
-        .init(name: "tier", description: "CLV tier: platinum, gold, silver, bronze"),
-        .init(name: "min_p_alive", description: "Lowest P(alive)", type: "number"),
-        .init(name: "max_p_alive", description: "Highest P(alive)", type: "number"),
-        .init(name: "churn_risk", description: "low, medium or high"),
-        .init(name: "consent", description: "marketing or profiling: only customers who gave it"),
-    ]
+    static func parameters(tiers: [String]) -> [QueryParameter] {
+        [
+            .choice("segment", "RFM segment", RFMSegment.self), .choice("tier", "CLV tier", tiers),
+            .number("min_p_alive", "Lowest P(alive)", in: 0...1), .number("max_p_alive", "Highest P(alive)", in: 0...1),
+            .choice("churn_risk", "Churn-risk band", ChurnRisk.self), .choice("consent", "Only customers who gave this consent", Audience.ConsentKind.self),
+        ]
+    }
 
-    init(_ request: Request, tiers: [String]) throws {
+    /// From the API's query string: every parameter as declared.
+    init(api request: Request, tiers: [String]) throws {
+        try self.init(tiers: tiers) { try request.value(of: $0) }
+    }
+
+    /// From the dashboard's filter form, whose empty fields mean "any".
+    init(form request: Request, tiers: [String]) throws {
         let fields = DashboardRoutes.queryFields(request)
-        func field(_ name: String) -> String? { fields[name].flatMap { $0.isEmpty ? nil : $0 } }
-        func oneOf<T: RawRepresentable & CaseIterable>(_ name: String, _: T.Type) throws -> T? where T.RawValue == String {
-            guard let text = field(name) else { return nil }
-            guard let value = T(rawValue: text) else {
-                throw APIError.badRequest("Query parameter \(name)=\(text) must be one of: \(T.allCases.map(\.rawValue).joined(separator: ", ")).")
-            }
-            return value
-        }
-        func probability(_ name: String) throws -> Double? {
-            guard let text = field(name) else { return nil }
-            guard let v = Double(text), (0...1).contains(v) else { throw APIError.badRequest("Query parameter \(name)=\(text) must be a number from 0 to 1.") }
-            return v
-        }
+        try self.init(tiers: tiers) { parameter in try parameter.read(fields[parameter.name].map { $0.isEmpty ? [] : [$0] } ?? []) }
+    }
+
+    private init(tiers: [String], value: (QueryParameter) throws -> String?) throws {
+        let p = Dictionary(uniqueKeysWithValues: Self.parameters(tiers: tiers).map { ($0.name, $0) })
+        func read(_ name: String) throws -> String? { try value(p[name]!) }
         audience = Audience(
-            segment: try oneOf("segment", RFMSegment.self), minimumProbabilityAlive: try probability("min_p_alive"),
-            maximumProbabilityAlive: try probability("max_p_alive"), churnRisk: try oneOf("churn_risk", ChurnRisk.self),
-            consent: try oneOf("consent", Audience.ConsentKind.self)
+            segment: try read("segment").flatMap(RFMSegment.init), minimumProbabilityAlive: try read("min_p_alive").flatMap(Double.init),
+            maximumProbabilityAlive: try read("max_p_alive").flatMap(Double.init), churnRisk: try read("churn_risk").flatMap(ChurnRisk.init),
+            consent: try read("consent").flatMap(Audience.ConsentKind.init)
         )
-        if let tier = field("tier") {
-            guard tiers.contains(tier) else { throw APIError.badRequest("Query parameter tier=\(tier) must be one of: \(tiers.joined(separator: ", ")).") }
-            audience.tier = tier
-        }
+        audience.tier = try read("tier")
     }
 
     /// The members, reading consents only when the audience needs them.

@@ -43,6 +43,14 @@ actor FitJobs {
             self.update(id) { $0.status = .running }
             do {
                 let runs = try await workflow.fitAndSave([kind], window: window, options: options)
+                guard !runs.isEmpty else {
+                    self.update(id) {
+                        $0.status = .failed
+                        $0.error =
+                            "The fit produced no model run: no customer in the window through \(window.calibrationEnd) has what \(kind.rawValue) needs; pick a later end."
+                    }
+                    return
+                }
                 self.update(id) {
                     $0.status = .finished
                     $0.runIDs = runs.map(\.record.id)

@@ -24,8 +24,9 @@ struct ModelRunView: Encodable, Sendable {
     var converged: Bool
     var log_likelihood: Double?
     var params: [String: Double]?
-    var standard_errors: [String: Double]?
-    var confidence_intervals_95: [String: [Double]]?
+    /// Null where the information matrix gives no finite value (JSON has no infinity).
+    var standard_errors: [String: Double?]?
+    var confidence_intervals_95: [String: [Double?]]?
     var aic: Double?
     var bic: Double?
     var iterations: Int?
@@ -60,7 +61,7 @@ struct ModelRunView: Encodable, Sendable {
         unit = record.unit
         n_customers = record.customers
         converged = record.converged
-        log_likelihood = record.logLikelihood
+        log_likelihood = record.logLikelihood.flatMap(\.finiteValue)
         self.error = error
         guard let fitted else {
             parameters = []
@@ -73,12 +74,19 @@ struct ModelRunView: Encodable, Sendable {
             Parameter(name: p.name, value: p.value, standardError: d.standardErrors?[i], interval: intervals?[i])
         }
         params = Dictionary(uniqueKeysWithValues: named.map { ($0.name, $0.value) })
-        standard_errors = d.standardErrors.map { Dictionary(uniqueKeysWithValues: zip(named.map(\.name), $0)) }
-        confidence_intervals_95 = intervals.map { Dictionary(uniqueKeysWithValues: zip(named.map(\.name), $0.map { [$0.lower, $0.upper] })) }
-        aic = d.aic
-        bic = d.bic
+        standard_errors = d.standardErrors.map { Dictionary(uniqueKeysWithValues: zip(named.map(\.name), $0.map(\.finiteValue))) }
+        confidence_intervals_95 = intervals.map {
+            Dictionary(uniqueKeysWithValues: zip(named.map(\.name), $0.map { [$0.lower.finiteValue, $0.upper.finiteValue] }))
+        }
+        aic = d.aic.finiteValue
+        bic = d.bic.finiteValue
         iterations = d.iterations
     }
+}
+
+extension Double {
+    /// The value, or nil when it is infinite or NaN: what a JSON number field can carry.
+    var finiteValue: Double? { isFinite ? self : nil }
 }
 
 /// `GET /v1/model-runs`.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A sentence-embedding model: texts to unit-length vectors whose dot product is their cosine similarity.
 ///
 /// ``SentenceEncoder`` (all-MiniLM-L6-v2, English) and ``E5SentenceEncoder`` (multilingual-e5-small, ~100
@@ -25,6 +27,19 @@ public enum EmbeddingModelChoice: String, Sendable, CaseIterable {
 
     /// The model's folder and name under the models directory.
     public var knownModel: KnownModel { self == .minilm ? .miniLM : .e5Small }
+
+    /// The environment variable that sets an installation's default model.
+    public static let environmentVariable = "CLV_EMBEDDING_MODEL"
+
+    /// The installation's default: `CLV_EMBEDDING_MODEL` when set, else MiniLM. An unknown value is an error, never
+    /// quietly MiniLM.
+    public static func installationDefault(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> EmbeddingModelChoice {
+        guard let text = environment[environmentVariable], !text.isEmpty else { return .minilm }
+        guard let choice = EmbeddingModelChoice(rawValue: text) else {
+            throw EmbeddingModelSettingError(value: text)
+        }
+        return choice
+    }
 
     /// Whether the model embeds text beyond English meaningfully.
     public var isMultilingual: Bool { self == .e5Small }
@@ -62,5 +77,13 @@ extension SentenceEncoder: TextEmbeddingModel {
     /// ``embed(_:)``: all-MiniLM-L6-v2 was trained without instructions, so `role` changes nothing.
     public func embed(_ texts: [String], role: EmbeddingRole) throws(EncoderError) -> [[Float]] {
         try embed(texts)
+    }
+}
+
+/// `CLV_EMBEDDING_MODEL` names no model.
+public struct EmbeddingModelSettingError: Error, CustomStringConvertible {
+    public let value: String
+    public var description: String {
+        "\(EmbeddingModelChoice.environmentVariable)=\(value) is not an embedding model: use \(EmbeddingModelChoice.allCases.map(\.rawValue).joined(separator: " or ")), or unset it."
     }
 }

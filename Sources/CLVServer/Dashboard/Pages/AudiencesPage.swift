@@ -13,7 +13,7 @@ enum AudiencesPage {
         let services = dashboard.services
         dashboard.page("/ui/audiences", roles: .analysts) { request, _, viewer in
             let snapshot = try await CustomerRoutes.requireSnapshot(services)
-            let query = try AudienceQuery(request, tiers: snapshot.tierNames)
+            let query = try AudienceQuery(form: request, tiers: snapshot.tierNames)
             let members = try await query.members(of: snapshot.population, store: services.store)
             let value = members.reduce(0) { $0 + ($1.score.clv ?? 0) }
             return DashboardRoutes.html(
@@ -24,7 +24,7 @@ enum AudiencesPage {
 
         dashboard.page("/ui/audiences.csv", roles: .analysts) { request, _, viewer in
             let snapshot = try await CustomerRoutes.requireSnapshot(services)
-            let query = try AudienceQuery(request, tiers: snapshot.tierNames)
+            let query = try AudienceQuery(form: request, tiers: snapshot.tierNames)
             let members = try await query.members(of: snapshot.population, store: services.store)
             services.audit.record(AuditEvent(actor: viewer.actor, action: "export audience", detail: "\(members.count) customers; \(query.text)"))
             return Response(

@@ -86,11 +86,7 @@ enum CustomerPage {
             },
             range: 0...max(span, 1), xFormat: { first.adding(days: Int($0)).description }
         )
-        let alive = Chart.lines(
-            "alive-history", label: "P(alive) week by week",
-            series: [.init(name: "P(alive)", points: f.aliveHistory.map { ($0.week, $0.alive) }, color: "#2563eb")],
-            xTitle: "weeks since first purchase", yTitle: "P(alive)", yFormat: { Format.percent($0) }, yRange: 0...1
-        )
+        let alive = ModelCharts.aliveHistory(f.aliveHistory).html
         let panels = View.grid([
             View.card("Why", id: "panel-why", wide: true, "<ul class=\"explain\">\(explanation(f, lastGapWeeks: lastGapWeeks))</ul>"),
             View.card(

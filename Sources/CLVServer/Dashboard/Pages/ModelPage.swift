@@ -74,58 +74,30 @@ enum ModelPage {
             "Fitted on \(Format.integer(a.customers)) customers' purchases up to \(a.calibrationEnd) (calibration), checked on \(a.calibrationEnd.adding(days: 1)) to \(a.holdoutEnd) (holdout)."
         panels.append(View.card("Model comparison", id: "panel-comparison", note: split, wide: true, comparison))
         if let active = a.candidates.first(where: { $0.kind == a.active }) {
-            let groups = active.holdout.groups
             let fitNote =
                 "Over all customers the model predicted \(Format.number(active.holdout.predictedTotal, decimals: 0)) holdout purchases; \(Format.integer(Int(active.holdout.actualTotal.rounded()))) happened (\(Format.percent(active.holdout.predictedTotal / max(active.holdout.actualTotal, 1) - 1, decimals: 1)) off)."
             panels.append(
-                View.card(
-                    "Calibration vs holdout (\(modelName(a.active)))", id: "panel-holdout", note: fitNote,
-                    Chart.lines(
-                        "holdout", label: "Mean holdout purchases by calibration frequency, actual and predicted",
-                        series: [
-                            .init(name: "actual", points: groups.map { (Double($0.frequency), $0.actualMean) }, color: "#0f172a", markers: true),
-                            .init(
-                                name: "predicted", points: groups.map { (Double($0.frequency), $0.predictedMean) }, color: "#f97316", dashed: true,
-                                markers: true),
-                        ],
-                        xTitle: "purchases in calibration (last group: \(groups.last?.frequency ?? 7)+)", yTitle: "mean purchases in holdout",
-                        xFormat: { Format.number($0, decimals: 0) }, yFormat: { Format.number($0, decimals: 1) },
-                        xTickValues: groups.map { Double($0.frequency) }
-                    )))
+                View.card("Calibration vs holdout (\(modelName(a.active)))", id: "panel-holdout", note: fitNote, ModelCharts.calibrationHoldout(active, a).html)
+            )
             panels.append(
                 View.card(
                     "Tracking: cumulative repeat purchases", id: "panel-tracking",
-                    note: "Weekly, customers who joined by \(a.calibrationEnd); the model was fitted before week \(Format.integer(trackingSplit(a))).",
-                    Chart.lines(
-                        "tracking", label: "Cumulative repeat purchases per week, actual and expected",
-                        series: [
-                            .init(name: "actual", points: a.tracking.map { ($0.week, $0.actual) }, color: "#0f172a"),
-                            .init(name: "expected (\(modelName(a.active)))", points: a.tracking.map { ($0.week, $0.expected) }, color: "#f97316", dashed: true),
-                        ],
-                        xTitle: "week", yTitle: "cumulative repeat purchases", yFormat: { Format.number($0, decimals: 0) },
-                        marker: (Double(trackingSplit(a)), "end of calibration")
-                    )))
+                    note:
+                        "Weekly, customers who joined by \(a.calibrationEnd); the model was fitted before week \(Format.integer(ModelCharts.trackingSplit(a))).",
+                    ModelCharts.cumulative(a).html))
         }
         let h = a.heatmap
-        let recencyLabels = h.recencies.map { Format.number($0 * population.unit.days / 7, decimals: 0) }
-        let frequencyLabels = h.frequencies.map(String.init)
         panels.append(
             View.card(
                 "Expected purchases in the next \(Format.number(h.horizon * population.unit.days / 7, decimals: 0)) weeks", id: "panel-heat-expected",
                 note:
                     "By repeat purchases and weeks from first to last purchase, for a customer first seen \(Format.number(h.age * population.unit.days / 7, decimals: 0)) weeks ago. Darker: more.",
-                Chart.heatmap(
-                    "heatmap-expected", label: "Expected purchases by frequency and recency", rowLabels: frequencyLabels, columnLabels: recencyLabels,
-                    values: h.expected, rowTitle: "repeat purchases", columnTitle: "recency (weeks)", format: { Format.number($0, decimals: 2) })))
+                ModelCharts.frequencyRecency(a).html))
         panels.append(
             View.card(
                 "Probability still active", id: "panel-heat-alive",
                 note: "P(alive) by the same grid: recent buyers (right) are likely active; frequent buyers who stopped long ago (top left) are not.",
-                Chart.heatmap(
-                    "heatmap-alive", label: "P(alive) by frequency and recency", rowLabels: frequencyLabels, columnLabels: recencyLabels,
-                    values: h.alive, rowTitle: "repeat purchases", columnTitle: "recency (weeks)", format: { Format.percent($0) })))
+                ModelCharts.probabilityAlive(a).html))
         return View.grid(panels)
     }
-
-    static func trackingSplit(_ a: ModelAnalysis) -> Int { a.firstDay.days(to: a.calibrationEnd) / 7 + 1 }
 }

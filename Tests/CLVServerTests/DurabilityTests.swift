@@ -1,0 +1,89 @@
+import AsyncHTTPClient
+import CLVCore
+import CLVData
+import CLVSQLite
+import CLVTestSupport
+import Foundation
+import GRDB
+import NIOCore
+import NIOHTTP1
+import Synchronization
+import Testing
+
+/// A `clv serve` process killed with SIGKILL in the middle of concurrent writes loses no audit record of a stored
+/// write, and no acknowledged write.
+@Suite(.serialized) struct DurabilityTests {
+    @Test func everyStoredEventHasItsAuditRecordAfterSIGKILL() async throws {
+        let folder = try TemporaryDirectory("clv-kill")
+        let path = folder.path("clv.sqlite")
+        let secret: String
+        do {
+            let store = try SQLiteStore(path: path)
+            secret = try await store.createKey(role: .ingest, label: "kill test").secret
+        }
+        let log = folder.url.appendingPathComponent("serve.log")
+        try Data().write(to: log)
+        let handle = try FileHandle(forWritingTo: log)
+        let server = try CLIRunner().start(["serve", "--db", path, "--port", "0"], stderr: handle)
+        defer { if server.isRunning { kill(server.processIdentifier, SIGKILL) } }
+        var port: Int?
+        for _ in 0..<600 where port == nil {
+            try await Task.sleep(for: .milliseconds(50))
+            let text = try String(contentsOf: log, encoding: .utf8)
+            if let range = text.range(of: #"listening on http://[^:]+:(\d+)"#, options: .regularExpression) {
+                port = Int(text[range].split(separator: ":").last!)
+            }
+        }
+        let startLog = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        let listening = try #require(port, "clv serve did not start: \(startLog)")
+
+        let acknowledged = Acknowledged()
+        // Eight streams of orders; the server is killed while they are still sending.
+        let streams = Task {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for stream in 0..<8 {
+                    group.addTask {
+                        for n in 0..<100_000 {
+                            let order = "s\(stream)-\(n)"
+                            var request = HTTPClientRequest(url: "http://127.0.0.1:\(listening)/v1/events")
+                            request.method = .POST
+                            request.headers.add(name: "Authorization", value: "Bearer \(secret)")
+                            request.headers.add(name: "Content-Type", value: "application/json")
+                            request.body = .bytes(
+                                ByteBuffer(string: #"{"order_id": "\#(order)", "customer_id": "c\#(n % 50)", "timestamp": "2024-03-01", "amount": 12.5}"#))
+                            guard let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(10)) else { return }
+                            _ = try? await response.body.collect(upTo: 1 << 20)
+                            if response.status == .created { acknowledged.add(order) }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+        let deadline = ContinuousClock.now + .seconds(120)
+        while acknowledged.count < 300, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        kill(server.processIdentifier, SIGKILL)
+        server.waitUntilExit()
+        _ = await streams.result
+        try handle.close()
+
+        let queue = try DatabaseQueue(path: path)
+        let stored = try await queue.read { db in Set(try String.fetchAll(db, sql: "SELECT DISTINCT order_id FROM order_line")) }
+        let audited = try await queue.read { db in
+            Set(try String.fetchAll(db, sql: "SELECT detail FROM audit_event WHERE action = 'post order'").map { String($0.dropFirst("order ".count)) })
+        }
+        #expect(stored.count >= 300)
+        #expect(
+            stored == audited,
+            "\(stored.subtracting(audited).count) stored orders without an audit record, \(audited.subtracting(stored).count) audited but not stored")
+        #expect(acknowledged.orders.isSubset(of: stored), "\(acknowledged.orders.subtracting(stored).count) acknowledged orders were lost")
+    }
+}
+
+/// The orders the server answered 201 for, from eight concurrent streams.
+final class Acknowledged: Sendable {
+    private let storage = Mutex<Set<String>>([])
+    func add(_ order: String) { storage.withLock { _ = $0.insert(order) } }
+    var count: Int { storage.withLock { $0.count } }
+    var orders: Set<String> { storage.withLock { $0 } }
+}
