@@ -20,7 +20,8 @@ public struct SavedModel: Sendable {
     public init(_ record: ModelRunRecord) throws(WorkflowError) {
         self.record = record
         guard record.kind != .learned else {
-            throw .unreadableModelRun(id: record.id, kind: record.kind, reason: "it is a learned model, read by `clv explain` (LearnWorkflow), not a probabilistic fit")
+            throw .unreadableModelRun(
+                id: record.id, kind: record.kind, reason: "it is a learned model, read by `clv explain` (LearnWorkflow), not a probabilistic fit")
         }
         let json = Data(record.fitJSON.utf8)
         let decoder = JSONDecoder()

@@ -1,7 +1,7 @@
-import Foundation
 import CLVCore
 import CLVInsight
 import CLVTestSupport
+import Foundation
 import Testing
 
 @testable import CLVLearn

@@ -1,7 +1,7 @@
-import Foundation
 import CLVCore
 import CLVInsight
 import CLVTestSupport
+import Foundation
 import Testing
 
 @testable import CLVLearn
@@ -11,7 +11,9 @@ import Testing
     /// leaves room for both and still catches any wrong term.
     @Test(arguments: [0.0, 0.37, 12.5, 480.0])
     func gradientMatchesFiniteDifferences(label: Double) {
-        let points = [ZILNOutputs(logit: 0.3, mu: 1.1, rawScale: -0.4), ZILNOutputs(logit: -2.2, mu: 4.0, rawScale: 1.7), ZILNOutputs(logit: 5, mu: -1, rawScale: 0.2)]
+        let points = [
+            ZILNOutputs(logit: 0.3, mu: 1.1, rawScale: -0.4), ZILNOutputs(logit: -2.2, mu: 4.0, rawScale: 1.7), ZILNOutputs(logit: 5, mu: -1, rawScale: 0.2),
+        ]
         for o in points {
             let (_, g) = ZILNLoss.lossAndGradient(o, label: label)
             let h = 1e-6

@@ -62,7 +62,8 @@ extension CLV {
                 let groups = a.groupTotals(e.explanation.featureSet).map { "\($0.group.rawValue) \(f($0.contribution))" }.joined(separator: ", ")
                 lines.append("    by group: \(groups)")
                 for j in a.contributions.indices.sorted(by: { abs(a.contributions[$0]) > abs(a.contributions[$1]) }).prefix(top) {
-                    lines.append("    \(names[j].padding(toLength: 32, withPad: " ", startingAt: 0)) \(f(e.explanation.features[j])) -> \(f(a.contributions[j]))")
+                    lines.append(
+                        "    \(names[j].padding(toLength: 32, withPad: " ", startingAt: 0)) \(f(e.explanation.features[j])) -> \(f(a.contributions[j]))")
                 }
             }
             lines.append("  BG/NBD says:")

@@ -100,12 +100,16 @@ extension CLV {
                         "\(evaluation.featureSet): trained on \(evaluation.trainingCustomers), measured on \(evaluation.testCustomers) customers (\(String(format: "%.1f", 100 * evaluation.testBuyerShare))% bought), label \(evaluation.label.rawValue) \(evaluation.end) to \(evaluation.holdoutEnd)"
                     )
                 }
+                for row in evaluation.rows { if let note = row.note { progress("\(row.model) not trained: \(note)") } }
                 let rows: [[Tabular.Value]] = evaluation.rows.map { row in
-                    let m = row.metrics
+                    guard let m = row.metrics else {
+                        return [.text(row.model), .text(row.features.map(\.rawValue).joined(separator: "+"))] + Array(repeating: .missing, count: 6)
+                    }
                     return [
                         .text(row.model), .text(row.features.isEmpty ? "-" : row.features.map(\.rawValue).joined(separator: "+")),
                         .number(m.normalizedGini, decimals: 3), .number(m.spearman, decimals: 3), .number(m.decileMAPE, decimals: 3),
-                        .number(m.meanAbsoluteError, decimals: 2), .number(m.rootMeanSquaredError, decimals: 2), m.auc.map { .number($0, decimals: 3) } ?? .missing,
+                        .number(m.meanAbsoluteError, decimals: 2), .number(m.rootMeanSquaredError, decimals: 2),
+                        m.auc.map { .number($0, decimals: 3) } ?? .missing,
                     ]
                 }
                 emit(

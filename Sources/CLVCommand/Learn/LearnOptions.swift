@@ -2,6 +2,7 @@ import ArgumentParser
 import CLVCore
 import CLVData
 import CLVLearn
+import CLVModels
 import CLVPipeline
 import CLVText
 import Foundation
@@ -48,6 +49,9 @@ struct LearnOptions: ParsableArguments {
             discussion: "Text features need interactions from customers with profiling consent; without any, text is left out with a note."))
     var features: FeatureGroupList = FeatureGroupList(argument: "behaviour")!
 
+    @Option(help: "L2 penalizer of the BG/NBD, Pareto/NBD and Gamma-Gamma fits, in lifetimes' meaning (0 = plain maximum likelihood).")
+    var penalizer: Double = 0
+
     @Option(help: "Seed of the splits and the initial weights (the same seed gives the same model, bit for bit).")
     var seed: UInt64 = 0
 
@@ -55,6 +59,7 @@ struct LearnOptions: ParsableArguments {
 
     func validate() throws {
         guard end < holdoutEnd else { throw ValidationError("--holdout-end must come after --end.") }
+        guard penalizer >= 0, penalizer.isFinite else { throw ValidationError("--penalizer must be a number ≥ 0.") }
     }
 
     /// The features at `--end` with labels through `--holdout-end`, text included when asked for and present.
@@ -68,7 +73,8 @@ struct LearnOptions: ParsableArguments {
                 text = try textModels(store)
             }
         }
-        return try await workflow.dataset(end: end, holdoutEnd: holdoutEnd, unit: unit, label: label, text: text, progress: { progress($0) })
+        return try await workflow.dataset(
+            end: end, holdoutEnd: holdoutEnd, unit: unit, label: label, text: text, options: EstimatorOptions(penalizer: penalizer), progress: { progress($0) })
     }
 
     func textModels(_ store: any ServiceStore) throws -> LearnWorkflow.TextModels {

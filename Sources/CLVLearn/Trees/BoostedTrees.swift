@@ -177,7 +177,8 @@ public struct BoostedTreesTrainer: Sendable, Equatable {
             nodes.append(.leaf(0, cover: Double(rightRows.count)))
             // Histogram of the smaller child; the larger one's is the parent's minus it (LightGBM's subtraction trick).
             let leftSmaller = leftRows.count <= rightRows.count
-            let small = makeLeaf(node: leftSmaller ? leftNode : rightNode, depth: parent.depth + 1, rows: leftSmaller ? leftRows : rightRows, bins, g, h, offsets)
+            let small = makeLeaf(
+                node: leftSmaller ? leftNode : rightNode, depth: parent.depth + 1, rows: leftSmaller ? leftRows : rightRows, bins, g, h, offsets)
             var large = Leaf(
                 node: leftSmaller ? rightNode : leftNode, depth: parent.depth + 1, rows: leftSmaller ? rightRows : leftRows,
                 gradients: zip(parent.gradients, small.gradients).map { $0 - $1 }, hessians: zip(parent.hessians, small.hessians).map { $0 - $1 },

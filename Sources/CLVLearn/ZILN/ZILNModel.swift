@@ -56,7 +56,8 @@ public struct TrainingReport: Sendable, Equatable, Codable {
 
 /// Trains a ``ZILNModel`` with Adam on mini-batches, stopping early on a held-out validation split.
 ///
-/// - The inputs are standardised with the training split's means and deviations (CLVInsight's ``Standardizer``).
+/// - The inputs are standardised with the training split's means and deviations (CLVInsight's ``Standardizer``)
+///   and clipped to ±5 deviations.
 /// - The output biases start at the training split's buyer share, mean and deviation of log spend, so the first
 ///   epoch starts from the intercept-only model instead of from noise.
 /// - Weights are Glorot-uniform from a ``SplitMix64`` seeded with ``seed``; batches are reshuffled from the same
@@ -129,7 +130,9 @@ public struct ZILNTrainer: Sendable, Equatable {
                 var gradient = [Double](repeating: 0, count: network.parameters.count)
                 gradient.withUnsafeMutableBufferPointer { g in
                     for i in batch {
-                        let a = x.elements.withUnsafeBufferPointer { e in network.forward(UnsafeBufferPointer(rebasing: e[(i * x.columns)..<((i + 1) * x.columns)])) }
+                        let a = x.elements.withUnsafeBufferPointer { e in
+                            network.forward(UnsafeBufferPointer(rebasing: e[(i * x.columns)..<((i + 1) * x.columns)]))
+                        }
                         let o = a.last!
                         let (loss, d) = ZILNLoss.lossAndGradient(ZILNOutputs(logit: o[0], mu: o[1], rawScale: o[2]), label: labels[i])
                         sum += loss
@@ -203,8 +206,17 @@ func split(_ n: Int, fraction: Double, rng: inout SplitMix64) -> (training: [Int
 }
 
 extension Standardizer {
-    /// ``transform(_:)`` with CLVLearn's error.
+    /// How many deviations from the mean a standardised input may lie: beyond it, inputs are clipped.
+    ///
+    /// Customer features are heavy-tailed (a wholesaler with 200 orders sits 40 deviations out); a linear
+    /// sigma or mu would extrapolate that into exp(hundreds). Clipping is part of the model's definition, so
+    /// predictions and explanations both see the clipped value.
+    static let inputClip = 5.0
+
+    /// ``transform(_:)`` with CLVLearn's error, clipped to ±``inputClip``.
     func transformed(_ x: FeatureMatrix) throws(LearnError) -> FeatureMatrix {
-        do { return try transform(x) } catch { throw .shapeMismatch(error.description) }
+        let z: FeatureMatrix
+        do { z = try transform(x) } catch { throw .shapeMismatch(error.description) }
+        return try LearningTable.matrix(z.rows, z.columns, z.elements.map { min(max($0, -Self.inputClip), Self.inputClip) })
     }
 }

@@ -23,6 +23,8 @@ public struct LearnDataset: Sendable {
     public var spend: GammaGamma?
     /// Each customer's first purchase value (the simplest baseline's predictor).
     public var firstPurchaseValue: [Double]
+    /// The penalizer the probabilistic models were fitted with.
+    public var penalizer: Double
 }
 
 extension LearnWorkflow {
@@ -56,10 +58,12 @@ extension LearnWorkflow {
     ///
     /// Nothing after `end` reaches a feature: summaries, order lines and interactions are all cut at `end`, and
     /// BG/NBD, Pareto/NBD and Gamma-Gamma are fitted on the calibration period only.
-    /// - Throws: ``WorkflowError/noCustomers(before:)``, a ``FitError`` from the probabilistic fits, or a storage error.
+    /// - Throws: ``WorkflowError/noCustomers(before:)``, a ``FitError`` from the probabilistic fits,
+    ///   ``LearnError/invalidOption(_:)`` when a fitted model predicts a non-finite value (a degenerate fit on
+    ///   little data: a penalizer in `options` helps), or a storage error.
     public func dataset(
         end: CalendarDay, holdoutEnd: CalendarDay, unit: TimeUnit = .week, label: Label = .spend, text: TextModels? = nil,
-        progress: @Sendable (String) -> Void = { _ in }
+        options: EstimatorOptions = EstimatorOptions(), progress: @Sendable (String) -> Void = { _ in }
     ) async throws -> LearnDataset {
         guard end < holdoutEnd else { throw LearnError.invalidOption("The holdout end must come after the calibration end (--holdout-end after --end)") }
         let window = SummaryWindow(calibrationEnd: end, holdoutEnd: holdoutEnd, unit: unit)
@@ -67,15 +71,23 @@ extension LearnWorkflow {
         let customers = try await workflow.customers(SummaryWindow(calibrationEnd: end, unit: unit))
         let horizon = Double(end.days(to: holdoutEnd)) / unit.days
         progress("fit BG/NBD, Pareto/NBD\(label == .spend ? ", Gamma-Gamma" : "") on \(customers.count) customers")
-        let bgnbd = try Workflow.fit(.bgnbd, customers, unit: unit, calibrationEnd: end).purchase!
-        let pnbd = try Workflow.fit(.pnbd, customers, unit: unit, calibrationEnd: end).purchase!
-        let spend = label == .spend ? try Workflow.fit(.gg, customers, unit: unit, calibrationEnd: end).spend : nil
+        let bgnbd = try Workflow.fit(.bgnbd, customers, options: options, unit: unit, calibrationEnd: end).purchase!
+        let pnbd = try Workflow.fit(.pnbd, customers, options: options, unit: unit, calibrationEnd: end).purchase!
+        let spend = label == .spend ? try Workflow.fit(.gg, customers, options: options, unit: unit, calibrationEnd: end).spend : nil
 
         var features: [Feature] = []
         var columns: [[Double]] = []
         func add(_ name: String, _ group: FeatureGroup, _ values: [Double]) {
             features.append(Feature(name, group: group))
             columns.append(values)
+        }
+        func addModelOutput(_ name: String, _ values: [Double]) throws {
+            guard values.allSatisfy(\.isFinite) else {
+                throw LearnError.invalidOption(
+                    "\(name) is not a finite number for some customers (a degenerate fit on \(customers.count) customers): give a penalizer, e.g. --penalizer 0.01"
+                )
+            }
+            add(name, .modelOutputs, values)
         }
         // Summary.
         add("frequency", .summary, customers.summaries.map { Double($0.frequency) })
@@ -85,12 +97,12 @@ extension LearnWorkflow {
         // Probabilistic model outputs over the label period.
         for (name, model) in [("bgnbd", bgnbd), ("pnbd", pnbd)] {
             let m = model.model
-            add("\(name)_expected_purchases", .modelOutputs, customers.summaries.map { m.expectedPurchases(within: horizon, given: $0) })
-            add("\(name)_p_alive", .modelOutputs, customers.summaries.map { m.probabilityAlive(given: $0) })
+            try addModelOutput("\(name)_expected_purchases", customers.summaries.map { m.expectedPurchases(within: horizon, given: $0) })
+            try addModelOutput("\(name)_p_alive", customers.summaries.map { m.probabilityAlive(given: $0) })
         }
         if let spend, let monetary = customers.monetary {
             let orderValue = zip(customers.summaries, monetary).map { spend.expectedAverageSpend(frequency: $0.frequency, meanSpend: $1) }
-            add("gg_expected_order_value_log1p", .modelOutputs, orderValue.map { log1p(max($0, 0)) })
+            try addModelOutput("gg_expected_order_value_log1p", orderValue.map { log1p(max($0, 0)) })
         }
         // Behaviour from order lines through the cutoff; labels from the days after it.
         progress("read order lines")
@@ -109,7 +121,7 @@ extension LearnWorkflow {
             labels: behaviour.labels)
         return LearnDataset(
             table: table, window: window, label: label, customers: customers, horizon: horizon, bgnbd: bgnbd, pnbd: pnbd, spend: spend,
-            firstPurchaseValue: behaviour.firstPurchaseValue)
+            firstPurchaseValue: behaviour.firstPurchaseValue, penalizer: options.penalizer)
     }
 
     private func behaviourColumns(

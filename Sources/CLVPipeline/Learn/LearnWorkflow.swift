@@ -26,19 +26,24 @@ public struct LearnWorkflow: Sendable {
         public var holdoutEnd: CalendarDay
         public var unit: TimeUnit
         public var label: Label
+        /// The probabilistic fits' penalizer, so that the features can be rebuilt the same way.
+        public var penalizer: Double
         public var seed: UInt64
     }
 
     /// Trains `kind` on every customer of `dataset` (features of `groups`) and saves it as a `learned` model run.
     /// - Returns: the run's id and what was saved.
-    public func fitAndSave(_ kind: LearnedModelKind, dataset: LearnDataset, groups: Set<FeatureGroup>, seed: UInt64 = 0) async throws -> (
+    public func fitAndSave(
+        _ kind: LearnedModelKind, dataset: LearnDataset, groups: Set<FeatureGroup>, seed: UInt64 = 0
+    ) async throws -> (
         id: Int64, run: SavedRun
     ) {
         let table = try dataset.table.keeping(groups)
         let model = try LearnedModel.fit(kind, table, seed: seed)
         let run = SavedRun(
             model: model, featureSet: table.featureSet.identifier, groups: table.featureSet.groups, end: dataset.window.calibrationEnd,
-            holdoutEnd: dataset.window.holdoutEnd!, unit: dataset.window.unit, label: dataset.label, seed: seed)
+            holdoutEnd: dataset.window.holdoutEnd!, unit: dataset.window.unit, label: dataset.label,
+            penalizer: dataset.penalizer, seed: seed)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let loss = model.trainingLoss()
@@ -55,7 +60,8 @@ public struct LearnWorkflow: Sendable {
         do {
             let run = try JSONDecoder().decode(SavedRun.self, from: Data(record.fitJSON.utf8))
             guard run.schemaVersion == SavedRun.schemaVersion else {
-                throw WorkflowError.unreadableModelRun(id: record.id, kind: .learned, reason: "schema version \(run.schemaVersion) is not one this CLVKit reads")
+                throw WorkflowError.unreadableModelRun(
+                    id: record.id, kind: .learned, reason: "schema version \(run.schemaVersion) is not one this CLVKit reads")
             }
             return (record.id, run)
         } catch let error as WorkflowError {
@@ -73,7 +79,9 @@ public struct LearnWorkflow: Sendable {
         public var model: String
         /// The feature groups a learned model used; empty for the baselines.
         public var features: [FeatureGroup]
-        public var metrics: LiftMetrics
+        /// Nil when the model could not be trained (too few buyers, say); `note` says why.
+        public var metrics: LiftMetrics?
+        public var note: String?
     }
 
     public struct Evaluation: Sendable, Codable {
@@ -113,7 +121,10 @@ public struct LearnWorkflow: Sendable {
         let trainMeanFirst = training.reduce(0) { $0 + dataset.firstPurchaseValue[$1] } / Double(max(training.count, 1))
         let ratio = trainMeanFirst > 0 ? trainMeanLabel / trainMeanFirst : 0
         rows.append(
-            EvaluationRow(model: "first-purchase-value", features: [], metrics: LiftMetrics(predicted: test.map { ratio * dataset.firstPurchaseValue[$0] }, actual: actual)))
+            EvaluationRow(
+                model: "first-purchase-value", features: [],
+                metrics: LiftMetrics(predicted: test.map { ratio * dataset.firstPurchaseValue[$0] }, actual: actual),
+                note: nil))
         for (name, model) in [("bgnbd", dataset.bgnbd), ("pnbd", dataset.pnbd)] {
             let m = model.model
             let summaries = test.map { dataset.customers.summaries[$0] }
@@ -122,10 +133,12 @@ public struct LearnWorkflow: Sendable {
             var predicted = purchases
             var label = name
             if let spend = dataset.spend, let monetary = dataset.customers.monetary {
-                predicted = zip(test, purchases).map { i, x in x * spend.expectedAverageSpend(frequency: dataset.customers.summaries[i].frequency, meanSpend: monetary[i]) }
+                predicted = zip(test, purchases).map { i, x in
+                    x * spend.expectedAverageSpend(frequency: dataset.customers.summaries[i].frequency, meanSpend: monetary[i])
+                }
                 label += "+gg"
             }
-            rows.append(EvaluationRow(model: label, features: [], metrics: LiftMetrics(predicted: predicted, actual: actual, probability: buys)))
+            rows.append(EvaluationRow(model: label, features: [], metrics: LiftMetrics(predicted: predicted, actual: actual, probability: buys), note: nil))
         }
         let all = Set(dataset.table.featureSet.groups)
         var variants: [Set<FeatureGroup>] = [all.subtracting([.text])]
@@ -134,19 +147,35 @@ public struct LearnWorkflow: Sendable {
         let testTable = try dataset.table.selecting(test)
         for kind in kinds {
             for groups in variants {
-                progress("train \(kind.rawValue) on \(FeatureGroup.allCases.filter(groups.contains).map(\.rawValue).joined(separator: "+"))")
-                let model = try LearnedModel.fit(kind, try trainingTable.keeping(groups), seed: seed)
+                let names = FeatureGroup.allCases.filter(groups.contains)
+                progress("train \(kind.rawValue) on \(names.map(\.rawValue).joined(separator: "+"))")
+                // A model that cannot be trained on this data is a finding of the comparison, not its end.
+                let (fitted, note) = try Self.fitUnlessTooFew(kind, try trainingTable.keeping(groups), seed: seed)
+                guard let model = fitted else {
+                    rows.append(EvaluationRow(model: kind.rawValue, features: names, metrics: nil, note: note))
+                    continue
+                }
                 let predicted = try model.predict(try testTable.keeping(groups))
                 rows.append(
                     EvaluationRow(
-                        model: kind.rawValue, features: FeatureGroup.allCases.filter(groups.contains),
-                        metrics: LiftMetrics(predicted: predicted.map(\.mean), actual: actual, probability: predicted.map(\.probability))))
+                        model: kind.rawValue, features: names,
+                        metrics: LiftMetrics(predicted: predicted.map(\.mean), actual: actual, probability: predicted.map(\.probability)), note: nil))
             }
         }
         return Evaluation(
             featureSet: dataset.table.featureSet.identifier, label: dataset.label, end: dataset.window.calibrationEnd, holdoutEnd: dataset.window.holdoutEnd!,
             trainingCustomers: training.count, testCustomers: test.count, testBuyerShare: Double(actual.filter { $0 > 0 }.count) / Double(max(actual.count, 1)),
             rows: rows)
+    }
+
+    /// The trained model, or nil and the reason when the table has too few rows or buyers for it.
+    static func fitUnlessTooFew(_ kind: LearnedModelKind, _ table: LearningTable, seed: UInt64) throws(LearnError) -> (LearnedModel?, String?) {
+        do {
+            return (try LearnedModel.fit(kind, table, seed: seed), nil)
+        } catch {
+            if case .tooFewRows = error { return (nil, error.description) }
+            throw error
+        }
     }
 
     // MARK: - Explanations
@@ -176,7 +205,8 @@ public struct LearnWorkflow: Sendable {
         }
         let (id, run) = latest
         let dataset = try await dataset(
-            end: run.end, holdoutEnd: run.holdoutEnd, unit: run.unit, label: run.label, text: run.groups.contains(.text) ? text : nil)
+            end: run.end, holdoutEnd: run.holdoutEnd, unit: run.unit, label: run.label, text: run.groups.contains(.text) ? text : nil,
+            options: EstimatorOptions(penalizer: run.penalizer))
         guard let row = dataset.table.customers.firstIndex(of: customer) else { return nil }
         let table = try dataset.table.keeping(Set(run.groups))
         let explanation = try run.model.explain(table, row: row)
