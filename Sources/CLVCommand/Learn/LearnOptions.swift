@@ -46,7 +46,9 @@ struct LearnOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
             "Feature groups beyond the summary and the model outputs, comma-separated: behaviour, text.",
-            discussion: "Text features need interactions from customers with profiling consent; without any, text is left out with a note."))
+            discussion:
+                "Text features read what customers with profiling consent wrote and the texts of the products they bought; without either, text is left out with a note."
+        ))
     var features: FeatureGroupList = FeatureGroupList(argument: "behaviour")!
 
     @Option(help: "L2 penalizer of the BG/NBD, Pareto/NBD and Gamma-Gamma fits, in lifetimes' meaning (0 = plain maximum likelihood).")
@@ -67,8 +69,12 @@ struct LearnOptions: ParsableArguments {
         let workflow = LearnWorkflow(store: store)
         var text: LearnWorkflow.TextModels?
         if features.groups.contains(.text) {
-            if try await store.interactionCounts().values.reduce(0, +) == 0 {
-                progress("No interactions in \(database.path): text features are left out (import some with `clv ingest interactions`).")
+            let interactions = try await store.interactionCounts().values.reduce(0, +)
+            let productTexts = try await store.products().contains { $0.text != nil }
+            if interactions == 0 && !productTexts {
+                progress(
+                    "No interactions or product texts in \(database.path): text features are left out (import some with `clv ingest interactions` or `clv ingest products`)."
+                )
             } else {
                 text = try textModels(store)
             }

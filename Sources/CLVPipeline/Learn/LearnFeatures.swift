@@ -188,8 +188,9 @@ extension LearnWorkflow {
         return (columns, tallies.map { max($0.label, 0) }, tallies.map { max($0.firstValue, 0) })
     }
 
-    /// Interest components, sentiment level and trend, mean rating and counts by kind, from what consenting
-    /// customers wrote through `end`; zeros for everyone else (with `has_text` 0).
+    /// Interest components (of what consenting customers wrote and bought through `end`, by the products' texts),
+    /// sentiment level and trend, mean rating and counts by kind (of what they wrote); zeros for everyone else
+    /// (`has_text` says whether the customer wrote anything).
     private func textColumns(
         _ ids: [CustomerID], end: CalendarDay, models: TextModels, progress: @Sendable (String) -> Void
     ) async throws -> [(String, [Double])] {
@@ -210,7 +211,13 @@ extension LearnWorkflow {
             }
         }
         let written = interactions.filter { !$0.text.isEmpty }
-        let texts = Array(Set(written.map(\.text))).sorted()
+        // What consenting customers bought through the cutoff, by the products' texts (as profiles read interests).
+        let productText = try await store.products().reduce(into: [String: String]()) { $0[$1.id] = $1.text }
+        var bought: [(row: Int, text: String, day: CalendarDay)] = []
+        for purchase in try await store.productPurchases() where purchase.day <= end && consents[purchase.customer]?.profiling == true {
+            if let i = row[purchase.customer], let text = productText[purchase.product] { bought.append((i, text, purchase.day)) }
+        }
+        let texts = Array(Set(written.map(\.text) + bought.map(\.text))).sorted()
         progress("embed \(texts.count) texts")
         let vectors = try await models.embedder.embed(texts).vectors
         let vectorOf = Dictionary(uniqueKeysWithValues: zip(texts, vectors))
@@ -229,7 +236,9 @@ extension LearnWorkflow {
             }
             scored[i].append(ScoredText(day: interaction.day, kind: interaction.kind, label: "", score: score, rating: interaction.rating))
         }
-        let interest = items.map { InsightWorkflow.interestVector($0, asOf: end) }
+        var interestItems = items
+        for b in bought { interestItems[b.row].append((vectorOf[b.text]!, b.day)) }
+        let interest = interestItems.map { InsightWorkflow.interestVector($0, asOf: end) }
         let present = interest.compactMap { $0 }
         var columns: [(String, [Double])] = []
         if present.count >= 2 {
