@@ -42,6 +42,17 @@ import Testing
         #expect(missing.status == 1)
         #expect(missing.stderr == "clv: error: Customer no-such-customer had no purchase by the learned model's cutoff: explain a customer who had.\n")
 
+        // Scored later with the saved model: every customer who bought by the new day, a probability and an interval.
+        let predict = try clv.run(["learn", "predict", "--db", db, "--as-of", "1998-06-30", "--format", "csv"])
+        #expect(predict.status == 0, "\(predict.stderr)")
+        let scores = predict.stdout.split(separator: "\n")
+        #expect(scores.first == "customer_id,p_buys_again,expected_value,lower_90,upper_90")
+        #expect(scores.count == 2358)
+        for line in scores.dropFirst().prefix(50) {
+            let v = line.split(separator: ",", omittingEmptySubsequences: false).dropFirst().map { Double($0)! }
+            #expect(v[0] >= 0 && v[0] <= 1 && v[2] <= v[3])
+        }
+
         let evaluate = try clv.run(["learn", "evaluate", "--model", "gbt", "--format", "csv"] + window)
         #expect(evaluate.status == 0, "\(evaluate.stderr)")
         let lines = evaluate.stdout.split(separator: "\n")

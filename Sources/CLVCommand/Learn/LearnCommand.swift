@@ -3,6 +3,7 @@ import CLVCore
 import CLVData
 import CLVLearn
 import CLVPipeline
+import CLVText
 import Foundation
 
 extension CLV {
@@ -10,7 +11,7 @@ extension CLV {
     struct Learn: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Learned CLV: train ZILN or boosted-tree models on customer features and compare them with BG/NBD and Pareto/NBD.",
-            subcommands: [LearnFit.self, LearnEvaluate.self])
+            subcommands: [LearnFit.self, LearnEvaluate.self, LearnPredict.self])
     }
 
     /// `clv learn fit`: train on every customer and save a model run.
@@ -115,6 +116,46 @@ extension CLV {
                 emit(
                     Tabular(columns: ["model", "features", "gini", "spearman", "decile_mape", "mae", "rmse", "auc"], rows: rows).render(format))
             }
+        }
+    }
+}
+
+extension CLV {
+    /// `clv learn predict`: every customer scored with the newest learned run.
+    struct LearnPredict: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "predict",
+            abstract: "Score every customer with the newest learned model: P(buys again), expected value and its 90% interval.",
+            discussion: """
+                Example: clv learn predict --as-of 2011-12-09 --format csv
+                Predicts the period after --as-of as long as the one the model learned; features are rebuilt at --as-of.
+                """)
+
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var embedding: EmbeddingOptions
+
+        @Option(help: ArgumentHelp("Score as of this day (default: the last day with an order).", valueName: "YYYY-MM-DD"))
+        var asOf: CalendarDay?
+
+        @Option(help: "Output format: table, csv or json.")
+        var format: OutputFormat = .table
+
+        func run() async throws {
+            let store = try database.openExisting()
+            let embedder = try? embedding.embedder(cache: store)
+            let text = embedder.map { e in
+                LearnWorkflow.TextModels(embedder: e, sentiment: try? SentimentModels.load(nil, choice: embedding.choice, modelName: e.model.modelName))
+            }
+            let result = try await LearnWorkflow(store: store).predict(asOf: asOf, text: text)
+            progress(
+                "Model run \(result.id) (\(result.run.model.kind.rawValue), \(result.run.featureSet)): \(result.run.label.rawValue) through \(result.through).")
+            let rows: [[Tabular.Value]] = result.predictions.map { p in
+                [
+                    .text(p.customer.rawValue), .number(p.probabilityBuysAgain, decimals: 3), .number(p.expectedValue, decimals: 2),
+                    .number(p.lower90, decimals: 2), .number(p.upper90, decimals: 2),
+                ]
+            }
+            emit(Tabular(columns: ["customer_id", "p_buys_again", "expected_value", "lower_90", "upper_90"], rows: rows).render(format))
         }
     }
 }

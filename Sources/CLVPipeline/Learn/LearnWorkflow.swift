@@ -178,6 +178,44 @@ public struct LearnWorkflow: Sendable {
         }
     }
 
+    // MARK: - Predictions
+
+    /// One customer's learned prediction for the period after the cutoff.
+    public struct Prediction: Sendable, Codable {
+        public var customer: CustomerID
+        public var probabilityBuysAgain: Double
+        public var expectedValue: Double
+        /// The 90% interval of the zero-inflated lognormal.
+        public var lower90: Double
+        public var upper90: Double
+    }
+
+    /// Scores every customer who bought by `asOf` (default: the last day with an order) with the newest learned run,
+    /// for a period as long as the one it learned (its `holdoutEnd − end`): features are rebuilt at `asOf` exactly
+    /// as at training (the probabilistic models refitted through `asOf`).
+    /// - Returns: the run's id and what it saved, the last day of the predicted period, and the predictions.
+    /// - Throws: ``LearnError/invalidOption(_:)`` when no learned model is saved, ``WorkflowError/noOrders``.
+    public func predict(asOf: CalendarDay?, text: TextModels?) async throws -> (id: Int64, run: SavedRun, through: CalendarDay, predictions: [Prediction]) {
+        guard let latest = try await latestRun() else {
+            throw LearnError.invalidOption("No learned model is saved: run `clv learn fit --end DATE --holdout-end DATE` first")
+        }
+        let (id, run) = latest
+        var day = asOf
+        if day == nil { day = try await store.statistics().lastDay }
+        guard let day else { throw WorkflowError.noOrders }
+        let through = CalendarDay(daysSinceEpoch: day.daysSinceEpoch + run.end.days(to: run.holdoutEnd))
+        let dataset = try await dataset(
+            end: day, holdoutEnd: through, unit: run.unit, label: run.label, text: run.groups.contains(.text) ? text : nil,
+            options: EstimatorOptions(penalizer: run.penalizer))
+        let table = try dataset.table.keeping(Set(run.groups))
+        let predictions = try run.model.predict(table).enumerated().map { i, d in
+            let interval = d.interval(level: 0.9)
+            return Prediction(
+                customer: table.customers[i], probabilityBuysAgain: d.probability, expectedValue: d.mean, lower90: interval.lower, upper90: interval.upper)
+        }
+        return (id, run, through, predictions)
+    }
+
     // MARK: - Explanations
 
     /// Why the saved model and the probabilistic models predict what they do for one customer.
