@@ -44,6 +44,7 @@ let package = Package(
         .library(name: "CLVPipeline", targets: ["CLVPipeline"]),
         .library(name: "CLVText", targets: ["CLVText"]),
         .library(name: "CLVInsight", targets: ["CLVInsight"]),
+        .library(name: "CLVLearn", targets: ["CLVLearn"]),
         .library(name: "CLVServer", targets: ["CLVServer"]),
     ],
     dependencies: [
@@ -89,7 +90,8 @@ let package = Package(
             swiftSettings: cpuSettings
         ),
         // The workflow both surfaces call: summaries -> fit -> save -> score -> segment -> analyse, over any store.
-        .target(name: "CLVPipeline", dependencies: ["CLVCore", "CLVData", "CLVModels", "CLVText", "CLVInsight"], swiftSettings: settings),
+        .target(
+            name: "CLVPipeline", dependencies: ["CLVCore", "CLVData", "CLVModels", "CLVText", "CLVInsight", "CLVLearn"], swiftSettings: settings),
         // Language models: tokenizers, BERT encoder, Llama decoder, on OpenBLAS.
         .target(name: "CLVText", dependencies: ["CLVCore", "CLVNumerics", "CBLAS"], swiftSettings: textSettings),
         // What customers' own words say: classifiers on sentence embeddings, k-means, topics, profiles, cohorts. Pure.
@@ -97,6 +99,13 @@ let package = Package(
             name: "CLVInsight",
             dependencies: ["CLVCore", "CLVNumerics", "CLVModels", "CLVText", "CBLAS"],
             swiftSettings: cpuSettings
+        ),
+        // Learned CLV (ZILN linear and MLP, boosted trees), its metrics and explanations. Pure; reuses CLVInsight's
+        // feature matrix and standardiser.
+        .target(
+            name: "CLVLearn",
+            dependencies: ["CLVCore", "CLVNumerics", "CLVModels", "CLVInsight", .product(name: "RealModule", package: "swift-numerics")],
+            swiftSettings: settings
         ),
         // HTTP API, auth, metrics (and later the dashboard) on Hummingbird.
         .target(
@@ -115,7 +124,7 @@ let package = Package(
         .executableTarget(
             name: "CLVCommand",
             dependencies: [
-                "CLVCore", "CLVData", "CLVSQLite", "CLVModels", "CLVNumerics", "CLVPipeline", "CLVText", "CLVServer",
+                "CLVCore", "CLVData", "CLVSQLite", "CLVModels", "CLVNumerics", "CLVPipeline", "CLVText", "CLVServer", "CLVLearn",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -150,13 +159,18 @@ let package = Package(
         ),
         .testTarget(
             name: "CLVPipelineTests",
-            dependencies: ["CLVPipeline", "CLVSQLite", "CLVData", "CLVModels", "CLVCore", "CLVText", "CLVInsight", "CLVTestSupport"],
+            dependencies: ["CLVPipeline", "CLVSQLite", "CLVData", "CLVModels", "CLVCore", "CLVText", "CLVInsight", "CLVLearn", "CLVTestSupport"],
             swiftSettings: settings
         ),
         .testTarget(
             name: "CLVModelsTests",
             dependencies: ["CLVModels", "CLVCore", "CLVNumerics", "CLVTestSupport"],
             resources: [.copy("Resources")],
+            swiftSettings: settings
+        ),
+        .testTarget(
+            name: "CLVLearnTests",
+            dependencies: ["CLVLearn", "CLVInsight", "CLVModels", "CLVCore", "CLVTestSupport"],
             swiftSettings: settings
         ),
         .testTarget(

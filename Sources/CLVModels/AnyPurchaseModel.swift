@@ -16,7 +16,7 @@ public enum AnyPurchaseModel: Sendable, Equatable {
         case .pnbd: .pnbd(ParetoNBD(parameters: .init(values: values), diagnostics: diagnostics))
         case .mbgnbd: .mbgnbd(MBGNBD(parameters: .init(values: values), diagnostics: diagnostics))
         case .bgbb: .bgbb(BGBB(parameters: .init(values: values), diagnostics: diagnostics))
-        case .gg: nil
+        case .gg, .learned: nil
         }
     }
 
@@ -91,6 +91,7 @@ extension ModelKind {
         case .mbgnbd: MBGNBD.Parameters.names
         case .bgbb: BGBB.Parameters.names
         case .gg: GammaGamma.Parameters.names
+        case .learned: []
         }
     }
 }

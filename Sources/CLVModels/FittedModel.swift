@@ -81,6 +81,7 @@ public struct FittedModel: Sendable, Equatable {
         case .pnbd: model = .purchase(.pnbd(try ParetoNBD.Estimator(options: options).fit(customers, weights: weights)))
         case .mbgnbd: model = .purchase(.mbgnbd(try MBGNBD.Estimator(options: options).fit(customers, weights: weights)))
         case .bgbb: model = .purchase(.bgbb(try BGBB.Estimator(options: options).fit(customers, weights: weights)))
+        case .learned: throw .notProbabilistic(kind)
         }
         return FittedModel(model, unit: unit, calibrationEnd: calibrationEnd)
     }

@@ -19,6 +19,10 @@ public struct SavedModel: Sendable {
     /// - Throws: ``WorkflowError/unreadableModelRun(id:kind:reason:)``.
     public init(_ record: ModelRunRecord) throws(WorkflowError) {
         self.record = record
+        guard record.kind != .learned else {
+            throw .unreadableModelRun(
+                id: record.id, kind: record.kind, reason: "it is a learned model, read by `clv explain` (LearnWorkflow), not a probabilistic fit")
+        }
         let json = Data(record.fitJSON.utf8)
         let decoder = JSONDecoder()
         do {

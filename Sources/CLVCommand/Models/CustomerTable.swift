@@ -75,7 +75,16 @@ struct DataOptions: ParsableArguments {
     }
 }
 
-extension ModelKind: ExpressibleByArgument {}
+/// Every `--model` of the probabilistic commands: `learned` is left out (parsing it fails, help does not list it),
+/// since learned models are fitted and used through `clv learn` and `clv explain`.
+extension ModelKind: ExpressibleByArgument {
+    public init?(argument: String) {
+        guard let kind = ModelKind(rawValue: argument), kind != .learned else { return nil }
+        self = kind
+    }
+
+    public static var allValueStrings: [String] { allCases.filter { $0 != .learned }.map(\.rawValue) }
+}
 
 /// Writes text to standard output.
 func emit(_ text: String) {

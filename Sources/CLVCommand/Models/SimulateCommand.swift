@@ -61,7 +61,7 @@ extension CLV {
             }
             let names: [String] =
                 switch model {
-                case .bgnbd, .mbgnbd, .gg: BGNBD.Parameters.names
+                case .bgnbd, .mbgnbd, .gg, .learned: BGNBD.Parameters.names
                 case .pnbd: ParetoNBD.Parameters.names
                 case .bgbb: BGBB.Parameters.names
                 }
@@ -78,7 +78,7 @@ extension CLV {
             let simulator = PurchaseSimulator(observationEnd: length, cohortLength: cohort, resolution: resolution)
             let simulated: [SimulatedCustomer] =
                 switch model {
-                case .bgnbd, .gg: simulator.simulate(BGNBD.Parameters(values: values), customers: customers, using: &rng)
+                case .bgnbd, .gg, .learned: simulator.simulate(BGNBD.Parameters(values: values), customers: customers, using: &rng)
                 case .mbgnbd: simulator.simulateMBGNBD(MBGNBD.Parameters(values: values), customers: customers, using: &rng)
                 case .pnbd: simulator.simulate(ParetoNBD.Parameters(values: values), customers: customers, using: &rng)
                 case .bgbb: PurchaseSimulator.simulate(BGBB.Parameters(values: values), customers: customers, opportunities: Int(length.rounded()), using: &rng)

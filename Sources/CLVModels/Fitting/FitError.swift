@@ -1,3 +1,5 @@
+import CLVCore
+
 /// Why a model could not be fitted. Messages say what went wrong and what to try; they never echo customer ids.
 public enum FitError: Error, Sendable, Equatable, CustomStringConvertible {
     /// No customers were given.
@@ -16,6 +18,8 @@ public enum FitError: Error, Sendable, Equatable, CustomStringConvertible {
     case degenerateParameters(String)
     /// A spend model was asked for without customers' monetary values.
     case missingMonetaryValues
+    /// A kind that is not a probabilistic model was asked to be fitted as one.
+    case notProbabilistic(ModelKind)
 
     public var description: String {
         switch self {
@@ -35,6 +39,8 @@ public enum FitError: Error, Sendable, Equatable, CustomStringConvertible {
             "The fit reached a degenerate optimum (\(detail)). Try a penalizer such as 0.001."
         case .missingMonetaryValues:
             "The gg spend model needs each customer's monetary_value (mean spend of the repeat purchases)."
+        case let .notProbabilistic(kind):
+            "'\(kind.rawValue)' is not a probabilistic model: fit learned models with `clv learn fit`."
         }
     }
 }

@@ -11,7 +11,8 @@ import CLVPipeline
 extension ModelRunRoutes.FitRequest: APISchema {
     static let schema = Schema.request(
         [
-            "model": Schema.oneOf(ModelKind.self), "end": Schema.date, "unit": Schema.oneOf(TimeUnit.self),
+            "model": ["type": "string", "enum": .array(ModelKind.probabilistic.map { .string($0.rawValue) })], "end": Schema.date,
+            "unit": Schema.oneOf(TimeUnit.self),
             "penalizer": ["type": "number", "minimum": 0],
         ], required: ["model"])
 }

@@ -18,8 +18,9 @@ enum ModelRunRoutes {
 
         /// The typed request, or a 422 naming the field and its valid values.
         func validated() throws -> (kind: ModelKind, end: CalendarDay?, unit: TimeUnit, penalizer: Double) {
-            guard let kind = ModelKind(rawValue: model) else {
-                throw APIError.unprocessable("Field 'model' must be one of: \(ModelKind.allCases.map(\.rawValue).joined(separator: ", ")).")
+            guard let kind = ModelKind(rawValue: model), ModelKind.probabilistic.contains(kind) else {
+                let hint = model == ModelKind.learned.rawValue ? " (learned models are fitted with `clv learn fit`)" : ""
+                throw APIError.unprocessable("Field 'model' must be one of: \(ModelKind.probabilistic.map(\.rawValue).joined(separator: ", "))\(hint).")
             }
             let unit =
                 try unit.map { text in

@@ -27,6 +27,7 @@ enum ModelPage {
         case .mbgnbd: "MBG/NBD"
         case .bgbb: "BG/BB"
         case .gg: "Gamma-Gamma"
+        case .learned: "Learned CLV"
         }
     }
 
