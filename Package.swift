@@ -44,6 +44,8 @@ let package = Package(
         .library(name: "CLVPipeline", targets: ["CLVPipeline"]),
         .library(name: "CLVText", targets: ["CLVText"]),
         .library(name: "CLVInsight", targets: ["CLVInsight"]),
+        .library(name: "CLVRecommend", targets: ["CLVRecommend"]),
+        .executable(name: "clv-recommend-bench", targets: ["CLVRecommendBench"]),
         .library(name: "CLVServer", targets: ["CLVServer"]),
     ],
     dependencies: [
@@ -98,6 +100,11 @@ let package = Package(
             dependencies: ["CLVCore", "CLVNumerics", "CLVModels", "CLVText", "CBLAS"],
             swiftSettings: cpuSettings
         ),
+        // Recommendations: sparse matrices in, ALS / BPR / item-kNN / popularity models and ranking metrics out. Pure;
+        // built for the same CPU as CLVText, since the ALS and BPR inner loops are short vector kernels.
+        .target(name: "CLVRecommend", dependencies: ["CLVCore", "CLVNumerics"], swiftSettings: cpuSettings),
+        // Reads an interaction CSV, fits and evaluates one recommender: what bench/als and the README tables time.
+        .executableTarget(name: "CLVRecommendBench", dependencies: ["CLVRecommend", "CLVCore", "CLVNumerics"], swiftSettings: cpuSettings),
         // HTTP API, auth, metrics (and later the dashboard) on Hummingbird.
         .target(
             name: "CLVServer",
@@ -159,6 +166,10 @@ let package = Package(
             resources: [.copy("Resources")],
             swiftSettings: settings
         ),
+        .testTarget(
+            name: "CLVRecommendTests",
+            dependencies: ["CLVRecommend", "CLVCore", "CLVNumerics", "CLVTestSupport", .product(name: "RealModule", package: "swift-numerics")],
+            swiftSettings: settings),
         .testTarget(
             name: "CLVTextTests",
             dependencies: ["CLVText", "CLVNumerics", "CLVTestSupport"],
