@@ -91,7 +91,8 @@ let package = Package(
             swiftSettings: cpuSettings
         ),
         // The workflow both surfaces call: summaries -> fit -> save -> score -> segment -> analyse, over any store.
-        .target(name: "CLVPipeline", dependencies: ["CLVCore", "CLVData", "CLVModels", "CLVText", "CLVInsight"], swiftSettings: settings),
+        .target(
+            name: "CLVPipeline", dependencies: ["CLVCore", "CLVData", "CLVModels", "CLVText", "CLVInsight", "CLVRecommend"], swiftSettings: settings),
         // Language models: tokenizers, BERT encoder, Llama decoder, on OpenBLAS.
         .target(name: "CLVText", dependencies: ["CLVCore", "CLVNumerics", "CBLAS"], swiftSettings: textSettings),
         // What customers' own words say: classifiers on sentence embeddings, k-means, topics, profiles, cohorts. Pure.
@@ -122,7 +123,7 @@ let package = Package(
         .executableTarget(
             name: "CLVCommand",
             dependencies: [
-                "CLVCore", "CLVData", "CLVSQLite", "CLVModels", "CLVNumerics", "CLVPipeline", "CLVText", "CLVServer",
+                "CLVCore", "CLVData", "CLVSQLite", "CLVModels", "CLVNumerics", "CLVPipeline", "CLVText", "CLVServer", "CLVRecommend",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -13,7 +13,7 @@ public enum NeighbourWeighting: Sendable, Hashable, Codable {
     /// and length normalisation `b` (implicit's defaults: 100 and 0.8). Robertson & Zaragoza (2009), "The
     /// probabilistic relevance framework: BM25 and beyond", doi:10.1561/1500000019.
     case bm25(k1: Float, b: Float)
-    /// `sqrt(count) · idf(user)` on the item × user matrix (Sparck Jones 1972).
+    /// `sqrt(count) · idf(user)` on the item × user matrix (Sparck Jones 1972), each item's row then scaled to unit length.
     case tfidf
 }
 
@@ -87,13 +87,7 @@ public struct ItemKNNEstimator: Sendable {
     static func weighted(_ itemUsers: SparseMatrix, _ weighting: NeighbourWeighting) -> SparseMatrix {
         switch weighting {
         case .cosine:
-            var norms = [Float](repeating: 0, count: itemUsers.rows)
-            for r in 0..<itemUsers.rows {
-                var s: Float = 0
-                for v in itemUsers.values(ofRow: r) { s += v * v }
-                norms[r] = s.squareRoot()
-            }
-            return itemUsers.mapEntries { r, _, v in norms[r] > 0 ? v / norms[r] : 0 }
+            return unitRows(itemUsers)
         case .bm25(let k1, let b):
             let idf = inverseDocumentFrequency(itemUsers)
             var lengths = [Float](repeating: 0, count: itemUsers.rows)
@@ -104,9 +98,21 @@ public struct ItemKNNEstimator: Sendable {
                 return v * (k1 + 1) / (k1 * norm + v) * idf[c]
             }
         case .tfidf:
+            // Then unit rows, as for cosine: the dot products are cosines of the TF-IDF vectors (as implicit does).
             let idf = inverseDocumentFrequency(itemUsers)
-            return itemUsers.mapEntries { _, c, v in v.squareRoot() * idf[c] }
+            return unitRows(itemUsers.mapEntries { _, c, v in v.squareRoot() * idf[c] })
         }
+    }
+
+    /// Every row scaled to unit Euclidean length (empty and all-zero rows stay zero).
+    static func unitRows(_ m: SparseMatrix) -> SparseMatrix {
+        var norms = [Float](repeating: 0, count: m.rows)
+        for r in 0..<m.rows {
+            var s: Float = 0
+            for v in m.values(ofRow: r) { s += v * v }
+            norms[r] = s.squareRoot()
+        }
+        return m.mapEntries { r, _, v in norms[r] > 0 ? v / norms[r] : 0 }
     }
 
     /// `log N − log(1 + n_c)` for every column c of an N-row matrix, n_c its stored entries.
