@@ -10,7 +10,7 @@ public enum NeighbourWeighting: Sendable, Hashable, Codable {
     /// Every item's column scaled to unit length: dot products are cosine similarities.
     case cosine
     /// Okapi BM25 on the item × user matrix (items are the documents, users the terms), with saturation `k1`
-    /// and length normalisation `b` (implicit's defaults: 100 and 0.8). Robertson & Zaragoza (2009), "The
+    /// and length normalisation `b` (implicit's BM25Recommender defaults: 1.2 and 0.75). Robertson & Zaragoza (2009), "The
     /// probabilistic relevance framework: BM25 and beyond", doi:10.1561/1500000019.
     case bm25(k1: Float, b: Float)
     /// `sqrt(count) · idf(user)` on the item × user matrix (Sparck Jones 1972), each item's row then scaled to unit length.

@@ -198,7 +198,7 @@ func run() throws {
         let weighting: NeighbourWeighting =
             switch options.model {
             case "knn-cosine": .cosine
-            case "knn-bm25": .bm25(k1: 100, b: 0.8)
+            case "knn-bm25": .bm25(k1: 1.2, b: 0.75)
             default: .tfidf
             }
         model = ItemKNNEstimator(weighting: weighting, neighbours: options.neighbours, threads: options.threads).fit(train)

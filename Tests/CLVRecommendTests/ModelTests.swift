@@ -53,7 +53,7 @@ import Testing
         #expect(folded.allSatisfy { planted.group(ofItem: $0.item) == 3 })
     }
 
-    @Test(arguments: [NeighbourWeighting.cosine, .bm25(k1: 100, b: 0.8), .tfidf])
+    @Test(arguments: [NeighbourWeighting.cosine, .bm25(k1: 1.2, b: 0.75), .tfidf])
     func itemNeighboursComeFromTheSameBlock(weighting: NeighbourWeighting) {
         let planted = PlantedBlocks()
         let model = ItemKNNEstimator(weighting: weighting, neighbours: 10).fit(planted.matrix)

@@ -6,8 +6,8 @@
 #   ALS: 64 factors, regularisation 0.01, alpha 1 (confidence 1 + alpha*quantity on both sides), 15 iterations,
 #        3 conjugate-gradient steps; timed on the whole file's matrix and, for recall, on the split.
 #   BPR: 64 factors, learning rate 0.01, regularisation 0.01, 100 iterations (Hogwild on 2 threads both sides).
-#   item-kNN: cosine and BM25 (K1 100, B 0.8), 20 neighbours.
-# Usage: bench/als/run.sh [RUNS]   (default 3)
+#   item-kNN: cosine and BM25 (K1 1.2, B 0.75: implicit's BM25Recommender defaults), 20 neighbours.
+# Usage: bench/als/run.sh [RUNS]   (default 3; CLV_RECOMMEND_BENCH=PATH uses a built driver)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RUNS="${1:-3}"
@@ -22,9 +22,13 @@ if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import implicit, pand
     "$VENV/bin/pip" install -q --disable-pip-version-check implicit==0.7.3 numpy scipy pandas threadpoolctl
 fi
 [ -f "$DATA/train.csv" ] || python3 tools/recommend/online_retail_matrix.py "$RETAIL" "$DATA"
-export CLVKIT_TARGET_CPU=native
-swift build -c release -Xswiftc -enable-testing --product clv-recommend-bench >&2
-CLV=.build/release/clv-recommend-bench
+# CLV_RECOMMEND_BENCH: an already built clv-recommend-bench (skips the build).
+CLV="${CLV_RECOMMEND_BENCH:-}"
+if [ -z "$CLV" ]; then
+    export CLVKIT_TARGET_CPU=native
+    swift build -c release -Xswiftc -enable-testing --product clv-recommend-bench >&2
+    CLV=.build/release/clv-recommend-bench
+fi
 REF=("$VENV/bin/python" bench/als/implicit_run.py)
 
 now() { date +%s.%N; }
@@ -57,6 +61,7 @@ row() {
     ratio=$(printf '%.2fx' "$(echo "$rt / $ct" | bc -l)")
     [ -n "$cs" ] && iratio=$(printf '%.2fx' "$(echo "$rs / $cs" | bc -l)")
     cr=$(field "$cj" recall); rr=$(field "$rj" recall)
+    [ "$(field "$cj" evaluated_users)" = 0 ] && cr="-"
     printf '| %-34s | %9.3f | %9.3f | %7s | %11s | %11s | %7s | %9s | %9s |\n' "$label" "$ct" "$rt" "$ratio" "$cs" "$rs" "$iratio" "${cr:0:6}" "${rr:0:6}"
 }
 ALS=(--model als --factors 64 --regularization 0.01 --alpha 1 --iterations 15 --threads 2)
