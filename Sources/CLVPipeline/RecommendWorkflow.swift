@@ -59,11 +59,14 @@ public struct RecommendWorkflow: Sendable {
     /// "Recommendations"): purchase presence, not quantity, since quantities there span five orders of magnitude.
     public static func fit(_ model: Model, _ matrix: SparseMatrix, threads: Int = 2) -> ExplainableOrPlainRecommender {
         let bought = matrix.mapValues { _ in 1 }
+        // No more factors than a quarter of the matrix's smaller side: a small shop's matrix is fitted cell for cell
+        // by 64 factors, and its unseen products are then ranked by noise.
+        let factors = max(2, min(64, min(matrix.rows, matrix.columns) / 4))
         switch model {
         case .als:
-            return .explainable(ALSEstimator(factors: 64, regularization: 0.01, alpha: 1, iterations: 15, threads: threads).fit(bought))
+            return .explainable(ALSEstimator(factors: factors, regularization: 0.01, alpha: 1, iterations: 15, threads: threads).fit(bought))
         case .bpr:
-            return .plain(BPREstimator(factors: 64, learningRate: 0.05, regularization: 0.02, iterations: 100, threads: 1).fit(bought))
+            return .plain(BPREstimator(factors: factors, learningRate: 0.05, regularization: 0.02, iterations: 100, threads: 1).fit(bought))
         case .itemKNN:
             return .explainable(ItemKNNEstimator(weighting: .cosine, neighbours: 20, threads: threads).fit(bought))
         case .popularity:

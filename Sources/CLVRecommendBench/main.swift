@@ -160,13 +160,13 @@ func run() throws {
     var items = IndexMap<String>()
     let trainRows = try readTable(options.input, columns: options.columns)
     var log = trainRows.map { row in
-        Interaction(user: users.index(inserting: row.0), item: items.index(inserting: row.1), value: options.binary ? 1 : row.2, timestamp: row.3)
+        Interaction(user: users.index(inserting: row.0), item: items.index(inserting: row.1), value: row.2, timestamp: row.3)
     }
     var testLog: [Interaction] = []
     if let test = options.test {
         for row in try readTable(test, columns: options.columns) {
             guard let u = users.index(of: row.0), let i = items.index(of: row.1) else { continue }
-            testLog.append(Interaction(user: u, item: i, value: options.binary ? 1 : row.2, timestamp: row.3))
+            testLog.append(Interaction(user: u, item: i, value: row.2, timestamp: row.3))
         }
     } else if options.split != "none" {
         (log, testLog) = try splitLog(log, options.split, seed: options.seed)
@@ -176,7 +176,9 @@ func run() throws {
         guard options.split != "none" else { throw UsageError(description: "--validate needs --split") }
         (log, testLog) = try splitLog(log, options.split, seed: options.seed &+ 1)
     }
-    let train = SparseMatrix(rows: users.count, columns: items.count, entries: log)
+    // --binary after netting, so that a fully returned product counts as not bought.
+    let netted = SparseMatrix(rows: users.count, columns: items.count, entries: log)
+    let train = options.binary ? netted.mapValues { _ in 1 } : netted
     let test = SparseMatrix(rows: users.count, columns: items.count, entries: testLog)
     let read = clock.now
     var iterationsRun = 0

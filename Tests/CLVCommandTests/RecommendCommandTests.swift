@@ -64,8 +64,9 @@ import Testing
         for (_, metrics) in models {
             #expect(Set(metrics.keys) == ["precision", "recall", "ndcg", "map", "coverage"])
         }
-        // Each customer's July purchase is one of the two products of their shelf they lack: ALS's top 2.
-        #expect(models["als"]?["recall"] == 1)
+        // Each customer's July purchase is one of the two products of their shelf they lack, so ALS's top 2 holds
+        // it; 1001 lacks three (A3 returned), so may miss: at least 19 of the 20 customers are hits.
+        #expect((models["als"]?["recall"] ?? 0) >= 0.95)
 
         let unknown = try clv.run(["recommend", "999999", "--db", db])
         #expect(unknown.status == 1)
