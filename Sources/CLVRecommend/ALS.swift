@@ -22,7 +22,8 @@ public struct ALSEstimator: Sendable {
     public var iterations: Int
     /// Conjugate-gradient steps per solve (implicit's default: 3).
     public var conjugateGradientSteps: Int
-    /// Threads for the half-steps.
+    /// Threads for the half-steps (the caller keeps OpenBLAS on one thread, as `clv` does at start: the Gram
+    /// matrix is one small sgemm per half-step).
     public var threads: Int
     /// Seed of the initial factors.
     public var seed: UInt64
@@ -57,9 +58,6 @@ public struct ALSEstimator: Sendable {
         var users = (0..<(interactions.rows * factors)).map { _ in Float.random(in: 0..<1, using: &rng) * 0.01 }
         var items = (0..<(interactions.columns * factors)).map { _ in Float.random(in: 0..<1, using: &rng) * 0.01 }
         let parallel = ParallelFor(threads: threads)
-        let blasThreads = BLAS.threadCount
-        if blasThreads != 1 { BLAS.setThreadCount(1) }
-        defer { if blasThreads != 1 { BLAS.setThreadCount(blasThreads) } }
         for iteration in 0..<iterations {
             ALSSolver.halfStep(
                 confidence, solving: &users, fixed: items, factors: factors, regularization: regularization, steps: conjugateGradientSteps, parallel: parallel)

@@ -229,6 +229,8 @@ func run() throws {
     print("{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}")
 }
 
+// As `clv` does: CLVKit parallelises itself, so OpenBLAS stays on one thread (process-wide, set once here).
+BLAS.setThreadCount(1)
 do {
     try run()
 } catch {
