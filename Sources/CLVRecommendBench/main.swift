@@ -25,6 +25,7 @@ struct Options {
     var binary = false
     var allowRepurchase = false
     var validate = false
+    var blendWeight: Float = 0.5
 }
 
 struct UsageError: Error, CustomStringConvertible {
@@ -65,6 +66,7 @@ func parseOptions(_ arguments: [String]) throws -> Options {
         case "--binary": options.binary = true
         case "--allow-repurchase": options.allowRepurchase = true
         case "--validate": options.validate = true
+        case "--blend-weight": options.blendWeight = try number(flag)
         default: throw UsageError(description: "unknown option \(flag)")
         }
         index += 1
@@ -206,8 +208,16 @@ func run() throws {
         model = ItemKNNEstimator(weighting: weighting, neighbours: options.neighbours, threads: options.threads).fit(train)
     case "popularity":
         model = PopularityModel(fitting: train)
+    case "hybrid":
+        // ALS (the options' settings) weighted --blend-weight, item-kNN cosine the rest.
+        let als = ALSEstimator(
+            factors: options.factors, regularization: options.regularization, alpha: options.alpha, iterations: options.iterations,
+            conjugateGradientSteps: options.cgSteps, threads: options.threads, seed: options.seed
+        ).fit(train)
+        let knn = ItemKNNEstimator(weighting: .cosine, neighbours: options.neighbours, threads: options.threads).fit(train)
+        model = BlendedRecommender([(als, options.blendWeight), (knn, 1 - options.blendWeight)])
     default:
-        throw UsageError(description: "--model is als, bpr, knn-cosine, knn-bm25, knn-tfidf or popularity, not '\(options.model)'")
+        throw UsageError(description: "--model is als, bpr, knn-cosine, knn-bm25, knn-tfidf, popularity or hybrid, not '\(options.model)'")
     }
     let fitted = clock.now
     let metrics = RecommenderEvaluation.evaluate(

@@ -72,6 +72,25 @@ import Testing
         #expect(reasons.allSatisfy { owned.contains($0.item) })
     }
 
+    @Test func blendScalesEachComponentToItsBestItem() {
+        let planted = PlantedBlocks()
+        let als = ALSEstimator(factors: 4, regularization: 0.05, alpha: 5, iterations: 20).fit(planted.matrix)
+        let popularity = PopularityModel(fitting: planted.matrix)
+        let history = planted.matrix.row(10)
+        // Weight 1 on one component ranks exactly as that component.
+        let alsOnly = BlendedRecommender([(als, 1), (popularity, 0)]).recommend(user: 10, history: history, k: 5)
+        #expect(alsOnly.map(\.item) == als.recommend(user: 10, history: history, k: 5).map(\.item))
+        // Each component contributes weight × score / its best score: an even blend of a model with itself gives
+        // the model's scores divided by its best.
+        let halves = BlendedRecommender([(popularity, 0.5), (popularity, 0.5)]).scores(user: 10, history: history)
+        let counts = popularity.scores(user: 10, history: history)
+        let best = counts.max()!
+        #expect(zip(halves, counts).allSatisfy { $0.isApproximatelyEqual(to: $1 / best, relativeTolerance: 1e-6) || ($0 == 0 && $1 == 0) })
+        // The weight chosen on a validation split is one of the grid's.
+        let chosen = BlendedRecommender.chooseWeight(als, popularity, grid: [0, 0.5, 1], train: planted.matrix, validation: planted.matrix, k: 3)
+        #expect([0, 0.5, 1].contains(chosen.weight))
+    }
+
     @Test func cosineSimilarityIsHandChecked() {
         // Users × items: item 0 = (1, 1, 0), item 1 = (1, 0, 0), item 2 = (0, 1, 1).
         let matrix = SparseMatrix(
