@@ -45,6 +45,8 @@ let package = Package(
         .library(name: "CLVText", targets: ["CLVText"]),
         .library(name: "CLVInsight", targets: ["CLVInsight"]),
         .library(name: "CLVLearn", targets: ["CLVLearn"]),
+        .library(name: "CLVRecommend", targets: ["CLVRecommend"]),
+        .executable(name: "clv-recommend-bench", targets: ["CLVRecommendBench"]),
         .library(name: "CLVServer", targets: ["CLVServer"]),
     ],
     dependencies: [
@@ -91,7 +93,8 @@ let package = Package(
         ),
         // The workflow both surfaces call: summaries -> fit -> save -> score -> segment -> analyse, over any store.
         .target(
-            name: "CLVPipeline", dependencies: ["CLVCore", "CLVData", "CLVModels", "CLVText", "CLVInsight", "CLVLearn"], swiftSettings: settings),
+            name: "CLVPipeline", dependencies: ["CLVCore", "CLVData", "CLVModels", "CLVText", "CLVInsight", "CLVLearn", "CLVRecommend"], swiftSettings: settings
+        ),
         // Language models: tokenizers, BERT encoder, Llama decoder, on OpenBLAS.
         .target(name: "CLVText", dependencies: ["CLVCore", "CLVNumerics", "CBLAS"], swiftSettings: textSettings),
         // What customers' own words say: classifiers on sentence embeddings, k-means, topics, profiles, cohorts. Pure.
@@ -107,6 +110,11 @@ let package = Package(
             dependencies: ["CLVCore", "CLVNumerics", "CLVModels", "CLVInsight", .product(name: "RealModule", package: "swift-numerics")],
             swiftSettings: settings
         ),
+        // Recommendations: sparse matrices in, ALS / BPR / item-kNN / popularity models and ranking metrics out. Pure;
+        // built for the same CPU as CLVText, since the ALS and BPR inner loops are short vector kernels.
+        .target(name: "CLVRecommend", dependencies: ["CLVCore", "CLVNumerics"], swiftSettings: cpuSettings),
+        // Reads an interaction CSV, fits and evaluates one recommender: what bench/als and the README tables time.
+        .executableTarget(name: "CLVRecommendBench", dependencies: ["CLVRecommend", "CLVCore", "CLVNumerics"], swiftSettings: cpuSettings),
         // HTTP API, auth, metrics (and later the dashboard) on Hummingbird.
         .target(
             name: "CLVServer",
@@ -124,7 +132,7 @@ let package = Package(
         .executableTarget(
             name: "CLVCommand",
             dependencies: [
-                "CLVCore", "CLVData", "CLVSQLite", "CLVModels", "CLVNumerics", "CLVPipeline", "CLVText", "CLVServer", "CLVLearn",
+                "CLVCore", "CLVData", "CLVSQLite", "CLVModels", "CLVNumerics", "CLVPipeline", "CLVText", "CLVServer", "CLVLearn", "CLVRecommend",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -173,6 +181,10 @@ let package = Package(
             dependencies: ["CLVLearn", "CLVInsight", "CLVModels", "CLVCore", "CLVTestSupport"],
             swiftSettings: settings
         ),
+        .testTarget(
+            name: "CLVRecommendTests",
+            dependencies: ["CLVRecommend", "CLVCore", "CLVNumerics", "CLVTestSupport", .product(name: "RealModule", package: "swift-numerics")],
+            swiftSettings: settings),
         .testTarget(
             name: "CLVTextTests",
             dependencies: ["CLVText", "CLVNumerics", "CLVTestSupport"],

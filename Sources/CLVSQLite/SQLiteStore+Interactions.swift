@@ -162,6 +162,21 @@ extension SQLiteStore: ProductCatalog {
         }
     }
 
+    public func productLinesNettingReturns() async throws -> [ProductPurchase] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT customer_id, product_id, day,
+                        CASE WHEN is_return = 1 THEN -abs(coalesce(quantity, 1)) ELSE coalesce(quantity, 1) END
+                    FROM order_line
+                    WHERE customer_id IS NOT NULL AND product_id IS NOT NULL
+                    ORDER BY customer_id, day
+                    """
+            ).map(Self.purchase)
+        }
+    }
+
     public func productPurchases(of customer: CustomerID) async throws -> [ProductPurchase] {
         // The customer's days come from customer_day and each day's lines are one key range (as recentOrderLines).
         let history = try await recentOrderLines(of: customer, limit: Int.max)

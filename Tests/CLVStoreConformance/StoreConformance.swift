@@ -307,6 +307,10 @@ public enum StoreConformance {
         try expect(purchases.map(\.product) == ["p1", "p2", "p1"] && purchases.allSatisfy { $0.customer == alice }, "alice's sales, no return: \(purchases)")
         let alices = try await store.productPurchases(of: alice)
         try expect(alices == purchases, "one customer's purchases equal the full list's: \(alices)")
+        let netting = try await store.productLinesNettingReturns()
+        try expect(
+            netting.map(\.product) == ["p1", "p2", "p1", "p2"] && netting.map(\.quantity) == [1, 1, 1, -1],
+            "alice's lines with the return of p2 negative: \(netting)")
     }
 
     static func embeddingCache(_ store: any ServiceStore) async throws {

@@ -39,6 +39,10 @@ public protocol ProductCatalog: Sendable {
 
     /// One customer's purchase lines, as ``productPurchases()``.
     func productPurchases(of customer: CustomerID) async throws -> [ProductPurchase]
+
+    /// Every line with a customer and a product, returns included with a negative quantity, by customer and day:
+    /// what recommendation matrices are built from, so that a return nets against its purchase.
+    func productLinesNettingReturns() async throws -> [ProductPurchase]
 }
 
 /// A purchase line reduced to what profiles need.
