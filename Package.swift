@@ -44,6 +44,7 @@ let package = Package(
         .library(name: "CLVPipeline", targets: ["CLVPipeline"]),
         .library(name: "CLVText", targets: ["CLVText"]),
         .library(name: "CLVInsight", targets: ["CLVInsight"]),
+        .library(name: "CLVAssist", targets: ["CLVAssist"]),
         .library(name: "CLVServer", targets: ["CLVServer"]),
     ],
     dependencies: [
@@ -89,7 +90,8 @@ let package = Package(
             swiftSettings: cpuSettings
         ),
         // The workflow both surfaces call: summaries -> fit -> save -> score -> segment -> analyse, over any store.
-        .target(name: "CLVPipeline", dependencies: ["CLVCore", "CLVData", "CLVModels", "CLVText", "CLVInsight"], swiftSettings: settings),
+        .target(
+            name: "CLVPipeline", dependencies: ["CLVCore", "CLVData", "CLVModels", "CLVText", "CLVInsight", "CLVAssist"], swiftSettings: settings),
         // Language models: tokenizers, BERT encoder, Llama decoder, on OpenBLAS.
         .target(name: "CLVText", dependencies: ["CLVCore", "CLVNumerics", "CBLAS"], swiftSettings: textSettings),
         // What customers' own words say: classifiers on sentence embeddings, k-means, topics, profiles, cohorts. Pure.
@@ -98,6 +100,8 @@ let package = Package(
             dependencies: ["CLVCore", "CLVNumerics", "CLVModels", "CLVText", "CBLAS"],
             swiftSettings: cpuSettings
         ),
+        // The customer-service assistant: knowledge retrieval, intent, routing, grounded answers. Pure: scores come in.
+        .target(name: "CLVAssist", dependencies: ["CLVCore", "CLVText", "CLVInsight"], swiftSettings: settings),
         // HTTP API, auth, metrics (and later the dashboard) on Hummingbird.
         .target(
             name: "CLVServer",
@@ -115,7 +119,7 @@ let package = Package(
         .executableTarget(
             name: "CLVCommand",
             dependencies: [
-                "CLVCore", "CLVData", "CLVSQLite", "CLVModels", "CLVNumerics", "CLVPipeline", "CLVText", "CLVServer",
+                "CLVCore", "CLVData", "CLVSQLite", "CLVModels", "CLVNumerics", "CLVPipeline", "CLVText", "CLVServer", "CLVAssist",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -168,6 +172,12 @@ let package = Package(
         .testTarget(
             name: "CLVInsightTests",
             dependencies: ["CLVInsight", "CLVCore", "CLVNumerics", "CLVTestSupport"],
+            resources: [.copy("Resources")],
+            swiftSettings: settings
+        ),
+        .testTarget(
+            name: "CLVAssistTests",
+            dependencies: ["CLVAssist", "CLVPipeline", "CLVSQLite", "CLVData", "CLVCore", "CLVText", "CLVInsight", "CLVTestSupport"],
             resources: [.copy("Resources")],
             swiftSettings: settings
         ),
