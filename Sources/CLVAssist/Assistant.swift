@@ -46,19 +46,30 @@ public struct AssistResponse: Sendable, Equatable, Codable {
     }
 }
 
-/// A sentiment classifier with the encoder its vectors come from.
+/// How unhappy a message reads: a sentiment classifier (with the encoder its vectors come from) averaged with
+/// CLVInsight's lexicon.
+///
+/// The shipped classifiers learned from product reviews, where naming a problem ("refund", "broken", "late") is
+/// what unhappy reviews do; a calm service question names problems too, and the classifiers alone put a tenth of
+/// neutral questions as low as angry complaints. The lexicon scores only opinion words ("furious", "terrible",
+/// 失望) and negation, so the average keeps clear anger low and pulls a neutral question back towards zero.
 public struct SentimentReader: Sendable {
     public let classifier: EmbeddingClassifier
     public let encoder: any TextEmbeddingModel
+    /// The lexicon's weight in the average, in [0, 1] (0: the classifier alone).
+    public var lexiconWeight: Double
+    public let lexicon = LexiconSentiment()
 
-    public init(classifier: EmbeddingClassifier, encoder: any TextEmbeddingModel) {
+    public init(classifier: EmbeddingClassifier, encoder: any TextEmbeddingModel, lexiconWeight: Double = 0.5) {
         self.classifier = classifier
         self.encoder = encoder
+        self.lexiconWeight = lexiconWeight
     }
 
-    /// P(positive) − P(negative) of `text` (0 for a classifier without those labels).
+    /// The weighted mean of P(positive) − P(negative) and the lexicon's score, in [-1, 1].
     public func score(_ text: String) throws -> Double {
-        try classifier.sentimentScore(of: try encoder.embed([text], role: .query)[0]) ?? 0
+        let model = try classifier.sentimentScore(of: try encoder.embed([text], role: .query)[0]) ?? 0
+        return (1 - lexiconWeight) * model + lexiconWeight * lexicon.score(text).score
     }
 }
 

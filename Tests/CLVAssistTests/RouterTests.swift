@@ -95,10 +95,10 @@ import Testing
             name: "unhappy, not understood, valuable at risk", intent: IntentClassifier.outOfScope, confidence: 0.1, sentiment: -0.7, standing: goldAtRisk,
             route: .priorityHuman, action: .handoff, offer: 10, reason: "retention offer"),
         Case(
-            name: "sentiment exactly at the unhappy line", intent: "returns", confidence: 0.9, sentiment: -0.4, standing: bronze, route: .human,
-            action: .handoff, reason: "sentiment -0.4"),
+            name: "sentiment exactly at the unhappy line", intent: "returns", confidence: 0.9, sentiment: -0.45, standing: bronze, route: .human,
+            action: .handoff, reason: "sentiment -0.45"),
         Case(
-            name: "sentiment just above the unhappy line", intent: "returns", confidence: 0.9, sentiment: -0.39, standing: bronze, route: .autoAnswer,
+            name: "sentiment just above the unhappy line", intent: "returns", confidence: 0.9, sentiment: -0.44, standing: bronze, route: .autoAnswer,
             action: .answer, reason: "answered"),
         Case(
             name: "P(alive) exactly at the at-risk line", intent: "returns", confidence: 0.9, sentiment: -0.5,

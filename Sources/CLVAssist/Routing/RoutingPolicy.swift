@@ -44,7 +44,7 @@ public struct RoutingPolicy: Sendable, Equatable, Codable {
 
     /// The documented defaults.
     public static let defaults = RoutingPolicy(
-        humanIntents: ["talk_to_human", "legal_threat"], minimumIntentConfidence: 0.4, unhappySentiment: -0.4,
+        humanIntents: ["talk_to_human", "legal_threat"], minimumIntentConfidence: 0.4, unhappySentiment: -0.45,
         priorityTiers: ["platinum", "gold"], priorityMinimumCLV: nil, atRiskProbabilityAlive: 0.5, atRiskChurn: 0.5, prioritiseAtRisk: false,
         retentionDiscountPercent: 10, maximumDiscountPercent: 15,
         minimumDenseScore: ["all-MiniLM-L6-v2": 0.35, "multilingual-e5-small": 0.80], acceptAgreement: true)

@@ -50,7 +50,7 @@ extension CLV {
             let store = try database.openExisting()
             let id = customer.map { CustomerID($0) }
             var standing = CustomerStanding.unknown
-                if let id { standing = try await AssistWorkflow.standing(of: id, store: store) }
+            if let id { standing = try await AssistWorkflow.standing(of: id, store: store) }
             let workflow = AssistWorkflow(store: store, assistant: try await AssistModels.assistant(store: store, options: self))
             let response = try await workflow.respond(message: message, customer: id, standing: standing, session: session)
             if format == .json { return emit(try jsonText(response)) }
