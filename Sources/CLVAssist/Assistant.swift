@@ -100,7 +100,7 @@ public struct Assistant: Sendable {
     public var passagesInPrompt = 3
     /// Earlier turns shown to the model.
     public var turnsInPrompt = 4
-    public var maxTokens = 120
+    public var maxTokens = 90
 
     public init(
         retriever: KnowledgeRetriever, intent: IntentClassifier, intentEncoder: any TextEmbeddingModel, sentiment: [String: SentimentReader],

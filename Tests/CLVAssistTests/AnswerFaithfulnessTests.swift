@@ -5,13 +5,14 @@ import CLVText
 import Foundation
 import Testing
 
-/// Grounded answers by the real SmolLM2-135M-Instruct on the held-out questions: the share whose every sentence
+/// Grounded answers by the real SmolLM2-135M-Instruct on half of the held-out questions: the share whose every sentence
 /// the check supports (the README's faithfulness figure), and that nothing unsupported reaches a customer.
 @Suite(.serialized) struct AnswerFaithfulnessTests {
     @Test func smolLM2AnswersOnHeldOutQuestions() async throws {
         let model = try LocalAnswerModel.load(directory: ModelDirectory(root: TestData.modelsDirectory), threads: 2)
         let assistant = try await AssistFixtures.assistant(model: model)
-        let questions = try RetrievalEvaluationTests.questions()
+        // Every other held-out question (34 per language): 135M-parameter generation on two shared cores is slow.
+        let questions = try RetrievalEvaluationTests.questions().enumerated().filter { $0.offset % 2 == 0 }.map(\.element)
         var written = [String: Int]()
         var faithful = [String: Int]()
         var answered = [String: Int]()
