@@ -47,6 +47,7 @@ let package = Package(
         .library(name: "CLVLearn", targets: ["CLVLearn"]),
         .library(name: "CLVRecommend", targets: ["CLVRecommend"]),
         .executable(name: "clv-recommend-bench", targets: ["CLVRecommendBench"]),
+        .library(name: "CLVAssist", targets: ["CLVAssist"]),
         .library(name: "CLVServer", targets: ["CLVServer"]),
     ],
     dependencies: [
@@ -93,7 +94,8 @@ let package = Package(
         ),
         // The workflow both surfaces call: summaries -> fit -> save -> score -> segment -> analyse, over any store.
         .target(
-            name: "CLVPipeline", dependencies: ["CLVCore", "CLVData", "CLVModels", "CLVText", "CLVInsight", "CLVLearn", "CLVRecommend"], swiftSettings: settings
+            name: "CLVPipeline", dependencies: ["CLVCore", "CLVData", "CLVModels", "CLVText", "CLVInsight", "CLVLearn", "CLVRecommend", "CLVAssist"],
+            swiftSettings: settings
         ),
         // Language models: tokenizers, BERT encoder, Llama decoder, on OpenBLAS.
         .target(name: "CLVText", dependencies: ["CLVCore", "CLVNumerics", "CBLAS"], swiftSettings: textSettings),
@@ -115,6 +117,8 @@ let package = Package(
         .target(name: "CLVRecommend", dependencies: ["CLVCore", "CLVNumerics"], swiftSettings: cpuSettings),
         // Reads an interaction CSV, fits and evaluates one recommender: what bench/als and the README tables time.
         .executableTarget(name: "CLVRecommendBench", dependencies: ["CLVRecommend", "CLVCore", "CLVNumerics"], swiftSettings: cpuSettings),
+        // The customer-service assistant: knowledge retrieval, intent, routing, grounded answers. Pure: scores come in.
+        .target(name: "CLVAssist", dependencies: ["CLVCore", "CLVText", "CLVInsight"], swiftSettings: settings),
         // HTTP API, auth, metrics (and later the dashboard) on Hummingbird.
         .target(
             name: "CLVServer",
@@ -132,7 +136,7 @@ let package = Package(
         .executableTarget(
             name: "CLVCommand",
             dependencies: [
-                "CLVCore", "CLVData", "CLVSQLite", "CLVModels", "CLVNumerics", "CLVPipeline", "CLVText", "CLVServer", "CLVLearn", "CLVRecommend",
+                "CLVCore", "CLVData", "CLVSQLite", "CLVModels", "CLVNumerics", "CLVPipeline", "CLVText", "CLVServer", "CLVLearn", "CLVRecommend", "CLVAssist",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -194,6 +198,12 @@ let package = Package(
         .testTarget(
             name: "CLVInsightTests",
             dependencies: ["CLVInsight", "CLVCore", "CLVNumerics", "CLVTestSupport"],
+            resources: [.copy("Resources")],
+            swiftSettings: settings
+        ),
+        .testTarget(
+            name: "CLVAssistTests",
+            dependencies: ["CLVAssist", "CLVPipeline", "CLVSQLite", "CLVData", "CLVCore", "CLVText", "CLVInsight", "CLVTestSupport"],
             resources: [.copy("Resources")],
             swiftSettings: settings
         ),

@@ -148,3 +148,11 @@ for shipped in "$(dirname "$0")"/../models/sentiment/*.json; do
     installed="$CLV_MODELS/sentiment/$(basename "$shipped")"
     cmp -s "$shipped" "$installed" || cp "$shipped" "$installed"
 done
+
+# The assistant's intent classifier (`clv intent train` on models/intent/ecommerce-intents.csv, e5-small; README,
+# "Customer-service assistant").
+mkdir -p "$CLV_MODELS/intent"
+for shipped in "$(dirname "$0")"/../models/intent/*.json; do
+    installed="$CLV_MODELS/intent/$(basename "$shipped")"
+    cmp -s "$shipped" "$installed" || cp "$shipped" "$installed"
+done

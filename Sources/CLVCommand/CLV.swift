@@ -17,7 +17,8 @@ struct CLV: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             Ingest.self, Summary.self, Fit.self, Predict.self, Evaluate.self, Segments.self, Simulate.self, Serve.self, Keys.self, Privacy.self, Embed.self,
-            Generate.self, Cohorts.self, Topics.self, Profile.self, Sentiment.self, Plot.self, Learn.self, Explain.self, Recommend.self,
+            Generate.self, Cohorts.self, Topics.self, Profile.self, Sentiment.self, Plot.self, Learn.self, Explain.self, Recommend.self, KB.self, Intent.self,
+            Assist.self,
         ]
     )
 

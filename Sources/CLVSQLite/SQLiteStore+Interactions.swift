@@ -88,6 +88,7 @@ extension SQLiteStore: InteractionStore {
                 DELETE FROM embedding WHERE text_hash IN (
                     SELECT text_hash FROM interaction WHERE \(condition)
                     EXCEPT SELECT text_hash FROM interaction WHERE NOT (\(condition))
+                    EXCEPT SELECT text_hash FROM knowledge_chunk
                 )
                 """, arguments: arguments + arguments)
         let embeddings = db.changesCount

@@ -168,6 +168,35 @@ enum Schema {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("createKnowledgeTables") { db in
+            try db.execute(
+                sql: """
+                    -- The knowledge base's passages: the shop's own text, not personal data. text_hash is the hash of
+                    -- the text retrievers embed (title, heading, section), the key of its vectors in embedding.
+                    CREATE TABLE knowledge_chunk (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        article_id TEXT NOT NULL CHECK (length(article_id) > 0),
+                        title TEXT NOT NULL,
+                        heading TEXT NOT NULL,
+                        body TEXT NOT NULL,
+                        tags TEXT NOT NULL,
+                        language TEXT NOT NULL,
+                        text_hash TEXT NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE INDEX knowledge_chunk_by_article ON knowledge_chunk (article_id);
+                    -- The assistant's side of each conversation turn. The customer's words are the chat interaction
+                    -- it references; deleting that interaction (erasure, retention) deletes the turn.
+                    CREATE TABLE assist_turn (
+                        interaction_key INTEGER PRIMARY KEY REFERENCES interaction(key) ON DELETE CASCADE,
+                        session TEXT NOT NULL CHECK (length(session) > 0),
+                        customer_id TEXT NOT NULL,
+                        reply TEXT NOT NULL,
+                        action TEXT NOT NULL CHECK (action IN ('answer', 'rephrase', 'handoff')),
+                        route TEXT NOT NULL CHECK (route IN ('auto_answer', 'human', 'priority_human'))
+                    );
+                    CREATE INDEX assist_turn_by_session ON assist_turn (customer_id, session);
+                    """)
+        }
         return migrator
     }
 }

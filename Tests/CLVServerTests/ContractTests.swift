@@ -35,25 +35,47 @@ import Testing
         return (process.terminationStatus, try String(contentsOf: log, encoding: .utf8))
     }
 
+    /// A `clv serve` process over the CDNOW sample with BG/NBD and Gamma-Gamma fitted, and an admin and an agent key;
+    /// its concurrent chats wait their turn rather than meet the queue's 503.
+    static func seededServer(in folder: TemporaryDirectory) async throws -> (server: ServeProcess, admin: String, agent: String) {
+        let clv = try CLIRunner()
+        let db = folder.path("clv.sqlite")
+        for arguments in [
+            ["ingest", "orders", try TestData.cdnow("CDNOW_sample.txt").path, "--preset", "cdnow-sample", "--db", db],
+            ["fit", "--model", "bgnbd", "--db", db, "--end", "1997-09-30", "--unit", "week"],
+            ["fit", "--model", "gg", "--db", db, "--end", "1997-09-30", "--unit", "week"],
+        ] {
+            let run = try clv.run(arguments)
+            #expect(run.status == 0, "clv \(arguments.joined(separator: " ")): \(run.stderr)")
+        }
+        func key(_ role: String) throws -> String {
+            try clv.run(["keys", "create", "--role", role, "--db", db]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let admin = try key("admin"), agent = try key("agent")
+        let server = try await ServeProcess.start(
+            database: db, configuration: #"{"chat_queue_limit": 64, "rate_limit": 100000, "rate_burst": 100000}"#, in: folder)
+        return (server, admin, agent)
+    }
+
     @Test func theFuzzerFindsNoBrokenContractWithEveryCheckOn() async throws {
         let schemathesis = try Self.tool("schemathesis")
         let config = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Contract/schemathesis.toml")
-        // The fuzzer's concurrent chats wait their turn rather than meet the queue's 503.
-        try await TestServer.with(configure: { $0.chatQueueLimit = 64 }) { server in
-            let (status, output) = try Self.run(
-                schemathesis,
-                [
-                    "--config-file", config.path, "run", "http://127.0.0.1:\(server.port)/openapi.json",
-                    "--header", "Authorization: Bearer \(server.keys["admin"]!)", "--checks", "all", "--phases", "examples,coverage,fuzzing,stateful",
-                    // One worker: hypothesis compiles strategies concurrently in threads, which CPython 3.11 can get wrong
-                    // (a flaky internal error, not a finding).
-                    "--seed", "20261201", "--max-examples", "40", "--workers", "1", "--no-color", "--wait-for-schema", "120", "--request-timeout", "60",
-                ])
-            let generated = output.split(separator: "\n").first { $0.contains(" generated, ") && $0.count < 200 } ?? "no count"
-            print("schemathesis: \(generated.trimmingCharacters(in: .whitespaces))")
-            #expect(status == 0, "schemathesis reported failures:\n\(output.suffix(6_000))")
-            #expect(generated != "no count", "schemathesis did not report its cases:\n\(output.suffix(2_000))")
-        }
+        let folder = try TemporaryDirectory("clv-fuzz")
+        let (server, admin, _) = try await Self.seededServer(in: folder)
+        defer { server.stop() }
+        let (status, output) = try Self.run(
+            schemathesis,
+            [
+                "--config-file", config.path, "run", "http://127.0.0.1:\(server.port)/openapi.json",
+                "--header", "Authorization: Bearer \(admin)", "--checks", "all", "--phases", "examples,coverage,fuzzing,stateful",
+                // One worker: hypothesis compiles strategies concurrently in threads, which CPython 3.11 can get wrong
+                // (a flaky internal error, not a finding).
+                "--seed", "20261201", "--max-examples", "40", "--workers", "1", "--no-color", "--wait-for-schema", "120",
+            ])
+        let generated = output.split(separator: "\n").first { $0.contains(" generated, ") && $0.count < 200 } ?? "no count"
+        print("schemathesis: \(generated.trimmingCharacters(in: .whitespaces))")
+        #expect(status == 0, "schemathesis reported failures:\n\(output.suffix(6_000))")
+        #expect(generated != "no count", "schemathesis did not report its cases:\n\(output.suffix(2_000))")
     }
 
     @Test func openAIsPythonClientListsEmbedsChatsStreamsAndRaises() async throws {
@@ -61,13 +83,12 @@ import Testing
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Contract/openai_client.py")
         _ = try TestData.model("SmolLM2-135M-Instruct", "SmolLM2-135M-Instruct.Q4_1.gguf")
         _ = try TestData.model("all-MiniLM-L6-v2", "model.safetensors")
-        try await TestServer.with { server in
-            let (status, output) = try Self.run(
-                python, [script.path],
-                environment: ["OPENAI_BASE_URL": "http://127.0.0.1:\(server.port)/v1", "OPENAI_API_KEY": server.keys["agent"]!]
-            )
-            #expect(status == 0, "the openai client script failed:\n\(output.suffix(4_000))")
-            #expect(output.contains("all checks passed"), "\(output.suffix(2_000))")
-        }
+        let folder = try TemporaryDirectory("clv-openai")
+        let (server, _, agent) = try await Self.seededServer(in: folder)
+        defer { server.stop() }
+        let (status, output) = try Self.run(
+            python, [script.path], environment: ["OPENAI_BASE_URL": "http://127.0.0.1:\(server.port)/v1", "OPENAI_API_KEY": agent])
+        #expect(status == 0, "the openai client script failed:\n\(output.suffix(4_000))")
+        #expect(output.contains("all checks passed"), "\(output.suffix(2_000))")
     }
 }

@@ -21,21 +21,9 @@ import Testing
             let store = try SQLiteStore(path: path)
             secret = try await store.createKey(role: .ingest, label: "kill test").secret
         }
-        let log = folder.url.appendingPathComponent("serve.log")
-        try Data().write(to: log)
-        let handle = try FileHandle(forWritingTo: log)
-        let server = try CLIRunner().start(["serve", "--db", path, "--port", "0"], stderr: handle)
-        defer { if server.isRunning { kill(server.processIdentifier, SIGKILL) } }
-        var port: Int?
-        for _ in 0..<600 where port == nil {
-            try await Task.sleep(for: .milliseconds(50))
-            let text = try String(contentsOf: log, encoding: .utf8)
-            if let range = text.range(of: #"listening on http://[^:]+:(\d+)"#, options: .regularExpression) {
-                port = Int(text[range].split(separator: ":").last!)
-            }
-        }
-        let startLog = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-        let listening = try #require(port, "clv serve did not start: \(startLog)")
+        let server = try await ServeProcess.start(database: path, in: folder)
+        defer { server.kill9() }
+        let listening = server.port
 
         let acknowledged = Acknowledged()
         // Eight streams of orders; the server is killed while they are still sending.
@@ -62,10 +50,8 @@ import Testing
         }
         let deadline = ContinuousClock.now + .seconds(120)
         while acknowledged.count < 300, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
-        kill(server.processIdentifier, SIGKILL)
-        server.waitUntilExit()
+        server.kill9()
         _ = await streams.result
-        try handle.close()
 
         let queue = try DatabaseQueue(path: path)
         let stored = try await queue.read { db in Set(try String.fetchAll(db, sql: "SELECT DISTINCT order_id FROM order_line")) }

@@ -41,7 +41,45 @@ public enum StoreConformance {
         StoreCheck(name: "products upsert keeping stored fields, purchases list sales only", body: products),
         StoreCheck(name: "the embedding cache keys vectors by model and text, bit for bit", body: embeddingCache),
         StoreCheck(name: "erasure and retention delete interactions and the vectors only they held", body: interactionPrivacy),
+        StoreCheck(name: "knowledge chunks are replaced per article and stored again unchanged", body: knowledgeBase),
+        StoreCheck(name: "assistant turns come back by session and go with their interaction", body: assistTurns),
     ]
+
+    // MARK: - Knowledge base and assistant sessions
+
+    static func knowledgeBase(_ store: any ServiceStore) async throws {
+        func chunk(_ article: String, _ n: Int, _ text: String) -> KnowledgeChunk {
+            KnowledgeChunk(id: "\(article)#\(n)", articleID: article, title: "T", heading: "H\(n)", text: text, tags: ["a", "b"], language: "en")
+        }
+        let first = [chunk("a1", 1, "one"), chunk("a1", 2, "two"), chunk("a2", 1, "three")]
+        let written = try await store.storeKnowledge(first)
+        try expect(written == KnowledgeWriteCounts(articles: 2, written: 3, unchanged: 0, removed: 0), "first write: \(written)")
+        let again = try await store.storeKnowledge(first)
+        try expect(again == KnowledgeWriteCounts(articles: 2, written: 0, unchanged: 3, removed: 0), "same chunks again: \(again)")
+        let changed = try await store.storeKnowledge([chunk("a1", 1, "one, revised")])
+        try expect(changed == KnowledgeWriteCounts(articles: 1, written: 1, unchanged: 0, removed: 1), "a1 with one chunk: \(changed)")
+        let stored = try await store.knowledgeChunks()
+        try expect(stored == [chunk("a1", 1, "one, revised"), chunk("a2", 1, "three")], "stored: \(stored)")
+    }
+
+    static func assistTurns(_ store: any ServiceStore) async throws {
+        func turn(_ customer: CustomerID, _ session: String, _ second: Double, _ text: String) -> AssistTurn {
+            let at = Date(timeIntervalSince1970: 1.7e9 + second)
+            let key = Interaction.contentKey(customer: customer, kind: .chat, timestamp: at, product: nil, text: text)
+            return AssistTurn(
+                session: session, interaction: Interaction(key: key, customer: customer, kind: .chat, text: text, product: nil, rating: nil, timestamp: at),
+                reply: "reply to \(text)", action: "answer", route: "auto_answer")
+        }
+        let turns = [turn(alice, "s", 0, "first"), turn(alice, "s", 10, "second"), turn(alice, "t", 5, "other"), turn(bob, "s", 1, "bob's")]
+        for t in turns { try await store.appendAssistTurn(t) }
+        try await store.appendAssistTurn(turns[0])
+        let session = try await store.assistTurns(session: "s", customer: alice)
+        try expect(session == [turns[0], turns[1]], "alice's session s: \(session.map(\.interaction.text))")
+        try expect(try await store.interactions(of: alice).filter { $0.kind == .chat }.count == 3, "each turn is one chat interaction")
+        _ = try await store.erase(alice, actor: "conformance")
+        try expect(try await store.assistTurns(session: "s", customer: alice).isEmpty, "erasure leaves alice's turns")
+        try expect(try await store.assistTurns(session: "s", customer: bob).count == 1, "erasing alice keeps bob's turn")
+    }
 
     // MARK: - Fixture
 

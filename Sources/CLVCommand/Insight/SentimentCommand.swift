@@ -87,8 +87,12 @@ extension CLV {
             }
 
             /// The labelled texts of a CSV, redacted and embedded.
-            static func embedded(_ path: String, encoder: any TextEmbeddingModel) throws -> [(String, [Float])] {
-                let (examples, rejected) = try LabeledTextFile.read(URL(fileURLWithPath: path))
+            static func embedded(
+                _ path: String, encoder: any TextEmbeddingModel, labelColumn: String = "label",
+                keep: ([(text: String, label: String)]) -> [(text: String, label: String)] = { $0 }
+            ) throws -> [(String, [Float])] {
+                let (all, rejected) = try LabeledTextFile.read(URL(fileURLWithPath: path), labelColumn: labelColumn)
+                let examples = keep(all)
                 if !rejected.isEmpty { progress("\(path): skipped \(rejected.count) lines without text or label (first: line \(rejected[0])).") }
                 guard !examples.isEmpty else { throw UserError("\(path) holds no labelled text: it needs text,label columns.") }
                 let redactor = Redactor()

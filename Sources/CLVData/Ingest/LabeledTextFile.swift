@@ -3,14 +3,15 @@ import Foundation
 /// A CSV of labelled texts (`text,label`, a header line first) for training and evaluating classifiers.
 public enum LabeledTextFile {
     /// The file's (text, label) pairs, and the lines rejected (empty text or label).
-    /// - Throws: ``IngestError`` when the file cannot be read or lacks a `text` or `label` column.
-    public static func read(_ url: URL) throws(IngestError) -> (examples: [(text: String, label: String)], rejected: [Int]) {
+    /// - Parameter labelColumn: the name of the label column (BANKING77 calls it `category`).
+    /// - Throws: ``IngestError`` when the file cannot be read or lacks a `text` or label column.
+    public static func read(_ url: URL, labelColumn: String = "label") throws(IngestError) -> (examples: [(text: String, label: String)], rejected: [Int]) {
         do {
             var reader = try DelimitedReader(url: url, separator: .byte(UInt8(ascii: ",")))
             guard try reader.next() else { throw IngestError.empty(path: url.path) }
             let columns = reader.columnPositions(lowercased: true)
-            guard let text = columns["text"], let label = columns["label"] else {
-                throw IngestError.missingColumn("'text' and 'label'", available: columns.sorted { $0.value < $1.value }.map(\.key), path: url.path)
+            guard let text = columns["text"], let label = columns[labelColumn.lowercased()] else {
+                throw IngestError.missingColumn("'text' and '\(labelColumn)'", available: columns.sorted { $0.value < $1.value }.map(\.key), path: url.path)
             }
             var examples: [(String, String)] = []
             var rejected: [Int] = []

@@ -172,7 +172,7 @@ public struct EmbeddingClassifierTrainer: Sendable, Equatable {
     }
 
     /// Per class, a seeded shuffle of its rows; the first `round(fraction · count)` (at most `count − 1`) are held out.
-    static func stratifiedSplit(_ targets: [Int], classes: Int, fraction: Double, rng: inout SplitMix64) -> (training: [Int], validation: [Int]) {
+    public static func stratifiedSplit(_ targets: [Int], classes: Int, fraction: Double, rng: inout SplitMix64) -> (training: [Int], validation: [Int]) {
         var byClass = [[Int]](repeating: [], count: classes)
         for (i, y) in targets.enumerated() { byClass[y].append(i) }
         var training: [Int] = []
