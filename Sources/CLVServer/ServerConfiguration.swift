@@ -5,7 +5,7 @@ import Foundation
 /// Everything `clv serve` can be configured with. Sources, weakest first: defaults, a JSON file
 /// (`--config FILE` or `$CLV_CONFIG`), environment variables (`CLV_HOST`, `CLV_PORT`, `CLV_DB`, `CLV_RATE_LIMIT`,
 /// `CLV_MAX_BODY_BYTES`, `CLV_EMBEDDING_MODEL`), then command-line flags.
-public struct ServerConfiguration: Sendable, Equatable, Codable {
+public struct ServerConfiguration: Sendable, Equatable, Decodable {
     public var host = "127.0.0.1"
     public var port = 8080
     public var database = "clv.sqlite"
@@ -40,23 +40,6 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
         case snapshotMaxAgeSeconds = "snapshot_max_age_seconds"
         case chatQueueLimit = "chat_queue_limit"
         case embeddingModel = "embedding_model"
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(host, forKey: .host)
-        try c.encode(port, forKey: .port)
-        try c.encode(database, forKey: .database)
-        try c.encode(model, forKey: .model)
-        try c.encode(rateLimit, forKey: .rateLimit)
-        try c.encode(rateBurst, forKey: .rateBurst)
-        try c.encode(maxBodyBytes, forKey: .maxBodyBytes)
-        try c.encode(horizonWeeks, forKey: .horizonWeeks)
-        try c.encode(clvMonths, forKey: .clvMonths)
-        try c.encode(monthlyDiscountRate, forKey: .monthlyDiscountRate)
-        try c.encode(snapshotMaxAgeSeconds, forKey: .snapshotMaxAgeSeconds)
-        try c.encode(chatQueueLimit, forKey: .chatQueueLimit)
-        try c.encode(embeddingModel.rawValue, forKey: .embeddingModel)
     }
 
     /// Every key is optional in the file: missing keys keep their defaults.

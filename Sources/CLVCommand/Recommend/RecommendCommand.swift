@@ -29,6 +29,23 @@ enum RecommendFormat: String, ExpressibleByArgument, CaseIterable {
     case table, json
 }
 
+/// What every `clv recommend` command takes: the list length, the store and the output format.
+struct RecommendListOptions: ParsableArguments {
+    @Option(help: "How many products in each list.")
+    var k = 10
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: "Output format: table or json.")
+    var format: RecommendFormat = .table
+
+    func validate() throws {
+        guard k >= 1 else { throw ValidationError("--k must be at least 1.") }
+    }
+
+    var workflow: RecommendWorkflow { get throws { RecommendWorkflow(store: try database.openExisting()) } }
+}
+
 extension CLV.Recommend {
     /// `clv recommend CUSTOMER_ID`.
     struct ForCustomer: AsyncParsableCommand {
@@ -39,31 +56,21 @@ extension CLV.Recommend {
         @Argument(help: "The customer's id.")
         var customer: String
 
-        @Option(help: "How many products.")
-        var k = 10
-
         @Option(help: "Model: als, bpr, item-knn or popularity.")
         var model: RecommendWorkflow.Model = .als
 
         @Flag(help: "Keep products the customer already bought (replenishment).")
         var allowRepurchase = false
 
-        @OptionGroup var database: DatabaseOptions
-
-        @Option(help: "Output format: table or json.")
-        var format: RecommendFormat = .table
-
-        func validate() throws {
-            guard k >= 1 else { throw ValidationError("--k must be at least 1.") }
-        }
+        @OptionGroup var options: RecommendListOptions
 
         func run() async throws {
-            let workflow = RecommendWorkflow(store: try database.openExisting())
+            let workflow = try options.workflow
             let list: [RecommendWorkflow.ProductRecommendation]
             do {
-                list = try await workflow.recommend(customer: CustomerID(customer), k: k, model: model, allowRepurchase: allowRepurchase)
+                list = try await workflow.recommend(customer: CustomerID(customer), k: options.k, model: model, allowRepurchase: allowRepurchase)
             } catch let error as RecommendWorkflowError { throw UserError(error.description) }
-            try printRecommendations(list, format: format)
+            try printRecommendations(list, format: options.format)
         }
     }
 
@@ -74,23 +81,15 @@ extension CLV.Recommend {
         @Argument(help: "The product's id (e.g. an Online Retail StockCode).")
         var product: String
 
-        @Option(help: "How many products.")
-        var k = 10
-
-        @OptionGroup var database: DatabaseOptions
-
-        @Option(help: "Output format: table or json.")
-        var format: RecommendFormat = .table
-
-        func validate() throws {
-            guard k >= 1 else { throw ValidationError("--k must be at least 1.") }
-        }
+        @OptionGroup var options: RecommendListOptions
 
         func run() async throws {
-            let workflow = RecommendWorkflow(store: try database.openExisting())
+            let workflow = try options.workflow
             let list: [RecommendWorkflow.ProductRecommendation]
-            do { list = try await workflow.similar(product: product, k: k) } catch let error as RecommendWorkflowError { throw UserError(error.description) }
-            try printRecommendations(list, format: format)
+            do { list = try await workflow.similar(product: product, k: options.k) } catch let error as RecommendWorkflowError {
+                throw UserError(error.description)
+            }
+            try printRecommendations(list, format: options.format)
         }
     }
 
@@ -108,34 +107,24 @@ extension CLV.Recommend {
         @Option(help: "First day of the test period (YYYY-MM-DD); the models learn from the days before it.")
         var splitDate: CalendarDay
 
-        @Option(help: "Length of each recommendation list.")
-        var k = 10
-
-        @OptionGroup var database: DatabaseOptions
-
-        @Option(help: "Output format: table or json.")
-        var format: RecommendFormat = .table
-
-        func validate() throws {
-            guard k >= 1 else { throw ValidationError("--k must be at least 1.") }
-        }
+        @OptionGroup var options: RecommendListOptions
 
         func run() async throws {
-            let workflow = RecommendWorkflow(store: try database.openExisting())
+            let workflow = try options.workflow
             let results: [(RecommendWorkflow.Model, RankingMetrics)]
-            do { results = try await workflow.evaluate(splitDate: splitDate, k: k) } catch let error as RecommendWorkflowError {
+            do { results = try await workflow.evaluate(splitDate: splitDate, k: options.k) } catch let error as RecommendWorkflowError {
                 throw UserError(error.description)
             }
-            switch format {
+            switch options.format {
             case .json:
                 var models: [String: [String: Double]] = [:]
                 for (model, m) in results {
                     models[model.rawValue] = ["precision": m.precision, "recall": m.recall, "ndcg": m.ndcg, "map": m.map, "coverage": m.coverage]
                 }
-                emit(try jsonText(EvaluationReport(k: k, customers: results.first?.1.users ?? 0, models: models)))
+                emit(try jsonText(EvaluationReport(k: options.k, customers: results.first?.1.users ?? 0, models: models)))
             case .table:
                 let table = Tabular(
-                    columns: ["model", "precision@\(k)", "recall@\(k)", "ndcg@\(k)", "map@\(k)", "coverage", "customers"],
+                    columns: ["model", "precision@\(options.k)", "recall@\(options.k)", "ndcg@\(options.k)", "map@\(options.k)", "coverage", "customers"],
                     rows: results.map { model, m in
                         [
                             .text(model.rawValue), .number(m.precision, decimals: 4), .number(m.recall, decimals: 4), .number(m.ndcg, decimals: 4),

@@ -15,6 +15,9 @@ public enum PlotKind: String, CaseIterable, Sendable {
     case aliveHistory = "alive-history"
 
     public var needsCustomer: Bool { self == .aliveHistory }
+
+    /// Whether it reads the model analysis (models refitted on a calibration/holdout split of the data).
+    var needsAnalysis: Bool { self != .aliveHistory && self != .periodTransactions }
 }
 
 /// A plot that cannot be drawn, with what to do about it.
@@ -34,7 +37,7 @@ public enum Plots {
             throw PlotError(description: "The database holds no orders yet: import some with `clv ingest orders FILE` first.")
         }
         book.invalidate(seenDay: last)
-        try await book.loadModels(fitIfMissing: false)
+        try await book.loadModels(fitIfMissing: false, analysing: kind.needsAnalysis)
         guard let models = book.models else {
             throw PlotError(description: "No saved \(model.rawValue) run in the database: fit one with `clv fit --model \(model.rawValue)` first.")
         }

@@ -72,8 +72,9 @@ final class ScoreBook: Sendable {
         try await loadModels(fitIfMissing: true)
     }
 
-    /// Reloads the newest runs (after a fit job), rebuilds the population and re-runs the model analysis.
-    func loadModels(fitIfMissing: Bool) async throws {
+    /// Reloads the newest runs (after a fit job), rebuilds the population and re-runs the model analysis (three fits:
+    /// `analysing: false` skips it for callers that never read it).
+    func loadModels(fitIfMissing: Bool, analysing: Bool = true) async throws {
         guard let asOf else { return }
         let sampling = policy(for: .week).sampling
         guard let models = try await workflow.activeModels(modelKind, asOf: asOf, fitIfMissing: fitIfMissing, sampling: sampling) else { return }
@@ -82,7 +83,7 @@ final class ScoreBook: Sendable {
             $0.stale = true
             $0.lastProblem = nil
         }
-        guard let snapshot = try await snapshot(maxAge: 0) else { return }
+        guard analysing, let snapshot = try await snapshot(maxAge: 0) else { return }
         // Three model fits: a job of its own, so that neither start-up nor a fit job's caller waits for it.
         let workflow = workflow, logger = logger, horizon = policy(for: models.unit).horizon
         let job = Task<ModelAnalysis?, Never> {
