@@ -35,7 +35,10 @@ import Testing
         return (process.terminationStatus, try String(contentsOf: log, encoding: .utf8))
     }
 
-    /// A `clv serve` process over the CDNOW sample with BG/NBD and Gamma-Gamma fitted, and an admin and an agent key;
+    static let knowledgeBase = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("knowledge-base")
+
+    /// A `clv serve` process over the CDNOW sample with BG/NBD and Gamma-Gamma fitted, the sample knowledge base, and an admin and an agent key;
     /// its concurrent chats wait their turn rather than meet the queue's 503.
     static func seededServer(in folder: TemporaryDirectory) async throws -> (server: ServeProcess, admin: String, agent: String) {
         let clv = try CLIRunner()
@@ -44,6 +47,7 @@ import Testing
             ["ingest", "orders", try TestData.cdnow("CDNOW_sample.txt").path, "--preset", "cdnow-sample", "--db", db],
             ["fit", "--model", "bgnbd", "--db", db, "--end", "1997-09-30", "--unit", "week"],
             ["fit", "--model", "gg", "--db", db, "--end", "1997-09-30", "--unit", "week"],
+            ["kb", "ingest", Self.knowledgeBase.path, "--db", db],
         ] {
             let run = try clv.run(arguments)
             #expect(run.status == 0, "clv \(arguments.joined(separator: " ")): \(run.stderr)")
