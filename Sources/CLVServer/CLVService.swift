@@ -37,6 +37,8 @@ public enum CLVService {
             eventImportID: try await store.beginImport(source: "POST /v1/events", format: "api"),
             eventLedger: EventRoutes.Ledger(), limiter: limiter, logger: logger
         )
+        // Applying a learned run takes seconds: start now rather than in the first request that asks.
+        _ = await services.learned.current()
         let router = Router(context: APIRequestContext.self)
         router.add(middleware: MetricsMiddleware(metrics: services.metrics))
         router.add(middleware: ErrorMiddleware())

@@ -3,6 +3,7 @@ import CLVData
 import CLVLearn
 import CLVPipeline
 import CLVSQLite
+import CLVServer
 import CLVTestSupport
 import Foundation
 import NIOHTTP1
@@ -81,20 +82,10 @@ import Testing
 
     @Test func withoutALearnedRunTheExplanationSaysWhatToRun() async throws {
         try await TestServer.with { server in
-            let reply = try await Self.whenReadyOrNoRun(server)
-            #expect(reply.status == 503)
+            let reply = try await Self.whenReady(server, "/v1/customers/1/explanation")
+            #expect(reply.status == 404)
             #expect(reply.body.contains("clv learn fit"), "\(reply.body)")
         }
-    }
-
-    /// The explanation route once the learned book has looked for a run (it says "starting" before).
-    static func whenReadyOrNoRun(_ server: TestServer) async throws -> TestServer.Reply {
-        for _ in 0..<600 {
-            let reply = try await server.request(.GET, "/v1/customers/1/explanation", key: "analyst")
-            if reply.status != 503 || !reply.body.contains("starting") { return reply }
-            try await Task.sleep(for: .milliseconds(200))
-        }
-        throw MissingTestData(path: "the learned book's first look within 120 s")
     }
 
     /// Two shelves of products bought by two groups of customers (ids 5001… and 6001…, clear of CDNOW's).
@@ -184,6 +175,34 @@ import Testing
             #expect(try await server.request(.GET, "/v1/customers/1/conversations/web-1", key: "agent").status == 404)
             let after = try await server.request(.GET, "/v1/assist/queue", key: "agent").json()
             #expect((after["conversations"] as? [[String: Any]])?.isEmpty == true)
+        }
+    }
+
+    @Test func theAssistantCanAnswerThroughAnyOpenAICompatibleEndpoint() async throws {
+        // Another CLVKit server is the endpoint: its chat completions count the calls the assistant made.
+        try await TestServer.with { endpoint in
+            let variable = "CLV_TEST_ASSIST_KEY_\(endpoint.port)"
+            setenv(variable, try #require(endpoint.keys["agent"]), 1)
+            defer { unsetenv(variable) }
+            try await TestServer.with(
+                configure: {
+                    $0.assistLLM = try? JSONDecoder().decode(
+                        ServerConfiguration.AssistLLM.self,
+                        from: Data(#"{"url": "http://127.0.0.1:\#(endpoint.port)/v1", "model": "SmolLM2-135M-Instruct", "api_key_env": "\#(variable)"}"#.utf8))
+                },
+                prepare: { store, _ in
+                    let workflow = KnowledgeBaseWorkflow(store: store, encoders: try KnowledgeBaseWorkflow.loadEncoders())
+                    _ = try await workflow.ingest(try KnowledgeBaseFile.read(ContractTests.knowledgeBase))
+                }
+            ) { server in
+                let body = #"{"message": "How long does standard delivery take?"}"#
+                let reply = try await server.request(.POST, "/v1/assist", key: "agent", body: body, timeout: 600)
+                #expect(reply.status == 200, "\(reply.body.prefix(300))")
+                let metrics = try await endpoint.request(.GET, "/metrics").body
+                let calls = metrics.split(separator: "\n").filter { $0.contains("route=\"/v1/chat/completions\"") && $0.contains("status=\"200\"") }
+                #expect(try reply.json()["faithful"] != nil, "the model was asked: \(reply.body.prefix(300))")
+                #expect(!calls.isEmpty, "the answer was written by the endpoint")
+            }
         }
     }
 }

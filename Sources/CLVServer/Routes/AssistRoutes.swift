@@ -95,7 +95,7 @@ enum AssistRoutes {
     /// The service's assistant; its setup problems (no knowledge base, a missing model) are the operator's to fix: 503.
     static func assistant(_ services: Services) async throws -> Assistant {
         do {
-            return try await services.language.assistant(store: services.store, queue: services.generations)
+            return try await services.language.assistant(store: services.store, queue: services.generations, external: services.configuration.assistLLM)
         } catch let error as AssistError {
             throw APIError.unavailable(error.description)
         } catch let error as LlamaError {

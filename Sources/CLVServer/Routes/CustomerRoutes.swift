@@ -37,7 +37,8 @@ enum CustomerRoutes {
                     "Why the newest learned model values this customer as it does, feature by feature (exact Shapley values for the linear ZILN, TreeSHAP for the trees, integrated gradients for the MLP), and BG/NBD's drivers in plain words.",
                 tag: "customers",
                 responses: [
-                    200: "The explanation", 404: "No such customer, or no purchase by the learned model's cutoff", 503: "No learned model applied yet",
+                    200: "The explanation", 404: "No such customer, no learned model saved, or no purchase by the model's cutoff",
+                    503: "The learned model is still being applied",
                 ],
                 response: ExplanationView.self
             )
@@ -45,8 +46,9 @@ enum CustomerRoutes {
             let id = CustomerID(try context.id())
             guard try await services.store.customer(id) != nil else { throw APIError.notFound("No customer with that id.") }
             guard let learned = await services.learned.current() else {
-                throw APIError.unavailable(
-                    "No learned CLV yet (\(await services.learned.problem ?? "starting")); it is applied in the background, retry shortly.")
+                let problem = await services.learned.problem ?? .pending
+                if problem == .noRun { throw APIError.notFound("No learned CLV: \(problem).") }
+                throw APIError.unavailable("No learned CLV yet: \(problem).")
             }
             guard let prediction = learned.prediction(for: id), let explanation = try learned.explain(id) else {
                 throw APIError.notFound("This customer has no purchase on or before \(learned.asOf), the learned model's cutoff.")
@@ -122,7 +124,7 @@ enum CustomerRoutes {
             let id = CustomerID(try context.id())
             let deleted = try await services.store.erase(id, actor: context.actor)
             guard !deleted.isEmpty else { throw APIError.notFound("No customer with that id.") }
-            await services.learned.forget()
+            await services.learned.rebuild()
             services.scores.invalidate()
             _ = try await services.scores.snapshot(maxAge: 0)
             return try JSON.response(ErasureView(deleted))

@@ -70,9 +70,14 @@ actor LanguageModels {
 
     /// The customer-service assistant over the store's knowledge base, answering with the shared generator.
     /// - Throws: ``AssistError`` when the knowledge base is empty or the intent model is missing.
-    func assistant(store: any ServiceStore, queue: GenerationQueue) async throws -> Assistant {
+    func assistant(store: any ServiceStore, queue: GenerationQueue, external: ServerConfiguration.AssistLLM?) async throws -> Assistant {
         if let assistant, Date().timeIntervalSince(assistant.built) < Self.assistantMaxAge { return assistant.value }
-        let answerModel = QueuedAnswerModel(generator: try textGenerator(), queue: queue)
+        let answerModel: any AnswerModel =
+            if let external {
+                OpenAICompatibleModel(baseURL: external.url, model: external.model, apiKey: ProcessInfo.processInfo.environment[external.apiKeyEnv])
+            } else {
+                QueuedAnswerModel(generator: try textGenerator(), queue: queue)
+            }
         let encoders: [EmbeddingModelChoice: any TextEmbeddingModel] = [.minilm: try sentenceEncoder(), .e5Small: try e5Encoder()]
         let built = try await AssistantAssembly.assistant(store: store, answerModel: answerModel, directory: directory, encoders: encoders)
         assistant = (Date(), built)

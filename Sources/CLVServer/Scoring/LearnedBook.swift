@@ -21,10 +21,26 @@ actor LearnedBook {
     private var scoring: LearnWorkflow.Scoring?
     private var checkedAt: Date?
     private var refresh: Task<Void, Never>?
-    /// Bumped by ``forget()``, so that a build which started before an erasure is thrown away.
+    /// Bumped by ``rebuild()``, so that a build which started before an erasure is thrown away.
     private var generation = 0
-    /// Why the last build produced nothing (no learned run yet, or the build failed).
-    private(set) var problem: String? = "starting"
+    /// Why there is nothing to read: nil once a run is applied.
+    private(set) var problem: Problem? = .pending
+
+    enum Problem: Sendable, Equatable, CustomStringConvertible {
+        /// The first build has not finished.
+        case pending
+        /// No learned run is saved: nothing to apply (a missing resource, not a fault).
+        case noRun
+        case failed(String)
+
+        var description: String {
+            switch self {
+            case .pending: "it is being applied in the background; retry shortly"
+            case .noRun: "no learned model is saved: run `clv learn fit --end DATE --holdout-end DATE`"
+            case let .failed(reason): "applying the newest learned run failed: \(reason)"
+            }
+        }
+    }
 
     init(store: any ServiceStore, language: LanguageModels, maxAge: TimeInterval, logger: Logger) {
         self.store = store
@@ -40,25 +56,26 @@ actor LearnedBook {
             let known = scoring.map { (run: $0.runID, day: $0.asOf) }
             refresh = Task.detached(priority: .utility) { [store, language, logger, generation] in
                 let outcome = await Self.build(store: store, language: language, unless: known)
-                if case let .failed(reason) = outcome { logger.info("no learned CLV", metadata: ["reason": .string(reason)]) }
+                if case let .failed(problem) = outcome { logger.info("no learned CLV", metadata: ["reason": .string(problem.description)]) }
                 await self.finish(outcome, generation: generation)
             }
         }
         return scoring
     }
 
-    /// Drops the copy now and rebuilds it at the next read: after an erasure nothing of the customer may stay in
-    /// memory.
-    func forget() {
-        scoring = nil
-        checkedAt = nil
+    /// Rebuilds the copy now and waits for it: after an erasure nothing of the customer may stay in memory. Reads
+    /// meanwhile get the old copy, but the routes look the customer up in the store first, so an erased customer's
+    /// values are never served.
+    func rebuild() async {
         generation += 1
+        let mine = generation
+        finish(await Self.build(store: store, language: language, unless: nil), generation: mine)
     }
 
     private enum Outcome: Sendable {
         case unchanged
         case built(LearnWorkflow.Scoring)
-        case failed(String)
+        case failed(Problem)
     }
 
     private func finish(_ outcome: Outcome, generation built: Int) {
@@ -79,10 +96,8 @@ actor LearnedBook {
     private static func build(store: any ServiceStore, language: LanguageModels, unless known: (run: Int64, day: CalendarDay)?) async -> Outcome {
         do {
             let workflow = LearnWorkflow(store: store)
-            guard let latest = try await workflow.latestRun() else {
-                return .failed("no learned model is saved: run `clv learn fit --end DATE --holdout-end DATE`")
-            }
-            guard let day = try await store.statistics().lastDay else { return .failed("no orders yet") }
+            guard let latest = try await workflow.latestRun() else { return .failed(.noRun) }
+            guard let day = try await store.statistics().lastDay else { return .failed(.failed("no orders yet")) }
             if let known, known.run == latest.id, known.day == day { return .unchanged }
             var text: LearnWorkflow.TextModels?
             if latest.run.groups.contains(.text), let embedder = try? await language.cachedEmbedder(cache: store) {
@@ -90,7 +105,7 @@ actor LearnedBook {
             }
             return .built(try await workflow.scoring(asOf: day, text: text))
         } catch {
-            return .failed("\(error)")
+            return .failed(.failed("\(error)"))
         }
     }
 }
