@@ -192,6 +192,14 @@ struct TurnView: Encodable, Sendable {
     var sources: [String]
     var suggested_answer: String?
 
+    static let schema = Schema.object(
+        [
+            "at": Schema.dateTime, "message": Schema.string, "reply": Schema.string, "action": Schema.oneOf(AssistAction.self),
+            "route": Schema.oneOf(Route.self), "intent": Schema.string, "sources": Schema.array(Schema.string), "suggested_answer": Schema.string,
+        ], required: ["at", "message", "reply", "action", "route", "intent", "sources"])
+}
+
+extension TurnView {
     init(_ t: AssistTurn) {
         at = ISO8601DateFormatter().string(from: t.interaction.timestamp)
         message = t.interaction.text
@@ -202,12 +210,6 @@ struct TurnView: Encodable, Sendable {
         sources = t.sources
         suggested_answer = t.suggestedAnswer
     }
-
-    static let schema = Schema.object(
-        [
-            "at": Schema.dateTime, "message": Schema.string, "reply": Schema.string, "action": Schema.oneOf(AssistAction.self),
-            "route": Schema.oneOf(Route.self), "intent": Schema.string, "sources": Schema.array(Schema.string), "suggested_answer": Schema.string,
-        ], required: ["at", "message", "reply", "action", "route", "intent", "sources"])
 }
 
 struct ConversationView: Encodable, Sendable {
@@ -259,14 +261,20 @@ struct AssistQueue: Encodable, Sendable {
                     customer_id: id.rawValue, session: last.session, route: last.route, turns: session.count, tier: scored?.tier,
                     clv: scored?.score.clv?.finiteValue, last: TurnView(last)))
         }
+        return AssistQueue(conversations: Array(ordered(conversations).prefix(limit)))
+    }
+
+    /// People needed first (priority, then in turn, then answered), the most valuable customer first within a
+    /// route (unscored customers last), the newest turn first among equals.
+    static func ordered(_ conversations: [Conversation]) -> [Conversation] {
         let urgency = [Route.priorityHuman.rawValue: 0, Route.human.rawValue: 1, Route.autoAnswer.rawValue: 2]
-        conversations.sort { a, b in
+        return conversations.sorted { a, b in
             let (ua, ub) = (urgency[a.route] ?? 3, urgency[b.route] ?? 3)
             if ua != ub { return ua < ub }
-            if (a.clv ?? -.infinity) != (b.clv ?? -.infinity) { return (a.clv ?? -.infinity) > (b.clv ?? -.infinity) }
+            let (va, vb) = (a.clv ?? -.infinity, b.clv ?? -.infinity)
+            if va != vb { return va > vb }
             return a.last.at > b.last.at
         }
-        return AssistQueue(conversations: Array(conversations.prefix(limit)))
     }
 }
 
