@@ -19,7 +19,17 @@ public struct RecommendWorkflow: Sendable {
         case als, bpr
         case itemKNN = "item-knn"
         case popularity
+        /// ALS and item-kNN blended, ALS's weight chosen on the last ``hybridValidationDays`` of the training data
+        /// (the last third of a shorter history).
+        case hybrid
     }
+
+    /// Days at the end of the training orders the hybrid's weight is chosen on (the models learn from the days
+    /// before them): three months, the length of the README's June–August validation split.
+    public static let hybridValidationDays = 91
+
+    /// The ALS weights the hybrid chooses among.
+    public static let hybridWeights: [Float] = [0, 0.25, 0.5, 0.75, 1]
 
     /// Every customer's net product quantities with their days.
     public struct PurchaseLog: Sendable {
@@ -34,10 +44,16 @@ public struct RecommendWorkflow: Sendable {
             return SparseMatrix(rows: customers.count, columns: products.count, entries: kept)
         }
 
-        /// The matrix of lines from `day` on, netted.
-        public func matrix(from day: CalendarDay) -> SparseMatrix {
-            SparseMatrix(rows: customers.count, columns: products.count, entries: lines.filter { $0.timestamp >= Int64(day.daysSinceEpoch) })
+        /// The matrix of lines from `day` on (and before `end` when given), netted.
+        public func matrix(from day: CalendarDay, before end: CalendarDay? = nil) -> SparseMatrix {
+            let start = Int64(day.daysSinceEpoch)
+            let stop = end.map { Int64($0.daysSinceEpoch) } ?? .max
+            return SparseMatrix(rows: customers.count, columns: products.count, entries: lines.filter { $0.timestamp >= start && $0.timestamp < stop })
         }
+
+        /// The first and the last day with a line.
+        public var firstDay: CalendarDay { CalendarDay(daysSinceEpoch: Int(lines.map(\.timestamp).min() ?? 0)) }
+        public var lastDay: CalendarDay { CalendarDay(daysSinceEpoch: Int(lines.map(\.timestamp).max() ?? 0)) }
     }
 
     /// Reads every product line of the store.
@@ -71,8 +87,164 @@ public struct RecommendWorkflow: Sendable {
             return .explainable(ItemKNNEstimator(weighting: .cosine, neighbours: 20, threads: threads).fit(bought))
         case .popularity:
             return .plain(PopularityModel(fitting: bought))
+        case .hybrid:
+            // Without the order days to choose a weight on, the weight the README's validation chose.
+            let als = ALSEstimator(factors: factors, regularization: 0.01, alpha: 1, iterations: 15, threads: threads).fit(bought)
+            let knn = ItemKNNEstimator(weighting: .cosine, neighbours: 20, threads: threads).fit(bought)
+            return .plain(BlendedRecommender([(als, 0.5), (knn, 0.5)]))
         }
     }
+
+    /// The models of one fit: the one that ranks, item-kNN (similar products, reasons) and popularity (customers
+    /// without products), all over `products`.
+    struct FittedModels: Sendable, Codable {
+        static let schemaVersion = 1
+        var schemaVersion = Self.schemaVersion
+        var model: Model
+        /// The product id of each column.
+        var products: [String]
+        var als: ALSModel?
+        var bpr: BPRModel?
+        var itemKNN: ItemKNNModel
+        var popularity: PopularityModel
+        /// ALS's weight in the hybrid (item-kNN has the rest), and the validation recall@10 it had.
+        var hybridWeight: Float?
+        var hybridValidationRecall: Double?
+
+        /// The ranking model as fitted (with its training users' factors): what offline evaluation scores.
+        func evaluationRecommender() -> any Recommender {
+            switch model {
+            case .als: als!
+            case .bpr: bpr!
+            case .itemKNN: itemKNN
+            case .popularity: popularity
+            case .hybrid: BlendedRecommender([(als!, hybridWeight!), (itemKNN, 1 - hybridWeight!)])
+            }
+        }
+
+        /// The ranking model as served: every customer folded in from their products.
+        func servingRecommender() -> any Recommender {
+            switch model {
+            case .als: FoldInALS(als!)
+            case .bpr: bpr!
+            case .itemKNN: itemKNN
+            case .popularity: popularity
+            case .hybrid: BlendedRecommender([(FoldInALS(als!), hybridWeight!), (itemKNN, 1 - hybridWeight!)])
+            }
+        }
+
+        /// Who says why a product is on a list, first that can: ALS's explanation (the bought product with the
+        /// largest share of the score), then item-kNN's neighbour.
+        func servingExplainers() -> [any ExplainableRecommender] {
+            switch model {
+            case .als, .hybrid: [FoldInALS(als!), itemKNN]
+            case .bpr, .itemKNN: [itemKNN]
+            case .popularity: []
+            }
+        }
+
+        /// The same models without any customer's factors: what is saved.
+        func itemSide() -> FittedModels {
+            var copy = self
+            copy.als = als.map(FoldInALS.itemSide(of:))
+            copy.bpr = bpr.map {
+                BPRModel(
+                    factors: $0.factors, learningRate: $0.learningRate, regularization: $0.regularization, userFactors: [], itemFactors: $0.itemFactors,
+                    itemBias: $0.itemBias, userCount: 0, itemCount: $0.itemCount)
+            }
+            return copy
+        }
+    }
+
+    /// Fits `model` (with item-kNN and popularity beside it) on the log's lines before `day` (all when nil).
+    static func fitModels(_ model: Model, log: PurchaseLog, before day: CalendarDay? = nil, threads: Int = 2) -> FittedModels {
+        let train = log.matrix(before: day)
+        let bought = train.mapValues { _ in 1 }
+        let knn = ItemKNNEstimator(weighting: .cosine, neighbours: 20, threads: threads).fit(bought)
+        var fitted = FittedModels(model: model, products: log.products.ids, itemKNN: knn, popularity: PopularityModel(fitting: bought))
+        switch model {
+        case .als: fitted.als = Self.fit(.als, train, threads: threads).recommender as? ALSModel
+        case .bpr: fitted.bpr = Self.fit(.bpr, train, threads: threads).recommender as? BPRModel
+        case .itemKNN, .popularity: break
+        case .hybrid:
+            fitted.als = Self.fit(.als, train, threads: threads).recommender as? ALSModel
+            let end = day ?? log.lastDay.adding(days: 1)
+            // A short history (a new shop) validates on its last third instead of three months.
+            let span = end.daysSinceEpoch - log.firstDay.daysSinceEpoch
+            let validationStart = end.adding(days: -min(hybridValidationDays, span / 3))
+            let early = log.matrix(before: validationStart)
+            let late = log.matrix(from: validationStart, before: end)
+            if early.nonZeroCount > 0, late.nonZeroCount > 0 {
+                let earlyBought = early.mapValues { _ in 1 }
+                let choice = BlendedRecommender.chooseWeight(
+                    Self.fit(.als, early, threads: threads).recommender,
+                    ItemKNNEstimator(weighting: .cosine, neighbours: 20, threads: threads).fit(earlyBought),
+                    grid: hybridWeights, train: earlyBought, validation: late, k: 10, threads: threads)
+                fitted.hybridWeight = choice.weight
+                fitted.hybridValidationRecall = choice.recall
+            } else {
+                fitted.hybridWeight = 0.5
+            }
+        }
+        return fitted
+    }
+
+    // MARK: - Saved runs
+
+    /// Fits `model` on every order line of the store and saves it as a recommender run.
+    /// - Returns: the run, loaded.
+    /// - Throws: ``WorkflowError/noOrders`` when no line names both a customer and a product.
+    public func fitAndSave(_ model: Model) async throws -> LoadedRecommender {
+        let log = try await purchaseLog()
+        let fitted = Self.fitModels(model, log: log)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var record = RecommenderRunRecord(
+            model: model.rawValue, dataEnd: log.lastDay, customers: log.customers.count, products: log.products.count,
+            fitJSON: String(decoding: try encoder.encode(fitted.itemSide()), as: UTF8.self))
+        record.id = try await store.saveRecommenderRun(record)
+        return try await loaded(record, fitted: fitted.itemSide())
+    }
+
+    /// The newest saved recommender run (of `model` when given) read back with the store's current orders and
+    /// catalogue; nil when none is saved.
+    /// - Throws: ``RecommendWorkflowError/unreadableRun(id:reason:)`` for JSON this CLVKit cannot read.
+    public func loadLatest(model: Model? = nil) async throws -> LoadedRecommender? {
+        guard let record = try await store.latestRecommenderRun(model: model?.rawValue) else { return nil }
+        let fitted: FittedModels
+        do {
+            let version = try JSONDecoder().decode(VersionProbe.self, from: Data(record.fitJSON.utf8)).schemaVersion
+            guard version == FittedModels.schemaVersion else {
+                throw RecommendWorkflowError.unreadableRun(id: record.id, reason: "schema version \(version) is not one this CLVKit reads")
+            }
+            fitted = try JSONDecoder().decode(FittedModels.self, from: Data(record.fitJSON.utf8))
+        } catch let error as RecommendWorkflowError {
+            throw error
+        } catch {
+            throw RecommendWorkflowError.unreadableRun(id: record.id, reason: "\(error)")
+        }
+        return try await loaded(record, fitted: fitted)
+    }
+
+    /// The newest saved run (of `model` when given), or, when there is none, a new fit of `model` (ALS when nil)
+    /// saved as one; `notice` hears that a fit is under way.
+    public func loadOrFit(model: Model? = nil, notice: (@Sendable (String) -> Void)? = nil) async throws -> LoadedRecommender {
+        if let loaded = try await loadLatest(model: model) { return loaded }
+        let chosen = model ?? .als
+        notice?("No saved \(chosen.rawValue) recommender: fitting one on the stored orders now and saving it (`clv recommend fit` refits).")
+        return try await fitAndSave(chosen)
+    }
+
+    /// The same recommender with the store's order lines read again: customers' new orders folded in, no refit.
+    public func refreshed(_ loaded: LoadedRecommender) async throws -> LoadedRecommender {
+        try await self.loaded(loaded.run, fitted: loaded.fitted)
+    }
+
+    private func loaded(_ record: RecommenderRunRecord, fitted: FittedModels) async throws -> LoadedRecommender {
+        LoadedRecommender(run: record, fitted: fitted, lines: try await store.productLinesNettingReturns(), catalogue: try await store.products())
+    }
+
+    private struct VersionProbe: Decodable { var schemaVersion: Int }
 
     /// Every model's top-k metrics on a time split: fitted on lines before `splitDate`, scored on what each
     /// customer (with purchases on both sides) bought from that day on, seen products filtered.
@@ -83,7 +255,10 @@ public struct RecommendWorkflow: Sendable {
         let test = log.matrix(from: splitDate)
         guard train.nonZeroCount > 0 else { throw WorkflowError.noCustomers(before: splitDate) }
         guard test.nonZeroCount > 0 else { throw RecommendWorkflowError.nothingAfter(splitDate) }
-        return models.map { model in (model, RecommenderEvaluation.evaluate(Self.fit(model, train).recommender, train: train, test: test, k: k)) }
+        return models.map { model in
+            let fitted = Self.fitModels(model, log: log, before: splitDate)
+            return (model, RecommenderEvaluation.evaluate(fitted.evaluationRecommender(), train: train.mapValues { _ in 1 }, test: test, k: k))
+        }
     }
 
     /// One recommended product with what the catalogue says about it and why it is there.
@@ -94,54 +269,27 @@ public struct RecommendWorkflow: Sendable {
         public var reason: String
     }
 
-    /// The `k` best products for a customer, fitted on the whole store.
+    /// The `k` best products for a customer from the newest saved run (of `model` when given), fitting and saving
+    /// one when none exists. A customer without product lines gets the most popular products.
+    ///
+    /// Reads the run and the store on every call: a server that answers many requests keeps a
+    /// ``LoadedRecommender`` (``loadOrFit(model:notice:)``) instead.
     /// - Parameter allowRepurchase: keep products the customer already has (replenishment).
-    /// - Throws: ``RecommendWorkflowError/unknownCustomer(_:)`` for a customer without product lines.
-    public func recommend(customer: CustomerID, k: Int, model: Model = .als, allowRepurchase: Bool = false) async throws -> [ProductRecommendation] {
-        let log = try await purchaseLog()
-        guard let user = log.customers.index(of: customer) else { throw RecommendWorkflowError.unknownCustomer(customer) }
-        let matrix = log.matrix()
-        let fitted = Self.fit(model, matrix)
-        let history = matrix.row(user).withValues(1)
-        let top = fitted.recommender.recommend(user: user, history: history, k: k, filter: ItemFilter(allowRepurchase: allowRepurchase))
-        var because: [Int: Int] = [:]
-        if case .explainable(let explainable) = fitted {
-            for item in top {
-                if let best = explainable.explain(user: user, history: history, item: item.item, count: 1).first, best.contribution > 0 {
-                    because[item.item] = best.item
-                }
-            }
-        }
-        let ids = Set(top.map { log.products.ids[$0.item] } + because.values.map { log.products.ids[$0] })
-        let catalogue = try await store.products(ids: ids)
-        func title(_ item: Int) -> String? { catalogue[log.products.ids[item]]?.title }
-        return top.map { item in
-            let id = log.products.ids[item.item]
-            let reason: String
-            if let source = because[item.item] {
-                reason = "bought with \(title(source) ?? log.products.ids[source])"
-            } else if history.indices.contains(Int32(item.item)) {
-                reason = "you bought it before"
-            } else {
-                reason = "popular with customers like you"
-            }
-            return ProductRecommendation(product: id, title: catalogue[id]?.title, score: Double(item.score), reason: reason)
-        }
+    /// - Throws: ``RecommendWorkflowError/unknownCustomer(_:)`` for a customer the store does not have.
+    public func recommend(
+        customer: CustomerID, k: Int, model: Model? = nil, allowRepurchase: Bool = false, filter: ProductFilter = ProductFilter(),
+        notice: (@Sendable (String) -> Void)? = nil
+    ) async throws -> [ProductRecommendation] {
+        guard try await store.customer(customer) != nil else { throw RecommendWorkflowError.unknownCustomer(customer) }
+        return try await loadOrFit(model: model, notice: notice).recommend(customer: customer, k: k, allowRepurchase: allowRepurchase, filter: filter)
     }
 
-    /// The `k` products most often bought by the same customers as `product` (item-kNN, cosine).
-    /// - Throws: ``RecommendWorkflowError/unknownProduct(_:)`` for a product nobody bought.
-    public func similar(product: String, k: Int) async throws -> [ProductRecommendation] {
-        let log = try await purchaseLog()
-        guard let item = log.products.index(of: product) else { throw RecommendWorkflowError.unknownProduct(product) }
-        let model = ItemKNNEstimator(weighting: .cosine, neighbours: max(k, 20)).fit(log.matrix().mapValues { _ in 1 })
-        let similar = model.similarItems(to: item, count: k)
-        let catalogue = try await store.products(ids: Set(similar.map { log.products.ids[$0.item] } + [product]))
-        let name = catalogue[product]?.title ?? product
-        return similar.map { s in
-            let id = log.products.ids[s.item]
-            return ProductRecommendation(product: id, title: catalogue[id]?.title, score: Double(s.score), reason: "bought by customers who bought \(name)")
-        }
+    /// The `k` products most often bought by the same customers as `product` (item-kNN, cosine, from the newest
+    /// saved run, fitting and saving one when none exists); for a product nobody bought, the products described
+    /// most alike.
+    /// - Throws: ``RecommendWorkflowError/unknownProduct(_:)`` for a product neither bought nor in the catalogue.
+    public func similar(product: String, k: Int, notice: (@Sendable (String) -> Void)? = nil) async throws -> [ProductRecommendation] {
+        try await loadOrFit(notice: notice).similar(product: product, k: k)
     }
 }
 
@@ -163,20 +311,16 @@ public enum RecommendWorkflowError: Error, Sendable, Equatable, CustomStringConv
     case unknownCustomer(CustomerID)
     case unknownProduct(String)
     case nothingAfter(CalendarDay)
+    case unreadableRun(id: Int64, reason: String)
 
     public var description: String {
         switch self {
         case .unknownCustomer:
-            "That customer has no order lines with products: check the id (`clv summary` lists customers) or import their orders."
-        case .unknownProduct(let id): "No customer bought product \(id): check the id against `clv ingest products` or the order file."
+            "No customer with that id in the database: check the id (`clv summary` lists customers) or import their orders."
+        case .unknownProduct(let id):
+            "No customer bought product \(id) and the catalogue has no text for it: check the id against `clv ingest products` or the order file."
         case .nothingAfter(let day): "No order line falls on or after \(day): choose an earlier --split-date."
+        case .unreadableRun(let id, let reason): "Recommender run \(id) cannot be read (\(reason)): refit with `clv recommend fit`."
         }
-    }
-}
-
-extension SparseVector {
-    /// The same items with every value set to `value`.
-    func withValues(_ value: Float) -> SparseVector {
-        SparseVector(indices: indices, values: ArraySlice(repeating: value, count: indices.count))
     }
 }

@@ -15,10 +15,13 @@ extension CLV {
             discussion: """
                 Models are fitted on the store's order lines (customer x product, returns netted, a product counts \
                 as bought when its net quantity is positive): als (implicit ALS, conjugate gradient), bpr, item-knn \
-                (cosine, 20 neighbours), popularity. Fits take about a second on Online Retail.
-                Examples: clv recommend 12347 --k 5; clv recommend similar 85123A; clv recommend evaluate --split-date 2011-09-01
+                (cosine, 20 neighbours), popularity, hybrid (ALS and item-kNN, weight chosen on the last three months). \
+                `clv recommend fit` saves a run; lists come from the newest one (a fit is made and saved when there is \
+                none). Fits take a few seconds on Online Retail.
+                Examples: clv recommend fit --model hybrid; clv recommend 12347 --k 5; clv recommend similar 85123A; \
+                clv recommend evaluate --split-date 2011-09-01
                 """,
-            subcommands: [ForCustomer.self, Similar.self, EvaluateModels.self],
+            subcommands: [ForCustomer.self, Fit.self, Similar.self, EvaluateModels.self],
             defaultSubcommand: ForCustomer.self
         )
     }
@@ -56,27 +59,69 @@ extension CLV.Recommend {
         @Argument(help: "The customer's id.")
         var customer: String
 
-        @Option(help: "Model: als, bpr, item-knn or popularity.")
-        var model: RecommendWorkflow.Model = .als
+        @Option(help: "The saved run's model: als, bpr, item-knn, popularity or hybrid (default: the newest run of any).")
+        var model: RecommendWorkflow.Model?
 
         @Flag(help: "Keep products the customer already bought (replenishment).")
         var allowRepurchase = false
 
+        @Option(help: ArgumentHelp("Only products of this category (repeat for several).", valueName: "category"))
+        var category: [String] = []
+
+        @Option(help: "Only products at this price or above.")
+        var minPrice: Double?
+
+        @Option(help: "Only products at this price or below.")
+        var maxPrice: Double?
+
         @OptionGroup var options: RecommendListOptions
+
+        func validate() throws {
+            if let minPrice, let maxPrice, minPrice > maxPrice {
+                throw ValidationError("--min-price \(minPrice) is above --max-price \(maxPrice): swap them.")
+            }
+        }
 
         func run() async throws {
             let workflow = try options.workflow
+            let filter = ProductFilter(categories: category.isEmpty ? nil : Set(category), minimumPrice: minPrice, maximumPrice: maxPrice)
             let list: [RecommendWorkflow.ProductRecommendation]
             do {
-                list = try await workflow.recommend(customer: CustomerID(customer), k: options.k, model: model, allowRepurchase: allowRepurchase)
+                list = try await workflow.recommend(
+                    customer: CustomerID(customer), k: options.k, model: model, allowRepurchase: allowRepurchase, filter: filter, notice: Output.log)
             } catch let error as RecommendWorkflowError { throw UserError(error.description) }
             try printRecommendations(list, format: options.format)
         }
     }
 
+    /// `clv recommend fit`.
+    struct Fit: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Fit a recommender on every stored order line and save it as the run lists come from.",
+            discussion: """
+                The run keeps products' factors, neighbours and counts, never a customer's: customers are folded in \
+                from their orders when served, so new orders count without a refit.
+                """)
+
+        @Option(help: "Model: als, bpr, item-knn, popularity or hybrid.")
+        var model: RecommendWorkflow.Model = .als
+
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            let workflow = RecommendWorkflow(store: try database.openExisting())
+            let loaded = try await workflow.fitAndSave(model)
+            var line =
+                "Saved recommender run \(loaded.run.id): \(model.rawValue) on \(loaded.run.customers) customers x \(loaded.run.products) products, orders through \(loaded.run.dataEnd)"
+            if let weight = loaded.hybridWeight { line += "; ALS weight \(weight) (item-kNN \(1 - weight))" }
+            emit(line + ".\n")
+        }
+    }
+
     /// `clv recommend similar PRODUCT_ID`.
     struct Similar: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Products bought by the same customers as one product (item-kNN, cosine).")
+        static let configuration = CommandConfiguration(
+            abstract: "Products bought by the same customers as one product (item-kNN, cosine); for one nobody bought, those described alike.")
 
         @Argument(help: "The product's id (e.g. an Online Retail StockCode).")
         var product: String
@@ -86,7 +131,7 @@ extension CLV.Recommend {
         func run() async throws {
             let workflow = try options.workflow
             let list: [RecommendWorkflow.ProductRecommendation]
-            do { list = try await workflow.similar(product: product, k: options.k) } catch let error as RecommendWorkflowError {
+            do { list = try await workflow.similar(product: product, k: options.k, notice: Output.log) } catch let error as RecommendWorkflowError {
                 throw UserError(error.description)
             }
             try printRecommendations(list, format: options.format)

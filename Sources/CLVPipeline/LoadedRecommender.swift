@@ -1,0 +1,219 @@
+import CLVCore
+import CLVData
+import CLVRecommend
+import Foundation
+
+/// A saved recommender read back with everything a request needs: the fitted models, every customer's products
+/// and the catalogue's titles, categories, prices and texts. A value: a server keeps one in memory and asks it
+/// many times, from any task, without touching the store; ``RecommendWorkflow/loadLatest(model:)`` makes one and
+/// ``updated(with:)`` folds in new orders without a refit.
+///
+/// Customers are scored from their current products (ALS: the exact fold-in; BPR: SGD on the user vector), so
+/// someone whose orders arrived after the fit is served on what they have now.
+public struct LoadedRecommender: Sendable {
+    /// The saved run: its id, model, when it was fitted and the last day of its orders.
+    public let run: RecommenderRunRecord
+    public let model: RecommendWorkflow.Model
+    /// What ranks, what explains, and the fallbacks.
+    let fitted: RecommendWorkflow.FittedModels
+    let ranking: any Recommender
+    let explainers: [any ExplainableRecommender]
+    /// The products the models know, by column.
+    let products: IndexMap<String>
+    /// Every stored product (also ones the models do not know: new to the catalogue), by id.
+    let catalogue: [String: Product]
+    /// Each customer's net quantity of each known product, returns netted (a product counts as bought while
+    /// its net is positive).
+    private(set) var netQuantities: [CustomerID: [Int32: Float]]
+    /// Product texts, for products nobody bought.
+    let texts: ProductTextIndex
+
+    init(run: RecommenderRunRecord, fitted: RecommendWorkflow.FittedModels, lines: [ProductPurchase], catalogue: [Product]) {
+        self.run = run
+        self.model = fitted.model
+        self.fitted = fitted
+        self.ranking = fitted.servingRecommender()
+        self.explainers = fitted.servingExplainers()
+        self.products = IndexMap(fitted.products)
+        self.catalogue = Dictionary(catalogue.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        self.netQuantities = [:]
+        self.texts = ProductTextIndex(catalogue)
+        add(lines)
+    }
+
+    /// Customers with at least one product bought.
+    public var customerCount: Int { netQuantities.values.count { $0.values.contains { $0 > 0 } } }
+
+    /// ALS's weight in a hybrid run (item-kNN has the rest); nil for the other models.
+    public var hybridWeight: Float? { fitted.hybridWeight }
+
+    /// Products the models rank.
+    public var productCount: Int { products.count }
+
+    /// Whether the customer has bought a product the models know (otherwise they get the cold-start list).
+    public func knows(_ customer: CustomerID) -> Bool { !history(of: customer).indices.isEmpty }
+
+    /// The same recommender with `lines` (new order lines; returns have negative quantities) added to the
+    /// customers' products, without a refit: changed customers are folded in on their next request. Lines of
+    /// products the models do not know are left out until the next `clv recommend fit`.
+    public func updated(with lines: [ProductPurchase]) -> LoadedRecommender {
+        var copy = self
+        copy.add(lines)
+        return copy
+    }
+
+    private mutating func add(_ lines: [ProductPurchase]) {
+        for line in lines {
+            guard let item = products.index(of: line.product) else { continue }
+            netQuantities[line.customer, default: [:]][Int32(item), default: 0] += Float(line.quantity)
+        }
+    }
+
+    /// The products the customer has (net quantity above zero), each counted once.
+    func history(of customer: CustomerID) -> SparseVector {
+        guard let net = netQuantities[customer] else { return SparseVector(indices: [], values: []) }
+        let owned = net.compactMap { $0.value > 0 ? $0.key : nil }.sorted()
+        return SparseVector(indices: ArraySlice(owned), values: ArraySlice(repeating: 1, count: owned.count))
+    }
+
+    /// The `k` best products for a customer, with titles, scores and the reason for each.
+    ///
+    /// A customer without products (new, or never seen by this run) gets the most popular products.
+    /// - Parameters:
+    ///   - allowRepurchase: keep products the customer already has (replenishment).
+    ///   - filter: only products of these categories, in this price range or in this set.
+    public func recommend(
+        customer: CustomerID, k: Int, allowRepurchase: Bool = false, filter: ProductFilter = ProductFilter()
+    ) -> [RecommendWorkflow.ProductRecommendation] {
+        let history = history(of: customer)
+        let itemFilter = ItemFilter(allowRepurchase: allowRepurchase, predicate: itemPredicate(filter))
+        guard !history.indices.isEmpty else {
+            return fitted.popularity.recommend(user: -1, history: history, k: k, filter: itemFilter).map { item in
+                recommendation(item.item, score: item.score, reason: "popular with our customers")
+            }
+        }
+        let top = ranking.recommend(user: -1, history: history, k: k, filter: itemFilter)
+        return top.map { item in
+            let reason: String
+            if let source = explainers.lazy.compactMap({ $0.explain(user: -1, history: history, item: item.item, count: 1).first }).first(where: {
+                $0.contribution > 0
+            }) {
+                reason = "bought with \(title(of: source.item))"
+            } else if history.indices.contains(Int32(item.item)) {
+                reason = "you bought it before"
+            } else {
+                reason = "popular with customers like you"
+            }
+            return recommendation(item.item, score: item.score, reason: reason)
+        }
+    }
+
+    /// The `k` products most often bought by the same customers as `product` (item-kNN, cosine); for a product
+    /// in the catalogue that nobody bought, the products whose titles and descriptions share the most words.
+    /// - Throws: ``RecommendWorkflowError/unknownProduct(_:)`` for a product neither bought nor in the catalogue.
+    public func similar(product: String, k: Int) throws(RecommendWorkflowError) -> [RecommendWorkflow.ProductRecommendation] {
+        if let item = products.index(of: product) {
+            let name = title(of: item)
+            return fitted.itemKNN.similarItems(to: item, count: k).map { s in
+                recommendation(s.item, score: s.score, reason: "bought by customers who bought \(name)")
+            }
+        }
+        guard let stored = catalogue[product], let text = stored.text else { throw .unknownProduct(product) }
+        return texts.nearest(to: text, among: products, count: k, excluding: product).map { id, score in
+            let neighbour = products.index(of: id)!
+            return recommendation(neighbour, score: score, reason: "described like \(stored.title ?? product)")
+        }
+    }
+
+    private func title(of item: Int) -> String {
+        let id = products.ids[item]
+        return catalogue[id]?.title ?? id
+    }
+
+    private func recommendation(_ item: Int, score: Float, reason: String) -> RecommendWorkflow.ProductRecommendation {
+        let id = products.ids[item]
+        return RecommendWorkflow.ProductRecommendation(product: id, title: catalogue[id]?.title, score: Double(score), reason: reason)
+    }
+
+    private func itemPredicate(_ filter: ProductFilter) -> (@Sendable (Int) -> Bool)? {
+        guard !filter.isEmpty else { return nil }
+        let ids = products.ids
+        let catalogue = catalogue
+        return { item in filter.admits(catalogue[ids[item]] ?? Product(id: ids[item])) }
+    }
+}
+
+/// Which products a recommendation may hold: categories, a price range, a set (in stock, a campaign's). Empty
+/// admits every product; a product without the field a filter reads (no category, no price) is left out.
+public struct ProductFilter: Sendable, Equatable {
+    public var categories: Set<String>?
+    public var minimumPrice: Double?
+    public var maximumPrice: Double?
+    public var products: Set<String>?
+
+    public init(categories: Set<String>? = nil, minimumPrice: Double? = nil, maximumPrice: Double? = nil, products: Set<String>? = nil) {
+        self.categories = categories
+        self.minimumPrice = minimumPrice
+        self.maximumPrice = maximumPrice
+        self.products = products
+    }
+
+    public var isEmpty: Bool { categories == nil && minimumPrice == nil && maximumPrice == nil && products == nil }
+
+    public func admits(_ product: Product) -> Bool {
+        if let products, !products.contains(product.id) { return false }
+        if let categories {
+            guard let category = product.category, categories.contains(category) else { return false }
+        }
+        if minimumPrice != nil || maximumPrice != nil {
+            guard let price = product.price else { return false }
+            if let minimumPrice, price < minimumPrice { return false }
+            if let maximumPrice, price > maximumPrice { return false }
+        }
+        return true
+    }
+}
+
+/// TF-IDF vectors of the catalogue's product texts (title and description, lowercased words of two letters or
+/// more), for the one case collaborative filtering cannot serve: a product nobody has bought yet.
+struct ProductTextIndex: Sendable {
+    private let idf: [String: Float]
+    private let vectors: [String: [String: Float]]
+
+    init(_ catalogue: [Product]) {
+        let words = catalogue.compactMap { product in product.text.map { (product.id, Self.words($0)) } }
+        var documents: [String: Int] = [:]
+        for (_, w) in words { for word in Set(w) { documents[word, default: 0] += 1 } }
+        let n = Float(max(1, words.count))
+        let idf = documents.mapValues { logf(n / Float($0)) + 1 }
+        self.idf = idf
+        self.vectors = Dictionary(words.map { ($0.0, Self.vector($0.1, idf: idf)) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    static func words(_ text: String) -> [String] {
+        text.lowercased().split { !$0.isLetter && !$0.isNumber }.map(String.init).filter { $0.count >= 2 }
+    }
+
+    /// Term frequency × idf, unit length; words the catalogue never used weigh nothing.
+    static func vector(_ words: [String], idf: [String: Float]) -> [String: Float] {
+        var v: [String: Float] = [:]
+        for word in words { if let weight = idf[word] { v[word, default: 0] += weight } }
+        let norm = v.values.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        return norm > 0 ? v.mapValues { $0 / norm } : [:]
+    }
+
+    /// The `count` products among `candidates` whose texts have the largest cosine with `text`, best first;
+    /// products sharing no word are left out.
+    func nearest(to text: String, among candidates: IndexMap<String>, count: Int, excluding: String) -> [(String, Float)] {
+        let query = Self.vector(Self.words(text), idf: idf)
+        guard !query.isEmpty else { return [] }
+        var scored: [(String, Float)] = []
+        for id in candidates.ids where id != excluding {
+            guard let v = vectors[id] else { continue }
+            var s: Float = 0
+            for (word, weight) in query { s += weight * (v[word] ?? 0) }
+            if s > 0 { scored.append((id, s)) }
+        }
+        return Array(scored.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }.prefix(count))
+    }
+}
