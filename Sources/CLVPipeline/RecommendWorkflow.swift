@@ -250,15 +250,72 @@ public struct RecommendWorkflow: Sendable {
     /// customer (with purchases on both sides) bought from that day on, seen products filtered.
     /// - Throws: ``WorkflowError`` when either side of the split is empty.
     public func evaluate(splitDate: CalendarDay, k: Int, models: [Model] = Model.allCases) async throws -> [(Model, RankingMetrics)] {
+        try await evaluateByTier(splitDate: splitDate, k: k, models: models, tiers: false).evaluations.map { ($0.model, $0.overall) }
+    }
+
+    /// One model's metrics on a split, overall and per CLV tier.
+    public struct ModelEvaluation: Sendable {
+        public var model: Model
+        public var overall: RankingMetrics
+        /// By tier, best tier first; tiers without an evaluated customer are left out.
+        public var tiers: [(tier: String, metrics: RankingMetrics)]
+    }
+
+    /// ``evaluate(splitDate:k:models:)`` with each customer's CLV tier (BG/NBD + Gamma-Gamma fitted on the
+    /// orders before the split, ``CustomerValues``) and optionally the lists re-weighted by CLV.
+    /// - Returns: the evaluations, and why there are no tiers when the CLV models could not be fitted.
+    public func evaluateByTier(
+        splitDate: CalendarDay, k: Int, models: [Model] = Model.allCases, rerank: CLVReranking? = nil, tiers: Bool = true
+    ) async throws -> (evaluations: [ModelEvaluation], tiersMissing: String?) {
         let log = try await purchaseLog()
         let train = log.matrix(before: splitDate)
         let test = log.matrix(from: splitDate)
         guard train.nonZeroCount > 0 else { throw WorkflowError.noCustomers(before: splitDate) }
         guard test.nonZeroCount > 0 else { throw RecommendWorkflowError.nothingAfter(splitDate) }
-        return models.map { model in
-            let fitted = Self.fitModels(model, log: log, before: splitDate)
-            return (model, RecommenderEvaluation.evaluate(fitted.evaluationRecommender(), train: train.mapValues { _ in 1 }, test: test, k: k))
+        let bought = train.mapValues { _ in 1 }
+        var values: CustomerValues?
+        var tiersMissing: String?
+        if tiers || rerank != nil {
+            do { values = try await CustomerValues.fitted(store, asOf: splitDate.adding(days: -1)) } catch {
+                tiersMissing = "the CLV models could not be fitted on the orders before \(splitDate): \(error)"
+            }
         }
+        let alive = log.customers.ids.map { values?.probabilityAlive[$0] }
+        let prices: [Double?]
+        if rerank == .margin {
+            let catalogue = try await store.products(ids: Set(log.products.ids))
+            prices = log.products.ids.map { catalogue[$0]?.price }
+        } else {
+            prices = [Double?](repeating: nil, count: log.products.count)
+        }
+        let users = (0..<min(train.rows, test.rows)).filter { test.count(ofRow: $0) > 0 && train.count(ofRow: $0) > 0 }
+        let relevant = users.map { Set(test.columns(ofRow: $0).map(Int.init)) }
+        return (
+            models.map { model in
+                let fitted = Self.fitModels(model, log: log, before: splitDate)
+                var recommender = fitted.evaluationRecommender()
+                if let rerank {
+                    let inputs = rerank.inputs(prices: prices, buyers: bought, probabilityAlive: alive, popularity: fitted.popularity.userCounts)
+                    recommender = ReweightedRecommender(base: recommender, inputs: inputs, probabilityAlive: alive)
+                }
+                let lists = RecommenderEvaluation.recommendAll(recommender, users: users, train: bought, k: k)
+                let overall = RankingMetrics.evaluate(lists: lists, relevant: relevant, k: k, catalogue: log.products.count)
+                var byTier: [(tier: String, metrics: RankingMetrics)] = []
+                if tiers, let values {
+                    for tier in values.tierNames {
+                        let members = users.indices.filter { values.tiers[log.customers.ids[users[$0]]] == tier }
+                        guard !members.isEmpty else { continue }
+                        byTier.append(
+                            (
+                                tier,
+                                RankingMetrics.evaluate(
+                                    lists: members.map { lists[$0] }, relevant: members.map { relevant[$0] }, k: k, catalogue: log.products.count)
+                            ))
+                    }
+                }
+                return ModelEvaluation(model: model, overall: overall, tiers: byTier)
+            }, tiersMissing
+        )
     }
 
     /// One recommended product with what the catalogue says about it and why it is there.

@@ -65,6 +65,7 @@ import Testing
         #expect(report["k"] as? Int == 2)
         let models = try #require(report["models"] as? [String: [String: Double]])
         #expect(Set(models.keys) == ["als", "bpr", "item-knn", "popularity", "hybrid"])
+        #expect(report["tiers"] is [String: Any])
         for (_, metrics) in models {
             #expect(Set(metrics.keys) == ["precision", "recall", "ndcg", "map", "coverage"])
         }
@@ -82,6 +83,13 @@ import Testing
         #expect(badPrices.status == 2)
         let badModel = try clv.run(["recommend", "fit", "--model", "svd", "--db", db])
         #expect(badModel.status == 2)
+        let badRerank = try clv.run(["recommend", "evaluate", "--split-date", "2011-06-01", "--rerank", "profit", "--db", db])
+        #expect(badRerank.status == 2)
+        let two = try clv.run([
+            "recommend", "evaluate", "--split-date", "2011-06-01", "--model", "als", "--model", "popularity", "--rerank", "alive", "--db", db,
+        ])
+        #expect(two.status == 0, "\(two.stderr)")
+        #expect(two.stdout.contains("als") && two.stdout.contains("popularity") && !two.stdout.contains("hybrid"))
     }
 
     @Test func aSavedRunServesTheListsOfItsModel() throws {

@@ -180,6 +180,50 @@ import Testing
     }
 }
 
+extension RecommendWorkflowTests {
+    @Test func evaluationSplitsByCLVTierAndReranks() async throws {
+        let workflow = RecommendWorkflow(store: try await Self.retailStore())
+        let split = CalendarDay(iso: "2011-01-01")!
+        let plain = try await workflow.evaluateByTier(splitDate: split, k: 10, models: [.als, .popularity])
+        #expect(plain.tiersMissing == nil)
+        for evaluation in plain.evaluations {
+            // Every evaluated customer is in exactly one tier, so the tiers' customer-weighted means are the overall.
+            #expect(evaluation.tiers.map(\.tier) == ["platinum", "gold", "silver", "bronze"].filter { t in evaluation.tiers.contains { $0.tier == t } })
+            #expect(evaluation.tiers.map(\.metrics.users).reduce(0, +) == evaluation.overall.users)
+            let weighted = evaluation.tiers.map { Double($0.metrics.users) * $0.metrics.recall }.reduce(0, +) / Double(evaluation.overall.users)
+            #expect(abs(weighted - evaluation.overall.recall) < 1e-9)
+        }
+        #expect(try await workflow.evaluate(splitDate: split, k: 10, models: [.als]).first?.1 == plain.evaluations[0].overall)
+
+        for mode in CLVReranking.allCases {
+            let reranked = try await workflow.evaluateByTier(splitDate: split, k: 10, models: [.als], rerank: mode, tiers: false)
+            #expect(reranked.evaluations[0].overall.users == plain.evaluations[0].overall.users)
+            #expect(reranked.evaluations[0].overall != plain.evaluations[0].overall, "\(mode) changes the lists")
+        }
+    }
+
+    @Test func rerankingWeighsAsDocumented() {
+        // Three products: the model likes 0 best; 2 is the most popular and the dearest.
+        let popularity: [Float] = [1, 2, 8]
+        let buyers = SparseMatrix(
+            rows: 2, columns: 3, entries: [Interaction(user: 0, item: 0), Interaction(user: 1, item: 1), Interaction(user: 1, item: 2)])
+        func reweighted(_ mode: CLVReranking, alive: Double?) -> [Float] {
+            let inputs = mode.inputs(prices: [1, 4, 16], buyers: buyers, probabilityAlive: [0.2, 0.9], popularity: popularity)
+            var scores: [Float] = [4, 2, 1]
+            scores.withUnsafeMutableBufferPointer { inputs.apply(to: $0, probabilityAlive: alive) }
+            return scores
+        }
+        // margin: score / best × √(price / median price 4).
+        #expect(reweighted(.margin, alive: nil) == [0.5, 0.5, 0.5])
+        // alive: score / best × the mean P(alive) of each product's buyers.
+        let alive = reweighted(.alive, alive: nil)
+        #expect(abs(alive[0] - 0.2) < 1e-6 && abs(alive[1] - 0.45) < 1e-6 && abs(alive[2] - 0.225) < 1e-6)
+        // retention: an active customer keeps the model's order, a lost one gets popularity's.
+        #expect(reweighted(.retention, alive: 1) == [1, 0.5, 0.25])
+        #expect(reweighted(.retention, alive: 0) == [0.125, 0.25, 1])
+    }
+}
+
 /// Collects notices from a workflow (which may call from any task).
 final class NoticeLog: Sendable {
     private let storage = Mutex<[String]>([])

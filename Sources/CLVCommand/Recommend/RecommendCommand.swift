@@ -152,41 +152,89 @@ extension CLV.Recommend {
         @Option(help: "First day of the test period (YYYY-MM-DD); the models learn from the days before it.")
         var splitDate: CalendarDay
 
+        @Option(help: "A model to evaluate: als, bpr, item-knn, popularity or hybrid (repeat for several; default: all).")
+        var model: [RecommendWorkflow.Model] = []
+
+        @Option(help: "Re-weight every list by CLV: margin (price), alive (buyers' P(alive)) or retention (at-risk customers toward popular products).")
+        var rerank: CLVReranking?
+
         @OptionGroup var options: RecommendListOptions
 
         func run() async throws {
             let workflow = try options.workflow
-            let results: [(RecommendWorkflow.Model, RankingMetrics)]
-            do { results = try await workflow.evaluate(splitDate: splitDate, k: options.k) } catch let error as RecommendWorkflowError {
+            let models = model.isEmpty ? RecommendWorkflow.Model.allCases : model
+            let result: (evaluations: [RecommendWorkflow.ModelEvaluation], tiersMissing: String?)
+            do { result = try await workflow.evaluateByTier(splitDate: splitDate, k: options.k, models: models, rerank: rerank) } catch let error
+                as RecommendWorkflowError
+            {
                 throw UserError(error.description)
             }
+            if let missing = result.tiersMissing { Output.log("No per-tier metrics: \(missing).") }
+            let k = options.k
             switch options.format {
             case .json:
-                var models: [String: [String: Double]] = [:]
-                for (model, m) in results {
-                    models[model.rawValue] = ["precision": m.precision, "recall": m.recall, "ndcg": m.ndcg, "map": m.map, "coverage": m.coverage]
+                var overall: [String: [String: Double]] = [:]
+                var tiers: [String: [String: [String: Double]]] = [:]
+                for evaluation in result.evaluations {
+                    overall[evaluation.model.rawValue] = Self.fields(evaluation.overall)
+                    for (tier, metrics) in evaluation.tiers { tiers[tier, default: [:]][evaluation.model.rawValue] = Self.fields(metrics) }
                 }
-                emit(try jsonText(EvaluationReport(k: options.k, customers: results.first?.1.users ?? 0, models: models)))
+                let customers = Dictionary(
+                    (result.evaluations.first?.tiers ?? []).map { ($0.tier, $0.metrics.users) }, uniquingKeysWith: { first, _ in first })
+                emit(
+                    try jsonText(
+                        EvaluationReport(
+                            k: k, customers: result.evaluations.first?.overall.users ?? 0, rerank: rerank?.rawValue, models: overall, tiers: tiers,
+                            tierCustomers: customers)))
             case .table:
-                let table = Tabular(
-                    columns: ["model", "precision@\(options.k)", "recall@\(options.k)", "ndcg@\(options.k)", "map@\(options.k)", "coverage", "customers"],
-                    rows: results.map { model, m in
-                        [
-                            .text(model.rawValue), .number(m.precision, decimals: 4), .number(m.recall, decimals: 4), .number(m.ndcg, decimals: 4),
-                            .number(m.map, decimals: 4), .number(m.coverage, decimals: 4), .integer(m.users),
-                        ]
-                    })
-                emit(table.render(.table))
+                let columns = ["model", "precision@\(k)", "recall@\(k)", "ndcg@\(k)", "map@\(k)", "coverage", "customers"]
+                emit(Tabular(columns: columns, rows: result.evaluations.map { Self.row($0.model.rawValue, $0.overall) }).render(.table))
+                let tierRows = result.evaluations.flatMap { evaluation in evaluation.tiers.map { (tier: $0.tier, model: evaluation.model, metrics: $0.metrics) }
+                }
+                if !tierRows.isEmpty {
+                    let order = Dictionary((result.evaluations.first?.tiers ?? []).enumerated().map { ($1.tier, $0) }, uniquingKeysWith: { first, _ in first })
+                    let sorted = tierRows.enumerated().sorted { a, b in
+                        let (ta, tb) = (order[a.element.tier] ?? 0, order[b.element.tier] ?? 0)
+                        return ta != tb ? ta < tb : a.offset < b.offset
+                    }
+                    emit("\nBy CLV tier (BG/NBD + Gamma-Gamma fitted on the orders before \(splitDate)):")
+                    emit(
+                        Tabular(
+                            columns: ["tier"] + columns, rows: sorted.map { [.text($0.element.tier)] + Self.row($0.element.model.rawValue, $0.element.metrics) }
+                        ).render(.table))
+                }
             }
+        }
+
+        static func fields(_ m: RankingMetrics) -> [String: Double] {
+            ["precision": m.precision, "recall": m.recall, "ndcg": m.ndcg, "map": m.map, "coverage": m.coverage]
+        }
+
+        static func row(_ name: String, _ m: RankingMetrics) -> [Tabular.Value] {
+            [
+                .text(name), .number(m.precision, decimals: 4), .number(m.recall, decimals: 4), .number(m.ndcg, decimals: 4), .number(m.map, decimals: 4),
+                .number(m.coverage, decimals: 4), .integer(m.users),
+            ]
         }
     }
 }
 
-/// `clv recommend evaluate --format json`.
+extension CLVReranking: ExpressibleByArgument {}
+
+/// `clv recommend evaluate --format json`: the shape (`k`, `models`) with the customers evaluated, the
+/// reranking, and `tiers`: tier → model → metrics, with each tier's customers in `tier_customers`.
 private struct EvaluationReport: Encodable {
     let k: Int
     let customers: Int
+    let rerank: String?
     let models: [String: [String: Double]]
+    let tiers: [String: [String: [String: Double]]]
+    let tierCustomers: [String: Int]
+
+    enum CodingKeys: String, CodingKey {
+        case k, customers, rerank, models, tiers
+        case tierCustomers = "tier_customers"
+    }
 }
 
 private func printRecommendations(_ list: [RecommendWorkflow.ProductRecommendation], format: RecommendFormat) throws {
