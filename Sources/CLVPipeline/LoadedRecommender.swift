@@ -27,6 +27,8 @@ public struct LoadedRecommender: Sendable {
     private(set) var netQuantities: [CustomerID: [Int32: Float]]
     /// Product texts, for products nobody bought.
     let texts: ProductTextIndex
+    /// The CLV re-weighting every list gets, and each customer's P(alive) it reads.
+    private(set) var reweighting: (inputs: CLVReranking.Inputs, probabilityAlive: [CustomerID: Double])?
 
     init(run: RecommenderRunRecord, fitted: RecommendWorkflow.FittedModels, lines: [ProductPurchase], catalogue: [Product]) {
         self.run = run
@@ -62,6 +64,27 @@ public struct LoadedRecommender: Sendable {
         return copy
     }
 
+    /// The same recommender with every list re-weighted by CLV (``CLVReranking``), reading the customers'
+    /// P(alive) from `values`; nil removes the re-weighting.
+    public func reranked(_ mode: CLVReranking?, values: CustomerValues) -> LoadedRecommender {
+        var copy = self
+        guard let mode else {
+            copy.reweighting = nil
+            return copy
+        }
+        let customers = Array(netQuantities.keys)
+        var entries: [CLVRecommend.Interaction] = []
+        for (row, customer) in customers.enumerated() {
+            for (item, net) in netQuantities[customer]! where net > 0 { entries.append(CLVRecommend.Interaction(user: row, item: Int(item))) }
+        }
+        let buyers = SparseMatrix(rows: customers.count, columns: products.count, entries: entries)
+        let prices = products.ids.map { catalogue[$0]?.price }
+        let inputs = mode.inputs(
+            prices: prices, buyers: buyers, probabilityAlive: customers.map { values.probabilityAlive[$0] }, popularity: fitted.popularity.userCounts)
+        copy.reweighting = (inputs, values.probabilityAlive)
+        return copy
+    }
+
     private mutating func add(_ lines: [ProductPurchase]) {
         for line in lines {
             guard let item = products.index(of: line.product) else { continue }
@@ -92,7 +115,14 @@ public struct LoadedRecommender: Sendable {
                 recommendation(item.item, score: item.score, reason: "popular with our customers")
             }
         }
-        let top = ranking.recommend(user: -1, history: history, k: k, filter: itemFilter)
+        let ranker: any Recommender =
+            if let reweighting {
+                ReweightedRecommender(base: ranking, inputs: reweighting.inputs, probabilityAlive: [reweighting.probabilityAlive[customer]])
+            } else {
+                ranking
+            }
+        // User 0 is this customer for the re-weighting (the models fold everyone in, whatever the index).
+        let top = ranker.recommend(user: reweighting == nil ? -1 : 0, history: history, k: k, filter: itemFilter)
         return top.map { item in
             let reason: String
             if let source = explainers.lazy.compactMap({ $0.explain(user: -1, history: history, item: item.item, count: 1).first }).first(where: {

@@ -157,10 +157,13 @@ public struct RecommendWorkflow: Sendable {
     }
 
     /// Fits `model` (with item-kNN and popularity beside it) on the log's lines before `day` (all when nil).
-    static func fitModels(_ model: Model, log: PurchaseLog, before day: CalendarDay? = nil, threads: Int = 2) -> FittedModels {
+    /// - Parameter itemKNN: the item-kNN model of the same lines when already fitted (an evaluation fits it once).
+    static func fitModels(
+        _ model: Model, log: PurchaseLog, before day: CalendarDay? = nil, threads: Int = 2, itemKNN: ItemKNNModel? = nil
+    ) -> FittedModels {
         let train = log.matrix(before: day)
         let bought = train.mapValues { _ in 1 }
-        let knn = ItemKNNEstimator(weighting: .cosine, neighbours: 20, threads: threads).fit(bought)
+        let knn = itemKNN ?? ItemKNNEstimator(weighting: .cosine, neighbours: 20, threads: threads).fit(bought)
         var fitted = FittedModels(model: model, products: log.products.ids, itemKNN: knn, popularity: PopularityModel(fitting: bought))
         switch model {
         case .als: fitted.als = Self.fit(.als, train, threads: threads).recommender as? ALSModel
@@ -273,12 +276,25 @@ public struct RecommendWorkflow: Sendable {
         guard train.nonZeroCount > 0 else { throw WorkflowError.noCustomers(before: splitDate) }
         guard test.nonZeroCount > 0 else { throw RecommendWorkflowError.nothingAfter(splitDate) }
         let bought = train.mapValues { _ in 1 }
+        // The CLV fit and the models' fits are independent: run them side by side (BPR's SGD is one thread, so
+        // the other core fits the rest meanwhile).
+        let store = store
+        async let valuesFit = Self.customerValues(store, asOf: splitDate.adding(days: -1), wanted: tiers || rerank != nil)
+        let knn = ItemKNNEstimator(weighting: .cosine, neighbours: 20).fit(bought)
+        let fits = await withTaskGroup(of: (Int, FittedModels).self) { group in
+            for (i, model) in models.enumerated() {
+                group.addTask { (i, Self.fitModels(model, log: log, before: splitDate, itemKNN: knn)) }
+            }
+            var out = [FittedModels?](repeating: nil, count: models.count)
+            for await (i, fitted) in group { out[i] = fitted }
+            return out.map { $0! }
+        }
         var values: CustomerValues?
         var tiersMissing: String?
-        if tiers || rerank != nil {
-            do { values = try await CustomerValues.fitted(store, asOf: splitDate.adding(days: -1)) } catch {
-                tiersMissing = "the CLV models could not be fitted on the orders before \(splitDate): \(error)"
-            }
+        switch await valuesFit {
+        case .success(let fitted)?: values = fitted
+        case .failure(let error)?: tiersMissing = "the CLV models could not be fitted on the orders before \(splitDate): \(error)"
+        case nil: break
         }
         let alive = log.customers.ids.map { values?.probabilityAlive[$0] }
         let prices: [Double?]
@@ -291,8 +307,7 @@ public struct RecommendWorkflow: Sendable {
         let users = (0..<min(train.rows, test.rows)).filter { test.count(ofRow: $0) > 0 && train.count(ofRow: $0) > 0 }
         let relevant = users.map { Set(test.columns(ofRow: $0).map(Int.init)) }
         return (
-            models.map { model in
-                let fitted = Self.fitModels(model, log: log, before: splitDate)
+            zip(models, fits).map { model, fitted in
                 var recommender = fitted.evaluationRecommender()
                 if let rerank {
                     let inputs = rerank.inputs(prices: prices, buyers: bought, probabilityAlive: alive, popularity: fitted.popularity.userCounts)
@@ -318,6 +333,11 @@ public struct RecommendWorkflow: Sendable {
         )
     }
 
+    private static func customerValues(_ store: any ServiceStore, asOf day: CalendarDay, wanted: Bool) async -> Result<CustomerValues, any Error>? {
+        guard wanted else { return nil }
+        do { return .success(try await CustomerValues.fitted(store, asOf: day)) } catch { return .failure(error) }
+    }
+
     /// One recommended product with what the catalogue says about it and why it is there.
     public struct ProductRecommendation: Sendable, Codable, Equatable {
         public var product: String
@@ -333,12 +353,19 @@ public struct RecommendWorkflow: Sendable {
     /// ``LoadedRecommender`` (``loadOrFit(model:notice:)``) instead.
     /// - Parameter allowRepurchase: keep products the customer already has (replenishment).
     /// - Throws: ``RecommendWorkflowError/unknownCustomer(_:)`` for a customer the store does not have.
+    /// - Parameter rerank: re-weight the list by CLV, with P(alive) from BG/NBD fitted on every order
+    ///   (``CustomerValues``).
     public func recommend(
         customer: CustomerID, k: Int, model: Model? = nil, allowRepurchase: Bool = false, filter: ProductFilter = ProductFilter(),
-        notice: (@Sendable (String) -> Void)? = nil
+        rerank: CLVReranking? = nil, notice: (@Sendable (String) -> Void)? = nil
     ) async throws -> [ProductRecommendation] {
         guard try await store.customer(customer) != nil else { throw RecommendWorkflowError.unknownCustomer(customer) }
-        return try await loadOrFit(model: model, notice: notice).recommend(customer: customer, k: k, allowRepurchase: allowRepurchase, filter: filter)
+        var loaded = try await loadOrFit(model: model, notice: notice)
+        if let rerank {
+            guard let last = try await store.statistics().lastDay else { throw WorkflowError.noOrders }
+            loaded = loaded.reranked(rerank, values: try await CustomerValues.fitted(store, asOf: last))
+        }
+        return loaded.recommend(customer: customer, k: k, allowRepurchase: allowRepurchase, filter: filter)
     }
 
     /// The `k` products most often bought by the same customers as `product` (item-kNN, cosine, from the newest

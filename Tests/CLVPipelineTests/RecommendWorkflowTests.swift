@@ -230,3 +230,22 @@ final class NoticeLog: Sendable {
     var lines: [String] { storage.withLock { $0 } }
     var add: @Sendable (String) -> Void { { line in self.storage.withLock { $0.append(line) } } }
 }
+
+extension RecommendWorkflowTests {
+    @Test func aLoadedRecommenderRerankedByMarginFavoursDearerProducts() async throws {
+        let store = try await Self.retailStore()
+        let workflow = RecommendWorkflow(store: store)
+        let loaded = try await workflow.fitAndSave(.als)
+        let values = try await CustomerValues.fitted(store, asOf: CalendarDay(iso: "2011-01-31")!)
+        let customer = Self.regular(loaded)
+        func meanPrice(_ list: [RecommendWorkflow.ProductRecommendation]) -> Double {
+            list.compactMap { loaded.catalogue[$0.product]?.price }.reduce(0, +) / Double(list.count)
+        }
+        let plain = loaded.recommend(customer: customer, k: 20)
+        let margin = loaded.reranked(.margin, values: values).recommend(customer: customer, k: 20)
+        #expect(margin.count == 20 && meanPrice(margin) > meanPrice(plain))
+        #expect(loaded.reranked(.margin, values: values).reranked(nil, values: values).recommend(customer: customer, k: 20) == plain)
+        // The workflow's one-shot call re-weights the same way (P(alive) through the last order day).
+        #expect(try await workflow.recommend(customer: customer, k: 20, rerank: .margin).map(\.product) == margin.map(\.product))
+    }
+}

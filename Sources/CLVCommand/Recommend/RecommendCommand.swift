@@ -74,6 +74,9 @@ extension CLV.Recommend {
         @Option(help: "Only products at this price or below.")
         var maxPrice: Double?
 
+        @Option(help: "Re-weight the list by CLV: margin (price), alive (buyers' P(alive)) or retention (at risk: toward popular products).")
+        var rerank: CLVReranking?
+
         @OptionGroup var options: RecommendListOptions
 
         func validate() throws {
@@ -88,7 +91,8 @@ extension CLV.Recommend {
             let list: [RecommendWorkflow.ProductRecommendation]
             do {
                 list = try await workflow.recommend(
-                    customer: CustomerID(customer), k: options.k, model: model, allowRepurchase: allowRepurchase, filter: filter, notice: Output.log)
+                    customer: CustomerID(customer), k: options.k, model: model, allowRepurchase: allowRepurchase, filter: filter, rerank: rerank,
+                    notice: Output.log)
             } catch let error as RecommendWorkflowError { throw UserError(error.description) }
             try printRecommendations(list, format: options.format)
         }
