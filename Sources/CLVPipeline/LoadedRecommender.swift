@@ -34,12 +34,13 @@ public struct LoadedRecommender: Sendable {
         self.run = run
         self.model = fitted.model
         self.fitted = fitted
-        self.ranking = fitted.servingRecommender()
+        let texts = ProductTextIndex(catalogue)
+        self.texts = texts
+        self.ranking = fitted.servingRecommender(content: ContentRecommender(texts, products: fitted.products))
         self.explainers = fitted.servingExplainers()
         self.products = IndexMap(fitted.products)
         self.catalogue = Dictionary(catalogue.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         self.netQuantities = [:]
-        self.texts = ProductTextIndex(catalogue)
         add(lines)
     }
 
@@ -48,6 +49,9 @@ public struct LoadedRecommender: Sendable {
 
     /// ALS's weight in a hybrid run (item-kNN has the rest); nil for the other models.
     public var hybridWeight: Float? { fitted.hybridWeight }
+
+    /// The content model's weight beside ALS and item-kNN in a hybrid run; nil for the other models.
+    public var contentWeight: Float? { fitted.contentWeight }
 
     /// Products the models rank.
     public var productCount: Int { products.count }
@@ -208,7 +212,8 @@ public struct ProductFilter: Sendable, Equatable {
 /// more), for the one case collaborative filtering cannot serve: a product nobody has bought yet.
 struct ProductTextIndex: Sendable {
     private let idf: [String: Float]
-    private let vectors: [String: [String: Float]]
+    /// Each product's unit TF-IDF vector, by product id.
+    let vectors: [String: [String: Float]]
 
     init(_ catalogue: [Product]) {
         let words = catalogue.compactMap { product in product.text.map { (product.id, Self.words($0)) } }
@@ -245,5 +250,52 @@ struct ProductTextIndex: Sendable {
             if s > 0 { scored.append((id, s)) }
         }
         return Array(scored.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }.prefix(count))
+    }
+}
+
+/// Content-based recommendations: a customer's profile is the sum of the TF-IDF vectors of the products they have
+/// (their own words, were they kept, would add to the same vector), and a product scores the dot product of its
+/// unit vector with the profile. Reads the catalogue's texts only, so it also ranks products nobody has bought.
+struct ContentRecommender: Recommender {
+    let itemCount: Int
+    /// Per product column: its words (by index) and their weights.
+    private let itemWords: [[(word: Int32, weight: Float)]]
+    /// Per word: the products that use it and its weight in each.
+    private let wordItems: [[(item: Int32, weight: Float)]]
+
+    init(_ texts: ProductTextIndex, products: [String]) {
+        var vocabulary: [String: Int32] = [:]
+        var itemWords: [[(word: Int32, weight: Float)]] = []
+        var wordItems: [[(item: Int32, weight: Float)]] = []
+        for (item, id) in products.enumerated() {
+            var words: [(word: Int32, weight: Float)] = []
+            for (word, weight) in (texts.vectors[id] ?? [:]).sorted(by: { $0.key < $1.key }) {
+                let index: Int32
+                if let known = vocabulary[word] {
+                    index = known
+                } else {
+                    index = Int32(wordItems.count)
+                    vocabulary[word] = index
+                    wordItems.append([])
+                }
+                words.append((index, weight))
+                wordItems[Int(index)].append((Int32(item), weight))
+            }
+            itemWords.append(words)
+        }
+        self.itemCount = products.count
+        self.itemWords = itemWords
+        self.wordItems = wordItems
+    }
+
+    func scoreItems(user: Int, history: SparseVector, into scores: UnsafeMutableBufferPointer<Float>) {
+        for i in 0..<scores.count { scores[i] = 0 }
+        var profile: [Int32: Float] = [:]
+        for (item, value) in history.entries where item < itemCount {
+            for (word, weight) in itemWords[item] { profile[word, default: 0] += value * weight }
+        }
+        for (word, weight) in profile {
+            for (item, w) in wordItems[Int(word)] { scores[Int(item)] += weight * w }
+        }
     }
 }

@@ -20,9 +20,14 @@ public struct RecommendWorkflow: Sendable {
         case itemKNN = "item-knn"
         case popularity
         /// ALS and item-kNN blended, ALS's weight chosen on the last ``hybridValidationDays`` of the training data
-        /// (the last third of a shorter history).
+        /// (the last third of a shorter history), then the content model blended in with its weight chosen there too.
         case hybrid
+        /// Content-based: the products whose titles and descriptions are most like those of what the customer has.
+        case content
     }
+
+    /// The content model's weights the hybrid chooses among.
+    public static let contentWeights: [Float] = [0, 0.1, 0.2, 0.3, 0.5]
 
     /// Days at the end of the training orders the hybrid's weight is chosen on (the models learn from the days
     /// before them): three months, the length of the README's June–August validation split.
@@ -73,7 +78,12 @@ public struct RecommendWorkflow: Sendable {
 
     /// Fits one model on a matrix with the settings chosen for retail baskets on Online Retail (README,
     /// "Recommendations"): purchase presence, not quantity, since quantities there span five orders of magnitude.
-    public static func fit(_ model: Model, _ matrix: SparseMatrix, threads: Int = 2) -> ExplainableOrPlainRecommender {
+    /// - Parameters:
+    ///   - products: the product id of each column, and `catalogue` the products' texts: what `.content` reads.
+    /// - Precondition: for `.content`, one product id per column.
+    public static func fit(
+        _ model: Model, _ matrix: SparseMatrix, threads: Int = 2, products: [String] = [], catalogue: [Product] = []
+    ) -> ExplainableOrPlainRecommender {
         let bought = matrix.mapValues { _ in 1 }
         // No more factors than a quarter of the matrix's smaller side: a small shop's matrix is fitted cell for cell
         // by 64 factors, and its unseen products are then ranked by noise.
@@ -87,6 +97,9 @@ public struct RecommendWorkflow: Sendable {
             return .explainable(ItemKNNEstimator(weighting: .cosine, neighbours: 20, threads: threads).fit(bought))
         case .popularity:
             return .plain(PopularityModel(fitting: bought))
+        case .content:
+            precondition(products.count == matrix.columns, "RecommendWorkflow.fit(.content): \(products.count) product ids for \(matrix.columns) columns")
+            return .plain(ContentRecommender(ProductTextIndex(catalogue), products: products))
         case .hybrid:
             // Without the order days to choose a weight on, the weight the README's validation chose.
             let als = ALSEstimator(factors: factors, regularization: 0.01, alpha: 1, iterations: 15, threads: threads).fit(bought)
@@ -107,30 +120,42 @@ public struct RecommendWorkflow: Sendable {
         var bpr: BPRModel?
         var itemKNN: ItemKNNModel
         var popularity: PopularityModel
-        /// ALS's weight in the hybrid (item-kNN has the rest), and the validation recall@10 it had.
+        /// ALS's weight in the hybrid's collaborative part (item-kNN has the rest), the content model's weight
+        /// beside that part, and the validation recall@10 they had.
         var hybridWeight: Float?
+        var contentWeight: Float?
         var hybridValidationRecall: Double?
 
         /// The ranking model as fitted (with its training users' factors): what offline evaluation scores.
-        func evaluationRecommender() -> any Recommender {
+        /// `content` is the content model over the same products (rebuilt from the catalogue, never saved).
+        func evaluationRecommender(content: ContentRecommender) -> any Recommender {
             switch model {
             case .als: als!
             case .bpr: bpr!
             case .itemKNN: itemKNN
             case .popularity: popularity
-            case .hybrid: BlendedRecommender([(als!, hybridWeight!), (itemKNN, 1 - hybridWeight!)])
+            case .content: content
+            case .hybrid: Self.hybrid(als!, itemKNN, content, weight: hybridWeight!, contentWeight: contentWeight ?? 0)
             }
         }
 
         /// The ranking model as served: every customer folded in from their products.
-        func servingRecommender() -> any Recommender {
+        func servingRecommender(content: ContentRecommender) -> any Recommender {
             switch model {
             case .als: FoldInALS(als!)
             case .bpr: bpr!
             case .itemKNN: itemKNN
             case .popularity: popularity
-            case .hybrid: BlendedRecommender([(FoldInALS(als!), hybridWeight!), (itemKNN, 1 - hybridWeight!)])
+            case .content: content
+            case .hybrid: Self.hybrid(FoldInALS(als!), itemKNN, content, weight: hybridWeight!, contentWeight: contentWeight ?? 0)
             }
+        }
+
+        static func hybrid(
+            _ als: any Recommender, _ knn: any Recommender, _ content: any Recommender, weight: Float, contentWeight: Float
+        ) -> any Recommender {
+            let collaborative = BlendedRecommender([(als, weight), (knn, 1 - weight)])
+            return contentWeight == 0 ? collaborative : BlendedRecommender([(collaborative, 1 - contentWeight), (content, contentWeight)])
         }
 
         /// Who says why a product is on a list, first that can: ALS's explanation (the bought product with the
@@ -138,7 +163,7 @@ public struct RecommendWorkflow: Sendable {
         func servingExplainers() -> [any ExplainableRecommender] {
             switch model {
             case .als, .hybrid: [FoldInALS(als!), itemKNN]
-            case .bpr, .itemKNN: [itemKNN]
+            case .bpr, .itemKNN, .content: [itemKNN]
             case .popularity: []
             }
         }
@@ -158,8 +183,9 @@ public struct RecommendWorkflow: Sendable {
 
     /// Fits `model` (with item-kNN and popularity beside it) on the log's lines before `day` (all when nil).
     /// - Parameter itemKNN: the item-kNN model of the same lines when already fitted (an evaluation fits it once).
+    /// - Parameter catalogue: the stored products, whose texts the content model reads.
     static func fitModels(
-        _ model: Model, log: PurchaseLog, before day: CalendarDay? = nil, threads: Int = 2, itemKNN: ItemKNNModel? = nil
+        _ model: Model, log: PurchaseLog, before day: CalendarDay? = nil, threads: Int = 2, itemKNN: ItemKNNModel? = nil, catalogue: [Product] = []
     ) -> FittedModels {
         let train = log.matrix(before: day)
         let bought = train.mapValues { _ in 1 }
@@ -168,7 +194,7 @@ public struct RecommendWorkflow: Sendable {
         switch model {
         case .als: fitted.als = Self.fit(.als, train, threads: threads).recommender as? ALSModel
         case .bpr: fitted.bpr = Self.fit(.bpr, train, threads: threads).recommender as? BPRModel
-        case .itemKNN, .popularity: break
+        case .itemKNN, .popularity, .content: break
         case .hybrid:
             fitted.als = Self.fit(.als, train, threads: threads).recommender as? ALSModel
             let end = day ?? log.lastDay.adding(days: 1)
@@ -179,12 +205,23 @@ public struct RecommendWorkflow: Sendable {
             let late = log.matrix(from: validationStart, before: end)
             if early.nonZeroCount > 0, late.nonZeroCount > 0 {
                 let earlyBought = early.mapValues { _ in 1 }
+                let earlyALS = Self.fit(.als, early, threads: threads).recommender
+                let earlyKNN = ItemKNNEstimator(weighting: .cosine, neighbours: 20, threads: threads).fit(earlyBought)
                 let choice = BlendedRecommender.chooseWeight(
-                    Self.fit(.als, early, threads: threads).recommender,
-                    ItemKNNEstimator(weighting: .cosine, neighbours: 20, threads: threads).fit(earlyBought),
-                    grid: hybridWeights, train: earlyBought, validation: late, k: 10, threads: threads)
+                    earlyALS, earlyKNN, grid: hybridWeights, train: earlyBought, validation: late, k: 10, threads: threads)
                 fitted.hybridWeight = choice.weight
                 fitted.hybridValidationRecall = choice.recall
+                // Then the content model beside the chosen blend: kept only where it adds recall (ties: less content).
+                let content = ContentRecommender(ProductTextIndex(catalogue), products: log.products.ids)
+                fitted.contentWeight = 0
+                for c in contentWeights.dropFirst() {
+                    let blend = FittedModels.hybrid(earlyALS, earlyKNN, content, weight: choice.weight, contentWeight: c)
+                    let recall = RecommenderEvaluation.evaluate(blend, train: earlyBought, test: late, k: 10, threads: threads).recall
+                    if recall > fitted.hybridValidationRecall! {
+                        fitted.contentWeight = c
+                        fitted.hybridValidationRecall = recall
+                    }
+                }
             } else {
                 fitted.hybridWeight = 0.5
             }
@@ -199,7 +236,7 @@ public struct RecommendWorkflow: Sendable {
     /// - Throws: ``WorkflowError/noOrders`` when no line names both a customer and a product.
     public func fitAndSave(_ model: Model) async throws -> LoadedRecommender {
         let log = try await purchaseLog()
-        let fitted = Self.fitModels(model, log: log)
+        let fitted = Self.fitModels(model, log: log, catalogue: try await store.products())
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         var record = RecommenderRunRecord(
@@ -281,9 +318,11 @@ public struct RecommendWorkflow: Sendable {
         let store = store
         async let valuesFit = Self.customerValues(store, asOf: splitDate.adding(days: -1), wanted: tiers || rerank != nil)
         let knn = ItemKNNEstimator(weighting: .cosine, neighbours: 20).fit(bought)
+        let catalogue = try await store.products()
+        let content = ContentRecommender(ProductTextIndex(catalogue), products: log.products.ids)
         let fits = await withTaskGroup(of: (Int, FittedModels).self) { group in
             for (i, model) in models.enumerated() {
-                group.addTask { (i, Self.fitModels(model, log: log, before: splitDate, itemKNN: knn)) }
+                group.addTask { (i, Self.fitModels(model, log: log, before: splitDate, itemKNN: knn, catalogue: catalogue)) }
             }
             var out = [FittedModels?](repeating: nil, count: models.count)
             for await (i, fitted) in group { out[i] = fitted }
@@ -297,18 +336,13 @@ public struct RecommendWorkflow: Sendable {
         case nil: break
         }
         let alive = log.customers.ids.map { values?.probabilityAlive[$0] }
-        let prices: [Double?]
-        if rerank == .margin {
-            let catalogue = try await store.products(ids: Set(log.products.ids))
-            prices = log.products.ids.map { catalogue[$0]?.price }
-        } else {
-            prices = [Double?](repeating: nil, count: log.products.count)
-        }
+        let byID = Dictionary(catalogue.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let prices = log.products.ids.map { byID[$0]?.price }
         let users = (0..<min(train.rows, test.rows)).filter { test.count(ofRow: $0) > 0 && train.count(ofRow: $0) > 0 }
         let relevant = users.map { Set(test.columns(ofRow: $0).map(Int.init)) }
         return (
             zip(models, fits).map { model, fitted in
-                var recommender = fitted.evaluationRecommender()
+                var recommender = fitted.evaluationRecommender(content: content)
                 if let rerank {
                     let inputs = rerank.inputs(prices: prices, buyers: bought, probabilityAlive: alive, popularity: fitted.popularity.userCounts)
                     recommender = ReweightedRecommender(base: recommender, inputs: inputs, probabilityAlive: alive)

@@ -64,7 +64,7 @@ import Testing
         let report = try #require(try JSONSerialization.jsonObject(with: Data(evaluation.stdout.utf8)) as? [String: Any])
         #expect(report["k"] as? Int == 2)
         let models = try #require(report["models"] as? [String: [String: Double]])
-        #expect(Set(models.keys) == ["als", "bpr", "item-knn", "popularity", "hybrid"])
+        #expect(Set(models.keys) == ["als", "bpr", "item-knn", "popularity", "hybrid", "content"])
         #expect(report["tiers"] is [String: Any])
         for (_, metrics) in models {
             #expect(Set(metrics.keys) == ["precision", "recall", "ndcg", "map", "coverage"])

@@ -168,6 +168,7 @@ import Testing
         let loaded = try await RecommendWorkflow(store: store).fitAndSave(.hybrid)
         let weight = try #require(loaded.hybridWeight)
         #expect(RecommendWorkflow.hybridWeights.contains(weight))
+        #expect(RecommendWorkflow.contentWeights.contains(try #require(loaded.contentWeight)))
         // Two months of orders: the weight is chosen on the last third, January 11 on.
         #expect((loaded.fitted.hybridValidationRecall ?? -1) > 0)
         #expect(loaded.fitted.als != nil)
@@ -247,5 +248,22 @@ extension RecommendWorkflowTests {
         #expect(loaded.reranked(.margin, values: values).reranked(nil, values: values).recommend(customer: customer, k: 20) == plain)
         // The workflow's one-shot call re-weights the same way (P(alive) through the last order day).
         #expect(try await workflow.recommend(customer: customer, k: 20, rerank: .margin).map(\.product) == margin.map(\.product))
+    }
+}
+
+extension RecommendWorkflowTests {
+    @Test func theContentModelRanksProductsDescribedLikeTheCustomers() async throws {
+        let loaded = try await RecommendWorkflow(store: try await Self.retailStore()).fitAndSave(.content)
+        let fan = CustomerID("heart-fan")
+        let bought = "WHITE HANGING HEART T-LIGHT HOLDER"
+        let updated = loaded.updated(with: [ProductPurchase(customer: fan, product: "85123A", day: CalendarDay(iso: "2011-02-01")!, quantity: 1)])
+        let list = updated.recommend(customer: fan, k: 5)
+        #expect(list.count == 5)
+        let words = Set(ProductTextIndex.words(bought))
+        #expect(list.allSatisfy { !words.isDisjoint(with: ProductTextIndex.words($0.title ?? "")) }, "\(list.map(\.title))")
+        #expect(!list.contains { $0.product == "85123A" })
+        // Scores are cosines of unit vectors with a one-product profile: at most 1, best first.
+        #expect(list.allSatisfy { $0.score > 0 && $0.score <= 1 + 1e-6 })
+        #expect(list.map(\.score) == list.map(\.score).sorted(by: >))
     }
 }

@@ -34,8 +34,12 @@ MODELS=(--model als --model bpr --model item-knn --model popularity)
 now() { date +%s.%N; }
 clv_once() {
     rm -f "$WORK"/store.sqlite*
+    local start middle
+    start=$(now)
     "$CLV" ingest orders "$RAW" --preset online-retail --db "$WORK/store.sqlite" > /dev/null 2> "$WORK/ingest.log"
+    middle=$(now)
     "$CLV" recommend evaluate --split-date "$SPLIT" "${MODELS[@]}" --format json --db "$WORK/store.sqlite" 2> "$WORK/evaluate.log"
+    echo "$(echo "$middle - $start" | bc -l) $(echo "$(now) - $middle" | bc -l)" >> "$WORK/clv-phases"
 }
 ref_once() { OPENBLAS_NUM_THREADS=1 "$VENV/bin/python" bench/recommend/pandas_implicit.py "$RAW" --split-date "$SPLIT" --threads 2 2> /dev/null; }
 # best SIDE: "seconds json" of the fastest of RUNS runs.
@@ -56,7 +60,7 @@ echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg); runs per side: $RUN
 clv_seconds=$(best clv)
 ref_seconds=$(best ref)
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
-python3 - "$WORK/clv.json" "$WORK/ref.json" "$clv_seconds" "$ref_seconds" <<'PY'
+python3 - "$WORK/clv.json" "$WORK/ref.json" "$clv_seconds" "$ref_seconds" "$WORK/clv-phases" <<'PY'
 import json, sys
 clv, ref = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 c, r = float(sys.argv[3]), float(sys.argv[4])
@@ -67,4 +71,6 @@ for name in ["als", "bpr", "item-knn", "popularity"]:
     a, b = clv["models"][name], ref["models"][name]
     print(f"| {name} | {a['precision']:.4f} | {a['recall']:.4f} | {a['ndcg']:.4f} | {b['precision']:.4f} | {b['recall']:.4f} | {b['ndcg']:.4f} |")
 print(f"customers evaluated: clv {clv['customers']}, reference {ref['models']['als']['customers']}; reference phases (s): {ref['seconds']}")
+phases = [tuple(map(float, line.split())) for line in open(sys.argv[5])]
+print(f"clv phases, best of runs (s): ingest {min(p[0] for p in phases):.2f}, recommend evaluate {min(p[1] for p in phases):.2f}")
 PY

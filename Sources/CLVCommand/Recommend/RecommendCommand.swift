@@ -15,7 +15,8 @@ extension CLV {
             discussion: """
                 Models are fitted on the store's order lines (customer x product, returns netted, a product counts \
                 as bought when its net quantity is positive): als (implicit ALS, conjugate gradient), bpr, item-knn \
-                (cosine, 20 neighbours), popularity, hybrid (ALS and item-kNN, weight chosen on the last three months). \
+                (cosine, 20 neighbours), popularity, content (product texts), hybrid (ALS, item-kNN and content, weights \
+                chosen on the last three months). \
                 `clv recommend fit` saves a run; lists come from the newest one (a fit is made and saved when there is \
                 none). Fits take a few seconds on Online Retail.
                 Examples: clv recommend fit --model hybrid; clv recommend 12347 --k 5; clv recommend similar 85123A; \
@@ -59,7 +60,7 @@ extension CLV.Recommend {
         @Argument(help: "The customer's id.")
         var customer: String
 
-        @Option(help: "The saved run's model: als, bpr, item-knn, popularity or hybrid (default: the newest run of any).")
+        @Option(help: "The saved run's model: als, bpr, item-knn, popularity, hybrid or content (default: the newest run of any).")
         var model: RecommendWorkflow.Model?
 
         @Flag(help: "Keep products the customer already bought (replenishment).")
@@ -107,7 +108,7 @@ extension CLV.Recommend {
                 from their orders when served, so new orders count without a refit.
                 """)
 
-        @Option(help: "Model: als, bpr, item-knn, popularity or hybrid.")
+        @Option(help: "Model: als, bpr, item-knn, popularity, hybrid or content.")
         var model: RecommendWorkflow.Model = .als
 
         @OptionGroup var database: DatabaseOptions
@@ -117,7 +118,9 @@ extension CLV.Recommend {
             let loaded = try await workflow.fitAndSave(model)
             var line =
                 "Saved recommender run \(loaded.run.id): \(model.rawValue) on \(loaded.run.customers) customers x \(loaded.run.products) products, orders through \(loaded.run.dataEnd)"
-            if let weight = loaded.hybridWeight { line += "; ALS weight \(weight) (item-kNN \(1 - weight))" }
+            if let weight = loaded.hybridWeight {
+                line += "; ALS weight \(weight) (item-kNN \(1 - weight)), content \(loaded.contentWeight ?? 0) beside them"
+            }
             emit(line + ".\n")
         }
     }
@@ -156,7 +159,7 @@ extension CLV.Recommend {
         @Option(help: "First day of the test period (YYYY-MM-DD); the models learn from the days before it.")
         var splitDate: CalendarDay
 
-        @Option(help: "A model to evaluate: als, bpr, item-knn, popularity or hybrid (repeat for several; default: all).")
+        @Option(help: "A model to evaluate: als, bpr, item-knn, popularity, hybrid or content (repeat for several; default: all).")
         var model: [RecommendWorkflow.Model] = []
 
         @Option(help: "Re-weight every list by CLV: margin (price), alive (buyers' P(alive)) or retention (at-risk customers toward popular products).")
