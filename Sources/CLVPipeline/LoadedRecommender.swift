@@ -105,19 +105,32 @@ public struct LoadedRecommender: Sendable {
 
     /// The `k` best products for a customer, with titles, scores and the reason for each.
     ///
-    /// A customer without products (new, or never seen by this run) gets the most popular products.
+    /// A customer without products (new, or never seen by this run) gets the products described most like what
+    /// they wrote, then the most popular products.
     /// - Parameters:
     ///   - allowRepurchase: keep products the customer already has (replenishment).
     ///   - filter: only products of these categories, in this price range or in this set.
+    ///   - wrote: what the customer wrote (stored, so redacted, interaction texts; pass them only with the
+    ///     customer's profiling consent), read only when they have no products.
     public func recommend(
-        customer: CustomerID, k: Int, allowRepurchase: Bool = false, filter: ProductFilter = ProductFilter()
+        customer: CustomerID, k: Int, allowRepurchase: Bool = false, filter: ProductFilter = ProductFilter(), wrote: [String] = []
     ) -> [RecommendWorkflow.ProductRecommendation] {
         let history = history(of: customer)
         let itemFilter = ItemFilter(allowRepurchase: allowRepurchase, predicate: itemPredicate(filter))
         guard !history.indices.isEmpty else {
-            return fitted.popularity.recommend(user: -1, history: history, k: k, filter: itemFilter).map { item in
-                recommendation(item.item, score: item.score, reason: "popular with our customers")
+            var list: [RecommendWorkflow.ProductRecommendation] = []
+            if !wrote.isEmpty {
+                let admitted: ((String) -> Bool)? = filter.isEmpty ? nil : { id in filter.admits(catalogue[id] ?? Product(id: id)) }
+                for match in texts.nearest(to: wrote.joined(separator: "\n"), among: products, count: k, admitting: admitted) {
+                    list.append(recommendation(products.index(of: match.product)!, score: match.score, reason: "like what you wrote about \(match.word)"))
+                }
             }
+            let taken = Set(list.map(\.product))
+            let popular = fitted.popularity.recommend(user: -1, history: history, k: k + taken.count, filter: itemFilter)
+            for item in popular where list.count < k && !taken.contains(products.ids[item.item]) {
+                list.append(recommendation(item.item, score: item.score, reason: "popular with our customers"))
+            }
+            return list
         }
         let ranker: any Recommender =
             if let reweighting {
@@ -153,9 +166,8 @@ public struct LoadedRecommender: Sendable {
             }
         }
         guard let stored = catalogue[product], let text = stored.text else { throw .unknownProduct(product) }
-        return texts.nearest(to: text, among: products, count: k, excluding: product).map { id, score in
-            let neighbour = products.index(of: id)!
-            return recommendation(neighbour, score: score, reason: "described like \(stored.title ?? product)")
+        return texts.nearest(to: text, among: products, count: k, admitting: { $0 != product }).map { match in
+            recommendation(products.index(of: match.product)!, score: match.score, reason: "described like \(stored.title ?? product)")
         }
     }
 
@@ -237,19 +249,27 @@ struct ProductTextIndex: Sendable {
         return norm > 0 ? v.mapValues { $0 / norm } : [:]
     }
 
-    /// The `count` products among `candidates` whose texts have the largest cosine with `text`, best first;
-    /// products sharing no word are left out.
-    func nearest(to text: String, among candidates: IndexMap<String>, count: Int, excluding: String) -> [(String, Float)] {
+    /// The `count` products among `candidates` (that `admitting` admits) whose texts have the largest cosine
+    /// with `text`, best first, each with the shared word that adds most to it; products sharing no word are
+    /// left out.
+    func nearest(
+        to text: String, among candidates: IndexMap<String>, count: Int, admitting: ((String) -> Bool)? = nil
+    ) -> [(product: String, score: Float, word: String)] {
         let query = Self.vector(Self.words(text), idf: idf)
         guard !query.isEmpty else { return [] }
-        var scored: [(String, Float)] = []
-        for id in candidates.ids where id != excluding {
+        var scored: [(product: String, score: Float, word: String)] = []
+        for id in candidates.ids where admitting?(id) ?? true {
             guard let v = vectors[id] else { continue }
             var s: Float = 0
-            for (word, weight) in query { s += weight * (v[word] ?? 0) }
-            if s > 0 { scored.append((id, s)) }
+            var best: (word: String, part: Float) = ("", 0)
+            for (word, weight) in query {
+                let part = weight * (v[word] ?? 0)
+                s += part
+                if part > best.part || (part == best.part && part > 0 && word < best.word) { best = (word, part) }
+            }
+            if s > 0 { scored.append((id, s, best.word)) }
         }
-        return Array(scored.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }.prefix(count))
+        return Array(scored.sorted { $0.score != $1.score ? $0.score > $1.score : $0.product < $1.product }.prefix(count))
     }
 }
 

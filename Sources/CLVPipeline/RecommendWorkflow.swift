@@ -381,7 +381,8 @@ public struct RecommendWorkflow: Sendable {
     }
 
     /// The `k` best products for a customer from the newest saved run (of `model` when given), fitting and saving
-    /// one when none exists. A customer without product lines gets the most popular products.
+    /// one when none exists. A customer without product lines gets the products described most like what they
+    /// wrote (with their profiling consent), then the most popular products.
     ///
     /// Reads the run and the store on every call: a server that answers many requests keeps a
     /// ``LoadedRecommender`` (``loadOrFit(model:notice:)``) instead.
@@ -393,13 +394,18 @@ public struct RecommendWorkflow: Sendable {
         customer: CustomerID, k: Int, model: Model? = nil, allowRepurchase: Bool = false, filter: ProductFilter = ProductFilter(),
         rerank: CLVReranking? = nil, notice: (@Sendable (String) -> Void)? = nil
     ) async throws -> [ProductRecommendation] {
-        guard try await store.customer(customer) != nil else { throw RecommendWorkflowError.unknownCustomer(customer) }
+        guard let record = try await store.customer(customer) else { throw RecommendWorkflowError.unknownCustomer(customer) }
         var loaded = try await loadOrFit(model: model, notice: notice)
+        // What a customer without products wrote, only with their consent to profiling (as interests are read).
+        var wrote: [String] = []
+        if !loaded.knows(customer), record.consent.profiling {
+            wrote = try await store.interactions(of: customer).map(\.text).filter { !$0.isEmpty }
+        }
         if let rerank {
             guard let last = try await store.statistics().lastDay else { throw WorkflowError.noOrders }
             loaded = loaded.reranked(rerank, values: try await CustomerValues.fitted(store, asOf: last))
         }
-        return loaded.recommend(customer: customer, k: k, allowRepurchase: allowRepurchase, filter: filter)
+        return loaded.recommend(customer: customer, k: k, allowRepurchase: allowRepurchase, filter: filter, wrote: wrote)
     }
 
     /// The `k` products most often bought by the same customers as `product` (item-kNN, cosine, from the newest

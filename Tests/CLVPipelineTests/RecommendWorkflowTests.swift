@@ -267,3 +267,34 @@ extension RecommendWorkflowTests {
         #expect(list.map(\.score) == list.map(\.score).sorted(by: >))
     }
 }
+
+extension RecommendWorkflowTests {
+    @Test func aCustomerWithoutProductsGetsWhatTheyWroteAboutOnlyWithConsent() async throws {
+        let store = try await Self.retailStore()
+        let workflow = RecommendWorkflow(store: store)
+        _ = try await workflow.fitAndSave(.als)
+        let (writer, silent) = (CustomerID("writer"), CustomerID("no-consent"))
+        let text = "Looking for a hanging heart for the hallway"
+        let at = Date(timeIntervalSince1970: 1_296_000_000)
+        _ = try await store.write(
+            [
+                CLVData.Interaction(key: 1, customer: writer, kind: .search, text: text, product: nil, rating: nil, timestamp: at),
+                CLVData.Interaction(key: 2, customer: silent, kind: .search, text: text, product: nil, rating: nil, timestamp: at),
+            ], importID: nil, counts: nil)
+        #expect(try await store.setConsent(Consent(profiling: true), for: writer, actor: "test"))
+
+        let list = try await workflow.recommend(customer: writer, k: 5)
+        #expect(list.count == 5)
+        let wrote = list.filter { $0.reason.hasPrefix("like what you wrote about ") }
+        #expect(!wrote.isEmpty)
+        for item in wrote {
+            let word = String(item.reason.dropFirst("like what you wrote about ".count))
+            #expect(ProductTextIndex.words(text).contains(word) && ProductTextIndex.words(item.title ?? "").contains(word), "\(item)")
+        }
+        #expect(list.allSatisfy { $0.reason.hasPrefix("like what you wrote about ") || $0.reason == "popular with our customers" })
+        // Without profiling consent the words are not read: the popular list.
+        let popular = try await workflow.recommend(customer: silent, k: 5)
+        #expect(popular.allSatisfy { $0.reason == "popular with our customers" })
+        #expect(popular.map(\.product) != list.map(\.product))
+    }
+}
