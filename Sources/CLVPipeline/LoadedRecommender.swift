@@ -27,10 +27,19 @@ public struct LoadedRecommender: Sendable {
     private(set) var netQuantities: [CustomerID: [Int32: Float]]
     /// Product texts, for products nobody bought.
     let texts: ProductTextIndex
+    /// Each customer's country (also of customers without products), and the products' popularity among the
+    /// customers of each country with at least ``segmentMinimum`` of them: the cold start's segments.
+    let countries: [CustomerID: String]
+    private(set) var segmentPopularity: [String: PopularityModel]
+    /// Customers with products a country needs before its own popularity is used.
+    public static let segmentMinimum = 20
     /// The CLV re-weighting every list gets, and each customer's P(alive) it reads.
     private(set) var reweighting: (inputs: CLVReranking.Inputs, probabilityAlive: [CustomerID: Double])?
 
-    init(run: RecommenderRunRecord, fitted: RecommendWorkflow.FittedModels, lines: [ProductPurchase], catalogue: [Product]) {
+    init(
+        run: RecommenderRunRecord, fitted: RecommendWorkflow.FittedModels, lines: [ProductPurchase], catalogue: [Product],
+        countries: [CustomerID: String] = [:]
+    ) {
         self.run = run
         self.model = fitted.model
         self.fitted = fitted
@@ -41,7 +50,18 @@ public struct LoadedRecommender: Sendable {
         self.products = IndexMap(fitted.products)
         self.catalogue = Dictionary(catalogue.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         self.netQuantities = [:]
+        self.countries = countries
+        self.segmentPopularity = [:]
         add(lines)
+        var counts: [String: (customers: Int, products: [Float])] = [:]
+        for (customer, net) in netQuantities {
+            guard let country = countries[customer] else { continue }
+            var entry = counts[country] ?? (0, [Float](repeating: 0, count: products.count))
+            entry.customers += 1
+            for (item, quantity) in net where quantity > 0 { entry.products[Int(item)] += 1 }
+            counts[country] = entry
+        }
+        segmentPopularity = counts.filter { $0.value.customers >= Self.segmentMinimum }.mapValues { PopularityModel(userCounts: $0.products) }
     }
 
     /// Customers with at least one product bought.
@@ -126,9 +146,16 @@ public struct LoadedRecommender: Sendable {
                 }
             }
             let taken = Set(list.map(\.product))
-            let popular = fitted.popularity.recommend(user: -1, history: history, k: k + taken.count, filter: itemFilter)
+            // Popular in the customer's country when enough customers there bought, else overall.
+            let (popularity, reason) =
+                if let segment = countries[customer].flatMap({ segmentPopularity[$0] }) {
+                    (segment, "popular with customers like you")
+                } else {
+                    (fitted.popularity, "popular with our customers")
+                }
+            let popular = popularity.recommend(user: -1, history: history, k: k + taken.count, filter: itemFilter)
             for item in popular where list.count < k && !taken.contains(products.ids[item.item]) {
-                list.append(recommendation(item.item, score: item.score, reason: "popular with our customers"))
+                list.append(recommendation(item.item, score: item.score, reason: reason))
             }
             return list
         }

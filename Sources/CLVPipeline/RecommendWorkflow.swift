@@ -281,7 +281,9 @@ public struct RecommendWorkflow: Sendable {
     }
 
     private func loaded(_ record: RecommenderRunRecord, fitted: FittedModels) async throws -> LoadedRecommender {
-        LoadedRecommender(run: record, fitted: fitted, lines: try await store.productLinesNettingReturns(), catalogue: try await store.products())
+        LoadedRecommender(
+            run: record, fitted: fitted, lines: try await store.productLinesNettingReturns(), catalogue: try await store.products(),
+            countries: try await store.countries())
     }
 
     private struct VersionProbe: Decodable { var schemaVersion: Int }

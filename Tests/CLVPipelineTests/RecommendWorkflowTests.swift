@@ -298,3 +298,30 @@ extension RecommendWorkflowTests {
         #expect(popular.map(\.product) != list.map(\.product))
     }
 }
+
+extension RecommendWorkflowTests {
+    @Test func aColdCustomerGetsWhatIsPopularInTheirCountry() async throws {
+        let store = try await Self.retailStore()
+        let saved = try await RecommendWorkflow(store: store).fitAndSave(.als)
+        var countries = try await store.countries()
+        let (british, icelandic) = (CustomerID("uk-newcomer"), CustomerID("is-newcomer"))
+        countries[british] = "United Kingdom"
+        countries[icelandic] = "Iceland"
+        let loaded = LoadedRecommender(
+            run: saved.run, fitted: saved.fitted, lines: try await store.productLinesNettingReturns(), catalogue: try await store.products(),
+            countries: countries)
+
+        // The products most British customers have, counted by hand.
+        var counts: [Int: Int] = [:]
+        for (customer, net) in loaded.netQuantities where countries[customer] == "United Kingdom" {
+            for (item, quantity) in net where quantity > 0 { counts[Int(item), default: 0] += 1 }
+        }
+        let expected = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(5).map { loaded.products.ids[$0.key] }
+        let list = loaded.recommend(customer: british, k: 5)
+        #expect(list.map(\.product) == expected)
+        #expect(list.allSatisfy { $0.reason == "popular with customers like you" })
+        // Iceland has fewer than 20 customers with products in these two months: the overall list.
+        #expect(loaded.netQuantities.keys.filter { countries[$0] == "Iceland" }.count < LoadedRecommender.segmentMinimum)
+        #expect(loaded.recommend(customer: icelandic, k: 5).allSatisfy { $0.reason == "popular with our customers" })
+    }
+}

@@ -162,6 +162,9 @@ public enum StoreConformance {
         try expect(try await store.customer(CustomerID("nobody")) == nil, "a guest line made a customer")
         let record = try await store.customer(alice)
         try expect(record?.country == "France" && record?.firstSeen == start, "alice's record: \(String(describing: record))")
+        let countries = try await store.countries()
+        try expect(countries[alice] == "France" && countries[CustomerID("nobody")] == nil, "countries: \(countries)")
+        for (id, country) in countries { try expect(try await store.customer(id)?.country == country, "\(id)'s country") }
         let both = try await store.customerWithDays(bob)
         try expect(both?.0.id == bob && both?.1.count == 2, "customer with days: \(String(describing: both))")
     }
