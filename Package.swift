@@ -171,7 +171,9 @@ let package = Package(
         ),
         .testTarget(
             name: "CLVPipelineTests",
-            dependencies: ["CLVPipeline", "CLVSQLite", "CLVData", "CLVModels", "CLVCore", "CLVText", "CLVInsight", "CLVLearn", "CLVTestSupport"],
+            dependencies: [
+                "CLVPipeline", "CLVSQLite", "CLVData", "CLVModels", "CLVCore", "CLVText", "CLVInsight", "CLVLearn", "CLVRecommend", "CLVTestSupport",
+            ],
             swiftSettings: settings
         ),
         .testTarget(

@@ -106,9 +106,11 @@ public struct ALSModel: ExplainableRecommender, Codable, Equatable {
     /// The exact least-squares factors of a user with these counts, given the item factors: implicit's
     /// `recalculate_user`, for customers the model has never seen or whose history has grown (eq. 4, solved by
     /// Cholesky rather than a few CG steps).
-    public func foldIn(_ history: SparseVector) -> [Float] {
-        let (gram, l) = userSystem(history)
-        _ = gram
+    public func foldIn(_ history: SparseVector) -> [Float] { foldIn(history, itemGram: itemGram()) }
+
+    /// `foldIn` with `YᵀY` computed once (``itemGram()``) and reused for every user: what serving does.
+    func foldIn(_ history: SparseVector, itemGram: [Double]) -> [Float] {
+        let l = userSystem(history, itemGram: itemGram)
         var b = [Double](repeating: 0, count: factors)
         for (item, value) in history.entries {
             let c = Double(1 + alpha * value)
@@ -119,8 +121,9 @@ public struct ALSModel: ExplainableRecommender, Codable, Equatable {
         return Kernels.choleskySolve(factor: l, b, n: factors).map(Float.init)
     }
 
-    /// `YᵀY + λI + Σ (c − 1) y yᵀ` for this history, and its Cholesky factor.
-    private func userSystem(_ history: SparseVector) -> ([Double], [Double]?) {
+    /// `YᵀY` (lower triangle, row-major `factors × factors`), the part of every user's system that does not
+    /// depend on the user.
+    func itemGram() -> [Double] {
         let n = factors
         var a = [Double](repeating: 0, count: n * n)
         for i in 0..<itemCount {
@@ -131,6 +134,13 @@ public struct ALSModel: ExplainableRecommender, Codable, Equatable {
                 for c in 0...r { a[r * n + c] += yr * Double(itemFactors[base + c]) }
             }
         }
+        return a
+    }
+
+    /// The Cholesky factor of `YᵀY + λI + Σ (c − 1) y yᵀ` for this history.
+    private func userSystem(_ history: SparseVector, itemGram: [Double]) -> [Double]? {
+        let n = factors
+        var a = itemGram
         for (item, value) in history.entries {
             let extra = Double(alpha * value)
             let base = item * n
@@ -143,7 +153,7 @@ public struct ALSModel: ExplainableRecommender, Codable, Equatable {
             a[r * n + r] += Double(regularization)
             for c in 0..<r { a[c * n + r] = a[r * n + c] }
         }
-        return (a, Kernels.cholesky(a, n: n))
+        return Kernels.cholesky(a, n: n)
     }
 
     public func scoreItems(user: Int, history: SparseVector, into scores: UnsafeMutableBufferPointer<Float>) {
@@ -169,8 +179,11 @@ public struct ALSModel: ExplainableRecommender, Codable, Equatable {
     /// the fold-in score of item j is `Σ_{i∈u} c_ui · y_jᵀ W y_i`, so history item i contributes
     /// `c_ui · y_jᵀ W y_i` (Hu, Koren & Volinsky 2008, section 5).
     public func explain(user: Int, history: SparseVector, item: Int, count: Int) -> [ItemContribution] {
-        let (_, factor) = userSystem(history)
-        guard let factor else { return [] }
+        explain(history: history, item: item, count: count, itemGram: itemGram())
+    }
+
+    func explain(history: SparseVector, item: Int, count: Int, itemGram: [Double]) -> [ItemContribution] {
+        guard let factor = userSystem(history, itemGram: itemGram) else { return [] }
         let target = itemVector(item).map(Double.init)
         let w = Kernels.choleskySolve(factor: factor, target, n: factors)
         var contributions: [ItemContribution] = []

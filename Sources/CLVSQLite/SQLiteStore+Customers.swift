@@ -93,6 +93,15 @@ extension SQLiteStore: CustomerDirectory {
         FROM order_line l LEFT JOIN product p ON p.id = l.product_id
         """
 
+    public func countries() async throws -> [CustomerID: String] {
+        try await writer.read { db in
+            var result: [CustomerID: String] = [:]
+            let rows = try Row.fetchCursor(db, sql: "SELECT id, country FROM customer WHERE country IS NOT NULL")
+            while let row = try rows.next() { result[CustomerID(row[0] as String)] = row[1] as String }
+            return result
+        }
+    }
+
     public func consents() async throws -> [CustomerID: Consent] {
         try await writer.read { db in
             var result: [CustomerID: Consent] = [:]

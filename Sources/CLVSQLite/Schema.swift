@@ -197,6 +197,23 @@ enum Schema {
                     CREATE INDEX assist_turn_by_session ON assist_turn (customer_id, session);
                     """)
         }
+        migrator.registerMigration("createRecommenderRuns") { db in
+            try db.execute(
+                sql: """
+                    -- Saved recommender fits: products' factors, similarities and counts as versioned JSON. No
+                    -- customer id or customer factor is stored (customers are folded in from their orders when
+                    -- served), so erasure and retention have nothing here to delete.
+                    CREATE TABLE recommender_run (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        model TEXT NOT NULL CHECK (length(model) > 0),
+                        created_at TEXT NOT NULL,
+                        data_end INTEGER NOT NULL,
+                        customers INTEGER NOT NULL,
+                        products INTEGER NOT NULL,
+                        fit_json TEXT NOT NULL
+                    );
+                    """)
+        }
         migrator.registerMigration("assistTurnDetails") { db in
             // What an agent taking the conversation over needs: the intent, the articles the reply rests on (a JSON
             // array of ids), and the model's answer when it was held back.

@@ -31,14 +31,16 @@ public enum CLVService {
         let language = LanguageModels(directory: modelDirectory, embeddingModel: configuration.embeddingModel)
         let services = Services(
             store: store, workflow: workflow, scores: scores, audit: audit, metrics: Metrics(), fits: FitJobs(), language: language,
-            learned: LearnedBook(store: store, language: language, maxAge: configuration.snapshotMaxAgeSeconds, logger: logger),
+            learned: .learned(store: store, language: language, maxAge: configuration.snapshotMaxAgeSeconds, logger: logger),
+            recommender: .recommender(store: store, maxAge: configuration.snapshotMaxAgeSeconds, logger: logger),
             generations: GenerationQueue(limit: configuration.chatQueueLimit),
             configuration: configuration,
             eventImportID: try await store.beginImport(source: "POST /v1/events", format: "api"),
             eventLedger: EventRoutes.Ledger(), limiter: limiter, logger: logger
         )
-        // Applying a learned run takes seconds: start now rather than in the first request that asks.
+        // Applying a learned run and loading the recommender take seconds: start now, not in the first request.
         _ = await services.learned.current()
+        _ = await services.recommender.current()
         let router = Router(context: APIRequestContext.self)
         router.add(middleware: MetricsMiddleware(metrics: services.metrics))
         router.add(middleware: ErrorMiddleware())

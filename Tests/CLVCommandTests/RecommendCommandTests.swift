@@ -34,8 +34,12 @@ import Testing
         let products = try clv.run(["ingest", "products", file.path, "--preset", "online-retail", "--db", db])
         #expect(products.status == 0, "\(products.stderr)")
 
+        // No run saved yet: the first list fits one, says so on stderr and saves it; the next reads it.
         let result = try clv.run(["recommend", "1002", "--k", "2", "--db", db, "--format", "json"])
         #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.hasPrefix("No saved als recommender: fitting one"), "\(result.stderr)")
+        let again = try clv.run(["recommend", "1002", "--k", "2", "--db", db, "--format", "json"])
+        #expect(again.stdout == result.stdout && again.stderr.isEmpty, "\(again.stderr)")
         let list = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
         #expect(list.count == 2)
         // 1002 bought A1…A5: of shelf A only A0 is new to them; the runner-up comes from either shelf.
@@ -60,7 +64,8 @@ import Testing
         let report = try #require(try JSONSerialization.jsonObject(with: Data(evaluation.stdout.utf8)) as? [String: Any])
         #expect(report["k"] as? Int == 2)
         let models = try #require(report["models"] as? [String: [String: Double]])
-        #expect(Set(models.keys) == ["als", "bpr", "item-knn", "popularity"])
+        #expect(Set(models.keys) == ["als", "bpr", "item-knn", "popularity", "hybrid", "content"])
+        #expect(report["tiers"] is [String: Any])
         for (_, metrics) in models {
             #expect(Set(metrics.keys) == ["precision", "recall", "ndcg", "map", "coverage"])
         }
@@ -71,8 +76,43 @@ import Testing
         let unknown = try clv.run(["recommend", "999999", "--db", db])
         #expect(unknown.status == 1)
         #expect(unknown.stderr.filter { $0 == "\n" }.count == 1)
-        #expect(unknown.stderr.hasPrefix("clv: error: That customer has no order lines with products"))
+        #expect(unknown.stderr.hasPrefix("clv: error: No customer with that id in the database"))
         let badK = try clv.run(["recommend", "1001", "--k", "0", "--db", db])
         #expect(badK.status == 2)
+        let badPrices = try clv.run(["recommend", "1001", "--min-price", "5", "--max-price", "1", "--db", db])
+        #expect(badPrices.status == 2)
+        let badModel = try clv.run(["recommend", "fit", "--model", "svd", "--db", db])
+        #expect(badModel.status == 2)
+        let badRerank = try clv.run(["recommend", "evaluate", "--split-date", "2011-06-01", "--rerank", "profit", "--db", db])
+        #expect(badRerank.status == 2)
+        let two = try clv.run([
+            "recommend", "evaluate", "--split-date", "2011-06-01", "--model", "als", "--model", "popularity", "--rerank", "alive", "--db", db,
+        ])
+        #expect(two.status == 0, "\(two.stderr)")
+        #expect(two.stdout.contains("als") && two.stdout.contains("popularity") && !two.stdout.contains("hybrid"))
+    }
+
+    @Test func aSavedRunServesTheListsOfItsModel() throws {
+        let clv = try CLIRunner()
+        let folder = try TemporaryDirectory()
+        let db = folder.path("clv.sqlite")
+        let file = try Self.shop(in: folder)
+        #expect(try clv.run(["ingest", "orders", file.path, "--preset", "online-retail", "--db", db]).status == 0)
+        #expect(try clv.run(["ingest", "products", file.path, "--preset", "online-retail", "--db", db]).status == 0)
+
+        let fit = try clv.run(["recommend", "fit", "--model", "hybrid", "--db", db])
+        #expect(fit.status == 0, "\(fit.stderr)")
+        #expect(fit.stdout.hasPrefix("Saved recommender run 1: hybrid on 20 customers x 12 products, orders through 2011-07-01; ALS weight "))
+        let list = try clv.run(["recommend", "2003", "--k", "1", "--db", db, "--format", "json"])
+        #expect(list.status == 0 && list.stderr.isEmpty, "\(list.stderr)")
+        let items = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
+        #expect((items.first?["product"] as? String)?.hasPrefix("B") == true)
+        // Asking for another model's run fits that one (and says so).
+        let knn = try clv.run(["recommend", "2003", "--k", "1", "--model", "item-knn", "--db", db])
+        #expect(knn.status == 0 && knn.stderr.hasPrefix("No saved item-knn recommender"), "\(knn.stderr)")
+        let cheap = try clv.run(["recommend", "2003", "--max-price", "1", "--db", db, "--format", "json"])
+        #expect(cheap.status == 0, "\(cheap.stderr)")
+        let none = try #require(try JSONSerialization.jsonObject(with: Data(cheap.stdout.utf8)) as? [Any])
+        #expect(none.isEmpty, "every product costs 1.25: \(cheap.stdout)")
     }
 }

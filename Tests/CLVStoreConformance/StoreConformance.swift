@@ -36,6 +36,7 @@ public enum StoreConformance {
         StoreCheck(name: "API keys are stored hashed, listed and revoked", body: keys),
         StoreCheck(name: "audit events come back newest first", body: audit),
         StoreCheck(name: "model runs are saved and found by kind", body: modelRuns),
+        StoreCheck(name: "recommender runs are saved and the newest found, of a model or of any", body: recommenderRuns),
         StoreCheck(name: "order history is newest first with product titles", body: orderHistory),
         StoreCheck(name: "interactions are idempotent, create their customer and come back in time order", body: interactions),
         StoreCheck(name: "products upsert keeping stored fields, purchases list sales only", body: products),
@@ -165,6 +166,9 @@ public enum StoreConformance {
         try expect(try await store.customer(CustomerID("nobody")) == nil, "a guest line made a customer")
         let record = try await store.customer(alice)
         try expect(record?.country == "France" && record?.firstSeen == start, "alice's record: \(String(describing: record))")
+        let countries = try await store.countries()
+        try expect(countries[alice] == "France" && countries[CustomerID("nobody")] == nil, "countries: \(countries)")
+        for (id, country) in countries { try expect(try await store.customer(id)?.country == country, "\(id)'s country") }
         let both = try await store.customerWithDays(bob)
         try expect(both?.0.id == bob && both?.1.count == 2, "customer with days: \(String(describing: both))")
     }
@@ -290,6 +294,23 @@ public enum StoreConformance {
         try expect(try await store.modelRun(id: id2)?.logLikelihood == nil, "a missing log-likelihood stays missing")
         try expect(try await store.latestModelRun(kind: .pnbd) == nil, "no run of another kind")
         try expect(try await store.modelRun(id: 999_999) == nil, "no such run")
+    }
+
+    static func recommenderRuns(_ store: any ServiceStore) async throws {
+        try expect(try await store.latestRecommenderRun(model: nil) == nil, "no run yet")
+        let end = CalendarDay(iso: "2011-12-09")!
+        let first = RecommenderRunRecord(model: "als", dataEnd: end, customers: 4339, products: 3665, fitJSON: "{\"a\":1}")
+        let id1 = try await store.saveRecommenderRun(first)
+        let id2 = try await store.saveRecommenderRun(
+            RecommenderRunRecord(model: "item-knn", dataEnd: end.adding(days: 1), customers: 5, products: 6, fitJSON: "{}"))
+        try expect(id1 != id2, "ids are distinct")
+        let als = try await store.latestRecommenderRun(model: "als")
+        try expect(
+            als?.id == id1 && als?.dataEnd == end && als?.customers == 4339 && als?.products == 3665 && als?.fitJSON == "{\"a\":1}",
+            "latest als: \(String(describing: als))")
+        try expect(abs((als?.createdAt ?? .distantPast).timeIntervalSince(first.createdAt)) < 1, "created at")
+        try expect(try await store.latestRecommenderRun(model: nil)?.id == id2, "the newest of any model")
+        try expect(try await store.latestRecommenderRun(model: "bpr") == nil, "no run of another model")
     }
 
     static func orderHistory(_ store: any ServiceStore) async throws {

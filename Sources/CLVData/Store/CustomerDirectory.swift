@@ -39,6 +39,8 @@ public protocol CustomerDirectory: Sendable {
     func recentOrderLines(of id: CustomerID, limit: Int) async throws -> [OrderHistoryLine]
     /// Every customer's consent.
     func consents() async throws -> [CustomerID: Consent]
+    /// Every customer's country, of those that have one (recommendations' segments).
+    func countries() async throws -> [CustomerID: String]
     /// Sets consent; returns false when the customer does not exist.
     /// The change's audit record (under a keyed hash, by `actor`) commits in the same transaction.
     func setConsent(_ consent: Consent, for id: CustomerID, actor: String) async throws -> Bool

@@ -19,6 +19,7 @@ struct Services: Sendable {
     let fits: FitJobs
     let language: LanguageModels
     let learned: LearnedBook
+    let recommender: RecommenderBook
     let generations: GenerationQueue
     let configuration: ServerConfiguration
     /// The ingest run that API events are recorded under, and its running counts.

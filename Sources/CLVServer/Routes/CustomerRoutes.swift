@@ -47,7 +47,7 @@ enum CustomerRoutes {
             guard try await services.store.customer(id) != nil else { throw APIError.notFound("No customer with that id.") }
             guard let learned = await services.learned.current() else {
                 let problem = await services.learned.problem ?? .pending
-                if problem == .noRun { throw APIError.notFound("No learned CLV: \(problem).") }
+                if case .missing = problem { throw APIError.notFound("No learned CLV: \(problem).") }
                 throw APIError.unavailable("No learned CLV yet: \(problem).")
             }
             guard let prediction = learned.prediction(for: id), let explanation = try learned.explain(id) else {
@@ -125,6 +125,7 @@ enum CustomerRoutes {
             let deleted = try await services.store.erase(id, actor: context.actor)
             guard !deleted.isEmpty else { throw APIError.notFound("No customer with that id.") }
             await services.learned.rebuild()
+            await services.recommender.rebuild()
             services.scores.invalidate()
             _ = try await services.scores.snapshot(maxAge: 0)
             return try JSON.response(ErasureView(deleted))

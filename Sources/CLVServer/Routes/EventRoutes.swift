@@ -74,6 +74,7 @@ enum EventRoutes {
             }
             services.metrics.increment("clv_events_ingested_total", by: outcome.inserted)
             services.scores.invalidate(seenDay: day)
+            await services.recommender.invalidate()
             let view: CustomerView?
             do {
                 view = try await CustomerRoutes.customerView(id, services: services, level: nil)

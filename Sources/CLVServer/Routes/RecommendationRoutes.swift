@@ -13,16 +13,15 @@ enum RecommendationRoutes {
             RouteSpec(
                 method: .get, path: "/v1/customers/{id}/recommendations", roles: .readers,
                 summary:
-                    "The products this customer is most likely to buy next (implicit ALS over every order line, products they have filtered out), each with its score and the reason it is there.",
+                    "The products this customer is most likely to buy next (the newest saved recommender, their current orders folded in; products they have left out), each with its score and the reason it is there. A customer without products gets what matches what they wrote (with profiling consent), then what is popular with customers like them.",
                 tag: "recommendations", query: [Self.count],
-                responses: [200: "The products", 404: "No such customer, or no order lines with products"],
+                responses: [200: "The products", 404: "No such customer, or no order lines with products", 503: "The recommender is still being prepared"],
                 response: RecommendationList.self
             )
         ) { request, context in
             let id = CustomerID(try context.id())
             let k = try request.integer(Self.count) ?? 10
-            guard try await services.store.customer(id) != nil else { throw APIError.notFound("No customer with that id.") }
-            let recommendations = try await answer { try await RecommendWorkflow(store: services.store).recommend(customer: id, k: k) }
+            let recommendations = try await recommendations(for: id, k: k, services: services)
             services.audit.record(AuditEvent(actor: context.actor, action: "read recommendations", customerHash: try await services.store.auditHash(of: id)))
             return try JSON.response(RecommendationList(customer_id: id.rawValue, product_id: nil, k: k, products: recommendations))
         }
@@ -30,27 +29,39 @@ enum RecommendationRoutes {
         routes.add(
             RouteSpec(
                 method: .get, path: "/v1/products/{id}/similar", roles: .readers,
-                summary: "The products most often bought by the customers who bought this one (item-kNN, cosine).",
+                summary:
+                    "The products most often bought by the customers who bought this one (item-kNN, cosine); for a product nobody bought yet, the ones described most alike.",
                 tag: "recommendations", query: [Self.count],
-                responses: [200: "The products", 404: "Nobody bought that product"], response: RecommendationList.self
+                responses: [200: "The products", 404: "No such product", 503: "The recommender is still being prepared"], response: RecommendationList.self
             )
         ) { request, context in
             let product = try context.id()
             let k = try request.integer(Self.count) ?? 10
-            let similar = try await answer { try await RecommendWorkflow(store: services.store).similar(product: product, k: k) }
+            let loaded = try await recommender(services)
+            let similar: [RecommendWorkflow.ProductRecommendation]
+            do { similar = try loaded.similar(product: product, k: k) } catch { throw APIError.notFound("\(error)") }
             return try JSON.response(RecommendationList(customer_id: nil, product_id: product, k: k, products: similar))
         }
     }
 
-    /// The workflow's answer, its "who or what is that" failures as 404.
-    private static func answer(_ body: () async throws -> [RecommendWorkflow.ProductRecommendation]) async throws -> [RecommendWorkflow.ProductRecommendation] {
-        do {
-            return try await body()
-        } catch let error as RecommendWorkflowError {
-            throw APIError.notFound(error.description)
-        } catch WorkflowError.noOrders {
-            throw APIError.notFound("No order line names a product yet: import orders with product ids (`clv ingest orders`).")
+    /// The service's recommender, or 404/503 saying why there is none.
+    static func recommender(_ services: Services) async throws -> LoadedRecommender {
+        if let loaded = await services.recommender.current() { return loaded }
+        let problem = await services.recommender.problem ?? .pending
+        if case .missing = problem { throw APIError.notFound("No recommendations: \(problem).") }
+        throw APIError.unavailable("No recommendations yet: \(problem).")
+    }
+
+    /// The customer's list, one place for the API and the dashboard. What a customer wrote is read (for a cold
+    /// start) only with their profiling consent.
+    static func recommendations(for id: CustomerID, k: Int, services: Services) async throws -> [RecommendWorkflow.ProductRecommendation] {
+        guard let record = try await services.store.customer(id) else { throw APIError.notFound("No customer with that id.") }
+        let loaded = try await recommender(services)
+        var wrote: [String] = []
+        if record.consent.profiling, !loaded.knows(id) {
+            wrote = try await services.store.interactions(of: id).map(\.text).filter { !$0.isEmpty }
         }
+        return loaded.recommend(customer: id, k: k, wrote: wrote)
     }
 }
 

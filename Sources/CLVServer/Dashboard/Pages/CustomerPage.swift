@@ -68,11 +68,9 @@ enum CustomerPage {
 
     static func recommendations(_ id: CustomerID, services: Services) async -> Result<[RecommendWorkflow.ProductRecommendation], Unavailable> {
         do {
-            return .success(try await RecommendWorkflow(store: services.store).recommend(customer: id, k: recommendationCount))
-        } catch let error as RecommendWorkflowError {
-            return .failure(Unavailable(reason: error.description))
-        } catch WorkflowError.noOrders {
-            return .failure(Unavailable(reason: "No order line names a product: recommendations need orders with product ids."))
+            return .success(try await RecommendationRoutes.recommendations(for: id, k: recommendationCount, services: services))
+        } catch let error as HTTPError {
+            return .failure(Unavailable(reason: error.body ?? "Recommendations are unavailable."))
         } catch {
             return .failure(Unavailable(reason: "Recommendations are unavailable (\(error))."))
         }
