@@ -36,6 +36,26 @@ import Testing
             MaximumLikelihood<BGNBD.Kernel>.weightedLogLikelihood(θ, rows: rows, gradient: true), "\(θ)")
     }
 
+    /// Gamma-Gamma on continuous mean spends (one row per repeat customer, some weighted), at parameters near and far
+    /// from a fit.
+    @Test(arguments: [[6.25, 3.74, 15.44], [0.5, 1.2, 300.0], [40.0, 20.0, 0.3]])
+    func gammaGammaMatchesTheGenericSum(θ: [Double]) {
+        var rng = SplitMix64(seed: 31)
+        let n = 20_003  // not a whole number of vectors or chunks
+        let x = (0..<n).map { _ in Double(Int.random(in: 1...40, using: &rng)) }
+        let m = (0..<n).map { _ in 30 * Double.exp(Double.random(in: -3...3, using: &rng)) }
+        let w = (0..<n).map { _ in Double(Int.random(in: 1...3, using: &rng)) }
+        let rows = CustomerRows(frequency: x, recency: m, age: [Double](repeating: 0, count: n), weight: w)
+        let fast = GammaGammaFastLikelihood(rows: rows).evaluate(θ)
+        let slow = MaximumLikelihood<GammaGamma.Kernel>.weightedLogLikelihood(θ, rows: rows, gradient: true)
+        #expect(fast.value.isApproximatelyEqual(to: slow.value, relativeTolerance: 1e-11), "\(θ)")
+        for i in 0..<3 {
+            #expect(
+                fast.gradient[i].isApproximatelyEqual(to: slow.gradient[i], absoluteTolerance: 1e-8 * abs(slow.value), relativeTolerance: 1e-9),
+                "\(θ) ∂\(i)")
+        }
+    }
+
     /// A grid over α/β from equal to 1000 apart either way puts z = |α−β| / (max(α,β) + t) across the series'
     /// range and beyond it (quadrature), for both branches (α ≥ β and α < β): the regime split must not show.
     @Test func paretoRegimeSplitMatchesTheReferenceOnAGrid() throws {
