@@ -87,6 +87,10 @@ import Testing
             let logs = VectorLogExp.log(VectorLogExp.Vector(repeating: x)), exps = VectorLogExp.exp(VectorLogExp.Vector(repeating: y))
             #expect(abs(logs[3] - Double.log(x)) <= 4 * Double.log(x).ulp.magnitude + 1e-300, "log \(x)")
             #expect(abs(exps[5] - Double.exp(y)) <= 4 * Double.exp(y).ulp, "exp \(y)")
+            // expm1: the Pareto/NBD's h(T) − h(tₓ), from tiny to large (both sides of the series' switch at ¼).
+            let u = (Bool.random(using: &rng) ? 1 : -1) * Double.pow(10, Double.random(in: -12...1.5, using: &rng))
+            let em1 = VectorLogExp.expMinusOne(VectorLogExp.Vector(repeating: u))
+            #expect(abs(em1[2] - Double.expMinusOne(u)) <= 4 * Double.expMinusOne(u).ulp.magnitude, "expm1 \(u)")
         }
         #expect(VectorLogExp.exp(VectorLogExp.Vector(repeating: -800))[0] == 0)
         #expect(VectorLogExp.exp(VectorLogExp.Vector(repeating: 0))[0] == 1)
