@@ -19,6 +19,9 @@ public protocol PurchaseModel: Sendable, Codable, Equatable {
     /// E[X(T, T+t) | x, T, alive at T]: the expectation for a customer known to be alive. It depends on the
     /// history only through x and T, so ``expectedPurchases(within:given:)`` = P(alive) × this, and scoring caches it.
     func expectedPurchasesIfAlive(within t: Double, frequency: Int, age: Double) -> Double
+    /// ``expectedPurchases(within:given:)`` at up to sixteen horizons at once (lanes with horizon 0 give 0): the CLV
+    /// sums one per month. The default evaluates lane by lane; a model may share the work between horizons.
+    func expectedPurchases(within horizons: SIMD16<Double>, given history: CustomerSummary) -> SIMD16<Double>
     /// P(alive at T | history).
     func probabilityAlive(given history: CustomerSummary) -> Double
     /// P(alive at T + t | history).
@@ -29,6 +32,14 @@ public protocol PurchaseModel: Sendable, Codable, Equatable {
     func probabilityOfPurchases(_ n: Int, within t: Double, given history: CustomerSummary) -> Double
     /// log L of one customer's history under these parameters.
     func logLikelihood(of history: CustomerSummary) -> Double
+}
+
+extension PurchaseModel {
+    public func expectedPurchases(within horizons: SIMD16<Double>, given history: CustomerSummary) -> SIMD16<Double> {
+        var out = SIMD16<Double>.zero
+        for lane in 0..<16 where horizons[lane] > 0 { out[lane] = expectedPurchases(within: horizons[lane], given: history) }
+        return out
+    }
 }
 
 /// Named, positive model parameters.

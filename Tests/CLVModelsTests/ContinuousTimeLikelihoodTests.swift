@@ -36,6 +36,26 @@ import Testing
             MaximumLikelihood<BGNBD.Kernel>.weightedLogLikelihood(θ, rows: rows, gradient: true), "\(θ)")
     }
 
+    /// Gamma-Gamma on continuous mean spends (one row per repeat customer, some weighted), at parameters near and far
+    /// from a fit.
+    @Test(arguments: [[6.25, 3.74, 15.44], [0.5, 1.2, 300.0], [40.0, 20.0, 0.3]])
+    func gammaGammaMatchesTheGenericSum(θ: [Double]) {
+        var rng = SplitMix64(seed: 31)
+        let n = 20_003  // not a whole number of vectors or chunks
+        let x = (0..<n).map { _ in Double(Int.random(in: 1...40, using: &rng)) }
+        let m = (0..<n).map { _ in 30 * Double.exp(Double.random(in: -3...3, using: &rng)) }
+        let w = (0..<n).map { _ in Double(Int.random(in: 1...3, using: &rng)) }
+        let rows = CustomerRows(frequency: x, recency: m, age: [Double](repeating: 0, count: n), weight: w)
+        let fast = GammaGammaFastLikelihood(rows: rows).evaluate(θ)
+        let slow = MaximumLikelihood<GammaGamma.Kernel>.weightedLogLikelihood(θ, rows: rows, gradient: true)
+        #expect(fast.value.isApproximatelyEqual(to: slow.value, relativeTolerance: 1e-11), "\(θ)")
+        for i in 0..<3 {
+            #expect(
+                fast.gradient[i].isApproximatelyEqual(to: slow.gradient[i], absoluteTolerance: 1e-8 * abs(slow.value), relativeTolerance: 1e-9),
+                "\(θ) ∂\(i)")
+        }
+    }
+
     /// A grid over α/β from equal to 1000 apart either way puts z = |α−β| / (max(α,β) + t) across the series'
     /// range and beyond it (quadrature), for both branches (α ≥ β and α < β): the regime split must not show.
     @Test func paretoRegimeSplitMatchesTheReferenceOnAGrid() throws {
@@ -67,6 +87,10 @@ import Testing
             let logs = VectorLogExp.log(VectorLogExp.Vector(repeating: x)), exps = VectorLogExp.exp(VectorLogExp.Vector(repeating: y))
             #expect(abs(logs[3] - Double.log(x)) <= 4 * Double.log(x).ulp.magnitude + 1e-300, "log \(x)")
             #expect(abs(exps[5] - Double.exp(y)) <= 4 * Double.exp(y).ulp, "exp \(y)")
+            // expm1: the Pareto/NBD's h(T) − h(tₓ), from tiny to large (both sides of the series' switch at ¼).
+            let u = (Bool.random(using: &rng) ? 1 : -1) * Double.pow(10, Double.random(in: -12...1.5, using: &rng))
+            let em1 = VectorLogExp.expMinusOne(VectorLogExp.Vector(repeating: u))
+            #expect(abs(em1[2] - Double.expMinusOne(u)) <= 4 * Double.expMinusOne(u).ulp.magnitude, "expm1 \(u)")
         }
         #expect(VectorLogExp.exp(VectorLogExp.Vector(repeating: -800))[0] == 0)
         #expect(VectorLogExp.exp(VectorLogExp.Vector(repeating: 0))[0] == 1)

@@ -36,6 +36,45 @@ import Testing
         }
     }
 
+    /// The sixteen-horizon expectations (BG/NBD and MBG/NBD sum their ₂F₁ together, the others lane by lane) equal
+    /// the one-horizon ones, and the scores with a spend model (one vector per customer) equal lifetimes' monthly
+    /// sum written out here one month at a time; months beyond one vector (24) too.
+    @Test func expectationsAtManyHorizonsEqualOneAtATime() throws {
+        let s = try Self.summaries.get()
+        let bg = try BGNBD.Estimator().fit(s), pn = try ParetoNBD.Estimator().fit(s), mbg = try MBGNBD.Estimator().fit(s)
+        var horizons = SIMD16<Double>.zero
+        for lane in 0..<13 { horizons[lane] = 4.345 * Double(lane + 1) }
+        horizons[15] = 39
+        for model in [bg as any PurchaseModel, pn, mbg] {
+            for h in s.prefix(400) {
+                let together = model.expectedPurchases(within: horizons, given: h)
+                for lane in 0..<16 {
+                    let one = horizons[lane] > 0 ? model.expectedPurchases(within: horizons[lane], given: h) : 0
+                    #expect(together[lane].isApproximatelyEqual(to: one, absoluteTolerance: 1e-13, relativeTolerance: 1e-12), "\(h) lane \(lane)")
+                }
+            }
+        }
+        let spend = (
+            model: GammaGamma(parameters: .init(p: 6.25, q: 3.74, v: 15.44), diagnostics: bg.diagnostics), meanSpend: s.map { 20 + Double($0.frequency) }
+        )
+        for months in [9, 24] {
+            let flow = DiscountedCashFlow(months: months, monthlyDiscountRate: 0.01, timeUnit: .week)
+            let scores = scoreCustomers(model: bg, customers: s, horizon: 39, spend: spend, cashFlow: flow)
+            for (i, h) in s.enumerated() {
+                let m = spend.model.expectedAverageSpend(frequency: h.frequency, meanSpend: spend.meanSpend[i])
+                var clv = 0.0, previous = 0.0
+                for k in 1...months {
+                    let cumulative = bg.expectedPurchases(within: Double(k) * 4.345, given: h)
+                    clv += m * (cumulative - previous) / Double.pow(1.01, Double(k))
+                    previous = cumulative
+                }
+                #expect(scores[i].clv!.isApproximatelyEqual(to: clv, absoluteTolerance: 1e-12, relativeTolerance: 1e-12))
+                #expect(scores[i].expectedPurchases.isApproximatelyEqual(to: bg.expectedPurchases(within: 39, given: h), relativeTolerance: 1e-12))
+                #expect(scores[i].probabilityAlive == bg.probabilityAlive(given: h))
+            }
+        }
+    }
+
     @Test func rescalingTimeRescalesRateParametersOnly() throws {
         // Measuring time in days instead of weeks multiplies α (and β) by 7 and leaves the rest unchanged.
         let s = try Self.summaries.get()

@@ -15,6 +15,22 @@ import Testing
         }
     }
 
+    /// Sixteen series with shared coefficients: the closed forms lane by lane, and nil beyond the series' range.
+    @Test func hypergeometricSeriesAtSixteenArgumentsMatchesClosedForms() {
+        var z = SIMD16<Double>.zero
+        for lane in 1..<16 { z[lane] = -0.85 + Double(lane) * 0.11 }
+        let f = hypergeometric2F1Series(0.7, 2.3, 2.3, z)!
+        let g = hypergeometric2F1Series(1, 1, 2, z)!
+        for lane in 0..<16 {
+            #expect(f[lane].isApproximatelyEqual(to: Double.pow(1 - z[lane], -0.7), relativeTolerance: 1e-13), "z = \(z[lane])")
+            let log = z[lane] == 0 ? 1 : -Double.log(onePlus: -z[lane]) / z[lane]
+            #expect(g[lane].isApproximatelyEqual(to: log, relativeTolerance: 1e-13), "z = \(z[lane])")
+            #expect(f[lane].isApproximatelyEqual(to: hypergeometric2F1(0.7, 2.3, 2.3, z[lane]), relativeTolerance: 1e-14))
+        }
+        z[3] = 0.95
+        #expect(hypergeometric2F1Series(0.7, 2.3, 2.3, z) == nil)
+    }
+
     @Test(arguments: [0.1, 0.5, 0.85, 0.95, 0.999, -0.5, -3.0, -40.0])
     func hypergeometricMatchesClosedForms(z: Double) {
         // A&S 15.1.3: ₂F₁(1, 1; 2; z) = −log(1 − z) / z. c − a − b = 0 is the degenerate case of the 1 − z

@@ -106,5 +106,5 @@ func jsonText(_ value: some Encodable) throws -> String {
 /// A number formatted for tables and CSV.
 func formatted(_ v: Double, _ digits: Int = 6) -> String {
     guard v.isFinite else { return v.isNaN ? "" : (v > 0 ? "inf" : "-inf") }
-    return String(format: "%.\(digits)g", v)
+    return GeneralNumberFormat.string(v, significantDigits: digits)
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import CLVCore
 import CLVData
 import CLVModels
+import CLVNumerics
 import CLVPipeline
 import Foundation
 
@@ -97,36 +98,63 @@ extension CLV {
                 drawn = (interval, models)
             }
             let (scores, intervals) = Workflow.predict(table, purchase: fitted, spend: spend, policy: policy, interval: drawn)
-            let rows = table.summaries.indices.map { i in
-                PredictionRow(
-                    customer_id: table.ids[i].rawValue, frequency: table.summaries[i].frequency, recency: table.summaries[i].recency,
-                    T: table.summaries[i].age, expected_purchases: scores[i].expectedPurchases, p_alive: scores[i].probabilityAlive,
-                    expected_spend: scores[i].expectedSpend, clv: scores[i].clv,
-                    expected_purchases_lower: intervals?[i]?.purchases.lower, expected_purchases_upper: intervals?[i]?.purchases.upper,
-                    clv_lower: intervals?[i]?.clv?.lower, clv_upper: intervals?[i]?.clv?.upper)
-            }
             switch format {
-            case .json: emit(try jsonText(rows))
-            case .csv, .table: emit(csv(rows))
+            case .json:
+                let rows = table.summaries.indices.map { i in
+                    PredictionRow(
+                        customer_id: table.ids[i].rawValue, frequency: table.summaries[i].frequency, recency: table.summaries[i].recency,
+                        T: table.summaries[i].age, expected_purchases: scores[i].expectedPurchases, p_alive: scores[i].probabilityAlive,
+                        expected_spend: scores[i].expectedSpend, clv: scores[i].clv,
+                        expected_purchases_lower: intervals?[i]?.purchases.lower, expected_purchases_upper: intervals?[i]?.purchases.upper,
+                        clv_lower: intervals?[i]?.clv?.lower, clv_upper: intervals?[i]?.clv?.upper)
+                }
+                emit(try jsonText(rows))
+            case .csv, .table:
+                FileHandle.standardOutput.write(Data(csv(table, scores, intervals)))
             }
         }
 
-        func csv(_ rows: [PredictionRow]) -> String {
+        /// The CSV as bytes, rows formatted in chunks on all cores (numbers as `%.10g` for times and `%.8g` for
+        /// predictions, by ``GeneralNumberFormat``: the text `String(format:)` gives, twenty times faster).
+        func csv(_ table: CustomerTable, _ scores: [CustomerScore], _ intervals: [PredictionInterval?]?) -> [UInt8] {
             var header = ["customer_id", "frequency", "recency", "T", "expected_purchases", "p_alive", "expected_spend", "clv"]
             if interval != nil { header += ["expected_purchases_lower", "expected_purchases_upper", "clv_lower", "clv_upper"] }
-            var out = header.joined(separator: ",") + "\n"
-            out.reserveCapacity(rows.count * 80)
-            for r in rows {
-                var f = [
-                    r.customer_id, String(r.frequency), formatted(r.recency, 10), formatted(r.T, 10), formatted(r.expected_purchases, 8),
-                    formatted(r.p_alive, 8), r.expected_spend.map { formatted($0, 8) } ?? "", r.clv.map { formatted($0, 8) } ?? "",
-                ]
-                if interval != nil {
-                    f += [r.expected_purchases_lower, r.expected_purchases_upper, r.clv_lower, r.clv_upper].map { $0.map { formatted($0, 8) } ?? "" }
+            let n = table.count, chunkRows = 32_768
+            let chunks = (n + chunkRows - 1) / chunkRows
+            var parts = [[UInt8]](repeating: [], count: chunks)
+            let withIntervals = interval != nil
+            parts.withUnsafeMutableBufferPointer { parts in
+                ParallelFor.allCores.run(count: chunks) { c in
+                    var out: [UInt8] = []
+                    out.reserveCapacity(chunkRows * 96)
+                    func number(_ v: Double?, _ digits: Int) {
+                        out.append(UInt8(ascii: ","))
+                        if let v, !v.isNaN { GeneralNumberFormat.append(v, significantDigits: digits, to: &out) }
+                    }
+                    for i in (c * chunkRows)..<min(n, (c + 1) * chunkRows) {
+                        let h = table.summaries[i], score = scores[i]
+                        out.append(contentsOf: (i < table.ids.count ? table.ids[i].rawValue : String(i + 1)).utf8)
+                        out.append(UInt8(ascii: ","))
+                        out.append(contentsOf: String(h.frequency).utf8)
+                        number(h.recency, 10)
+                        number(h.age, 10)
+                        number(score.expectedPurchases, 8)
+                        number(score.probabilityAlive, 8)
+                        number(score.expectedSpend, 8)
+                        number(score.clv, 8)
+                        if withIntervals {
+                            let band = intervals?[i]
+                            for v in [band?.purchases.lower, band?.purchases.upper, band?.clv?.lower, band?.clv?.upper] { number(v, 8) }
+                        }
+                        out.append(UInt8(ascii: "\n"))
+                    }
+                    parts[c] = out
                 }
-                out += f.joined(separator: ",") + "\n"
             }
-            return out
+            var bytes = Array((header.joined(separator: ",") + "\n").utf8)
+            bytes.reserveCapacity(bytes.count + parts.reduce(0) { $0 + $1.count })
+            for part in parts { bytes += part }
+            return bytes
         }
     }
 }

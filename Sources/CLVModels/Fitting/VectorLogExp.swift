@@ -94,6 +94,48 @@ enum VectorLogExp {
 }
 
 extension VectorLogExp {
+    /// eˣ − 1 without the cancellation of exp(x) − 1 near 0: for |x| < ¼ the Taylor series x Σ xʲ/(j+1)! to j = 12
+    /// (the next term is below 2⁻⁵⁶ relative), else exp(x) − 1 (|eˣ − 1| > 0.22 there, so a few ulps).
+    @inline(__always)
+    static func expMinusOne(_ x: Vector) -> Vector {
+        var p = Vector(repeating: 1.0 / 6_227_020_800)
+        p = multiplyAdd(p, x, 1.0 / 479_001_600)
+        p = multiplyAdd(p, x, 1.0 / 39_916_800)
+        p = multiplyAdd(p, x, 1.0 / 3_628_800)
+        p = multiplyAdd(p, x, 1.0 / 362_880)
+        p = multiplyAdd(p, x, 1.0 / 40_320)
+        p = multiplyAdd(p, x, 1.0 / 5_040)
+        p = multiplyAdd(p, x, 1.0 / 720)
+        p = multiplyAdd(p, x, 1.0 / 120)
+        p = multiplyAdd(p, x, 1.0 / 24)
+        p = multiplyAdd(p, x, 1.0 / 6)
+        p = multiplyAdd(p, x, 0.5)
+        p = multiplyAdd(p, x, 1)
+        let small = (x .< 0.25) .& (x .> -0.25)
+        return (exp(x) - 1).replacing(with: x * p, where: small)
+    }
+
+    /// values[i] = eˣ − 1 of values[i] for i in 0..<count, in place, eight at a time (the tail padded with zeros).
+    @inline(__always)
+    static func expMinusOne(count: Int, _ values: UnsafeMutablePointer<Double>) { inPlace(count, values, expMinusOne) }
+
+    /// values[i] = e^values[i] for i in 0..<count, in place, eight at a time.
+    @inline(__always)
+    static func exp(count: Int, _ values: UnsafeMutablePointer<Double>) { inPlace(count, values, exp) }
+
+    @inline(__always)
+    private static func inPlace(_ count: Int, _ values: UnsafeMutablePointer<Double>, _ f: (Vector) -> Vector) {
+        let width = Vector.scalarCount
+        var i = 0
+        while i < count {
+            var x = Vector.zero
+            for lane in 0..<Swift.min(width, count - i) { x[lane] = values[i + lane] }
+            let y = f(x)
+            for lane in 0..<Swift.min(width, count - i) { values[i + lane] = y[lane] }
+            i += width
+        }
+    }
+
     /// out[i] = log(value(i)) for i in 0..<count: whole vectors, then the remainder in one padded vector.
     @inline(__always)
     static func log(count: Int, into out: UnsafeMutablePointer<Double>, _ value: (Int) -> Double) {

@@ -58,8 +58,11 @@ public struct BGNBD: PurchaseModel {
 
     static func unconditionalExpectation(_ t: Double, r: Double, alpha: Double, a: Double, b: Double) -> Double {
         guard t > 0 else { return 0 }
-        let z = t / (alpha + t)
-        let hyp = hypergeometric2F1(r, b, a + b - 1, z)
+        return expectation(t, hypergeometric2F1(r, b, a + b - 1, t / (alpha + t)), r: r, alpha: alpha, a: a, b: b)
+    }
+
+    /// Eq. 9 given its ₂F₁(r, b; a+b−1; t/(α+t)).
+    static func expectation(_ t: Double, _ hyp: Double, r: Double, alpha: Double, a: Double, b: Double) -> Double {
         let logFactor = r * Double.log(alpha / (alpha + t))
         // 1 − (α/(α+t))^r ₂F₁ without cancellation; ₂F₁ can be ≤ 0 when a + b − 1 < 0 (then no cancellation).
         let bracket = hyp > 0 ? -Double.expMinusOne(logFactor + Double.log(hyp)) : 1 - Double.exp(logFactor) * hyp
@@ -72,6 +75,24 @@ public struct BGNBD: PurchaseModel {
         let x = Double(h.frequency)
         return probabilityAlive(given: h)
             * Self.unconditionalExpectation(t, r: p.r + x, alpha: p.alpha + h.age, a: p.a, b: p.b + x)
+    }
+
+    /// Eq. 10 at sixteen horizons: the ₂F₁ of eq. 9 differ only in their argument, so they are summed together.
+    public func expectedPurchases(within t: SIMD16<Double>, given h: CustomerSummary) -> SIMD16<Double> {
+        let p = parameters
+        let x = Double(h.frequency)
+        return probabilityAlive(given: h) * Self.unconditionalExpectations(t, r: p.r + x, alpha: p.alpha + h.age, a: p.a, b: p.b + x)
+    }
+
+    /// Eq. 9 at sixteen horizons (0 where a horizon is 0).
+    static func unconditionalExpectations(_ t: SIMD16<Double>, r: Double, alpha: Double, a: Double, b: Double) -> SIMD16<Double> {
+        var out = SIMD16<Double>.zero
+        guard let hyp = hypergeometric2F1Series(r, b, a + b - 1, t / (alpha + t)) else {
+            for lane in 0..<16 { out[lane] = unconditionalExpectation(t[lane], r: r, alpha: alpha, a: a, b: b) }
+            return out
+        }
+        for lane in 0..<16 where t[lane] > 0 { out[lane] = expectation(t[lane], hyp[lane], r: r, alpha: alpha, a: a, b: b) }
+        return out
     }
 
     /// E[X(T, T+t) | alive at T] = eq. 9 at the posterior (r+x, α+T, a, b+x).

@@ -63,6 +63,10 @@ extension GammaGamma {
         static func logLikelihood<S: DifferentiableScalar>(_ θ: ParameterVector<S>, x: Double, recency: Double, age: Double) -> S {
             GammaGamma.logLikelihood(θ, x: x, meanSpend: recency)
         }
+        static func makeEvaluator(_ rows: CustomerRows) -> ([Double]) -> (value: Double, gradient: [Double]) {
+            let fast = GammaGammaFastLikelihood(rows: rows)
+            return { fast.evaluate($0) }
+        }
     }
 
     /// Maximum-likelihood estimation of ``GammaGamma``.

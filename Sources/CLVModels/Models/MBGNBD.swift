@@ -55,6 +55,13 @@ public struct MBGNBD: PurchaseModel {
         return probabilityAlive(given: h) * BGNBD.unconditionalExpectation(t, r: p.r + x, alpha: p.alpha + h.age, a: p.a, b: p.b + x + 1)
     }
 
+    /// The conditional expectation at sixteen horizons, their ₂F₁ summed together (as ``BGNBD``).
+    public func expectedPurchases(within t: SIMD16<Double>, given h: CustomerSummary) -> SIMD16<Double> {
+        let p = parameters
+        let x = Double(h.frequency)
+        return probabilityAlive(given: h) * BGNBD.unconditionalExpectations(t, r: p.r + x, alpha: p.alpha + h.age, a: p.a, b: p.b + x + 1)
+    }
+
     /// E[X(T, T+t) | alive at T] = BG/NBD eq. 9 at (r+x, α+T, a, b+x+1).
     public func expectedPurchasesIfAlive(within t: Double, frequency x: Int, age: Double) -> Double {
         let p = parameters

@@ -37,7 +37,14 @@ struct ParetoNBDFastLikelihood: Sendable {
         for i in 0..<rows.count where Self.hasInterval(recency: rows.recency[i], age: rows.age[i]) {
             smallest[Int(xi[i])] = Swift.min(smallest[Int(xi[i])], rows.recency[i])
         }
-        (frequency, recency, age, weight, xIndex) = (rows.frequency, rows.recency, rows.age, rows.weight, xi)
+        // Rows of one x next to each other, by T: eight neighbours then share their series coefficients and have
+        // similar z, so their series are summed together (``seriesValues``).
+        let order = (0..<rows.count).sorted { (xi[$0], rows.age[$0], $0) < (xi[$1], rows.age[$1], $1) }
+        frequency = order.map { rows.frequency[$0] }
+        recency = order.map { rows.recency[$0] }
+        age = order.map { rows.age[$0] }
+        weight = order.map { rows.weight[$0] }
+        xIndex = order.map { xi[$0] }
         (distinctX, weightPerX, smallestRecency) = (xs, wx, smallest)
     }
 
@@ -189,6 +196,74 @@ struct ParetoNBDFastLikelihood: Sendable {
         return converged ? out : nil
     }
 
+    typealias Lanes = SIMD8<Double>
+
+    /// ``seriesValue(_:k:t:)`` at eight points of the same x at once (one coefficient load serves eight rows); nil
+    /// when a z exceeds the series' range or the table ends before every lane has converged. Each lane stops
+    /// contributing only when the slowest has converged, which adds terms below 10⁻¹⁵ of its sum.
+    @inline(__always)
+    private static func seriesValues(_ shared: Shared, k: Int, t: Lanes) -> (f: Lanes, dr: Lanes, ds: Lanes, fPrime: Lanes)? {
+        let z = shared.diff / (shared.high + t)
+        guard all(z .<= Lanes(repeating: maximumArgument)) else { return nil }
+        let series = shared.series[k]
+        var f = Lanes(repeating: 1), dr = Lanes.zero, ds = Lanes.zero, fPrime = Lanes.zero
+        var zPower = Lanes(repeating: 1)
+        var converged = false
+        shared.coefficient.withUnsafeBufferPointer { c in
+            shared.coefficientGradient.withUnsafeBufferPointer { g in
+                shared.derivativeCoefficient.withUnsafeBufferPointer { d in
+                    for j in (series.start + 1)..<(series.start + series.count) {
+                        fPrime += d[j] * zPower
+                        zPower *= z
+                        let term = c[j] * zPower
+                        f += term
+                        dr += g[j].x * zPower
+                        ds += g[j].y * zPower
+                        if all(term .<= tolerance * f) {
+                            converged = true
+                            return
+                        }
+                    }
+                }
+            }
+        }
+        return converged ? (f, dr, ds, fPrime) : nil
+    }
+
+    /// Fills the series of eight rows `j..<j+8` of a block (rows `i..<i+8`) when they share x, all have a dropout
+    /// term and all start at tₓ = 0 from the per-x cache or none does; false (nothing written) otherwise.
+    @inline(__always)
+    private func vectorSeries(
+        _ shared: Shared, _ i: Int, _ j: Int, kinds: UnsafeMutablePointer<RowKind>, points: UnsafeMutablePointer<SeriesValue>,
+        f1: UnsafeMutablePointer<Double>, f2: UnsafeMutablePointer<Double>
+    ) -> Bool {
+        let width = Lanes.scalarCount
+        let k = Int(xIndex[i])
+        guard xIndex[i + width - 1] == xIndex[i] else { return false }  // sorted by x: the ends decide
+        let fromZero = recency[i] == 0 && shared.atZero[k] != nil
+        var tx = Lanes(), T = Lanes()
+        for lane in 0..<width {
+            let row = i + lane
+            guard Self.hasInterval(recency: recency[row], age: age[row]), (recency[row] == 0 && shared.atZero[k] != nil) == fromZero else { return false }
+            tx[lane] = recency[row]
+            T[lane] = age[row]
+        }
+        guard let atT = Self.seriesValues(shared, k: k, t: T) else { return false }
+        var atX = (f: Lanes(repeating: 1), dr: Lanes.zero, ds: Lanes.zero, fPrime: Lanes.zero)
+        if !fromZero {
+            guard let values = Self.seriesValues(shared, k: k, t: tx) else { return false }
+            atX = values
+        }
+        for lane in 0..<width {
+            kinds[j + lane] = fromZero ? .seriesFromZero : .series
+            points[2 * (j + lane)] = SeriesValue(f: atX.f[lane], df: SIMD2(atX.dr[lane], atX.ds[lane]), fPrime: atX.fPrime[lane])
+            points[2 * (j + lane) + 1] = SeriesValue(f: atT.f[lane], df: SIMD2(atT.dr[lane], atT.ds[lane]), fPrime: atT.fPrime[lane])
+            f1[j + lane] = atX.f[lane]
+            f2[j + lane] = atT.f[lane]
+        }
+        return true
+    }
+
     /// h(t) = log F(z) − (r+s+x) log(max(α,β) + t) with its gradient, from the series at t, log F and
     /// log(max(α,β) + t).
     @inline(__always)
@@ -237,94 +312,125 @@ struct ParetoNBDFastLikelihood: Sendable {
         withUnsafeTemporaryAllocation(of: Double.self, capacity: 7 * block) { scratch in
             withUnsafeTemporaryAllocation(of: SeriesValue.self, capacity: 2 * block) { points in
                 withUnsafeTemporaryAllocation(of: RowKind.self, capacity: block) { kinds in
-                    let base = scratch.baseAddress!
-                    let logAlphaT = base, logBetaT = base + block, logHighX = base + 2 * block
-                    let logF1 = base + 3 * block, logF2 = base + 4 * block, f1 = base + 5 * block, f2 = base + 6 * block
-                    // The sums whose logs finish a row's value reuse the f1 column once log F₁ is taken.
-                    let sums = f1
-                    var start = lo
-                    while start < hi {
-                        let n = Swift.min(block, hi - start)
-                        VectorLogExp.log(count: n, into: logAlphaT) { alpha + age[start + $0] }
-                        VectorLogExp.log(count: n, into: logBetaT) { beta + age[start + $0] }
-                        VectorLogExp.log(count: n, into: logHighX) { shared.high + recency[start + $0] }
-                        // The series at tₓ and T.
-                        for j in 0..<n {
-                            let i = start + j
-                            let tx = recency[i], T = age[i], k = Int(xIndex[i])
-                            f1[j] = 1
-                            f2[j] = 1
-                            guard Self.hasInterval(recency: tx, age: T) else {
-                                kinds[j] = .aliveOnly
-                                continue
+                    withUnsafeTemporaryAllocation(of: Dual.self, capacity: 2 * block) { logTerms in
+                        let base = scratch.baseAddress!
+                        let logAlphaT = base, logBetaT = base + block, logHighX = base + 2 * block
+                        let logF1 = base + 3 * block, logF2 = base + 4 * block, f1 = base + 5 * block, f2 = base + 6 * block
+                        // Once row j's log F₂ is read, its place holds h(T) − h(tₓ) and then expm1 of it; f₂'s −|A − B|
+                        // and then e^−|A−B|.
+                        let deltas = logF2, gaps = f2
+                        // The sums whose logs finish a row's value reuse the f1 column once log F₁ is taken.
+                        let sums = f1
+                        var start = lo
+                        while start < hi {
+                            let n = Swift.min(block, hi - start)
+                            VectorLogExp.log(count: n, into: logAlphaT) { alpha + age[start + $0] }
+                            VectorLogExp.log(count: n, into: logBetaT) { beta + age[start + $0] }
+                            VectorLogExp.log(count: n, into: logHighX) { shared.high + recency[start + $0] }
+                            // The series at tₓ and T: eight rows at a time where they allow, else row by row.
+                            var vectorDone = 0
+                            for j in 0..<n {
+                                let i = start + j
+                                if j >= vectorDone, j % Lanes.scalarCount == 0, j + Lanes.scalarCount <= n {
+                                    if vectorSeries(shared, i, j, kinds: kinds.baseAddress!, points: points.baseAddress!, f1: f1, f2: f2) {
+                                        vectorDone = j + Lanes.scalarCount
+                                    }
+                                }
+                                if j < vectorDone { continue }
+                                let tx = recency[i], T = age[i], k = Int(xIndex[i])
+                                f1[j] = 1
+                                f2[j] = 1
+                                guard Self.hasInterval(recency: tx, age: T) else {
+                                    kinds[j] = .aliveOnly
+                                    continue
+                                }
+                                let fromZero = tx == 0 && shared.atZero[k] != nil
+                                let p1 = fromZero ? SeriesValue() : Self.seriesValue(shared, k: k, t: tx)
+                                guard let p1, let p2 = Self.seriesValue(shared, k: k, t: T) else {
+                                    kinds[j] = .reference
+                                    continue
+                                }
+                                kinds[j] = fromZero ? .seriesFromZero : .series
+                                points[2 * j] = p1
+                                points[2 * j + 1] = p2
+                                f1[j] = p1.f
+                                f2[j] = p2.f
                             }
-                            let fromZero = tx == 0 && shared.atZero[k] != nil
-                            let p1 = fromZero ? SeriesValue() : Self.seriesValue(shared, k: k, t: tx)
-                            guard let p1, let p2 = Self.seriesValue(shared, k: k, t: T) else {
-                                kinds[j] = .reference
-                                continue
-                            }
-                            kinds[j] = fromZero ? .seriesFromZero : .series
-                            points[2 * j] = p1
-                            points[2 * j + 1] = p2
-                            f1[j] = p1.f
-                            f2[j] = p2.f
-                        }
-                        VectorLogExp.log(count: n, into: logF1) { f1[$0] }
-                        VectorLogExp.log(count: n, into: logF2) { f2[$0] }
-                        // Per row: log(e^A + e^B d), its value as m + log(sum) with the log taken below.
-                        for j in 0..<n {
-                            let i = start + j
-                            let w = weight[i], x = frequency[i], T = age[i], tx = recency[i]
-                            let k = Int(xIndex[i])
-                            // Alive throughout: −(r+x) log(α+T) − s log(β+T).
-                            let a = Dual(
-                                value: -(r + x) * logAlphaT[j] - s * logBetaT[j],
-                                gradient: SIMD4(-logAlphaT[j], -(r + x) / (alpha + T), -logBetaT[j], -s / (beta + T)))
-                            var term = a
-                            var sum = 1.0
-                            switch kinds[j] {
-                            case .aliveOnly:
-                                break
-                            case .series, .seriesFromZero:
+                            VectorLogExp.log(count: n, into: logF1) { f1[$0] }
+                            VectorLogExp.log(count: n, into: logF2) { f2[$0] }
+                            // Per row: log(e^A + e^B d), its value as m + log(sum) with the log taken below. First h(tₓ),
+                            // h(T) and the arguments of the row's two exponentials, which are then taken eight at a time.
+                            for j in 0..<n {
+                                guard kinds[j] == .series || kinds[j] == .seriesFromZero else {
+                                    deltas[j] = 0
+                                    gaps[j] = 0
+                                    continue
+                                }
+                                let i = start + j
+                                let x = frequency[i], T = age[i], tx = recency[i]
+                                let k = Int(xIndex[i])
                                 let h1 =
                                     kinds[j] == .seriesFromZero
                                     ? shared.atZero[k]!
                                     : Self.logSeriesTerm(shared, k: k, t: tx, points[2 * j], logF: logF1[j], logHigh: logHighX[j])
                                 let logHighT = shared.alphaIsMax ? logAlphaT[j] : logBetaT[j]
                                 let h2 = Self.logSeriesTerm(shared, k: k, t: T, points[2 * j + 1], logF: logF2[j], logHigh: logHighT)
-                                // B = log s − log(r+s+x) + h1 and d = 1 − e^(h2−h1) = −expm1(h2 − h1) (exact as h2 → h1).
-                                let b = shared.dropoutConstant[k] + h1
-                                let d = -Double.expMinusOne(h2.value - h1.value)
-                                let dGradient = (h1.gradient - h2.gradient) * (1 - d)
-                                // With m = max(A, B) one of e^(A−m), e^(B−m) is 1.
-                                let aIsMax = a.value >= b.value
-                                let other = Double.exp(aIsMax ? b.value - a.value : a.value - b.value)
-                                let (ea, eb) = aIsMax ? (1, other) : (other, 1)
-                                sum = ea + eb * d
-                                term = Dual(
-                                    value: aIsMax ? a.value : b.value,
-                                    gradient: (a.gradient * ea + (b.gradient * d + dGradient) * eb) / sum)
-                            case .reference:
-                                if let dropout = ParetoNBD.logDropoutTerm(
-                                    r: shared.r, alpha: shared.alpha, s: shared.s, beta: shared.beta, x: x, recency: tx, age: T)
-                                {
-                                    term = Dual.logAddExp(a, dropout)
-                                }
+                                logTerms[2 * j] = h1
+                                logTerms[2 * j + 1] = h2
+                                let aValue = -(r + x) * logAlphaT[j] - s * logBetaT[j]
+                                deltas[j] = h2.value - h1.value
+                                gaps[j] = -abs(aValue - (shared.dropoutConstant[k].value + h1.value))
                             }
-                            sums[j] = sum
-                            blockValue += w * term.value
-                            g += w * term.gradient
+                            VectorLogExp.expMinusOne(count: n, deltas)
+                            VectorLogExp.exp(count: n, gaps)
+                            for j in 0..<n {
+                                let i = start + j
+                                let w = weight[i], x = frequency[i], T = age[i], tx = recency[i]
+                                let k = Int(xIndex[i])
+                                // Alive throughout: −(r+x) log(α+T) − s log(β+T).
+                                let a = Dual(
+                                    value: -(r + x) * logAlphaT[j] - s * logBetaT[j],
+                                    gradient: SIMD4(-logAlphaT[j], -(r + x) / (alpha + T), -logBetaT[j], -s / (beta + T)))
+                                var term = a
+                                var sum = 1.0
+                                switch kinds[j] {
+                                case .aliveOnly:
+                                    break
+                                case .series, .seriesFromZero:
+                                    let h1 = logTerms[2 * j], h2 = logTerms[2 * j + 1]
+                                    // B = log s − log(r+s+x) + h1 and d = 1 − e^(h2−h1) = −expm1(h2 − h1) (exact as h2 → h1).
+                                    let b = shared.dropoutConstant[k] + h1
+                                    let d = -deltas[j]
+                                    let dGradient = (h1.gradient - h2.gradient) * (1 - d)
+                                    // With m = max(A, B) one of e^(A−m), e^(B−m) is 1; the other is e^−|A−B|.
+                                    let aIsMax = a.value >= b.value
+                                    let other = gaps[j]
+                                    let (ea, eb) = aIsMax ? (1, other) : (other, 1)
+                                    sum = ea + eb * d
+                                    term = Dual(
+                                        value: aIsMax ? a.value : b.value,
+                                        gradient: (a.gradient * ea + (b.gradient * d + dGradient) * eb) / sum)
+                                case .reference:
+                                    if let dropout = ParetoNBD.logDropoutTerm(
+                                        r: shared.r, alpha: shared.alpha, s: shared.s, beta: shared.beta, x: x, recency: tx, age: T)
+                                    {
+                                        term = Dual.logAddExp(a, dropout)
+                                    }
+                                }
+                                sums[j] = sum
+                                blockValue += w * term.value
+                                g += w * term.gradient
+                            }
+                            VectorLogExp.log(count: n, into: logF1) { sums[$0] }
+                            for j in 0..<n { blockValue += weight[start + j] * logF1[j] }
+                            // Block sums added with Neumaier's compensation: the line search compares values that differ in
+                            // their last digits near the optimum, so the sum must not add rounding noise of its own.
+                            let total = v + blockValue
+                            compensation += abs(v) >= abs(blockValue) ? (v - total) + blockValue : (blockValue - total) + v
+                            v = total
+                            blockValue = 0
+                            start += n
                         }
-                        VectorLogExp.log(count: n, into: logF1) { sums[$0] }
-                        for j in 0..<n { blockValue += weight[start + j] * logF1[j] }
-                        // Block sums added with Neumaier's compensation: the line search compares values that differ in
-                        // their last digits near the optimum, so the sum must not add rounding noise of its own.
-                        let total = v + blockValue
-                        compensation += abs(v) >= abs(blockValue) ? (v - total) + blockValue : (blockValue - total) + v
-                        v = total
-                        blockValue = 0
-                        start += n
                     }
                 }
             }

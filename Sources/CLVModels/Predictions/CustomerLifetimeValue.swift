@@ -36,15 +36,47 @@ public struct DiscountedCashFlow: Sendable, Equatable, Codable {
     }
 
     /// Discounted value of the customer's expected purchases over ``months``.
-    /// - Complexity: ``months`` + 1 conditional expectations.
+    /// - Complexity: ``months`` + 1 conditional expectations, sixteen months at a time.
     public func value(of model: some PurchaseModel, history: CustomerSummary, spendPerTransaction m: Double) -> Double {
+        value(of: model, history: history, spendPerTransaction: m, discounts: discountFactors)
+    }
+
+    /// (1 + d)ᵏ for k = 1…``months`` (at least one), the divisors of each month's purchases.
+    var discountFactors: [Double] { (1...max(1, months)).map { Double.pow(1 + monthlyDiscountRate, Double($0)) } }
+
+    /// ``value(of:history:spendPerTransaction:)`` with ``discountFactors`` computed once for many customers.
+    func value(of model: some PurchaseModel, history: CustomerSummary, spendPerTransaction m: Double, discounts: [Double]) -> Double {
         var total = 0.0
         var previous = 0.0
-        for k in 1...max(1, months) {
-            let cumulative = model.expectedPurchases(within: Double(k) * unitsPerMonth, given: history)
-            total += m * (cumulative - previous) / Double.pow(1 + monthlyDiscountRate, Double(k))
-            previous = cumulative
+        var k = 1
+        while k <= discounts.count {
+            let lanes = Swift.min(16, discounts.count - k + 1)
+            var horizons = SIMD16<Double>.zero
+            for lane in 0..<lanes { horizons[lane] = Double(k + lane) * unitsPerMonth }
+            accumulate(model.expectedPurchases(within: horizons, given: history), lanes: lanes, fromMonth: k, m, discounts, &total, &previous)
+            k += lanes
         }
         return months >= 1 ? total : 0
+    }
+
+    /// The value from cumulative expected purchases at the ends of months 1…``months`` in lanes 0…months−1 (at
+    /// most 16 months; the other lanes are not read).
+    func value(cumulative: SIMD16<Double>, spendPerTransaction m: Double, discounts: [Double]) -> Double {
+        precondition(discounts.count <= 16, "at most 16 months in one vector")
+        var total = 0.0
+        var previous = 0.0
+        accumulate(cumulative, lanes: discounts.count, fromMonth: 1, m, discounts, &total, &previous)
+        return months >= 1 ? total : 0
+    }
+
+    /// Adds the discounted purchases of `lanes` months from `fromMonth` on (`previous`: the cumulative before).
+    @inline(__always)
+    private func accumulate(
+        _ cumulative: SIMD16<Double>, lanes: Int, fromMonth k: Int, _ m: Double, _ discounts: [Double], _ total: inout Double, _ previous: inout Double
+    ) {
+        for lane in 0..<lanes {
+            total += m * (cumulative[lane] - previous) / discounts[k + lane - 1]
+            previous = cumulative[lane]
+        }
     }
 }

@@ -16,12 +16,15 @@ public struct CustomerScore: Sendable, Codable, Equatable {
 ///
 /// E[X | history] = P(alive) · E[X | alive, x, T] (see ``PurchaseModel/expectedPurchasesIfAlive(within:frequency:age:)``),
 /// and the second factor is cached per distinct (x, T) within a chunk: customers summarised in whole days share few.
+/// With a spend model (and a CLV of at most 15 months), E[X] and the CLV's month-end expectations are one call of
+/// ``PurchaseModel/expectedPurchases(within:given:)-(SIMD16<Double>,_)`` per customer instead, which BG/NBD answers
+/// with one shared series.
 ///
 /// - Parameters:
 ///   - horizon: prediction horizon in the model's time unit.
 ///   - spend: the spend model with each customer's mean repeat-purchase value; `nil` for purchases only.
 ///   - cashFlow: how CLV is discounted (its horizon is independent of `horizon`).
-/// - Complexity: O(n) plus one E[X | alive] per distinct (x, T) per chunk.
+/// - Complexity: O(n) plus one E[X | alive] per distinct (x, T) per chunk, or one vector of expectations per customer.
 public func scoreCustomers<M: PurchaseModel>(
     model: M, customers: [CustomerSummary], horizon: Double,
     spend: (model: GammaGamma, meanSpend: [Double])? = nil, cashFlow: DiscountedCashFlow = DiscountedCashFlow()
@@ -30,6 +33,13 @@ public func scoreCustomers<M: PurchaseModel>(
     guard n > 0 else { return [] }
     // Few large chunks, so that each chunk's cache sees most distinct (x, T) pairs once.
     let chunkCount = n < 2048 ? 1 : min(8, max(2, n / 65536))
+    let discounts = cashFlow.discountFactors
+    // With a spend model, the month ends of the CLV and the horizon (lane 15) are one vector of horizons, so a model
+    // that shares work between horizons (BG/NBD's ₂F₁ series) evaluates them together.
+    let together = spend != nil && discounts.count < 16
+    var horizons = SIMD16<Double>.zero
+    for k in 0..<min(discounts.count, 15) { horizons[k] = Double(k + 1) * cashFlow.unitsPerMonth }
+    horizons[15] = horizon
     return [CustomerScore](unsafeUninitializedCapacity: n) { buffer, initialized in
         let output = DisjointRangeWriter(base: buffer.baseAddress!)
         ParallelFor.allCores.run(count: chunkCount) { chunk in
@@ -37,6 +47,14 @@ public func scoreCustomers<M: PurchaseModel>(
             var cache = ConditionalExpectationCache()
             for i in lo..<hi {
                 let h = customers[i]
+                if together, let spend {
+                    let cumulative = model.expectedPurchases(within: horizons, given: h)
+                    let m = spend.model.expectedAverageSpend(frequency: h.frequency, meanSpend: spend.meanSpend[i])
+                    let clv = cashFlow.value(cumulative: cumulative, spendPerTransaction: m, discounts: discounts)
+                    output.initialize(
+                        i, to: CustomerScore(expectedPurchases: cumulative[15], probabilityAlive: model.probabilityAlive(given: h), expectedSpend: m, clv: clv))
+                    continue
+                }
                 let conditional = cache.value(x: h.frequency, age: h.age) {
                     model.expectedPurchasesIfAlive(within: horizon, frequency: h.frequency, age: h.age)
                 }
@@ -45,7 +63,7 @@ public func scoreCustomers<M: PurchaseModel>(
                 if let spend {
                     let m = spend.model.expectedAverageSpend(frequency: h.frequency, meanSpend: spend.meanSpend[i])
                     score.expectedSpend = m
-                    score.clv = cashFlow.value(of: model, history: h, spendPerTransaction: m)
+                    score.clv = cashFlow.value(of: model, history: h, spendPerTransaction: m, discounts: discounts)
                 }
                 output.initialize(i, to: score)
             }
