@@ -20,8 +20,11 @@ public struct PostgresStore: Sendable {
     /// Connects to the database at `url`, brings its schema up to date and starts the connection pool.
     /// - Throws: ``StoreError/cannotOpen(location:reason:)`` with one line that says what went wrong (no server at
     ///   that address, no such database, wrong credentials, a bad URL) and how to fix it.
-    public static func open(url: String, maximumConnections: Int = 8) async throws(StoreError) -> PostgresStore {
-        let location = try PostgresLocation(url: url)
+    /// - Parameter environment: where `PGPASSWORD`, `PGPASSFILE` and the other libpq defaults are read.
+    public static func open(
+        url: String, maximumConnections: Int = 8, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) async throws(StoreError) -> PostgresStore {
+        let location = try PostgresLocation(url: url, environment: environment)
         var logger = Logger(label: "clv.postgres")
         // PostgresNIO logs every server notice and reconnect; the store reports what matters as errors.
         logger.logLevel = .critical

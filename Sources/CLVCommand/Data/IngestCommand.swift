@@ -166,7 +166,7 @@ extension CLV.Ingest {
             guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue else {
                 throw UserError("No file at \(file): check the path.")
             }
-            let store = try database.openForWriting()
+            let store = try await database.openForWriting()
             if let warning = try await store.importWarning() { progress("Warning: \(warning)") }
             let quarantine = Self.quarantineURL(database: database.path, source: url)
             let started = Date()

@@ -43,7 +43,7 @@ struct RecommendListOptions: ParsableArguments {
         guard k >= 1 else { throw ValidationError("--k must be at least 1.") }
     }
 
-    var workflow: RecommendWorkflow { get throws { RecommendWorkflow(store: try database.openExisting()) } }
+    var workflow: RecommendWorkflow { get async throws { RecommendWorkflow(store: try await database.openExisting()) } }
 }
 
 extension CLV.Recommend {
@@ -65,7 +65,7 @@ extension CLV.Recommend {
         @OptionGroup var options: RecommendListOptions
 
         func run() async throws {
-            let workflow = try options.workflow
+            let workflow = try await options.workflow
             let list: [RecommendWorkflow.ProductRecommendation]
             do {
                 list = try await workflow.recommend(customer: CustomerID(customer), k: options.k, model: model, allowRepurchase: allowRepurchase)
@@ -84,7 +84,7 @@ extension CLV.Recommend {
         @OptionGroup var options: RecommendListOptions
 
         func run() async throws {
-            let workflow = try options.workflow
+            let workflow = try await options.workflow
             let list: [RecommendWorkflow.ProductRecommendation]
             do { list = try await workflow.similar(product: product, k: options.k) } catch let error as RecommendWorkflowError {
                 throw UserError(error.description)
@@ -110,7 +110,7 @@ extension CLV.Recommend {
         @OptionGroup var options: RecommendListOptions
 
         func run() async throws {
-            let workflow = try options.workflow
+            let workflow = try await options.workflow
             let results: [(RecommendWorkflow.Model, RankingMetrics)]
             do { results = try await workflow.evaluate(splitDate: splitDate, k: options.k) } catch let error as RecommendWorkflowError {
                 throw UserError(error.description)

@@ -4,8 +4,6 @@ import Foundation
 public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The database could not be opened (missing folder, permissions, not a CLVKit database).
     case cannotOpen(location: String, reason: String)
-    /// `--db` named a kind of store this build cannot open.
-    case unsupportedLocation(String)
     /// A stored row cannot be read back (written by a newer CLVKit, or edited by hand).
     case unreadableRow(table: String, reason: String)
 
@@ -13,8 +11,6 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case let .cannotOpen(location, reason):
             "Cannot open database \(location): \(reason). Check the path and its permissions, or pass another --db."
-        case let .unsupportedLocation(location):
-            "\(location) names a PostgreSQL database, which this build of CLVKit cannot open yet: pass a SQLite file path with --db."
         case let .unreadableRow(table, reason):
             "A row of table \(table) cannot be read (\(reason)): it was written by a newer CLVKit or edited by hand."
         }
