@@ -144,7 +144,8 @@ let package = Package(
         .executableTarget(
             name: "CLVCommand",
             dependencies: [
-                "CLVCore", "CLVData", "CLVSQLite", "CLVPostgres", "CLVModels", "CLVNumerics", "CLVPipeline", "CLVText", "CLVServer", "CLVLearn", "CLVRecommend", "CLVAssist",
+                "CLVCore", "CLVData", "CLVSQLite", "CLVPostgres", "CLVModels", "CLVNumerics", "CLVPipeline", "CLVText", "CLVServer", "CLVLearn", "CLVRecommend",
+                "CLVAssist",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

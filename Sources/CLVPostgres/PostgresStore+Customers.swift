@@ -41,7 +41,8 @@ extension PostgresStore: CustomerDirectory {
     private static func customerDays(of id: CustomerID, rows: PostgresRowSequence) async throws -> [CustomerDay] {
         var days: [CustomerDay] = []
         for try await (day, purchase, returned, lines) in rows.decode((Int, Double, Double, Int).self) {
-            days.append(CustomerDay(customer: id, day: CalendarDay(daysSinceEpoch: day), purchaseAmount: purchase, returnAmount: returned, purchaseLines: lines))
+            days.append(
+                CustomerDay(customer: id, day: CalendarDay(daysSinceEpoch: day), purchaseAmount: purchase, returnAmount: returned, purchaseLines: lines))
         }
         return days
     }

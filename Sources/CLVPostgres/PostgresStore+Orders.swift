@@ -184,7 +184,8 @@ extension PostgresStore: OrderStore {
         var days: [CustomerDay] = []
         for try await (id, day, purchase, returned, lines) in rows.decode((String, Int, Double, Double, Int).self) {
             days.append(
-                CustomerDay(customer: CustomerID(id), day: CalendarDay(daysSinceEpoch: day), purchaseAmount: purchase, returnAmount: returned, purchaseLines: lines))
+                CustomerDay(
+                    customer: CustomerID(id), day: CalendarDay(daysSinceEpoch: day), purchaseAmount: purchase, returnAmount: returned, purchaseLines: lines))
         }
         return days
     }

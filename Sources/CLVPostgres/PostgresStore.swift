@@ -43,7 +43,8 @@ public struct PostgresStore: Sendable {
             throw .cannotOpen(location: location.description, reason: PostgresFailure.reason(error, location: location))
         }
         let client: PostgresClient
-        do { client = PostgresClient(configuration: try location.clientConfiguration(maximumConnections: maximumConnections), backgroundLogger: logger) } catch {
+        do { client = PostgresClient(configuration: try location.clientConfiguration(maximumConnections: maximumConnections), backgroundLogger: logger) } catch
+        {
             throw .cannotOpen(location: location.description, reason: PostgresFailure.reason(error, location: location))
         }
         let runner = Task { await client.run() }
@@ -143,7 +144,8 @@ enum PostgresFailure {
             let message = error.serverInfo?[.message] ?? "server error \(state)"
             switch state {
             case "3D000":
-                return "there is no database \(location.database) on \(server); create it with `createdb -h \(location.host) -p \(location.port) -U \(location.user) \(location.database)`"
+                return
+                    "there is no database \(location.database) on \(server); create it with `createdb -h \(location.host) -p \(location.port) -U \(location.user) \(location.database)`"
             case "28P01", "28000":
                 return "the server refused user \(location.user) (\(message)); set PGPASSWORD or add a line to ~/.pgpass (host:port:database:user:password)"
             case "42501":

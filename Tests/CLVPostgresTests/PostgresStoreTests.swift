@@ -148,7 +148,7 @@ func freshStore() async throws -> PostgresStore {
     /// aggregates equal those of one import of the whole file.
     @Test func concurrentImportsOfOverlappingFilesStoreEachLineOnce() async throws {
         let folder = try TemporaryDirectory("clv-pg-concurrent")
-        let lines = try String(contentsOf: try TestData.cdnow("CDNOW_master.txt"), encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: true)
+        let lines = try String(contentsOf: try TestData.cdnow("CDNOW_master.txt"), encoding: .utf8).split(whereSeparator: \.isNewline)
         // Cut at customer boundaries: identical lines of one customer are told apart by their position in a file.
         func boundary(_ index: Int) -> Int {
             var i = index

@@ -57,17 +57,21 @@ public final class PostgresCluster: Sendable {
             throw PostgresClusterError("no PostgreSQL server binaries in \(binaries.path): run `scripts/setup.sh --postgres` (or set CLV_PG_BIN)")
         }
         runAs = getuid() == 0 ? "postgres" : nil
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("clv-postgres-\(UUID().uuidString)")
+        Self.removeAbandonedClusters(runAs: runAs, binaries: binaries)
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("\(Self.folderPrefix)\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data(String(getpid()).utf8).write(to: folder.appendingPathComponent("owner"))
         var generator = SystemRandomNumberGenerator()
         password = (0..<16).map { _ in String(UInt8.random(in: 0...255, using: &generator), radix: 16) }.joined()
         let passwordFile = folder.appendingPathComponent("password")
         try Data(password.utf8).write(to: passwordFile)
         if let runAs {
             guard let account = getpwnam(runAs) else {
-                throw PostgresClusterError("tests run as root and PostgreSQL refuses root, but there is no '\(runAs)' account to run it as: run `scripts/setup.sh --postgres`")
+                throw PostgresClusterError(
+                    "tests run as root and PostgreSQL refuses root, but there is no '\(runAs)' account to run it as: run `scripts/setup.sh --postgres`")
             }
-            guard chown(folder.path, account.pointee.pw_uid, account.pointee.pw_gid) == 0, chown(passwordFile.path, account.pointee.pw_uid, account.pointee.pw_gid) == 0
+            guard chown(folder.path, account.pointee.pw_uid, account.pointee.pw_gid) == 0,
+                chown(passwordFile.path, account.pointee.pw_uid, account.pointee.pw_gid) == 0
             else { throw PostgresClusterError("cannot hand \(folder.path) to the '\(runAs)' account") }
         }
         let data = folder.appendingPathComponent("data").path
@@ -96,6 +100,22 @@ public final class PostgresCluster: Sendable {
     }
 
     private static let sharedCluster = Mutex<PostgresCluster?>(nil)
+    private static let folderPrefix = "clv-postgres-"
+
+    /// Stops and removes the clusters of test processes that died without stopping theirs (a crash skips `atexit`).
+    private static func removeAbandonedClusters(runAs: String?, binaries: URL) {
+        let temporary = FileManager.default.temporaryDirectory
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: temporary.path)) ?? [] where name.hasPrefix(folderPrefix) {
+            let folder = temporary.appendingPathComponent(name)
+            guard let text = try? String(contentsOf: folder.appendingPathComponent("owner"), encoding: .utf8), let owner = pid_t(text),
+                kill(owner, 0) != 0 && errno == ESRCH
+            else { continue }
+            _ = try? run(
+                "pg_ctl", ["-D", folder.appendingPathComponent("data").path, "-m", "immediate", "-w", "stop"], as: runAs, binaries: binaries, in: folder,
+                password: "")
+            try? FileManager.default.removeItem(at: folder)
+        }
+    }
 
     private static func stopShared() {
         sharedCluster.withLock { cluster in
@@ -116,33 +136,45 @@ public final class PostgresCluster: Sendable {
         try Self.run(program, arguments, as: asServer ? runAs : nil, binaries: binaries, in: folder, password: password)
     }
 
+    /// Spawns the program and waits for it with `waitpid` (Foundation's `Process.waitUntilExit` was seen to hang
+    /// here after `pg_ctl start`, whose server outlives it); its output goes through files, not pipes, since the
+    /// server it starts must not hold them open.
     @discardableResult
     private static func run(_ program: String, _ arguments: [String], as runAs: String?, binaries: URL, in folder: URL, password: String) throws -> String {
-        let process = Process()
         let executable = binaries.appendingPathComponent(program).path
-        if let runAs {
-            process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
-            process.arguments = ["-u", runAs, "--", executable] + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
+        let argv = runAs.map { ["/usr/sbin/runuser", "-u", $0, "--", executable] } ?? [executable]
+        let outFile = folder.appendingPathComponent("\(program)-\(UUID().uuidString).out").path
+        let errFile = outFile.replacingOccurrences(of: ".out", with: ".err")
+        defer {
+            unlink(outFile)
+            unlink(errFile)
         }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outFile, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, errFile, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         var environment = ProcessInfo.processInfo.environment
         environment["PGPASSWORD"] = password
-        process.environment = environment
-        process.currentDirectoryURL = folder
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            let message = String(decoding: err, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            throw PostgresClusterError("\(program) failed (\(process.terminationStatus)): \(message)")
+        let cArguments = (argv + arguments).map { strdup($0) } + [nil]
+        let cEnvironment = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            cArguments.forEach { free($0) }
+            cEnvironment.forEach { free($0) }
         }
-        return String(decoding: out, as: UTF8.self)
+        var pid = pid_t()
+        let spawned = posix_spawn(&pid, argv[0], &actions, nil, cArguments, cEnvironment)
+        guard spawned == 0 else { throw PostgresClusterError("cannot start \(argv[0]): \(String(cString: strerror(spawned)))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let output = (try? String(contentsOfFile: outFile, encoding: .utf8)) ?? ""
+        // WIFEXITED && WEXITSTATUS == 0, spelled out (the C macros are not imported).
+        guard status & 0x7f == 0, (status >> 8) & 0xff == 0 else {
+            let message = ((try? String(contentsOfFile: errFile, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            throw PostgresClusterError("\(program) failed (status \(status)): \(message)")
+        }
+        return output
     }
 
     /// A loopback port nothing listens on now (the kernel's pick for a socket bound to port 0).
