@@ -156,8 +156,7 @@ enum PostgresFailure {
         }
         switch error.code {
         case .connectionError:
-            let detail = error.underlying.map { " (\($0))" } ?? ""
-            return "no PostgreSQL server answers at \(server)\(detail); start it, or fix the host and port in the URL"
+            return "no PostgreSQL server answers at \(server); start it, or fix the host and port in the URL"
         case .authMechanismRequiresPassword:
             return "the server wants a password for user \(location.user); set PGPASSWORD or add a line to ~/.pgpass (host:port:database:user:password)"
         case .sslUnsupported:

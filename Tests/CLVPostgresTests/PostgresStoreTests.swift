@@ -112,35 +112,63 @@ func freshStore() async throws -> PostgresStore {
 
 /// What only a database server shows: the same summaries as SQLite on real data, and concurrent imports.
 @Suite struct PostgresIngestTests {
-    /// Every CDNOW file imported into both stores gives summaries equal field by field, to the last bit, with and
-    /// without a holdout, in every unit.
-    @Test(arguments: [("CDNOW_sample.txt", OrderFileFormat.cdnowSample), ("CDNOW_master.txt", OrderFileFormat.cdnow)])
-    func summariesEqualSQLitesOnCDNOW(_ file: String, _ format: OrderFileFormat) async throws {
-        let folder = try TemporaryDirectory("clv-pg-cdnow")
-        let sqlite = try SQLiteStore(path: folder.path("cdnow.sqlite"))
+    /// A data set as the equality test imports it: its file, format and windows.
+    struct DataSet: Sendable, CustomStringConvertible {
+        let name: String
+        let file: @Sendable () throws -> URL
+        let format: OrderFileFormat
+        let calibrationEnd: String, holdoutEnd: String, cohortEnd: String
+        var description: String { name }
+    }
+
+    static let dataSets = [
+        DataSet(
+            name: "CDNOW sample", file: { try TestData.cdnow("CDNOW_sample.txt") }, format: .cdnowSample, calibrationEnd: "1997-09-30",
+            holdoutEnd: "1998-06-30", cohortEnd: "1997-03-31"),
+        DataSet(
+            name: "CDNOW master", file: { try TestData.cdnow("CDNOW_master.txt") }, format: .cdnow, calibrationEnd: "1997-09-30", holdoutEnd: "1998-06-30",
+            cohortEnd: "1997-03-31"),
+        DataSet(
+            name: "Online Retail", file: { try TestData.shared("online-retail/online_retail.csv") }, format: .onlineRetail, calibrationEnd: "2011-06-30",
+            holdoutEnd: "2011-12-09", cohortEnd: "2011-03-31"),
+    ]
+
+    /// Each data set imported into both stores gives daily aggregates and summaries equal field by field, to the
+    /// last bit, with and without a holdout, in every unit.
+    @Test(arguments: dataSets)
+    func summariesEqualSQLites(_ data: DataSet) async throws {
+        let folder = try TemporaryDirectory("clv-pg-equal")
+        let sqlite = try SQLiteStore(path: folder.path("data.sqlite"))
         let postgres = try await freshStore()
-        let source = try TestData.cdnow(file)
+        let source = try data.file()
         // Small batches, so that customer-days span batches and the upsert's additions are exercised.
-        let ingester = OrderIngester(format: format, batchSize: 5_000)
+        let ingester = OrderIngester(format: data.format, batchSize: 20_000)
         let lite = try await ingester.ingest(file: source, into: sqlite, quarantineFile: folder.url.appendingPathComponent("q1.csv"))
         let server = try await ingester.ingest(file: source, into: postgres, quarantineFile: folder.url.appendingPathComponent("q2.csv"))
         #expect(lite.counts == server.counts)
         let again = try await ingester.ingest(file: source, into: postgres, quarantineFile: folder.url.appendingPathComponent("q3.csv"))
         #expect(again.counts.imported == 0 && again.counts.duplicates == server.counts.imported, "a second import stores nothing: \(again.counts)")
-        #expect(try await postgres.statistics().orderLines == (try await sqlite.statistics().orderLines))
+        let (liteStatistics, serverStatistics) = (try await sqlite.statistics(), try await postgres.statistics())
+        #expect(serverStatistics.orderLines == liteStatistics.orderLines && serverStatistics.customers == liteStatistics.customers)
+        #expect(serverStatistics.products == liteStatistics.products)
         let days = try await postgres.allCustomerDays()
         #expect(days.map(BitExactDay.init) == (try await sqlite.allCustomerDays()).map(BitExactDay.init), "daily aggregates differ")
+        let calibrationEnd = CalendarDay(iso: data.calibrationEnd)!, holdoutEnd = CalendarDay(iso: data.holdoutEnd)!
         for unit in [TimeUnit.day, .week, .month] {
-            for holdout in [nil, CalendarDay(iso: "1998-06-30")!] {
-                let window = SummaryWindow(calibrationEnd: CalendarDay(iso: "1997-09-30")!, holdoutEnd: holdout, unit: unit)
+            for holdout in [nil, holdoutEnd] {
+                let window = SummaryWindow(calibrationEnd: calibrationEnd, holdoutEnd: holdout, unit: unit)
                 let expected = try await sqlite.summaries(for: window)
                 let rows = try await postgres.summaries(for: window)
                 #expect(rows.count == expected.count && rows.count > 0)
                 #expect(rows.map(BitExactRow.init) == expected.map(BitExactRow.init), "summaries differ for \(unit), holdout \(String(describing: holdout))")
             }
         }
-        let timeline = try await postgres.purchaseTimeline(through: CalendarDay(iso: "1998-06-30")!, cohortEnd: CalendarDay(iso: "1997-03-31")!)
-        #expect(timeline == (try await sqlite.purchaseTimeline(through: CalendarDay(iso: "1998-06-30")!, cohortEnd: CalendarDay(iso: "1997-03-31")!)))
+        let cohortEnd = CalendarDay(iso: data.cohortEnd)!
+        let timeline = try await postgres.purchaseTimeline(through: holdoutEnd, cohortEnd: cohortEnd)
+        let liteTimeline = try await sqlite.purchaseTimeline(through: holdoutEnd, cohortEnd: cohortEnd)
+        #expect(!timeline.isEmpty && timeline == liteTimeline)
+        let customer = try #require(days.first?.customer)
+        #expect(try await postgres.recentOrderLines(of: customer, limit: 50) == (try await sqlite.recentOrderLines(of: customer, limit: 50)))
         await postgres.close()
     }
 

@@ -10,7 +10,10 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .cannotOpen(location, reason):
-            "Cannot open database \(location): \(reason). Check the path and its permissions, or pass another --db."
+            // A PostgreSQL reason already says what to do; a file's is the system's, so the advice follows it.
+            StoreLocation(location).isServer
+                ? "Cannot open database \(location): \(reason)."
+                : "Cannot open database \(location): \(reason). Check the path and its permissions, or pass another --db."
         case let .unreadableRow(table, reason):
             "A row of table \(table) cannot be read (\(reason)): it was written by a newer CLVKit or edited by hand."
         }
@@ -30,6 +33,12 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
         } else {
             self = .sqlite(path: text)
         }
+    }
+
+    /// Whether the location names a database server rather than a file.
+    public var isServer: Bool {
+        if case .postgres = self { return true }
+        return false
     }
 
     /// The location as it may be shown and logged: a URL's password is never included.
