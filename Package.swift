@@ -131,7 +131,7 @@ let package = Package(
         .target(
             name: "CLVServer",
             dependencies: [
-                "CLVCore", "CLVData", "CLVModels", "CLVPipeline", "CLVText", "CLVInsight",
+                "CLVCore", "CLVData", "CLVModels", "CLVPipeline", "CLVText", "CLVInsight", "CLVLearn", "CLVAssist",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -227,7 +227,7 @@ let package = Package(
         .testTarget(
             name: "CLVServerTests",
             dependencies: [
-                "CLVServer", "CLVData", "CLVSQLite", "CLVModels", "CLVPipeline", "CLVInsight", "CLVCore", "CLVTestSupport",
+                "CLVServer", "CLVData", "CLVSQLite", "CLVModels", "CLVPipeline", "CLVInsight", "CLVLearn", "CLVCore", "CLVTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

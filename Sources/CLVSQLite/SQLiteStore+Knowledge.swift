@@ -71,28 +71,44 @@ extension SQLiteStore: AssistSessionStore {
         try await writer.write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO assist_turn (interaction_key, session, customer_id, reply, action, route) VALUES (?, ?, ?, ?, ?, ?)
+                    INSERT INTO assist_turn (interaction_key, session, customer_id, reply, action, route, intent, sources, suggested_answer)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (interaction_key) DO NOTHING
                     """,
-                arguments: [turn.interaction.key, turn.session, turn.interaction.customer.rawValue, turn.reply, turn.action, turn.route])
+                arguments: [
+                    turn.interaction.key, turn.session, turn.interaction.customer.rawValue, turn.reply, turn.action, turn.route, turn.intent,
+                    String(decoding: try JSONEncoder().encode(turn.sources), as: UTF8.self), turn.suggestedAnswer,
+                ])
         }
     }
 
     public func assistTurns(session: String, customer: CustomerID) async throws -> [AssistTurn] {
+        try await turns(where: "t.customer_id = ? AND t.session = ?", order: "i.at, i.key", arguments: [customer.rawValue, session])
+    }
+
+    public func recentAssistTurns(limit: Int) async throws -> [AssistTurn] {
+        try await turns(where: "1", order: "i.at DESC, i.key DESC LIMIT ?", arguments: [max(0, limit)])
+    }
+
+    private func turns(where condition: String, order: String, arguments: StatementArguments) async throws -> [AssistTurn] {
         try await writer.read { db in
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT i.key, i.customer_id, i.kind, i.text, i.product_id, i.rating, i.at, t.session, t.reply, t.action, t.route
+                    SELECT i.key, i.customer_id, i.kind, i.text, i.product_id, i.rating, i.at, t.session, t.reply, t.action, t.route,
+                        t.intent, t.sources, t.suggested_answer
                     FROM assist_turn t JOIN interaction i ON i.key = t.interaction_key
-                    WHERE t.customer_id = ? AND t.session = ? ORDER BY i.at, i.key
-                    """, arguments: [customer.rawValue, session]
+                    WHERE \(condition) ORDER BY \(order)
+                    """, arguments: arguments
             ).map { row in
                 let kind = InteractionKind(rawValue: row[2]) ?? .chat
                 let interaction = Interaction(
                     key: row[0], customer: CustomerID(row[1] as String), kind: kind, text: row[3], product: row[4], rating: row[5],
                     timestamp: Date(timeIntervalSince1970: row[6]))
-                return AssistTurn(session: row[7], interaction: interaction, reply: row[8], action: row[9], route: row[10])
+                let sources = (try? JSONDecoder().decode([String].self, from: Data((row[12] as String).utf8))) ?? []
+                return AssistTurn(
+                    session: row[7], interaction: interaction, reply: row[8], action: row[9], route: row[10], intent: row[11], sources: sources,
+                    suggestedAnswer: row[13])
             }
         }
     }

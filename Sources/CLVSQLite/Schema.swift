@@ -197,6 +197,16 @@ enum Schema {
                     CREATE INDEX assist_turn_by_session ON assist_turn (customer_id, session);
                     """)
         }
+        migrator.registerMigration("assistTurnDetails") { db in
+            // What an agent taking the conversation over needs: the intent, the articles the reply rests on (a JSON
+            // array of ids), and the model's answer when it was held back.
+            try db.execute(
+                sql: """
+                    ALTER TABLE assist_turn ADD COLUMN intent TEXT NOT NULL DEFAULT '';
+                    ALTER TABLE assist_turn ADD COLUMN sources TEXT NOT NULL DEFAULT '[]';
+                    ALTER TABLE assist_turn ADD COLUMN suggested_answer TEXT;
+                    """)
+        }
         return migrator
     }
 }

@@ -28,14 +28,17 @@ public enum CLVService {
         }
         let audit = AuditTrail(store: store, logger: logger)
         let limiter = RateLimiter(rate: configuration.rateLimit, burst: configuration.rateBurst)
+        let language = LanguageModels(directory: modelDirectory, embeddingModel: configuration.embeddingModel)
         let services = Services(
-            store: store, workflow: workflow, scores: scores, audit: audit, metrics: Metrics(), fits: FitJobs(),
-            language: LanguageModels(directory: modelDirectory, embeddingModel: configuration.embeddingModel),
+            store: store, workflow: workflow, scores: scores, audit: audit, metrics: Metrics(), fits: FitJobs(), language: language,
+            learned: LearnedBook(store: store, language: language, maxAge: configuration.snapshotMaxAgeSeconds, logger: logger),
             generations: GenerationQueue(limit: configuration.chatQueueLimit),
             configuration: configuration,
             eventImportID: try await store.beginImport(source: "POST /v1/events", format: "api"),
             eventLedger: EventRoutes.Ledger(), limiter: limiter, logger: logger
         )
+        // Applying a learned run takes seconds: start now rather than in the first request that asks.
+        _ = await services.learned.current()
         let router = Router(context: APIRequestContext.self)
         router.add(middleware: MetricsMiddleware(metrics: services.metrics))
         router.add(middleware: ErrorMiddleware())
@@ -51,6 +54,8 @@ public enum CLVService {
         CustomerRoutes.register(routes, services)
         EventRoutes.register(routes, services)
         InsightRoutes.register(routes, services)
+        RecommendationRoutes.register(routes, services)
+        AssistRoutes.register(routes, services)
         SegmentRoutes.register(routes, services)
         ModelRunRoutes.register(routes, services)
         LanguageRoutes.register(routes, services)

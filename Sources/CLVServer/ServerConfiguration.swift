@@ -26,6 +26,29 @@ public struct ServerConfiguration: Sendable, Equatable, Decodable {
     /// The model that embeds customers' texts for profiles, topics and sentiment (`minilm` or `e5-small`), and that
     /// `/v1/embeddings` uses when a request names none.
     public var embeddingModel = EmbeddingModelChoice.minilm
+    /// The assistant's answer model: an OpenAI-compatible endpoint instead of the local SmolLM2. It only ever
+    /// receives redacted text.
+    public var assistLLM: AssistLLM?
+
+    public struct AssistLLM: Sendable, Equatable, Decodable {
+        /// The base URL, e.g. `http://localhost:11434/v1`.
+        public var url: URL
+        public var model: String
+        /// The environment variable holding the endpoint's key (a key never sits in a configuration file).
+        public var apiKeyEnv = "CLV_LLM_API_KEY"
+
+        enum CodingKeys: String, CodingKey {
+            case url, model
+            case apiKeyEnv = "api_key_env"
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            url = try c.decode(URL.self, forKey: .url)
+            model = try c.decode(String.self, forKey: .model)
+            apiKeyEnv = try c.decodeIfPresent(String.self, forKey: .apiKeyEnv) ?? apiKeyEnv
+        }
+    }
 
     public init() {}
 
@@ -40,6 +63,7 @@ public struct ServerConfiguration: Sendable, Equatable, Decodable {
         case snapshotMaxAgeSeconds = "snapshot_max_age_seconds"
         case chatQueueLimit = "chat_queue_limit"
         case embeddingModel = "embedding_model"
+        case assistLLM = "assist_llm"
     }
 
     /// Every key is optional in the file: missing keys keep their defaults.
@@ -68,6 +92,12 @@ public struct ServerConfiguration: Sendable, Equatable, Decodable {
                     forKey: .embeddingModel, in: c, debugDescription: "embedding_model must be minilm or e5-small, not \(name)")
             }
             embeddingModel = choice
+        }
+        assistLLM = try c.decodeIfPresent(AssistLLM.self, forKey: .assistLLM)
+        if let llm = assistLLM, !["http", "https"].contains(llm.url.scheme ?? "") || llm.model.isEmpty {
+            throw DecodingError.dataCorruptedError(
+                forKey: .assistLLM, in: c,
+                debugDescription: "assist_llm needs an http(s) url and a model name, e.g. {\"url\": \"http://localhost:11434/v1\", \"model\": \"qwen2.5\"}")
         }
     }
 

@@ -1,6 +1,9 @@
+import AsyncHTTPClient
 import CLVServer
 import CLVTestSupport
 import Foundation
+import NIOCore
+import NIOHTTP1
 import Testing
 
 /// The API as clients nobody here wrote see it: schemathesis (a property-based fuzzer driven by /openapi.json) and
@@ -35,7 +38,10 @@ import Testing
         return (process.terminationStatus, try String(contentsOf: log, encoding: .utf8))
     }
 
-    /// A `clv serve` process over the CDNOW sample with BG/NBD and Gamma-Gamma fitted, and an admin and an agent key;
+    static let knowledgeBase = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("knowledge-base")
+
+    /// A `clv serve` process over the CDNOW sample with BG/NBD, Gamma-Gamma and a learned ZILN fitted, the sample knowledge base, and an admin and an agent key;
     /// its concurrent chats wait their turn rather than meet the queue's 503.
     static func seededServer(in folder: TemporaryDirectory) async throws -> (server: ServeProcess, admin: String, agent: String) {
         let clv = try CLIRunner()
@@ -44,6 +50,8 @@ import Testing
             ["ingest", "orders", try TestData.cdnow("CDNOW_sample.txt").path, "--preset", "cdnow-sample", "--db", db],
             ["fit", "--model", "bgnbd", "--db", db, "--end", "1997-09-30", "--unit", "week"],
             ["fit", "--model", "gg", "--db", db, "--end", "1997-09-30", "--unit", "week"],
+            ["kb", "ingest", Self.knowledgeBase.path, "--db", db],
+            ["learn", "fit", "--end", "1997-09-30", "--holdout-end", "1998-06-30", "--model", "ziln-linear", "--db", db],
         ] {
             let run = try clv.run(arguments)
             #expect(run.status == 0, "clv \(arguments.joined(separator: " ")): \(run.stderr)")
@@ -54,6 +62,15 @@ import Testing
         let admin = try key("admin"), agent = try key("agent")
         let server = try await ServeProcess.start(
             database: db, configuration: #"{"chat_queue_limit": 64, "rate_limit": 100000, "rate_burst": 100000}"#, in: folder)
+        // The learned run is applied in the background after start (503 until then): a client waits for it once.
+        for _ in 0..<600 {
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(server.port)/v1/customers/1/explanation")
+            request.headers.add(name: "Authorization", value: "Bearer \(admin)")
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+            _ = try await response.body.collect(upTo: 1 << 20)
+            if response.status != .serviceUnavailable { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
         return (server, admin, agent)
     }
 

@@ -34,4 +34,24 @@ import Testing
         #expect(DashboardRoutes.safeNext("https://evil.example") == "/ui")
         #expect(DashboardRoutes.safeNext("/ui/model") == "/ui/model")
     }
+
+    @Test func theAgentsQueuePutsPeopleNeededFirstThenValue() {
+        func conversation(_ id: String, _ route: String, clv: Double?, at: String) -> AssistQueue.Conversation {
+            let turn = TurnView(
+                at: at, message: "m", reply: "r", action: "handoff", route: route, intent: "refund", sources: [], suggested_answer: nil)
+            return AssistQueue.Conversation(customer_id: id, session: "s", route: route, turns: 1, tier: nil, clv: clv, last: turn)
+        }
+        let queue = [
+            conversation("answered-rich", "auto_answer", clv: 9_000, at: "2026-12-01T10:00:00Z"),
+            conversation("human-poor", "human", clv: 10, at: "2026-12-01T10:00:00Z"),
+            conversation("human-unscored", "human", clv: nil, at: "2026-12-01T11:00:00Z"),
+            conversation("priority-poor", "priority_human", clv: 5, at: "2026-12-01T09:00:00Z"),
+            conversation("human-rich", "human", clv: 500, at: "2026-12-01T08:00:00Z"),
+            conversation("human-poor-newer", "human", clv: 10, at: "2026-12-01T12:00:00Z"),
+        ]
+        #expect(
+            AssistQueue.ordered(queue).map(\.customer_id) == [
+                "priority-poor", "human-rich", "human-poor-newer", "human-poor", "human-unscored", "answered-rich",
+            ])
+    }
 }

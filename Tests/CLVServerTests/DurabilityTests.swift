@@ -66,6 +66,36 @@ import Testing
     }
 }
 
+/// A shop that starts from nothing: events are stored and acknowledged before any model is fitted.
+@Suite struct EmptyStoreEventTests {
+    @Test func eventsBeforeAnyFitAreAcknowledgedWithoutScores() async throws {
+        let folder = try TemporaryDirectory("clv-empty")
+        let path = folder.path("clv.sqlite")
+        let secret = try await SQLiteStore(path: path).createKey(role: .ingest, label: "empty").secret
+        let server = try await ServeProcess.start(database: path, in: folder)
+        defer { server.stop() }
+        func post(_ order: String) async throws -> (status: HTTPResponseStatus, body: String) {
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(server.port)/v1/events")
+            request.method = .POST
+            request.headers.add(name: "Authorization", value: "Bearer \(secret)")
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: #"{"order_id": "\#(order)", "customer_id": "c1", "timestamp": "2024-03-01", "amount": 12.5}"#))
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+            return (response.status, String(buffer: try await response.body.collect(upTo: 1 << 20)))
+        }
+        let first = try await post("o1")
+        #expect(first.status == .created, "\(first.body)")
+        let body = try #require(try JSONSerialization.jsonObject(with: Data(first.body.utf8)) as? [String: Any])
+        #expect(body["customer"] == nil && body["duplicate"] as? Bool == false)
+        #expect(try await post("o1").status == .ok, "a retry is a duplicate, not a second order")
+        let ready = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(server.port)/readyz"), timeout: .seconds(60))
+        let readiness = String(buffer: try await ready.body.collect(upTo: 1 << 20))
+        #expect(ready.status == .serviceUnavailable && readiness.contains("no model is fitted"), "\(readiness)")
+        let stored = try await DatabaseQueue(path: path).read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM order_line") }
+        #expect(stored == 1)
+    }
+}
+
 /// The orders the server answered 201 for, from eight concurrent streams.
 final class Acknowledged: Sendable {
     private let storage = Mutex<Set<String>>([])

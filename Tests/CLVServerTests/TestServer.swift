@@ -31,8 +31,10 @@ struct TestServer: Sendable {
     }
 
     /// Starts a server, runs `body`, and stops the server gracefully.
+    /// - Parameter prepare: adds to the store (with a scratch folder) before the server opens it.
     static func with<T: Sendable>(
         configure: (inout ServerConfiguration) -> Void = { _ in },
+        prepare: (SQLiteStore, TemporaryDirectory) async throws -> Void = { _, _ in },
         _ body: @Sendable (TestServer) async throws -> T
     ) async throws -> T {
         let folder = try TemporaryDirectory("clv-server")
@@ -41,6 +43,7 @@ struct TestServer: Sendable {
         _ = try await OrderIngester(format: .cdnowSample).ingest(
             file: try TestData.cdnow("CDNOW_sample.txt"), into: store, quarantineFile: folder.url.appendingPathComponent("q.csv")
         )
+        try await prepare(store, folder)
         var keys: [String: String] = [:]
         for role in Role.allCases { keys[role.rawValue] = try await store.createKey(role: role, label: "test").secret }
         var configuration = ServerConfiguration()
@@ -76,7 +79,8 @@ struct TestServer: Sendable {
 
     /// One HTTP request through AsyncHTTPClient.
     func request(
-        _ method: HTTPMethod, _ path: String, key role: String? = "admin", rawKey: String? = nil, body: String? = nil, bytes: [UInt8]? = nil
+        _ method: HTTPMethod, _ path: String, key role: String? = "admin", rawKey: String? = nil, body: String? = nil, bytes: [UInt8]? = nil,
+        timeout: Int64 = 60
     ) async throws -> Reply {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
         request.method = method
@@ -88,7 +92,7 @@ struct TestServer: Sendable {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: bytes))
         }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(timeout))
         let buffer = try await response.body.collect(upTo: 64 << 20)
         var headers: [String: String] = [:]
         for header in response.headers { headers[header.name.lowercased()] = header.value }

@@ -68,7 +68,8 @@ public enum StoreConformance {
             let key = Interaction.contentKey(customer: customer, kind: .chat, timestamp: at, product: nil, text: text)
             return AssistTurn(
                 session: session, interaction: Interaction(key: key, customer: customer, kind: .chat, text: text, product: nil, rating: nil, timestamp: at),
-                reply: "reply to \(text)", action: "answer", route: "auto_answer")
+                reply: "reply to \(text)", action: "answer", route: "auto_answer", intent: "delivery_time", sources: ["shipping", "delivery"],
+                suggestedAnswer: second > 5 ? "held back" : nil)
         }
         let turns = [turn(alice, "s", 0, "first"), turn(alice, "s", 10, "second"), turn(alice, "t", 5, "other"), turn(bob, "s", 1, "bob's")]
         for t in turns { try await store.appendAssistTurn(t) }
@@ -76,9 +77,12 @@ public enum StoreConformance {
         let session = try await store.assistTurns(session: "s", customer: alice)
         try expect(session == [turns[0], turns[1]], "alice's session s: \(session.map(\.interaction.text))")
         try expect(try await store.interactions(of: alice).filter { $0.kind == .chat }.count == 3, "each turn is one chat interaction")
+        let recent = try await store.recentAssistTurns(limit: 3)
+        try expect(recent == [turns[1], turns[2], turns[3]], "the newest three turns, newest first: \(recent.map(\.interaction.text))")
         _ = try await store.erase(alice, actor: "conformance")
         try expect(try await store.assistTurns(session: "s", customer: alice).isEmpty, "erasure leaves alice's turns")
         try expect(try await store.assistTurns(session: "s", customer: bob).count == 1, "erasing alice keeps bob's turn")
+        try expect(try await store.recentAssistTurns(limit: 10) == [turns[3]], "erasure leaves alice's turns in the recent ones")
     }
 
     // MARK: - Fixture

@@ -9,7 +9,7 @@ public enum Route: String, Sendable, Codable, CaseIterable {
 }
 
 /// What the assistant does with the message.
-public enum AssistAction: String, Sendable, Codable {
+public enum AssistAction: String, Sendable, Codable, CaseIterable {
     /// Answer from the knowledge base.
     case answer
     /// Ask the customer to say it another way (first stage of the fallback).

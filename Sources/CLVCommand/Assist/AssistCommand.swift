@@ -64,44 +64,16 @@ extension CLV {
     }
 }
 
-/// The assistant's parts as the CLI loads them.
+/// The assistant as the CLI loads it: the local SmolLM2, or the endpoint of --llm-url.
 enum AssistModels {
-    static var defaultIntentURL: URL { ModelDirectory().root.appendingPathComponent("intent").appendingPathComponent("e5-small.json") }
-
     static func assistant(store: any ServiceStore, options: CLV.Assist) async throws -> Assistant {
-        let encoders = try KnowledgeBaseWorkflow.loadEncoders()
-        let retriever = try await KnowledgeBaseWorkflow(store: store, encoders: encoders).retriever()
-        let intentPath = options.intentModel ?? defaultIntentURL.path
-        guard FileManager.default.fileExists(atPath: intentPath) else {
-            throw UserError(
-                options.intentModel == nil
-                    ? "No intent model at \(intentPath): run `make setup`, or pass --intent-model MODEL from `clv intent train`."
-                    : "Cannot read the intent model \(intentPath): check the path.")
-        }
-        let intent = try IntentModels.load(intentPath)
-        guard let intentChoice = EmbeddingModelChoice.allCases.first(where: { $0.knownModel.rawValue == intent.embeddingModel }),
-            let intentEncoder = encoders[intentChoice]
-        else { throw UserError("The intent model reads \(intent.embeddingModel) vectors, which this CLVKit does not have.") }
-        var sentiment: [String: SentimentReader] = [:]
-        for (language, choice) in [("en", EmbeddingModelChoice.minilm), ("zh", .e5Small)] {
-            let encoder = encoders[choice]!
-            if let classifier = try? SentimentModels.load(nil, choice: choice, modelName: encoder.modelName) {
-                sentiment[language] = SentimentReader(classifier: classifier, encoder: encoder)
-            } else {
-                progress("No installed sentiment model for \(choice.rawValue) (`make setup`): \(language) messages read as neutral.")
-            }
-        }
-        var policy = RoutingPolicy.defaults
-        if let routing = options.routing {
-            guard let data = FileManager.default.contents(atPath: routing) else { throw UserError("Cannot read the routing rules \(routing): check the path.") }
-            policy = try RoutingPolicy.read(data)
-        }
         let model: any AnswerModel
         if let url = options.llmUrl, let name = options.llmModel {
             model = OpenAICompatibleModel(baseURL: URL(string: url)!, model: name, apiKey: ProcessInfo.processInfo.environment[options.llmKeyEnv])
         } else {
             model = try LocalAnswerModel.load()
         }
-        return Assistant(retriever: retriever, intent: intent, intentEncoder: intentEncoder, sentiment: sentiment, model: model, router: Router(policy: policy))
+        return try await AssistantAssembly.assistant(
+            store: store, answerModel: model, intentModel: options.intentModel, routing: options.routing, warn: { progress($0) })
     }
 }

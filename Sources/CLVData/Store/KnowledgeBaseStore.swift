@@ -43,6 +43,9 @@ public protocol AssistSessionStore: Sendable {
 
     /// The customer's turns in `session`, oldest first.
     func assistTurns(session: String, customer: CustomerID) async throws -> [AssistTurn]
+
+    /// The newest `limit` turns of every customer and session, newest first (an agent's queue reads them).
+    func recentAssistTurns(limit: Int) async throws -> [AssistTurn]
 }
 
 /// One exchange of a conversation.
@@ -56,12 +59,24 @@ public struct AssistTurn: Sendable, Equatable, Codable {
     public var action: String
     /// `auto_answer`, `human` or `priority_human`.
     public var route: String
+    /// The intent read from the message.
+    public var intent: String
+    /// The knowledge articles the reply rests on (for a handover: the ones an agent should read).
+    public var sources: [String]
+    /// The model's answer when it was held back (unsupported by the passages, or routed to a person).
+    public var suggestedAnswer: String?
 
-    public init(session: String, interaction: Interaction, reply: String, action: String, route: String) {
+    public init(
+        session: String, interaction: Interaction, reply: String, action: String, route: String, intent: String = "", sources: [String] = [],
+        suggestedAnswer: String? = nil
+    ) {
         self.session = session
         self.interaction = interaction
         self.reply = reply
         self.action = action
         self.route = route
+        self.intent = intent
+        self.sources = sources
+        self.suggestedAnswer = suggestedAnswer
     }
 }

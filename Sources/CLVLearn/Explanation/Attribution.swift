@@ -10,7 +10,7 @@ public enum ExplainedOutput: String, Sendable, Codable, CaseIterable {
 }
 
 /// How the contributions were computed.
-public enum AttributionMethod: String, Sendable, Codable {
+public enum AttributionMethod: String, Sendable, Codable, CaseIterable {
     /// Exact Shapley values of a linear output: wⱼ · (xⱼ − E[xⱼ]) in standardised units; they sum exactly.
     case linearShapley = "exact-shapley-linear"
     /// Exact path-dependent TreeSHAP over the ensemble; they sum exactly.

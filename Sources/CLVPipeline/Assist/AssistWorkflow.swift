@@ -46,7 +46,7 @@ public struct AssistWorkflow: Sendable {
             try await store.appendAssistTurn(
                 AssistTurn(
                     session: session ?? "single-\(UInt64(bitPattern: key))", interaction: interaction, reply: response.answer, action: response.action.rawValue,
-                    route: response.route.rawValue))
+                    route: response.route.rawValue, intent: response.intent, sources: response.sources, suggestedAnswer: response.suggestedAnswer))
         }
         return response
     }

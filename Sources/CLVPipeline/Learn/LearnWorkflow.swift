@@ -190,15 +190,55 @@ public struct LearnWorkflow: Sendable {
         public var upper90: Double
     }
 
-    /// Scores every customer who bought by `asOf` (default: the last day with an order) with the newest learned run,
-    /// for a period as long as the one it learned (its `holdoutEnd − end`): features are rebuilt at `asOf` exactly
-    /// as at training (the probabilistic models refitted through `asOf`).
-    /// - Returns: the run's id and what it saved, the last day of the predicted period, and the predictions.
+    /// The newest learned run applied at one day: every customer's prediction and, on request, why.
+    ///
+    /// Building it refits the probabilistic models and rebuilds every customer's features (seconds on a large
+    /// store); asking it afterwards costs one row's arithmetic, so a server keeps one and asks it per request.
+    public struct Scoring: Sendable {
+        public let runID: Int64
+        public let run: SavedRun
+        /// The features' cutoff.
+        public let asOf: CalendarDay
+        /// The last day of the predicted period (as long after `asOf` as the run's label period was after its cutoff).
+        public let through: CalendarDay
+        public let predictions: [Prediction]
+        let dataset: LearnDataset
+        let table: LearningTable
+        let rows: [CustomerID: Int]
+
+        /// The customer's prediction; nil when they had no purchase by `asOf`.
+        public func prediction(for customer: CustomerID) -> Prediction? { rows[customer].map { predictions[$0] } }
+
+        /// Why the run and BG/NBD predict what they do for `customer`; nil when they had no purchase by `asOf`.
+        public func explain(_ customer: CustomerID) throws -> CustomerExplanation? {
+            guard let row = rows[customer] else { return nil }
+            let explanation = try run.model.explain(table, row: row)
+            let drivers = ProbabilisticDriver.drivers(
+                for: dataset.customers.summaries[row], model: dataset.bgnbd, unit: run.unit, horizon: dataset.horizon, spend: dataset.spend,
+                meanSpend: dataset.customers.monetary?[row])
+            let interval = explanation.prediction.interval(level: 0.9)
+            return CustomerExplanation(
+                customer: customer, modelRunID: runID, model: run.model.kind, featureSet: run.featureSet, end: asOf,
+                expectedValue: explanation.prediction.mean, probabilityBuysAgain: explanation.prediction.probability,
+                interval90: [interval.lower, interval.upper], explanation: explanation, probabilisticDrivers: drivers)
+        }
+    }
+
+    /// The newest learned run applied at `asOf` (default: the last day with an order), its features rebuilt there
+    /// exactly as at training (the probabilistic models refitted through `asOf`).
     /// - Throws: ``LearnError/invalidOption(_:)`` when no learned model is saved, ``WorkflowError/noOrders``.
-    public func predict(asOf: CalendarDay?, text: TextModels?) async throws -> (id: Int64, run: SavedRun, through: CalendarDay, predictions: [Prediction]) {
+    public func scoring(asOf: CalendarDay?, text: TextModels?) async throws -> Scoring {
+        try await scoring(try requireLatestRun(), asOf: asOf, text: text)
+    }
+
+    private func requireLatestRun() async throws -> (id: Int64, run: SavedRun) {
         guard let latest = try await latestRun() else {
             throw LearnError.invalidOption("No learned model is saved: run `clv learn fit --end DATE --holdout-end DATE` first")
         }
+        return latest
+    }
+
+    private func scoring(_ latest: (id: Int64, run: SavedRun), asOf: CalendarDay?, text: TextModels?) async throws -> Scoring {
         let (id, run) = latest
         var day = asOf
         if day == nil { day = try await store.statistics().lastDay }
@@ -213,7 +253,15 @@ public struct LearnWorkflow: Sendable {
             return Prediction(
                 customer: table.customers[i], probabilityBuysAgain: d.probability, expectedValue: d.mean, lower90: interval.lower, upper90: interval.upper)
         }
-        return (id, run, through, predictions)
+        let rows = Dictionary(table.customers.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        return Scoring(runID: id, run: run, asOf: day, through: through, predictions: predictions, dataset: dataset, table: table, rows: rows)
+    }
+
+    /// Scores every customer who bought by `asOf` (default: the last day with an order) with the newest learned run.
+    /// - Returns: the run's id and what it saved, the last day of the predicted period, and the predictions.
+    public func predict(asOf: CalendarDay?, text: TextModels?) async throws -> (id: Int64, run: SavedRun, through: CalendarDay, predictions: [Prediction]) {
+        let scoring = try await scoring(asOf: asOf, text: text)
+        return (scoring.runID, scoring.run, scoring.through, scoring.predictions)
     }
 
     // MARK: - Explanations
@@ -224,6 +272,7 @@ public struct LearnWorkflow: Sendable {
         public var modelRunID: Int64
         public var model: LearnedModelKind
         public var featureSet: String
+        /// The features' cutoff.
         public var end: CalendarDay
         /// The learned prediction for the period after `end`, with its 90% interval.
         public var expectedValue: Double
@@ -234,28 +283,13 @@ public struct LearnWorkflow: Sendable {
         public var probabilisticDrivers: [ProbabilisticDriver]
     }
 
-    /// Explains `customer` under the newest learned run, rebuilding its features at the run's cutoff.
-    /// - Returns: nil when the customer had no purchase by the run's cutoff.
+    /// Explains `customer` under the newest learned run with features at `asOf` (default: the run's own cutoff,
+    /// where the model was trained).
+    /// - Returns: nil when the customer had no purchase by then.
     /// - Throws: ``LearnError/invalidOption(_:)`` when no learned model is saved.
-    public func explain(_ customer: CustomerID, text: TextModels?) async throws -> CustomerExplanation? {
-        guard let latest = try await latestRun() else {
-            throw LearnError.invalidOption("No learned model is saved: run `clv learn fit --end DATE --holdout-end DATE` first")
-        }
-        let (id, run) = latest
-        let dataset = try await dataset(
-            end: run.end, holdoutEnd: run.holdoutEnd, unit: run.unit, label: run.label, text: run.groups.contains(.text) ? text : nil,
-            options: EstimatorOptions(penalizer: run.penalizer))
-        guard let row = dataset.table.customers.firstIndex(of: customer) else { return nil }
-        let table = try dataset.table.keeping(Set(run.groups))
-        let explanation = try run.model.explain(table, row: row)
-        let summary = dataset.customers.summaries[row]
-        let drivers = ProbabilisticDriver.drivers(
-            for: summary, model: dataset.bgnbd, unit: run.unit, horizon: dataset.horizon, spend: dataset.spend, meanSpend: dataset.customers.monetary?[row])
-        let interval = explanation.prediction.interval(level: 0.9)
-        return CustomerExplanation(
-            customer: customer, modelRunID: id, model: run.model.kind, featureSet: run.featureSet, end: run.end, expectedValue: explanation.prediction.mean,
-            probabilityBuysAgain: explanation.prediction.probability, interval90: [interval.lower, interval.upper], explanation: explanation,
-            probabilisticDrivers: drivers)
+    public func explain(_ customer: CustomerID, asOf: CalendarDay? = nil, text: TextModels?) async throws -> CustomerExplanation? {
+        let latest = try await requireLatestRun()
+        return try await scoring(latest, asOf: asOf ?? latest.run.end, text: text).explain(customer)
     }
 }
 

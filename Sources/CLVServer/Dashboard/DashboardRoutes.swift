@@ -34,6 +34,7 @@ enum DashboardRoutes {
         SearchPage.register(dashboard)
         TopicsPage.register(dashboard)
         CohortsPage.register(dashboard)
+        AgentPage.register(dashboard)
     }
 
     static func errorPage(_ viewer: Viewer, _ message: String) -> HTML {

@@ -73,6 +73,12 @@ enum Format {
         return (value < 0 ? "−$" : "$") + number(abs(value), decimals: decimals)
     }
 
+    /// A contribution: always with its sign.
+    static func signed(_ value: Double, decimals: Int = 3) -> String {
+        guard value.isFinite else { return "–" }
+        return (value < 0 ? "" : "+") + number(value, decimals: decimals)
+    }
+
     static func percent(_ share: Double, decimals: Int = 0) -> String { number(share * 100, decimals: decimals) + "%" }
 
     private static func grouped(_ digits: String, negative: Bool) -> String {

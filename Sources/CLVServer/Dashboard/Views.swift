@@ -17,6 +17,7 @@ enum View {
         .init(id: "cohorts", title: "Cohorts", path: "/ui/cohorts", roles: .analysts),
         .init(id: "topics", title: "Topics", path: "/ui/topics", roles: .analysts),
         .init(id: "search", title: "Customers", path: "/ui/search", roles: .readers),
+        .init(id: "agent", title: "Agent console", path: "/ui/agent", roles: .agents),
     ]
 
     /// The whole document: head, navigation, the page's panels.

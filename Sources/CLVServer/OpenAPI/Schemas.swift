@@ -191,6 +191,7 @@ extension CustomerView: APISchema {
                             "clv": Schema.array(Schema.number),
                         ], required: ["level", "method", "expected_purchases"]),
                 ], required: ["model", "model_run_id", "horizon", "expected_purchases", "p_alive", "churn_risk", "churn_risk_band", "tier", "rfm"]),
+            "learned": LearnedView.reference,
         ], required: ["customer_id", "summary", "scores"])
 }
 
@@ -328,5 +329,7 @@ enum Schemas {
         CustomerRoutes.ErasureView.self, EventRoutes.Accepted.self, SegmentRoutes.SegmentList.self, SegmentRoutes.AudienceView.self,
         LanguageRoutes.ChatCompletion.self, LanguageRoutes.EmbeddingList.self, LanguageRoutes.ModelInfo.self, LanguageRoutes.ModelList.self,
         InteractionInput.self, InsightRoutes.InteractionBatch.self, InsightRoutes.Stored.self, ProfileView.self,
+        LearnedView.self, ExplanationView.self, RecommendationList.self, AssistRoutes.AssistBody.self, AssistView.self, ConversationView.self,
+        AssistQueue.self,
     ]
 }

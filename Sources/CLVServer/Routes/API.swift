@@ -18,6 +18,7 @@ struct Services: Sendable {
     let metrics: Metrics
     let fits: FitJobs
     let language: LanguageModels
+    let learned: LearnedBook
     let generations: GenerationQueue
     let configuration: ServerConfiguration
     /// The ingest run that API events are recorded under, and its running counts.

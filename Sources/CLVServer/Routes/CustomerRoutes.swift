@@ -32,6 +32,34 @@ enum CustomerRoutes {
 
         routes.add(
             RouteSpec(
+                method: .get, path: "/v1/customers/{id}/explanation", roles: .readers,
+                summary:
+                    "Why the newest learned model values this customer as it does, feature by feature (exact Shapley values for the linear ZILN, TreeSHAP for the trees, integrated gradients for the MLP), and BG/NBD's drivers in plain words.",
+                tag: "customers",
+                responses: [
+                    200: "The explanation", 404: "No such customer, no learned model saved, or no purchase by the model's cutoff",
+                    503: "The learned model is still being applied",
+                ],
+                response: ExplanationView.self
+            )
+        ) { _, context in
+            let id = CustomerID(try context.id())
+            guard try await services.store.customer(id) != nil else { throw APIError.notFound("No customer with that id.") }
+            guard let learned = await services.learned.current() else {
+                let problem = await services.learned.problem ?? .pending
+                if problem == .noRun { throw APIError.notFound("No learned CLV: \(problem).") }
+                throw APIError.unavailable("No learned CLV yet: \(problem).")
+            }
+            guard let prediction = learned.prediction(for: id), let explanation = try learned.explain(id) else {
+                throw APIError.notFound("This customer has no purchase on or before \(learned.asOf), the learned model's cutoff.")
+            }
+            services.audit.record(
+                AuditEvent(actor: context.actor, action: "read customer explanation", customerHash: try await services.store.auditHash(of: id)))
+            return try JSON.response(ExplanationView(explanation, prediction: prediction, scoring: learned))
+        }
+
+        routes.add(
+            RouteSpec(
                 method: .get, path: "/v1/customers/{id}/orders", roles: .readers,
                 summary: "One customer's most recent order lines (purchases and returns), newest first, with product titles.",
                 tag: "customers", query: [Self.orderLimit],
@@ -96,6 +124,7 @@ enum CustomerRoutes {
             let id = CustomerID(try context.id())
             let deleted = try await services.store.erase(id, actor: context.actor)
             guard !deleted.isEmpty else { throw APIError.notFound("No customer with that id.") }
+            await services.learned.rebuild()
             services.scores.invalidate()
             _ = try await services.scores.snapshot(maxAge: 0)
             return try JSON.response(ErasureView(deleted))
@@ -186,7 +215,11 @@ enum CustomerRoutes {
         guard let scored = try await services.scores.score(id, days: days, level: level) else {
             throw APIError.notFound("This customer has no purchases on or before \(asOf).")
         }
-        return CustomerView(record: record, scored: scored, models: models, asOf: asOf, horizon: services.configuration.horizonWeeks, level: level)
+        var view = CustomerView(record: record, scored: scored, models: models, asOf: asOf, horizon: services.configuration.horizonWeeks, level: level)
+        if let learned = await services.learned.current(), let prediction = learned.prediction(for: id) {
+            view.learned = LearnedView(prediction, scoring: learned)
+        }
+        return view
     }
 
     static func requireSnapshot(_ services: Services) async throws -> Snapshot {

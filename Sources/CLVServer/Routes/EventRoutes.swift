@@ -30,7 +30,8 @@ enum EventRoutes {
         var order_id: String
         var lines: Int
         var duplicate: Bool
-        /// The customer's new scores; null while the customer has no purchase (their first event a return).
+        /// The customer's new scores; absent while there is nothing to score: no purchase yet (their first event a
+        /// return), or no fitted model.
         var customer: CustomerView?
     }
 
@@ -74,9 +75,11 @@ enum EventRoutes {
             services.metrics.increment("clv_events_ingested_total", by: outcome.inserted)
             services.scores.invalidate(seenDay: day)
             let view: CustomerView?
-            do { view = try await CustomerRoutes.customerView(id, services: services, level: nil) } catch let error as HTTPError where error.status == .notFound
-            {
-                view = nil  // stored, but nothing to score yet: a return before any purchase
+            do {
+                view = try await CustomerRoutes.customerView(id, services: services, level: nil)
+            } catch let error as HTTPError where error.status == .notFound || error.status == .serviceUnavailable {
+                // Stored and acknowledged, but nothing to score yet: a return before any purchase, or no fitted model.
+                view = nil
             }
             let duplicate = outcome.inserted == 0
             var response = try JSON.response(

@@ -1,3 +1,4 @@
+import CLVAssist
 import CLVData
 import CLVInsight
 import CLVPipeline
@@ -61,6 +62,26 @@ actor LanguageModels {
         let loaded = FileManager.default.contents(atPath: url.path).flatMap { try? EmbeddingClassifier(jsonData: $0) }
         sentiment = .some(loaded?.embeddingModel == modelName ? loaded : nil)
         return sentiment ?? nil
+    }
+
+    private var assistant: (built: Date, value: Assistant)?
+    /// How long an assistant is kept before the knowledge base is read again (`clv kb ingest` runs elsewhere).
+    static let assistantMaxAge: TimeInterval = 60
+
+    /// The customer-service assistant over the store's knowledge base, answering with the shared generator.
+    /// - Throws: ``AssistError`` when the knowledge base is empty or the intent model is missing.
+    func assistant(store: any ServiceStore, queue: GenerationQueue, external: ServerConfiguration.AssistLLM?) async throws -> Assistant {
+        if let assistant, Date().timeIntervalSince(assistant.built) < Self.assistantMaxAge { return assistant.value }
+        let answerModel: any AnswerModel =
+            if let external {
+                OpenAICompatibleModel(baseURL: external.url, model: external.model, apiKey: ProcessInfo.processInfo.environment[external.apiKeyEnv])
+            } else {
+                QueuedAnswerModel(generator: try textGenerator(), queue: queue)
+            }
+        let encoders: [EmbeddingModelChoice: any TextEmbeddingModel] = [.minilm: try sentenceEncoder(), .e5Small: try e5Encoder()]
+        let built = try await AssistantAssembly.assistant(store: store, answerModel: answerModel, directory: directory, encoders: encoders)
+        assistant = (Date(), built)
+        return built
     }
 
     private var topicReport: InsightWorkflow.TopicReport?

@@ -102,6 +102,7 @@ final class ScoreBook: Sendable {
         state.withLock {
             $0.stale = true
             if let day { $0.asOf = max($0.asOf ?? day, day) }
+            if $0.models == nil, day != nil { $0.lastProblem = "orders are stored but no model is fitted" }
         }
     }
 

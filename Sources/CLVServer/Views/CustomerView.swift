@@ -50,6 +50,8 @@ struct CustomerView: Encodable, Sendable {
     var consent: Consent?
     var summary: Summary
     var scores: Scores
+    /// The newest learned run's prediction, when one is saved and has been applied (single-customer reads only).
+    var learned: LearnedView?
 
     init(record: CustomerRecord?, scored: ScoredCustomer, models: ActiveModels, asOf: CalendarDay, horizon: Double, level: Double?) {
         customer_id = scored.row.customer.rawValue

@@ -27,7 +27,9 @@ enum CustomerPage {
                 recentLines: try await services.store.recentOrderLines(of: id, limit: 20),
                 profile: try await InsightRoutes.profile(id, services: services),
                 recentTexts: try await services.store.interactions(of: id).filter { !$0.text.isEmpty }.sorted { $0.timestamp > $1.timestamp }
-                    .prefix(recentTextCount).map { $0 })
+                    .prefix(recentTextCount).map { $0 },
+                learned: try await learnedExplanation(id, services: services),
+                recommendations: await recommendations(id, services: services))
             return DashboardRoutes.html(View.page(title: "Customer \(id.rawValue)", active: "search", role: viewer.role, render(facts)))
         }
     }
@@ -45,6 +47,35 @@ enum CustomerPage {
         var profile: CustomerProfile?
         /// The newest interactions with words, newest first, as stored (redacted).
         var recentTexts: [Interaction]
+        /// The learned model's prediction and why, as `GET /v1/customers/{id}/explanation` serves it.
+        var learned: ExplanationView?
+        /// What to offer next, or why there is nothing to show.
+        var recommendations: Result<[RecommendWorkflow.ProductRecommendation], Unavailable>
+    }
+
+    struct Unavailable: Error {
+        var reason: String
+    }
+
+    static let recommendationCount = 5
+
+    static func learnedExplanation(_ id: CustomerID, services: Services) async throws -> ExplanationView? {
+        guard let learned = await services.learned.current(), let prediction = learned.prediction(for: id),
+            let explanation = try learned.explain(id)
+        else { return nil }
+        return ExplanationView(explanation, prediction: prediction, scoring: learned)
+    }
+
+    static func recommendations(_ id: CustomerID, services: Services) async -> Result<[RecommendWorkflow.ProductRecommendation], Unavailable> {
+        do {
+            return .success(try await RecommendWorkflow(store: services.store).recommend(customer: id, k: recommendationCount))
+        } catch let error as RecommendWorkflowError {
+            return .failure(Unavailable(reason: error.description))
+        } catch WorkflowError.noOrders {
+            return .failure(Unavailable(reason: "No order line names a product: recommendations need orders with product ids."))
+        } catch {
+            return .failure(Unavailable(reason: "Recommendations are unavailable (\(error))."))
+        }
     }
 
     /// Interactions listed in the profile panel.
@@ -56,19 +87,21 @@ enum CustomerPage {
         let purchases = f.days.filter { $0.purchaseLines > 0 }
         let first = purchases.first?.day ?? f.asOf
         let lastGapWeeks = sum.T * unitWeeks - sum.recency * unitWeeks
-        let headline = View.stats([
-            View.stat(
-                "clv", "Predicted CLV", s.clv.map { Format.money($0) } ?? "–",
-                note: f.view.scores.interval?.clv.map { "90%: \(Format.money($0[0])) – \(Format.money($0[1]))" }),
-            View.stat(
-                "expected-purchases", "Expected purchases", Format.number(s.expected_purchases, decimals: 2),
-                note: f.view.scores.interval.map {
-                    "90%: \(Format.number($0.expected_purchases[0], decimals: 2)) – \(Format.number($0.expected_purchases[1], decimals: 2))"
-                }),
-            View.stat(
-                "p-alive", "P(alive)", Format.percent(s.p_alive), tone: s.churn_risk_band == "high" ? "bad" : s.churn_risk_band == "medium" ? "warn" : "good"),
-            View.stat("orders", "Purchase days", Format.integer(sum.frequency + 1)),
-        ])
+        let headline = View.stats(
+            [
+                View.stat(
+                    "clv", "Predicted CLV", s.clv.map { Format.money($0) } ?? "–",
+                    note: f.view.scores.interval?.clv.map { "90%: \(Format.money($0[0])) – \(Format.money($0[1]))" }),
+                View.stat(
+                    "expected-purchases", "Expected purchases", Format.number(s.expected_purchases, decimals: 2),
+                    note: f.view.scores.interval.map {
+                        "90%: \(Format.number($0.expected_purchases[0], decimals: 2)) – \(Format.number($0.expected_purchases[1], decimals: 2))"
+                    }),
+                View.stat(
+                    "p-alive", "P(alive)", Format.percent(s.p_alive),
+                    tone: s.churn_risk_band == "high" ? "bad" : s.churn_risk_band == "medium" ? "warn" : "good"),
+                View.stat("orders", "Purchase days", Format.integer(sum.frequency + 1)),
+            ] + learnedStat(f.learned?.learned))
         let facts = """
             <dl class="kv" data-panel="facts"><dt>Tier</dt><dd>\(View.tier(s.tier))</dd><dt>RFM segment</dt><dd data-field="segment">\(s.rfm.segment) (R\(s.rfm.recency) F\(s.rfm.frequency) M\(s.rfm.monetary))</dd>
             <dt>Churn risk</dt><dd>\(View.risk(ChurnRisk(rawValue: s.churn_risk_band) ?? .medium))</dd><dt>First purchase</dt><dd>\(first.description)</dd>
@@ -88,7 +121,12 @@ enum CustomerPage {
         )
         let alive = ModelCharts.aliveHistory(f.aliveHistory).html
         let panels = View.grid([
-            View.card("Why", id: "panel-why", wide: true, "<ul class=\"explain\">\(explanation(f, lastGapWeeks: lastGapWeeks))</ul>"),
+            View.card(
+                "Why this value", id: "panel-why", wide: true,
+                "<ul class=\"explain\">\(explanation(f, lastGapWeeks: lastGapWeeks))</ul>\(learnedExplanationPanel(f.learned))"),
+            View.card(
+                "Recommended next", id: "panel-recommended", note: "What this customer is most likely to buy next, and why each is there.",
+                recommendedPanel(f.recommendations)),
             View.card(
                 "Profile", id: "panel-facts",
                 "\(facts)<h2 class=\"sub\">Purchase timeline</h2><p class=\"note\">Each dot is a purchase day, sized by amount.</p>\(timeline)"),
@@ -105,6 +143,48 @@ enum CustomerPage {
             \(headline)
             \(panels)
             """
+    }
+
+    static func learnedStat(_ learned: LearnedView?) -> [HTML] {
+        guard let learned, let value = learned.expected_value else { return [] }
+        let interval = learned.interval_90.compactMap { $0 }
+        let note = interval.count == 2 ? "90%: \(Format.money(interval[0])) – \(Format.money(interval[1])), to \(learned.through)" : "to \(learned.through)"
+        return [
+            View.stat(
+                "learned-clv", learned.label == "spend" ? "Learned value" : "Learned purchases",
+                learned.label == "spend" ? Format.money(value) : Format.number(value, decimals: 2), note: note)
+        ]
+    }
+
+    /// The learned model's side of "why": contributions by group, then the features that moved the prediction most.
+    static func learnedExplanationPanel(_ view: ExplanationView?) -> HTML {
+        guard let view, let output = view.outputs.first(where: { $0.output == "expected-value" }) ?? view.outputs.first else {
+            return "<p class=\"note\" data-field=\"learned-none\">No learned model is applied yet: `clv learn fit` trains one.</p>"
+        }
+        let l = view.learned
+        let groups = output.groups.sorted { $0.key < $1.key }.map { group, value -> String in "\(group) \(value.map { Format.signed($0) } ?? "–")" }
+        let rows = output.contributions.prefix(8).map { c -> [HTML] in
+            [
+                View.text(c.feature), View.text(c.value.map { Format.number($0, decimals: 2) } ?? "–"),
+                View.text(c.contribution.map { Format.signed($0) } ?? "–"),
+            ]
+        }
+        return """
+            <h2 class="sub">Learned model</h2><p data-field="learned-summary">Model run \(l.model_run_id) (\(l.model), \(l.feature_set)) from \(l.as_of) to \(l.through): \
+            \(output.output) \(output.value.map { Format.signed($0) } ?? "–") = the mean customer's \(output.baseline.map { Format.signed($0) } ?? "–") plus the contributions (\(output.method)). By group: \(groups.joined(separator: ", ")).</p>
+            \(View.table("learned-contributions", headers: ["Feature", "Value", "Contribution"], numeric: [1, 2], rows: rows))
+            """
+    }
+
+    static func recommendedPanel(_ result: Result<[RecommendWorkflow.ProductRecommendation], Unavailable>) -> HTML {
+        switch result {
+        case let .failure(problem): return View.message(problem.reason)
+        case let .success(products) where products.isEmpty: return View.message("Nothing to recommend: this customer has every product already.")
+        case let .success(products):
+            return View.table(
+                "recommended", headers: ["Product", "Title", "Why"],
+                rows: products.map { [View.text($0.product), View.text($0.title ?? "–"), View.text($0.reason)] })
+        }
     }
 
     /// The text side of the profile: interaction counts, and with profiling consent interests, sentiment by month and
