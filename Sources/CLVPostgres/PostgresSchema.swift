@@ -183,5 +183,14 @@ enum PostgresSchema {
                 );
                 CREATE INDEX assist_turn_by_session ON assist_turn (customer_id, session);
                 """),
+        Migration(
+            name: "assistTurnDetails",
+            sql: """
+                -- What an agent taking the conversation over needs: the intent, the articles the reply rests on (a JSON
+                -- array of ids), and the model's answer when it was held back.
+                ALTER TABLE assist_turn ADD COLUMN intent text NOT NULL DEFAULT '';
+                ALTER TABLE assist_turn ADD COLUMN sources text NOT NULL DEFAULT '[]';
+                ALTER TABLE assist_turn ADD COLUMN suggested_answer text;
+                """),
     ]
 }

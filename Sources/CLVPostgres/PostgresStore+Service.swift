@@ -400,29 +400,44 @@ extension PostgresStore: AssistSessionStore {
     public func appendAssistTurn(_ turn: AssistTurn) async throws {
         // The interaction is written through the same path as any other, so its customer row appears too.
         _ = try await write([turn.interaction], importID: nil, counts: nil)
+        let sources = String(decoding: try JSONEncoder().encode(turn.sources), as: UTF8.self)
         try await query(
             """
-            INSERT INTO assist_turn (customer_id, interaction_key, session, reply, action, route)
-            VALUES (\(turn.interaction.customer.rawValue), \(turn.interaction.key), \(turn.session), \(turn.reply), \(turn.action), \(turn.route))
+            INSERT INTO assist_turn (customer_id, interaction_key, session, reply, action, route, intent, sources, suggested_answer)
+            VALUES (\(turn.interaction.customer.rawValue), \(turn.interaction.key), \(turn.session), \(turn.reply), \(turn.action), \(turn.route),
+                \(turn.intent), \(sources), \(turn.suggestedAnswer))
             ON CONFLICT (customer_id, interaction_key) DO NOTHING
             """)
     }
 
     public func assistTurns(session: String, customer: CustomerID) async throws -> [AssistTurn] {
-        let rows = try await query(
-            """
-            SELECT i.key, i.kind, i.text, i.product_id, i.rating, i.at, t.session, t.reply, t.action, t.route
-            FROM assist_turn t JOIN interaction i ON i.customer_id = t.customer_id AND i.key = t.interaction_key
-            WHERE t.customer_id = \(customer.rawValue) AND t.session = \(session) ORDER BY i.at, i.key
-            """)
+        try await assistTurnRecords(
+            try await query(
+                "\(unescaped: Self.turnColumns) WHERE t.customer_id = \(customer.rawValue) AND t.session = \(session) ORDER BY i.at, i.key"))
+    }
+
+    public func recentAssistTurns(limit: Int) async throws -> [AssistTurn] {
+        try await assistTurnRecords(try await query("\(unescaped: Self.turnColumns) ORDER BY i.at DESC, i.key DESC LIMIT \(max(0, limit))"))
+    }
+
+    private static let turnColumns = """
+        SELECT i.customer_id, i.key, i.kind, i.text, i.product_id, i.rating, i.at, t.session, t.reply, t.action, t.route, t.intent, t.sources,
+            t.suggested_answer
+        FROM assist_turn t JOIN interaction i ON i.customer_id = t.customer_id AND i.key = t.interaction_key
+        """
+
+    private func assistTurnRecords(_ rows: PostgresRowSequence) async throws -> [AssistTurn] {
         var turns: [AssistTurn] = []
-        for try await (key, kindText, text, product, rating, at, session, reply, action, route) in rows.decode(
-            (Int, String, String, String?, Double?, Double, String, String, String, String).self)
+        for try await (customer, key, kindText, text, product, rating, at, session, reply, action, route, intent, sources, suggested) in rows.decode(
+            (String, Int, String, String, String?, Double?, Double, String, String, String, String, String, String, String?).self)
         {
             let interaction = Interaction(
-                key: Int64(key), customer: customer, kind: InteractionKind(rawValue: kindText) ?? .chat, text: text, product: product, rating: rating,
-                timestamp: Date(timeIntervalSince1970: at))
-            turns.append(AssistTurn(session: session, interaction: interaction, reply: reply, action: action, route: route))
+                key: Int64(key), customer: CustomerID(customer), kind: InteractionKind(rawValue: kindText) ?? .chat, text: text, product: product,
+                rating: rating, timestamp: Date(timeIntervalSince1970: at))
+            turns.append(
+                AssistTurn(
+                    session: session, interaction: interaction, reply: reply, action: action, route: route, intent: intent,
+                    sources: (try? JSONDecoder().decode([String].self, from: Data(sources.utf8))) ?? [], suggestedAnswer: suggested))
         }
         return turns
     }

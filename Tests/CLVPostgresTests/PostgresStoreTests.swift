@@ -41,7 +41,7 @@ func freshStore() async throws -> PostgresStore {
         await second.close()
         let database = String(url.split(separator: "/").last!)
         let names = try cluster.psql("SELECT name FROM schema_migration ORDER BY position", database: database)
-        #expect(names.split(separator: "\n") == ["createOrders", "createServiceTables", "createInsightTables", "createKnowledgeTables"])
+        #expect(names.split(separator: "\n") == ["createOrders", "createServiceTables", "createInsightTables", "createKnowledgeTables", "assistTurnDetails"])
     }
 
     @Test func twoProcessesOpeningANewDatabaseAtOnceMigrateItOnce() async throws {
