@@ -40,6 +40,7 @@ let package = Package(
         .library(name: "CLVNumerics", targets: ["CLVNumerics"]),
         .library(name: "CLVData", targets: ["CLVData"]),
         .library(name: "CLVSQLite", targets: ["CLVSQLite"]),
+        .library(name: "CLVPostgres", targets: ["CLVPostgres"]),
         .library(name: "CLVModels", targets: ["CLVModels"]),
         .library(name: "CLVPipeline", targets: ["CLVPipeline"]),
         .library(name: "CLVText", targets: ["CLVText"]),
@@ -54,6 +55,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-numerics.git", from: "1.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
         // Only the core traits: swift-configuration support is not needed and costs build time.
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.0.0", traits: ["FullFoundation"]),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.0.0"),
@@ -83,6 +85,12 @@ let package = Package(
             dependencies: [
                 "CLVCore", "CLVData", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
+            swiftSettings: settings
+        ),
+        // The server store: every CLVData storage protocol on PostgreSQL (Citus-ready keys), through PostgresNIO.
+        .target(
+            name: "CLVPostgres",
+            dependencies: ["CLVCore", "CLVData", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: settings
         ),
         // Probabilistic CLV models: pure, synchronous, no storage. Built for the same CPU as CLVText: the per-row
@@ -136,7 +144,8 @@ let package = Package(
         .executableTarget(
             name: "CLVCommand",
             dependencies: [
-                "CLVCore", "CLVData", "CLVSQLite", "CLVModels", "CLVNumerics", "CLVPipeline", "CLVText", "CLVServer", "CLVLearn", "CLVRecommend", "CLVAssist",
+                "CLVCore", "CLVData", "CLVSQLite", "CLVPostgres", "CLVModels", "CLVNumerics", "CLVPipeline", "CLVText", "CLVServer", "CLVLearn", "CLVRecommend",
+                "CLVAssist",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -167,6 +176,13 @@ let package = Package(
                 "CLVSQLite", "CLVData", "CLVCore", "CLVStoreConformance", "CLVTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
             ],
             resources: [.copy("Resources")],
+            swiftSettings: settings
+        ),
+        // Starts a throwaway PostgreSQL cluster (initdb, pg_ctl) and runs the conformance suite and the cross-backend
+        // checks on it.
+        .testTarget(
+            name: "CLVPostgresTests",
+            dependencies: ["CLVPostgres", "CLVSQLite", "CLVData", "CLVCore", "CLVStoreConformance", "CLVTestSupport"],
             swiftSettings: settings
         ),
         .testTarget(

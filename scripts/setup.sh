@@ -5,8 +5,8 @@
 #
 #   scripts/setup.sh            libraries + data + models
 #   scripts/setup.sh --browser  also headless Chromium (dashboard tests)
-#   scripts/setup.sh --test     Chromium and the Python clients the tests drive the API with (`make test`)
-#   scripts/setup.sh --postgres also PostgreSQL server binaries
+#   scripts/setup.sh --test     Chromium, PostgreSQL and the Python clients the tests drive the API with (`make test`)
+#   scripts/setup.sh --postgres also the PostgreSQL 15 server binaries (the tests start throwaway clusters with them)
 #
 # Locations (override with the environment):
 #   CLV_CACHE   default ${XDG_CACHE_HOME:-$HOME/.cache}/clvkit
@@ -23,7 +23,7 @@ want_browser=0; want_postgres=0; want_clients=0
 for arg in "$@"; do
     case "$arg" in
         --browser) want_browser=1 ;;
-        --test) want_browser=1; want_clients=1 ;;
+        --test) want_browser=1; want_clients=1; want_postgres=1 ;;
         --postgres) want_postgres=1 ;;
         *) echo "setup: unknown option '$arg' (use --browser, --test or --postgres)" >&2; exit 2 ;;
     esac
@@ -46,7 +46,19 @@ apt_install() {
 
 apt_install libopenblas-dev libsqlite3-dev pkg-config unzip
 [ $want_browser -eq 1 ] && apt_install chromium chromium-driver
-[ $want_postgres -eq 1 ] && apt_install postgresql
+# PostgreSQL 15's server binaries (initdb, pg_ctl, postgres) under /usr/lib/postgresql/15/bin; Debian's package
+# also creates the `postgres` account the tests run the server as when they run as root. CLV_PG_BIN points the
+# tests at another installation.
+if [ $want_postgres -eq 1 ]; then
+    PG_BIN="${CLV_PG_BIN:-/usr/lib/postgresql/15/bin}"
+    [ -x "$PG_BIN/initdb" ] || apt_install postgresql-15 \
+        || { say "could not install postgresql-15 with apt: install PostgreSQL 15 (or set CLV_PG_BIN to its bin folder) and retry"; exit 1; }
+    [ -x "$PG_BIN/initdb" ] && [ -x "$PG_BIN/pg_ctl" ] \
+        || { say "no PostgreSQL server binaries in $PG_BIN after installing postgresql-15: set CLV_PG_BIN to the folder with initdb and pg_ctl"; exit 1; }
+    if [ "$(id -u)" -eq 0 ] && ! id postgres >/dev/null 2>&1; then
+        say "the tests run as root, and PostgreSQL refuses root: create a 'postgres' account (useradd --system postgres) and retry"; exit 1
+    fi
+fi
 
 # MARK: - Python clients for the contract tests
 

@@ -47,7 +47,7 @@ extension CLV {
         }
 
         func run() async throws {
-            let store = try database.openExisting()
+            let store = try await database.openExisting()
             let id = customer.map { CustomerID($0) }
             var standing = CustomerStanding.unknown
             if let id { standing = try await AssistWorkflow.standing(of: id, store: store) }

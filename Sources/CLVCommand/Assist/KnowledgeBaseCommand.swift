@@ -33,7 +33,7 @@ extension CLV {
 
             func run() async throws {
                 let articles = try KnowledgeBaseFile.read(URL(fileURLWithPath: path))
-                let store = try database.openForWriting()
+                let store = try await database.openForWriting()
                 let workflow = KnowledgeBaseWorkflow(store: store, encoders: try KnowledgeBaseWorkflow.loadEncoders())
                 let line = ProgressLine(label: "embed passages")
                 let report = try await workflow.ingest(articles) { done, total in
@@ -67,7 +67,7 @@ extension CLV {
             }
 
             func run() async throws {
-                let store = try database.openExisting()
+                let store = try await database.openExisting()
                 let workflow = KnowledgeBaseWorkflow(store: store, encoders: try KnowledgeBaseWorkflow.loadEncoders())
                 let hits = try await workflow.retriever().search(Redactor().redacted(query), k: k, mode: retriever)
                 let rows = hits.enumerated().map { Row(rank: $0 + 1, passage: $1) }

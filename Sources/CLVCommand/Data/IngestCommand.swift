@@ -166,7 +166,7 @@ extension CLV.Ingest {
             guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue else {
                 throw UserError("No file at \(file): check the path.")
             }
-            let store = try database.openForWriting()
+            let store = try await database.openForWriting()
             if let warning = try await store.importWarning() { progress("Warning: \(warning)") }
             let quarantine = Self.quarantineURL(database: database.path, source: url)
             let started = Date()
@@ -202,8 +202,15 @@ extension CLV.Ingest {
             }
         }
 
-        /// `<db folder>/<db name>.quarantine/<source file name>.csv`.
+        /// `<db folder>/<db name>.quarantine/<source file name>.csv`; for a PostgreSQL database (no folder of its
+        /// own), `./<database name>.quarantine/<source file name>.csv`.
         static func quarantineURL(database: String, source: URL) -> URL {
+            if case let .postgres(url) = StoreLocation(database) {
+                let name = URLComponents(string: url)?.path.split(separator: "/").last.map(String.init) ?? "postgres"
+                return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+                    .appendingPathComponent(name + ".quarantine")
+                    .appendingPathComponent(source.deletingPathExtension().lastPathComponent + ".csv")
+            }
             let db = URL(fileURLWithPath: database)
             return db.deletingLastPathComponent()
                 .appendingPathComponent(db.deletingPathExtension().lastPathComponent + ".quarantine")

@@ -57,7 +57,7 @@ extension CLV.Ingest {
                 if preset == .amazonReviews { .amazonReviews } else {
                     inputFormat.map { $0 == .csv ? .csv : .jsonLines } ?? InteractionIngester.Format.guess(for: url)
                 }
-            let store = try database.openForWriting()
+            let store = try await database.openForWriting()
             let quarantine = CLV.Ingest.Orders.quarantineURL(database: database.path, source: url)
             let started = Date()
             let progressLine = ProgressLine(label: "ingest \(url.lastPathComponent)")

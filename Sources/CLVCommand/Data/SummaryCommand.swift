@@ -46,7 +46,7 @@ extension CLV {
         }
 
         func run() async throws {
-            let workflow = Workflow(store: try database.openExisting())
+            let workflow = Workflow(store: try await database.openExisting())
             let rows = try await workflow.summaries(workflow.window(end: end, holdoutEnd: holdoutEnd, unit: unit))
             try Output.write(Self.tabular(rows, holdout: holdoutEnd != nil).render(format), to: output)
             if output != nil { Output.log("Wrote \(rows.count) customers to \(output!)") }

@@ -34,7 +34,7 @@ extension CLV {
         }
 
         func run() async throws {
-            let store = try database.openExisting()
+            let store = try await database.openExisting()
             let saved = try await Workflow(store: store).latest(model)
             let period: CohortTable.Period = unit == .month ? .month : .week
             let table = try await InsightWorkflow(store: store).cohorts(period: period, model: saved?.fitted.purchase, unit: saved?.record.unit ?? .week)
@@ -93,7 +93,7 @@ extension CLV {
         }
 
         func run() async throws {
-            let store = try database.openExisting()
+            let store = try await database.openExisting()
             let insight = InsightWorkflow(store: store)
             let chosen = try await resolvedSource(insight)
             let embedder = try embedding.embedder(cache: store)
@@ -143,7 +143,7 @@ extension CLV {
         var narrative = false
 
         func run() async throws {
-            let store = try database.openExisting()
+            let store = try await database.openExisting()
             var profile = try await ProfileBuilder(store: store, embedding: embedding, sentimentModel: sentimentModel, topicSource: topics, model: model)
                 .profile(CustomerID(id), asOf: asOf)
             if narrative { profile.narrative = try ProfileBuilder.narrative(of: profile) }

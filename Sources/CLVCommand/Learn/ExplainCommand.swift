@@ -35,7 +35,7 @@ extension CLV {
         }
 
         func run() async throws {
-            let store = try database.openExisting()
+            let store = try await database.openExisting()
             let workflow = LearnWorkflow(store: store)
             let embedder = try? embedding.embedder(cache: store)
             let text = embedder.map { e in

@@ -37,7 +37,7 @@ extension CLV {
         }
 
         func run() async throws {
-            let store = try options.database.openExisting()
+            let store = try await options.database.openExisting()
             let dataset = try await options.dataset(store)
             let groups = options.features.groups.intersection(dataset.table.featureSet.groups)
             let (id, run) = try await LearnWorkflow(store: store).fitAndSave(model, dataset: dataset, groups: groups, seed: options.seed)
@@ -86,7 +86,7 @@ extension CLV {
         }
 
         func run() async throws {
-            let store = try options.database.openExisting()
+            let store = try await options.database.openExisting()
             let dataset = try await options.dataset(store)
             let groups = options.features.groups.intersection(dataset.table.featureSet.groups)
             var restricted = dataset
@@ -141,7 +141,7 @@ extension CLV {
         var format: OutputFormat = .table
 
         func run() async throws {
-            let store = try database.openExisting()
+            let store = try await database.openExisting()
             let embedder = try? embedding.embedder(cache: store)
             let text = embedder.map { e in
                 LearnWorkflow.TextModels(embedder: e, sentiment: try? SentimentModels.load(nil, choice: embedding.choice, modelName: e.model.modelName))

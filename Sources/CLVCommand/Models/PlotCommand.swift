@@ -48,7 +48,7 @@ extension CLV {
         }
 
         func run() async throws {
-            let store = try database.openExisting()
+            let store = try await database.openExisting()
             let svg: String
             do {
                 svg = try await Plots.svg(kind, store: store, model: model, customer: customer.map { CustomerID($0) }, settings: ServerConfiguration())

@@ -76,7 +76,7 @@ extension CLV {
         func run() async throws {
             let table = try await data.source().load()
             // With the database, use the latest saved run of each model (same time unit) and fit only when there is none.
-            let workflow = data.usesDatabase ? Workflow(store: try data.database.openExisting()) : nil
+            let workflow = data.usesDatabase ? Workflow(store: try await data.database.openExisting()) : nil
             func model(_ kind: ModelKind) async throws -> FittedModel {
                 if let saved = try await workflow?.latest(kind, unit: data.unit) { return saved.fitted }
                 return try Workflow.fit(kind, table, options: EstimatorOptions(penalizer: penalizer), unit: data.unit, calibrationEnd: data.end)

@@ -113,7 +113,7 @@ extension CLV.Segments {
         var topics: InsightWorkflow.TopicReport?
         if interests {
             guard data.usesDatabase, let end = data.end else { throw UserError("--interests reads customers' words from the database: drop --summary.") }
-            let store = try data.database.openExisting()
+            let store = try await data.database.openExisting()
             let insight = InsightWorkflow(store: store)
             let embedder = try embedding.embedder(cache: store)
             vectors = try await withEmbeddingProgress("embed interests") { progress in

@@ -47,7 +47,7 @@ struct RecommendListOptions: ParsableArguments {
         guard k >= 1 else { throw ValidationError("--k must be at least 1.") }
     }
 
-    var workflow: RecommendWorkflow { get throws { RecommendWorkflow(store: try database.openExisting()) } }
+    var workflow: RecommendWorkflow { get async throws { RecommendWorkflow(store: try await database.openExisting()) } }
 }
 
 extension CLV.Recommend {
@@ -87,7 +87,7 @@ extension CLV.Recommend {
         }
 
         func run() async throws {
-            let workflow = try options.workflow
+            let workflow = try await options.workflow
             let filter = ProductFilter(categories: category.isEmpty ? nil : Set(category), minimumPrice: minPrice, maximumPrice: maxPrice)
             let list: [RecommendWorkflow.ProductRecommendation]
             do {
@@ -114,7 +114,7 @@ extension CLV.Recommend {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let workflow = RecommendWorkflow(store: try database.openExisting())
+            let workflow = RecommendWorkflow(store: try await database.openExisting())
             let loaded = try await workflow.fitAndSave(model)
             var line =
                 "Saved recommender run \(loaded.run.id): \(model.rawValue) on \(loaded.run.customers) customers x \(loaded.run.products) products, orders through \(loaded.run.dataEnd)"
@@ -136,7 +136,7 @@ extension CLV.Recommend {
         @OptionGroup var options: RecommendListOptions
 
         func run() async throws {
-            let workflow = try options.workflow
+            let workflow = try await options.workflow
             let list: [RecommendWorkflow.ProductRecommendation]
             do { list = try await workflow.similar(product: product, k: options.k, notice: Output.log) } catch let error as RecommendWorkflowError {
                 throw UserError(error.description)
@@ -168,7 +168,7 @@ extension CLV.Recommend {
         @OptionGroup var options: RecommendListOptions
 
         func run() async throws {
-            let workflow = try options.workflow
+            let workflow = try await options.workflow
             let models = model.isEmpty ? RecommendWorkflow.Model.allCases : model
             let result: (evaluations: [RecommendWorkflow.ModelEvaluation], tiersMissing: String?)
             do { result = try await workflow.evaluateByTier(splitDate: splitDate, k: options.k, models: models, rerank: rerank) } catch let error

@@ -22,7 +22,7 @@ extension CLV {
             @Option(help: "Output format.") var format: OutputFormat = .table
 
             func run() async throws {
-                let store = try database.openForWriting()
+                let store = try await database.openForWriting()
                 let (key, secret) = try await store.createKey(role: role, label: label)
                 switch format {
                 case .json:

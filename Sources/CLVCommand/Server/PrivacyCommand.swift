@@ -35,7 +35,7 @@ extension CLV {
             }
 
             func run() async throws {
-                let store = try database.openExisting()
+                let store = try await database.openExisting()
                 let current = try await store.consents()
                 let targets = all ? current.keys.sorted { $0.rawValue < $1.rawValue } : ids.map { CustomerID($0) }
                 var missing: [String] = []

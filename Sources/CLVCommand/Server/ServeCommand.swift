@@ -49,7 +49,7 @@ extension CLV {
             var logger = Logger(label: "clv.serve")
             logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
             let location = StoreLocation(configuration.database)
-            let store = try StoreFactory.open(location, create: false)
+            let store = try await StoreFactory.open(location, create: false)
             let (host, path) = (configuration.host, location.description)
             let app = try await CLVService.application(configuration: configuration, store: store, logger: logger) { port in
                 Output.log("clv serve: listening on http://\(host):\(port) (database \(path))")

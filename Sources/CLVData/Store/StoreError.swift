@@ -4,17 +4,16 @@ import Foundation
 public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The database could not be opened (missing folder, permissions, not a CLVKit database).
     case cannotOpen(location: String, reason: String)
-    /// `--db` named a kind of store this build cannot open.
-    case unsupportedLocation(String)
     /// A stored row cannot be read back (written by a newer CLVKit, or edited by hand).
     case unreadableRow(table: String, reason: String)
 
     public var description: String {
         switch self {
         case let .cannotOpen(location, reason):
-            "Cannot open database \(location): \(reason). Check the path and its permissions, or pass another --db."
-        case let .unsupportedLocation(location):
-            "\(location) names a PostgreSQL database, which this build of CLVKit cannot open yet: pass a SQLite file path with --db."
+            // A PostgreSQL reason already says what to do; a file's is the system's, so the advice follows it.
+            StoreLocation(location).isServer
+                ? "Cannot open database \(location): \(reason)."
+                : "Cannot open database \(location): \(reason). Check the path and its permissions, or pass another --db."
         case let .unreadableRow(table, reason):
             "A row of table \(table) cannot be read (\(reason)): it was written by a newer CLVKit or edited by hand."
         }
@@ -34,6 +33,12 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
         } else {
             self = .sqlite(path: text)
         }
+    }
+
+    /// Whether the location names a database server rather than a file.
+    public var isServer: Bool {
+        if case .postgres = self { return true }
+        return false
     }
 
     /// The location as it may be shown and logged: a URL's password is never included.

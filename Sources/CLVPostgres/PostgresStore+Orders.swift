@@ -1,0 +1,263 @@
+import CLVCore
+import CLVData
+import Foundation
+import PostgresNIO
+
+extension PostgresStore: OrderStore {
+    // MARK: - Imports
+
+    public func beginImport(source: String, format: String) async throws -> Int64 {
+        let rows = try await query(
+            "INSERT INTO ingest_run (source, format, started_at, status) VALUES (\(source), \(format), \(Date()), 'running') RETURNING id")
+        return Int64(try await rows.single(Int.self))
+    }
+
+    /// One transaction: the lines go to a per-connection staging table through `COPY`, then one statement inserts
+    /// those not stored yet and adds exactly those to the customer-day aggregates and the customers. A concurrent
+    /// import of the same lines waits on their keys and then skips them, so each line is stored and counted once.
+    public func write(_ batch: OrderBatch, importID: Int64, counts: IngestCounts, audit: [AuditEvent]) async throws -> (inserted: Int, duplicates: Int) {
+        // The order the SQLite store totals a batch in, so that a day's amounts are added in the same order and
+        // come out equal to the last bit.
+        let lines = batch.totals == nil ? batch.lines.sorted { $0.key < $1.key } : batch.lines
+        let titles = batch.productTitles.sorted { $0.key < $1.key }
+        let countries = batch.customerCountries.sorted { $0.key.rawValue < $1.key.rawValue }
+        return try await transaction { connection in
+            try await connection.query(
+                """
+                CREATE TEMP TABLE IF NOT EXISTS staging_line (
+                    ordinal integer NOT NULL, customer_id text COLLATE "C" NOT NULL, line_key bigint NOT NULL, order_id text,
+                    product_id text COLLATE "C", day integer NOT NULL, second_of_day integer, quantity double precision,
+                    unit_price double precision, amount double precision NOT NULL, is_return boolean NOT NULL
+                ) ON COMMIT DELETE ROWS
+                """, logger: logger)
+            try await connection.copyFrom(table: "staging_line", logger: logger) { writer in
+                var buffer = ByteBuffer()
+                buffer.reserveCapacity(1 << 20)
+                for (ordinal, line) in lines.enumerated() {
+                    CopyText.append(line, ordinal: ordinal, to: &buffer)
+                    if buffer.readableBytes >= 1 << 20 {
+                        try await writer.write(buffer)
+                        buffer.clear()
+                    }
+                }
+                if buffer.readableBytes > 0 { try await writer.write(buffer) }
+            }
+            if !titles.isEmpty {
+                try await connection.query(
+                    """
+                    INSERT INTO product (product_id, title)
+                    SELECT * FROM unnest(\(titles.map(\.key))::text[], \(titles.map(\.value))::text[]) ORDER BY 1
+                    ON CONFLICT (product_id) DO UPDATE SET title = coalesce(product.title, excluded.title)
+                    """, logger: logger)
+            }
+            let rows = try await connection.query(
+                """
+                WITH src AS MATERIALIZED (
+                    SELECT DISTINCT ON (customer_id, line_key) * FROM staging_line ORDER BY customer_id, line_key, ordinal
+                ), inserted AS (
+                    INSERT INTO order_line
+                        (customer_id, line_key, order_id, product_id, day, second_of_day, quantity, unit_price, amount, is_return, ingest_run_id)
+                    SELECT customer_id, line_key, order_id, product_id, day, second_of_day, quantity, unit_price, amount, is_return, \(importID)
+                    FROM src ORDER BY customer_id, line_key
+                    ON CONFLICT (customer_id, line_key) DO NOTHING
+                    RETURNING customer_id, line_key
+                ), new_lines AS MATERIALIZED (
+                    SELECT s.* FROM src s JOIN inserted i ON i.customer_id = s.customer_id AND i.line_key = s.line_key
+                ), days AS (
+                    INSERT INTO customer_day (customer_id, day, purchase_amount, purchase_lines, return_amount, return_lines)
+                    SELECT customer_id, day,
+                        coalesce(sum(amount ORDER BY ordinal) FILTER (WHERE NOT is_return), 0), count(*) FILTER (WHERE NOT is_return),
+                        coalesce(sum(amount ORDER BY ordinal) FILTER (WHERE is_return), 0), count(*) FILTER (WHERE is_return)
+                    FROM new_lines WHERE customer_id <> '' GROUP BY customer_id, day ORDER BY customer_id, day
+                    ON CONFLICT (customer_id, day) DO UPDATE SET
+                        purchase_amount = customer_day.purchase_amount + excluded.purchase_amount,
+                        purchase_lines = customer_day.purchase_lines + excluded.purchase_lines,
+                        return_amount = customer_day.return_amount + excluded.return_amount,
+                        return_lines = customer_day.return_lines + excluded.return_lines
+                ), customers AS (
+                    INSERT INTO customer (customer_id, country, first_seen_day)
+                    SELECT n.customer_id, min(c.country), min(n.day)
+                    FROM new_lines n LEFT JOIN unnest(\(countries.map(\.key.rawValue))::text[], \(countries.map(\.value))::text[]) AS c(customer_id, country)
+                        ON c.customer_id = n.customer_id
+                    WHERE n.customer_id <> '' GROUP BY n.customer_id ORDER BY n.customer_id
+                    ON CONFLICT (customer_id) DO UPDATE SET
+                        country = coalesce(excluded.country, customer.country),
+                        first_seen_day = least(customer.first_seen_day, excluded.first_seen_day)
+                )
+                SELECT count(*) FROM new_lines
+                """, logger: logger)
+            let inserted = try await rows.single(Int.self)
+            var running = counts
+            running.imported += inserted
+            running.duplicates += batch.lines.count - inserted
+            try await Self.updateCounts(running, importID: importID, on: connection, logger: logger)
+            try await Self.insertAudit(audit, on: connection, logger: logger)
+            return (inserted, batch.lines.count - inserted)
+        }
+    }
+
+    public func finishImport(_ importID: Int64, counts: IngestCounts) async throws {
+        try await transaction { connection in
+            try await Self.updateCounts(counts, importID: importID, on: connection, logger: logger)
+            try await connection.query("UPDATE ingest_run SET status = 'finished', finished_at = \(Date()) WHERE id = \(importID)", logger: logger)
+        }
+    }
+
+    public func importWarning() async throws -> String? { nil }
+
+    static func updateCounts(_ counts: IngestCounts, importID: Int64, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query(
+            """
+            UPDATE ingest_run SET lines_read = \(counts.read), imported = \(counts.imported), duplicates = \(counts.duplicates),
+                quarantined = \(counts.quarantined), returns = \(counts.returns), guest_lines = \(counts.guestLines)
+            WHERE id = \(importID)
+            """, logger: logger)
+    }
+
+    // MARK: - Aggregates
+
+    /// The server groups the daily aggregates per customer (a window gives each row its customer's first day) and
+    /// returns one compressed row per customer; the sums run in day order, as ``CustomerSummarizer``'s do, so the
+    /// rows equal the SQLite store's to the last bit.
+    public func summaries(for window: SummaryWindow) async throws -> [CustomerSummaryRow] {
+        let calibrationEnd = window.calibrationEnd.daysSinceEpoch
+        let holdoutEnd = window.holdoutEnd?.daysSinceEpoch ?? calibrationEnd
+        let rows = try await query(
+            """
+            WITH d AS (
+                SELECT customer_id, day, purchase_amount, min(day) OVER (PARTITION BY customer_id) AS first_day
+                FROM customer_day WHERE purchase_lines > 0 AND day <= \(window.lastDay.daysSinceEpoch)
+            )
+            SELECT customer_id, first_day,
+                max(day) FILTER (WHERE day <= \(calibrationEnd)),
+                count(*) FILTER (WHERE day > first_day AND day <= \(calibrationEnd)),
+                coalesce(sum(purchase_amount ORDER BY day) FILTER (WHERE day > first_day AND day <= \(calibrationEnd)), 0),
+                count(*) FILTER (WHERE day > \(calibrationEnd) AND day <= \(holdoutEnd)),
+                coalesce(sum(purchase_amount ORDER BY day) FILTER (WHERE day > \(calibrationEnd) AND day <= \(holdoutEnd)), 0)
+            FROM d WHERE first_day <= \(calibrationEnd)
+            GROUP BY customer_id, first_day
+            """)
+        let unitDays = window.unit.days
+        let cal = window.calibrationEnd
+        var result: [CustomerSummaryRow] = []
+        for try await (id, firstDay, lastDay, repeatDays, repeatValue, holdoutDays, holdoutValue) in rows.decode(
+            (String, Int, Int, Int, Double, Int, Double).self)
+        {
+            let first = CalendarDay(daysSinceEpoch: firstDay)
+            var row = CustomerSummaryRow(
+                customer: CustomerID(id), frequency: repeatDays,
+                recency: Double(first.days(to: CalendarDay(daysSinceEpoch: lastDay))) / unitDays,
+                age: Double(first.days(to: cal)) / unitDays,
+                monetaryValue: repeatDays > 0 ? repeatValue / Double(repeatDays) : 0)
+            if let end = window.holdoutEnd {
+                row.holdout = .init(
+                    frequency: holdoutDays, monetaryValue: holdoutDays > 0 ? holdoutValue / Double(holdoutDays) : 0,
+                    duration: Double(cal.days(to: end)) / unitDays)
+            }
+            result.append(row)
+        }
+        result.sort { $0.customer < $1.customer }
+        return result
+    }
+
+    public func purchaseTimeline(through end: CalendarDay, cohortEnd: CalendarDay) async throws -> [PurchaseTimelineDay] {
+        let rows = try await query(
+            """
+            WITH first AS (
+                SELECT customer_id, min(day) AS day FROM customer_day WHERE purchase_lines > 0 GROUP BY customer_id
+            )
+            SELECT d.day, count(*) FILTER (WHERE d.day = f.day), count(*) FILTER (WHERE d.day > f.day)
+            FROM customer_day d JOIN first f ON f.customer_id = d.customer_id
+            WHERE d.purchase_lines > 0 AND d.day <= \(end.daysSinceEpoch) AND f.day <= \(cohortEnd.daysSinceEpoch)
+            GROUP BY d.day ORDER BY d.day
+            """)
+        var timeline: [PurchaseTimelineDay] = []
+        for try await (day, first, repeats) in rows.decode((Int, Int, Int).self) {
+            timeline.append(PurchaseTimelineDay(day: CalendarDay(daysSinceEpoch: day), firstPurchases: first, repeatPurchases: repeats))
+        }
+        return timeline
+    }
+
+    public func allCustomerDays() async throws -> [CustomerDay] {
+        let rows = try await query(
+            "SELECT customer_id, day, purchase_amount, return_amount, purchase_lines FROM customer_day ORDER BY customer_id, day")
+        var days: [CustomerDay] = []
+        for try await (id, day, purchase, returned, lines) in rows.decode((String, Int, Double, Double, Int).self) {
+            days.append(
+                CustomerDay(
+                    customer: CustomerID(id), day: CalendarDay(daysSinceEpoch: day), purchaseAmount: purchase, returnAmount: returned, purchaseLines: lines))
+        }
+        return days
+    }
+
+    public func statistics() async throws -> StoreStatistics {
+        let rows = try await query(
+            """
+            SELECT (SELECT count(*) FROM order_line), (SELECT count(*) FROM customer), (SELECT count(*) FROM product),
+                min(day), max(day), coalesce(sum(amount), 0)
+            FROM order_line
+            """)
+        for try await (lines, customers, products, first, last, revenue) in rows.decode((Int, Int, Int, Int?, Int?, Double).self) {
+            return StoreStatistics(
+                orderLines: lines, customers: customers, products: products, firstDay: first.map(CalendarDay.init(daysSinceEpoch:)),
+                lastDay: last.map(CalendarDay.init(daysSinceEpoch:)), netRevenue: revenue)
+        }
+        return StoreStatistics(orderLines: 0, customers: 0, products: 0, firstDay: nil, lastDay: nil, netRevenue: 0)
+    }
+}
+
+/// Rows in the text format of `COPY … FROM STDIN`: tab-separated, `\N` for NULL, backslash escapes.
+enum CopyText {
+    /// One staging row: ordinal, customer (empty for a guest), key, order, product, day, second, quantity, unit
+    /// price, amount, return.
+    static func append(_ line: OrderLine, ordinal: Int, to buffer: inout ByteBuffer) {
+        buffer.writeString(String(ordinal))
+        buffer.writeInteger(UInt8(ascii: "\t"))
+        text(line.customer?.rawValue ?? PostgresSchema.guestCustomer, to: &buffer)
+        buffer.writeInteger(UInt8(ascii: "\t"))
+        buffer.writeString(String(line.key))
+        field(line.order, to: &buffer)
+        field(line.product, to: &buffer)
+        buffer.writeInteger(UInt8(ascii: "\t"))
+        buffer.writeString(String(line.day.daysSinceEpoch))
+        field(line.secondOfDay.map(String.init), to: &buffer)
+        field(line.quantity.map(number), to: &buffer)
+        field(line.unitPrice.map(number), to: &buffer)
+        buffer.writeInteger(UInt8(ascii: "\t"))
+        buffer.writeString(number(line.amount))
+        buffer.writeString(line.isReturn ? "\tt\n" : "\tf\n")
+    }
+
+    /// A tab, then the value or `\N`.
+    private static func field(_ value: String?, to buffer: inout ByteBuffer) {
+        buffer.writeInteger(UInt8(ascii: "\t"))
+        if let value { text(value, to: &buffer) } else { buffer.writeString("\\N") }
+    }
+
+    /// Shortest round-trip decimal: the server's parser reads it back to the same bits.
+    private static func number(_ value: Double) -> String { value.description }
+
+    static func text(_ value: String, to buffer: inout ByteBuffer) {
+        guard value.utf8.contains(where: { $0 == 0x5C || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) else {
+            buffer.writeString(value)
+            return
+        }
+        for byte in value.utf8 {
+            switch byte {
+            case 0x5C: buffer.writeString("\\\\")
+            case 0x09: buffer.writeString("\\t")
+            case 0x0A: buffer.writeString("\\n")
+            case 0x0D: buffer.writeString("\\r")
+            default: buffer.writeInteger(byte)
+            }
+        }
+    }
+}
+
+extension PostgresRowSequence {
+    /// The one value of a one-row, one-column result.
+    func single<T: PostgresDecodable & Sendable>(_ type: T.Type) async throws -> T {
+        for try await value in decode(T.self) { return value }
+        throw StoreError.unreadableRow(table: "result", reason: "the statement returned no row")
+    }
+}
