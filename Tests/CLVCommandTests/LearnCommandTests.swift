@@ -52,6 +52,12 @@ import Testing
             let v = line.split(separator: ",", omittingEmptySubsequences: false).dropFirst().map { Double($0)! }
             #expect(v[0] >= 0 && v[0] <= 1 && v[2] <= v[3])
         }
+        // `clv predict --model learned` is the same scoring, through the command every model shares.
+        let shared = try clv.run(["predict", "--model", "learned", "--db", db, "--end", "1998-06-30"])
+        #expect(shared.status == 0, "\(shared.stderr)")
+        #expect(shared.stdout == predict.stdout)
+        let horizon = try clv.run(["predict", "--model", "learned", "--horizon", "39", "--db", db, "--end", "1998-06-30"])
+        #expect(horizon.status == 2 && horizon.stderr.contains("omit --horizon"), "\(horizon.stderr)")
 
         let evaluate = try clv.run(["learn", "evaluate", "--model", "gbt", "--format", "csv"] + window)
         #expect(evaluate.status == 0, "\(evaluate.stderr)")

@@ -141,7 +141,11 @@ extension CLV {
         var format: OutputFormat = .table
 
         func run() async throws {
-            let store = try await database.openExisting()
+            emit(try await Self.predictions(store: try await database.openExisting(), asOf: asOf, embedding: embedding).render(format))
+        }
+
+        /// Every customer's learned prediction as a table; `clv predict --model learned` prints the same.
+        static func predictions(store: any ServiceStore, asOf: CalendarDay?, embedding: EmbeddingOptions) async throws -> Tabular {
             let embedder = try? embedding.embedder(cache: store)
             let text = embedder.map { e in
                 LearnWorkflow.TextModels(embedder: e, sentiment: try? SentimentModels.load(nil, choice: embedding.choice, modelName: e.model.modelName))
@@ -155,7 +159,7 @@ extension CLV {
                     .number(p.lower90, decimals: 2), .number(p.upper90, decimals: 2),
                 ]
             }
-            emit(Tabular(columns: ["customer_id", "p_buys_again", "expected_value", "lower_90", "upper_90"], rows: rows).render(format))
+            return Tabular(columns: ["customer_id", "p_buys_again", "expected_value", "lower_90", "upper_90"], rows: rows)
         }
     }
 }

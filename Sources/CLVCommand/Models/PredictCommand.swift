@@ -22,6 +22,24 @@ struct PredictionRow: Encodable {
     var clv_upper: Double?
 }
 
+/// `--model` of `clv predict`: a purchase model, or the newest learned run.
+enum PredictModel: ExpressibleByArgument, Equatable {
+    case purchase(ModelKind)
+    case learned
+
+    init?(argument: String) {
+        if argument == ModelKind.learned.rawValue {
+            self = .learned
+        } else if let kind = ModelKind(argument: argument) {
+            self = .purchase(kind)
+        } else {
+            return nil
+        }
+    }
+
+    static var allValueStrings: [String] { ModelKind.allValueStrings + [ModelKind.learned.rawValue] }
+}
+
 extension CLV {
     /// `clv predict`: per-customer expected purchases, P(alive), expected spend and CLV.
     struct Predict: AsyncParsableCommand {
@@ -32,16 +50,19 @@ extension CLV {
                 expected spend from the Gamma-Gamma model (--spend-model gg, needs monetary_value).
                 --interval L adds _lower/_upper columns: quantiles over parameter draws from the fit's asymptotic
                 normal distribution (parameter uncertainty of the expectation, not the count's Poisson noise).
+                --model learned scores with the newest `clv learn fit` run instead (as `clv learn predict`): P(buys
+                again), the expected value of the run's label over the period it learned, after --end (default:
+                the last order day), and its 90% interval.
                 """)
 
-        @Option(help: "Purchase model: bgnbd, pnbd, mbgnbd or bgbb.")
-        var model: ModelKind
+        @Option(help: "Purchase model: bgnbd, pnbd, mbgnbd or bgbb; or learned (the newest `clv learn fit` run).")
+        var model: PredictModel
 
         @Option(help: "Spend model for expected spend and CLV (gg).")
         var spendModel: ModelKind?
 
-        @Option(help: "Prediction horizon in the time unit (--unit).")
-        var horizon: Double
+        @Option(help: "Prediction horizon in the time unit (--unit); a learned model predicts the period it learned.")
+        var horizon: Double?
 
         @Option(help: "Monthly discount rate for CLV (0.01 = 1% a month).")
         var discountRate: Double = 0.01
@@ -59,21 +80,35 @@ extension CLV {
         var penalizer: Double = 0
 
         @OptionGroup var data: DataOptions
+        @OptionGroup var embedding: EmbeddingOptions
 
         @Option(help: "Output format: csv or json.")
         var format: OutputFormat = .csv
 
         func validate() throws {
-            guard model != .gg else { throw ValidationError("--model must be a purchase model (bgnbd, pnbd, mbgnbd, bgbb); use --spend-model gg for spend.") }
+            guard format != .table else { throw ValidationError("clv predict prints --format csv or json.") }
+            guard case let .purchase(kind) = model else {
+                if horizon != nil { throw ValidationError("A learned model predicts the period it learned: omit --horizon.") }
+                if spendModel != nil || interval != nil {
+                    throw ValidationError("--spend-model and --interval are for purchase models; a learned model has its own 90% interval.")
+                }
+                if !data.usesDatabase { throw ValidationError("--model learned reads the database (its features need the order history): omit --summary.") }
+                return
+            }
+            guard kind != .gg else { throw ValidationError("--model must be a purchase model (bgnbd, pnbd, mbgnbd, bgbb); use --spend-model gg for spend.") }
             if let spendModel, spendModel != .gg { throw ValidationError("--spend-model must be gg.") }
+            guard let horizon else { throw ValidationError("Give --horizon, the prediction horizon in time units (--unit).") }
             guard horizon > 0, horizon.isFinite else { throw ValidationError("--horizon must be a positive number of time units.") }
             guard discountRate > -1, discountRate.isFinite else { throw ValidationError("--discount-rate must be a number above -1.") }
             if let interval, !(interval > 0 && interval < 1) { throw ValidationError("--interval must be between 0 and 1, e.g. 0.9.") }
             guard draws >= 10 else { throw ValidationError("--draws must be at least 10.") }
-            guard format != .table else { throw ValidationError("clv predict prints --format csv or json.") }
         }
 
         func run() async throws {
+            guard case let .purchase(purchaseKind) = self.model, let horizon else {
+                let store = try await data.database.openExisting()
+                return emit(try await LearnPredict.predictions(store: store, asOf: data.end, embedding: embedding).render(format))
+            }
             let table = try await data.source().load()
             // With the database, use the latest saved run of each model (same time unit) and fit only when there is none.
             let workflow = data.usesDatabase ? Workflow(store: try await data.database.openExisting()) : nil
@@ -81,7 +116,7 @@ extension CLV {
                 if let saved = try await workflow?.latest(kind, unit: data.unit) { return saved.fitted }
                 return try Workflow.fit(kind, table, options: EstimatorOptions(penalizer: penalizer), unit: data.unit, calibrationEnd: data.end)
             }
-            guard let fitted = try await model(self.model).purchase else { throw WorkflowError.wrongKind(self.model, expected: "a purchase model") }
+            guard let fitted = try await model(purchaseKind).purchase else { throw WorkflowError.wrongKind(purchaseKind, expected: "a purchase model") }
             var spend: GammaGamma?
             if spendModel == .gg {
                 guard table.monetary != nil else { throw UserError("--spend-model gg needs a monetary_value column.") }
