@@ -62,14 +62,17 @@ import Testing
         let admin = try key("admin"), agent = try key("agent")
         let server = try await ServeProcess.start(
             database: db, configuration: #"{"chat_queue_limit": 64, "rate_limit": 100000, "rate_burst": 100000}"#, in: folder)
-        // The learned run is applied in the background after start (503 until then): a client waits for it once.
-        for _ in 0..<600 {
-            var request = HTTPClientRequest(url: "http://127.0.0.1:\(server.port)/v1/customers/1/explanation")
-            request.headers.add(name: "Authorization", value: "Bearer \(admin)")
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
-            _ = try await response.body.collect(upTo: 1 << 20)
-            if response.status != .serviceUnavailable { break }
-            try await Task.sleep(for: .milliseconds(200))
+        // The learned run and the recommender are prepared in the background after start (503 until then): a client
+        // waits for them once.
+        for path in ["/v1/customers/1/explanation", "/v1/customers/1/recommendations"] {
+            for _ in 0..<600 {
+                var request = HTTPClientRequest(url: "http://127.0.0.1:\(server.port)\(path)")
+                request.headers.add(name: "Authorization", value: "Bearer \(admin)")
+                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+                _ = try await response.body.collect(upTo: 1 << 20)
+                if response.status != .serviceUnavailable { break }
+                try await Task.sleep(for: .milliseconds(200))
+            }
         }
         return (server, admin, agent)
     }
