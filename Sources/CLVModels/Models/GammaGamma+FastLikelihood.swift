@@ -75,14 +75,7 @@ struct GammaGammaFastLikelihood: Sendable {
 
     /// Sums `body` over fixed chunks of `0..<count` on all cores, adding the chunks in order.
     private func sumInChunks(count: Int, _ body: (Int, Int) -> Partial) -> Partial {
-        let chunks = (count + Self.chunk - 1) / Self.chunk
-        var parts = [Partial](repeating: Partial(), count: chunks)
-        parts.withUnsafeMutableBufferPointer { out in
-            ParallelFor.allCores.run(count: chunks) { c in
-                out[c] = body(c * Self.chunk, Swift.min(count, (c + 1) * Self.chunk))
-            }
-        }
-        return parts.reduce(Partial(), +)
+        ParallelFor.allCores.sumInChunks(count: count, chunk: Self.chunk, zero: Partial(), +, body)
     }
 
     private func partialSums(_ lo: Int, _ hi: Int, v: Double) -> Partial {

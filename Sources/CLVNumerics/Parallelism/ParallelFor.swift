@@ -48,6 +48,19 @@ public struct ParallelFor: Sendable, Equatable {
     }
 }
 
+extension ParallelFor {
+    /// `body(lo, hi)` over fixed chunks of `0..<count`, the chunks' results added in order: the total is the same
+    /// bits whatever the number of threads (a likelihood's sum must not depend on the machine).
+    public func sumInChunks<Part>(count: Int, chunk: Int, zero: Part, _ add: (Part, Part) -> Part, _ body: (Int, Int) -> Part) -> Part {
+        let chunks = (count + chunk - 1) / chunk
+        var parts = [Part](repeating: zero, count: chunks)
+        parts.withUnsafeMutableBufferPointer { out in
+            run(count: chunks) { c in out[c] = body(c * chunk, Swift.min(count, (c + 1) * chunk)) }
+        }
+        return parts.reduce(zero, add)
+    }
+}
+
 /// Carries a non-`Sendable` closure into `concurrentPerform`.
 ///
 /// `@unchecked Sendable` is sound here because ``ParallelFor/run(count:_:)`` documents that `body` may be called
