@@ -95,7 +95,9 @@ import Testing
     @Test func killMidImportLeavesWholeBatchesAndResumes() async throws {
         let clv = try CLIRunner()
         let folder = try TemporaryDirectory()
-        let lines = 1_000_000, batch = 5_000
+        // Large enough, in small enough batches, that the import is still running when a poller starved by the rest
+        // of the suite first sees a commit (1,000,000 lines in batches of 5,000 once finished before that).
+        let lines = 2_000_000, batch = 2_000
         var text = "order,customer,date,amount\n"
         text.reserveCapacity(lines * 32)
         for i in 0..<lines { text += "o\(i),c\(i % 9_973),2024-\(1 + i % 12 < 10 ? "0" : "")\(1 + i % 12)-\(10 + i % 19),\(i % 97).5\n" }
@@ -107,7 +109,7 @@ import Testing
         ]
         let process = try clv.start(arguments)
 
-        // Kill as soon as the first batch is committed, long before the end (200 batches).
+        // Kill as soon as the first batch is committed, long before the end (1,000 batches).
         var committed = 0
         let deadline = Date().addingTimeInterval(60)
         while committed < batch, process.isRunning, Date() < deadline {
