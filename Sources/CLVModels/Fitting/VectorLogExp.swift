@@ -56,24 +56,29 @@ enum VectorLogExp {
         let t = clamped * (1 / ln2) + shifter
         let n = t - shifter
         let r = (clamped - n * ln2High) - n * ln2Low
-        // 1/k! for k = 13…0, written out so every coefficient is a compile-time constant.
-        var p = Vector(repeating: 1.0 / 6_227_020_800)
-        p = multiplyAdd(p, r, 1.0 / 479_001_600)
-        p = multiplyAdd(p, r, 1.0 / 39_916_800)
-        p = multiplyAdd(p, r, 1.0 / 3_628_800)
-        p = multiplyAdd(p, r, 1.0 / 362_880)
-        p = multiplyAdd(p, r, 1.0 / 40_320)
-        p = multiplyAdd(p, r, 1.0 / 5_040)
-        p = multiplyAdd(p, r, 1.0 / 720)
-        p = multiplyAdd(p, r, 1.0 / 120)
-        p = multiplyAdd(p, r, 1.0 / 24)
-        p = multiplyAdd(p, r, 1.0 / 6)
-        p = multiplyAdd(p, r, 0.5)
-        p = multiplyAdd(p, r, 1)
-        p = multiplyAdd(p, r, 1)
+        let p = multiplyAdd(expSeries(r), r, 1)
         let nBits = unsafeBitCast(t, to: SIMD8<UInt64>.self) &- shifter.bitPattern
         let scale = unsafeBitCast((nBits &+ 1023) &<< 52, to: Vector.self)
         return (p * scale).replacing(with: 0, where: tooLow)
+    }
+
+    /// Σ xʲ/(j+1)! for j = 0…12 by Horner's rule (so eˣ = 1 + x·that): the one series behind ``exp(_:)`` and
+    /// ``expMinusOne(_:)``, its coefficients written out so each is a compile-time constant.
+    @inline(__always)
+    static func expSeries(_ x: Vector) -> Vector {
+        var p = Vector(repeating: 1.0 / 6_227_020_800)
+        p = multiplyAdd(p, x, 1.0 / 479_001_600)
+        p = multiplyAdd(p, x, 1.0 / 39_916_800)
+        p = multiplyAdd(p, x, 1.0 / 3_628_800)
+        p = multiplyAdd(p, x, 1.0 / 362_880)
+        p = multiplyAdd(p, x, 1.0 / 40_320)
+        p = multiplyAdd(p, x, 1.0 / 5_040)
+        p = multiplyAdd(p, x, 1.0 / 720)
+        p = multiplyAdd(p, x, 1.0 / 120)
+        p = multiplyAdd(p, x, 1.0 / 24)
+        p = multiplyAdd(p, x, 1.0 / 6)
+        p = multiplyAdd(p, x, 0.5)
+        return multiplyAdd(p, x, 1)
     }
 
     /// p·x + c, fused into one instruction where the target has FMA (CLVMODELS_FMA, see Package.swift); without
@@ -98,19 +103,7 @@ extension VectorLogExp {
     /// (the next term is below 2⁻⁵⁶ relative), else exp(x) − 1 (|eˣ − 1| > 0.22 there, so a few ulps).
     @inline(__always)
     static func expMinusOne(_ x: Vector) -> Vector {
-        var p = Vector(repeating: 1.0 / 6_227_020_800)
-        p = multiplyAdd(p, x, 1.0 / 479_001_600)
-        p = multiplyAdd(p, x, 1.0 / 39_916_800)
-        p = multiplyAdd(p, x, 1.0 / 3_628_800)
-        p = multiplyAdd(p, x, 1.0 / 362_880)
-        p = multiplyAdd(p, x, 1.0 / 40_320)
-        p = multiplyAdd(p, x, 1.0 / 5_040)
-        p = multiplyAdd(p, x, 1.0 / 720)
-        p = multiplyAdd(p, x, 1.0 / 120)
-        p = multiplyAdd(p, x, 1.0 / 24)
-        p = multiplyAdd(p, x, 1.0 / 6)
-        p = multiplyAdd(p, x, 0.5)
-        p = multiplyAdd(p, x, 1)
+        let p = expSeries(x)
         let small = (x .< 0.25) .& (x .> -0.25)
         return (exp(x) - 1).replacing(with: x * p, where: small)
     }

@@ -42,8 +42,9 @@ extension BackgroundBook where Value == LoadedRecommender {
             let workflow = RecommendWorkflow(store: store)
             do {
                 if let previous {
-                    guard let newest = try await workflow.loadLatest() else { return .unchanged }
-                    if newest.run.id != previous.run.id { return .built(newest) }
+                    // Loading a run reads every order line: only when `clv recommend fit` saved a newer one.
+                    let newest = try await store.latestRecommenderRun(model: nil)?.id
+                    if let newest, newest != previous.run.id, let loaded = try await workflow.loadLatest() { return .built(loaded) }
                     return dataChanged ? .built(try await workflow.refreshed(previous)) : .unchanged
                 }
                 return .built(try await workflow.loadOrFit())
