@@ -126,6 +126,43 @@ import Testing
         #expect(loaded.updated(with: [ProductPurchase(customer: newcomer, product: "NOT-IN-THE-RUN", day: day, quantity: 1)]).knows(newcomer) == false)
     }
 
+    /// What the server does after events: the store's lines read again fold in exactly what `updated(with:)`
+    /// would, for a customer the run knows and for one it has never seen, still without a refit.
+    @Test func refreshingFromTheStoreFoldsInItsNewLinesAsAnUpdateDoes() async throws {
+        let store = try await Self.retailStore()
+        let workflow = RecommendWorkflow(store: store)
+        let loaded = try await workflow.fitAndSave(.als)
+        let regular = Self.regular(loaded)
+        let bought = loaded.recommend(customer: regular, k: 3).prefix(2).map(\.product)
+        let newcomer = CustomerID("99001")
+        #expect(!loaded.knows(newcomer))
+
+        let folder = try TemporaryDirectory()
+        let rows = [
+            "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country",
+            "700001,\(bought[0]),NEW ORDER,6,2011-02-15 10:00:00,2.55,\(regular.rawValue),United Kingdom",
+            "700001,\(bought[1]),NEW ORDER,2,2011-02-15 10:00:00,3.39,\(regular.rawValue),United Kingdom",
+            "700002,85123A,WHITE HANGING HEART T-LIGHT HOLDER,1,2011-02-16 09:00:00,2.55,\(newcomer.rawValue),France",
+        ]
+        let file = try folder.write("new.csv", rows.joined(separator: "\n") + "\n")
+        _ = try await OrderIngester(format: .onlineRetail).ingest(file: file, into: store, quarantineFile: folder.url.appendingPathComponent("q.csv"))
+
+        let refreshed = try await workflow.refreshed(loaded)
+        let day = CalendarDay(iso: "2011-02-15")!
+        let expected = loaded.updated(with: [
+            ProductPurchase(customer: regular, product: bought[0], day: day, quantity: 6),
+            ProductPurchase(customer: regular, product: bought[1], day: day, quantity: 2),
+            ProductPurchase(customer: newcomer, product: "85123A", day: CalendarDay(iso: "2011-02-16")!, quantity: 1),
+        ])
+        #expect(refreshed.run.id == loaded.run.id, "no refit")
+        #expect(refreshed.history(of: regular) == expected.history(of: regular))
+        #expect(refreshed.knows(newcomer))
+        for customer in [regular, newcomer] {
+            #expect(refreshed.recommend(customer: customer, k: 10) == expected.recommend(customer: customer, k: 10))
+        }
+        #expect(Set(refreshed.recommend(customer: regular, k: 10).map(\.product)).isDisjoint(with: bought))
+    }
+
     @Test func coldCustomersGetThePopularAndUnsoldProductsTheirTextNeighbours() async throws {
         let store = try await Self.retailStore()
         _ = try await store.upsertProducts([Product(id: "NEW-HEART", title: "RED HANGING HEART T-LIGHT HOLDER", price: 3)])
