@@ -25,8 +25,10 @@ public struct LoadedRecommender: Sendable {
     /// Each customer's net quantity of each known product, returns netted (a product counts as bought while
     /// its net is positive).
     private(set) var netQuantities: [CustomerID: [Int32: Float]]
-    /// Product texts, for products nobody bought.
+    /// Product texts, for what a customer without products wrote and for products nobody bought.
     let texts: ProductTextIndex
+    /// Product embeddings when the workflow reads texts by embeddings: for products nobody bought.
+    let embeddings: ProductEmbeddings?
     /// Each customer's country (also of customers without products), and the products' popularity among the
     /// customers of each country with at least ``segmentMinimum`` of them: the cold start's segments.
     let countries: [CustomerID: String]
@@ -38,14 +40,22 @@ public struct LoadedRecommender: Sendable {
 
     init(
         run: RecommenderRunRecord, fitted: RecommendWorkflow.FittedModels, lines: [ProductPurchase], catalogue: [Product],
-        countries: [CustomerID: String] = [:]
+        embeddings: ProductEmbeddings? = nil, countries: [CustomerID: String] = [:]
     ) {
         self.run = run
         self.model = fitted.model
         self.fitted = fitted
         let texts = ProductTextIndex(catalogue)
         self.texts = texts
-        self.ranking = fitted.servingRecommender(content: ContentRecommender(texts, products: fitted.products))
+        self.embeddings = embeddings
+        // The content model the run's weights were chosen with.
+        let content: any Recommender =
+            if fitted.contentEmbedding != nil, let embeddings {
+                EmbeddingContentRecommender(embeddings, products: fitted.products)
+            } else {
+                ContentRecommender(texts, products: fitted.products)
+            }
+        self.ranking = fitted.servingRecommender(content: content)
         self.explainers = fitted.servingExplainers()
         self.products = IndexMap(fitted.products)
         self.catalogue = Dictionary(catalogue.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
@@ -183,7 +193,8 @@ public struct LoadedRecommender: Sendable {
     }
 
     /// The `k` products most often bought by the same customers as `product` (item-kNN, cosine); for a product
-    /// in the catalogue that nobody bought, the products whose titles and descriptions share the most words.
+    /// in the catalogue that nobody bought, the products described most alike (embeddings' cosine, or shared
+    /// words without embeddings).
     /// - Throws: ``RecommendWorkflowError/unknownProduct(_:)`` for a product neither bought nor in the catalogue.
     public func similar(product: String, k: Int) throws(RecommendWorkflowError) -> [RecommendWorkflow.ProductRecommendation] {
         if let item = products.index(of: product) {
@@ -193,6 +204,11 @@ public struct LoadedRecommender: Sendable {
             }
         }
         guard let stored = catalogue[product], let text = stored.text else { throw .unknownProduct(product) }
+        if let embeddings {
+            return embeddings.nearest(to: product, among: products, count: k, admitting: { $0 != product }).map { match in
+                recommendation(products.index(of: match.product)!, score: match.score, reason: "described like \(stored.title ?? product)")
+            }
+        }
         return texts.nearest(to: text, among: products, count: k, admitting: { $0 != product }).map { match in
             recommendation(products.index(of: match.product)!, score: match.score, reason: "described like \(stored.title ?? product)")
         }

@@ -11,8 +11,14 @@ import Foundation
 /// run them from the CLI or a job, never inside a request.
 public struct RecommendWorkflow: Sendable {
     public let store: any ServiceStore
+    /// How the content model (alone and in the hybrid) and the similar products of a product nobody bought read
+    /// the catalogue's texts.
+    public let content: ProductContent
 
-    public init(store: some ServiceStore) { self.store = store }
+    public init(store: some ServiceStore, content: ProductContent = .words) {
+        self.store = store
+        self.content = content
+    }
 
     /// The recommenders `clv recommend` offers, by the names the CLI and JSON use.
     public enum Model: String, Sendable, CaseIterable, Codable {
@@ -22,7 +28,8 @@ public struct RecommendWorkflow: Sendable {
         /// ALS and item-kNN blended, ALS's weight chosen on the last ``hybridValidationDays`` of the training data
         /// (the last third of a shorter history), then the content model blended in with its weight chosen there too.
         case hybrid
-        /// Content-based: the products whose titles and descriptions are most like those of what the customer has.
+        /// Content-based: the products whose titles and descriptions are most like those of what the customer has
+        /// (``ProductContent``: embeddings or words).
         case content
     }
 
@@ -125,10 +132,16 @@ public struct RecommendWorkflow: Sendable {
         var hybridWeight: Float?
         var contentWeight: Float?
         var hybridValidationRecall: Double?
+        /// The embedding model (cache name) the content model read, nil for words: a run whose ranking reads the
+        /// content model is served only with the same one.
+        var contentEmbedding: String?
+
+        /// Whether the ranking reads the content model.
+        var ranksByContent: Bool { model == .content || (model == .hybrid && (contentWeight ?? 0) > 0) }
 
         /// The ranking model as fitted (with its training users' factors): what offline evaluation scores.
         /// `content` is the content model over the same products (rebuilt from the catalogue, never saved).
-        func evaluationRecommender(content: ContentRecommender) -> any Recommender {
+        func evaluationRecommender(content: any Recommender) -> any Recommender {
             switch model {
             case .als: als!
             case .bpr: bpr!
@@ -140,7 +153,7 @@ public struct RecommendWorkflow: Sendable {
         }
 
         /// The ranking model as served: every customer folded in from their products.
-        func servingRecommender(content: ContentRecommender) -> any Recommender {
+        func servingRecommender(content: any Recommender) -> any Recommender {
             switch model {
             case .als: FoldInALS(als!)
             case .bpr: bpr!
@@ -183,14 +196,16 @@ public struct RecommendWorkflow: Sendable {
 
     /// Fits `model` (with item-kNN and popularity beside it) on the log's lines before `day` (all when nil).
     /// - Parameter itemKNN: the item-kNN model of the same lines when already fitted (an evaluation fits it once).
-    /// - Parameter catalogue: the stored products, whose texts the content model reads.
+    /// - Parameter content: the content model over the log's products (``contentModel(catalogue:products:)``).
     static func fitModels(
-        _ model: Model, log: PurchaseLog, before day: CalendarDay? = nil, threads: Int = 2, itemKNN: ItemKNNModel? = nil, catalogue: [Product] = []
+        _ model: Model, log: PurchaseLog, before day: CalendarDay? = nil, threads: Int = 2, itemKNN: ItemKNNModel? = nil,
+        content: (recommender: any Recommender, embedding: String?)
     ) -> FittedModels {
         let train = log.matrix(before: day)
         let bought = train.mapValues { _ in 1 }
         let knn = itemKNN ?? ItemKNNEstimator(weighting: .cosine, neighbours: 20, threads: threads).fit(bought)
         var fitted = FittedModels(model: model, products: log.products.ids, itemKNN: knn, popularity: PopularityModel(fitting: bought))
+        fitted.contentEmbedding = content.embedding
         switch model {
         case .als: fitted.als = Self.fit(.als, train, threads: threads).recommender as? ALSModel
         case .bpr: fitted.bpr = Self.fit(.bpr, train, threads: threads).recommender as? BPRModel
@@ -212,10 +227,9 @@ public struct RecommendWorkflow: Sendable {
                 fitted.hybridWeight = choice.weight
                 fitted.hybridValidationRecall = choice.recall
                 // Then the content model beside the chosen blend: kept only where it adds recall (ties: less content).
-                let content = ContentRecommender(ProductTextIndex(catalogue), products: log.products.ids)
                 fitted.contentWeight = 0
                 for c in contentWeights.dropFirst() {
-                    let blend = FittedModels.hybrid(earlyALS, earlyKNN, content, weight: choice.weight, contentWeight: c)
+                    let blend = FittedModels.hybrid(earlyALS, earlyKNN, content.recommender, weight: choice.weight, contentWeight: c)
                     let recall = RecommenderEvaluation.evaluate(blend, train: earlyBought, test: late, k: 10, threads: threads).recall
                     if recall > fitted.hybridValidationRecall! {
                         fitted.contentWeight = c
@@ -236,7 +250,8 @@ public struct RecommendWorkflow: Sendable {
     /// - Throws: ``WorkflowError/noOrders`` when no line names both a customer and a product.
     public func fitAndSave(_ model: Model) async throws -> LoadedRecommender {
         let log = try await purchaseLog()
-        let fitted = Self.fitModels(model, log: log, catalogue: try await store.products())
+        let catalogue = try await store.products()
+        let fitted = Self.fitModels(model, log: log, content: try await contentModel(for: [model], catalogue: catalogue, products: log.products.ids))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         var record = RecommenderRunRecord(
@@ -281,9 +296,29 @@ public struct RecommendWorkflow: Sendable {
     }
 
     private func loaded(_ record: RecommenderRunRecord, fitted: FittedModels) async throws -> LoadedRecommender {
-        LoadedRecommender(
-            run: record, fitted: fitted, lines: try await store.productLinesNettingReturns(), catalogue: try await store.products(),
+        if fitted.ranksByContent, let needed = fitted.contentEmbedding, needed != content.embeddingModel {
+            throw RecommendWorkflowError.contentModelUnavailable(run: record.id, embedding: needed, have: content.embeddingModel)
+        }
+        let catalogue = try await store.products()
+        let embeddings: ProductEmbeddings? =
+            if fitted.contentEmbedding != nil, case .embeddings(let embedder) = content {
+                try await ProductEmbeddings.embedding(catalogue, with: embedder)
+            } else {
+                nil
+            }
+        return LoadedRecommender(
+            run: record, fitted: fitted, lines: try await store.productLinesNettingReturns(), catalogue: catalogue, embeddings: embeddings,
             countries: try await store.countries())
+    }
+
+    /// The content model over `products` as ``content`` reads the catalogue, and the embedding model it used;
+    /// words (no embedding) when none of `models` reads the content model, so that nothing is embedded for them.
+    func contentModel(for models: [Model], catalogue: [Product], products: [String]) async throws -> (recommender: any Recommender, embedding: String?) {
+        switch content {
+        case .embeddings(let embedder) where models.contains(.content) || models.contains(.hybrid):
+            (EmbeddingContentRecommender(try await ProductEmbeddings.embedding(catalogue, with: embedder), products: products), embedder.cacheKey)
+        case .words, .embeddings: (ContentRecommender(ProductTextIndex(catalogue), products: products), nil)
+        }
     }
 
     private struct VersionProbe: Decodable { var schemaVersion: Int }
@@ -321,10 +356,10 @@ public struct RecommendWorkflow: Sendable {
         async let valuesFit = Self.customerValues(store, asOf: splitDate.adding(days: -1), wanted: tiers || rerank != nil)
         let knn = ItemKNNEstimator(weighting: .cosine, neighbours: 20).fit(bought)
         let catalogue = try await store.products()
-        let content = ContentRecommender(ProductTextIndex(catalogue), products: log.products.ids)
+        let content = try await contentModel(for: models, catalogue: catalogue, products: log.products.ids)
         let fits = await withTaskGroup(of: (Int, FittedModels).self) { group in
             for (i, model) in models.enumerated() {
-                group.addTask { (i, Self.fitModels(model, log: log, before: splitDate, itemKNN: knn, catalogue: catalogue)) }
+                group.addTask { (i, Self.fitModels(model, log: log, before: splitDate, itemKNN: knn, content: content)) }
             }
             var out = [FittedModels?](repeating: nil, count: models.count)
             for await (i, fitted) in group { out[i] = fitted }
@@ -344,7 +379,7 @@ public struct RecommendWorkflow: Sendable {
         let relevant = users.map { Set(test.columns(ofRow: $0).map(Int.init)) }
         return (
             zip(models, fits).map { model, fitted in
-                var recommender = fitted.evaluationRecommender(content: content)
+                var recommender = fitted.evaluationRecommender(content: content.recommender)
                 if let rerank {
                     let inputs = rerank.inputs(prices: prices, buyers: bought, probabilityAlive: alive, popularity: fitted.popularity.userCounts)
                     recommender = ReweightedRecommender(base: recommender, inputs: inputs, probabilityAlive: alive)
@@ -438,6 +473,8 @@ public enum RecommendWorkflowError: Error, Sendable, Equatable, CustomStringConv
     case unknownProduct(String)
     case nothingAfter(CalendarDay)
     case unreadableRun(id: Int64, reason: String)
+    /// The run ranks with product embeddings of `embedding`; the workflow reads texts with `have` (nil: words).
+    case contentModelUnavailable(run: Int64, embedding: String, have: String?)
 
     public var description: String {
         switch self {
@@ -447,6 +484,8 @@ public enum RecommendWorkflowError: Error, Sendable, Equatable, CustomStringConv
             "No customer bought product \(id) and the catalogue has no text for it: check the id against `clv ingest products` or the order file."
         case .nothingAfter(let day): "No order line falls on or after \(day): choose an earlier --split-date."
         case .unreadableRun(let id, let reason): "Recommender run \(id) cannot be read (\(reason)): refit with `clv recommend fit`."
+        case .contentModelUnavailable(let run, let embedding, let have):
+            "Recommender run \(run) ranks with \(embedding) product embeddings, but \(have.map { "\($0) embeddings are" } ?? "product words are") in use: choose that embedding model, or refit with `clv recommend fit`."
         }
     }
 }

@@ -32,7 +32,7 @@ public enum CLVService {
         let services = Services(
             store: store, workflow: workflow, scores: scores, audit: audit, metrics: Metrics(), fits: FitJobs(), language: language,
             learned: .learned(store: store, language: language, maxAge: configuration.snapshotMaxAgeSeconds, logger: logger),
-            recommender: .recommender(store: store, maxAge: configuration.snapshotMaxAgeSeconds, logger: logger),
+            recommender: .recommender(store: store, language: language, maxAge: configuration.snapshotMaxAgeSeconds, logger: logger),
             generations: GenerationQueue(limit: configuration.chatQueueLimit),
             configuration: configuration,
             eventImportID: try await store.beginImport(source: "POST /v1/events", format: "api"),

@@ -3,6 +3,7 @@ import CLVData
 import CLVRecommend
 import CLVSQLite
 import CLVTestSupport
+import CLVText
 import Foundation
 import Synchronization
 import Testing
@@ -360,5 +361,46 @@ extension RecommendWorkflowTests {
         // Iceland has fewer than 20 customers with products in these two months: the overall list.
         #expect(loaded.netQuantities.keys.filter { countries[$0] == "Iceland" }.count < LoadedRecommender.segmentMinimum)
         #expect(loaded.recommend(customer: icelandic, k: 5).allSatisfy { $0.reason == "popular with our customers" })
+    }
+}
+
+/// The content model on sentence embeddings of the product texts (all-MiniLM-L6-v2 through the store's cache).
+extension RecommendWorkflowTests {
+    @Test func theEmbeddingContentModelScoresTheCosineWithWhatTheCustomerHas() async throws {
+        let store = try await Self.retailStore()
+        let encoder = try SentenceEncoder(directory: ModelDirectory(root: TestData.modelsDirectory))
+        let workflow = RecommendWorkflow(store: store, content: .embeddings(CachedEmbedder(model: encoder, cache: store)))
+        let loaded = try await workflow.fitAndSave(.content)
+        #expect(loaded.fitted.contentEmbedding == encoder.modelName)
+
+        // One product bought: each listed product scores the cosine of its text's embedding with that product's,
+        // best first, embedded here straight from the encoder.
+        let fan = CustomerID("heart-fan")
+        let updated = loaded.updated(with: [ProductPurchase(customer: fan, product: "85123A", day: CalendarDay(iso: "2011-02-01")!, quantity: 1)])
+        let list = updated.recommend(customer: fan, k: 5)
+        #expect(list.count == 5 && !list.contains { $0.product == "85123A" })
+        let texts = Dictionary(try await store.products().map { ($0.id, $0.text) }, uniquingKeysWith: { first, _ in first })
+        let vectors = try encoder.embed([texts["85123A"]!!] + list.map { texts[$0.product]!! })
+        for (item, vector) in zip(list, vectors.dropFirst()) {
+            let cosine = zip(vectors[0], vector).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+            #expect(abs(Float(item.score) - cosine) <= 1e-4, "\(item)")
+        }
+        #expect(zip(list, list.dropFirst()).allSatisfy { $0.score >= $1.score })
+
+        // The run is served only with the embeddings it ranked by.
+        await #expect(throws: RecommendWorkflowError.contentModelUnavailable(run: loaded.run.id, embedding: encoder.modelName, have: nil)) {
+            _ = try await RecommendWorkflow(store: store, content: .words).loadLatest()
+        }
+        #expect(try await workflow.loadLatest()?.recommend(customer: CustomerID("12347"), k: 5) == loaded.recommend(customer: CustomerID("12347"), k: 5))
+
+        // A product nobody bought: its neighbours by the cosine of the embeddings.
+        _ = try await store.upsertProducts([Product(id: "NEW-CANDLE", title: "ROSE SCENTED PILLAR CANDLE")])
+        let reloaded = try #require(try await workflow.loadLatest())
+        let similar = try reloaded.similar(product: "NEW-CANDLE", k: 3)
+        #expect(similar.count == 3 && similar.allSatisfy { $0.reason == "described like ROSE SCENTED PILLAR CANDLE" })
+        let candle = try encoder.embed(["ROSE SCENTED PILLAR CANDLE"] + similar.map { texts[$0.product]!! })
+        for (item, vector) in zip(similar, candle.dropFirst()) {
+            #expect(abs(Float(item.score) - zip(candle[0], vector).reduce(Float(0)) { $0 + $1.0 * $1.1 }) <= 1e-4, "\(item)")
+        }
     }
 }

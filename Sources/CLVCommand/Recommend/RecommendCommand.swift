@@ -15,7 +15,7 @@ extension CLV {
             discussion: """
                 Models are fitted on the store's order lines (customer x product, returns netted, a product counts \
                 as bought when its net quantity is positive): als (implicit ALS, conjugate gradient), bpr, item-knn \
-                (cosine, 20 neighbours), popularity, content (product texts), hybrid (ALS, item-kNN and content, weights \
+                (cosine, 20 neighbours), popularity, content (product texts: sentence embeddings, or words with --content words), hybrid (ALS, item-kNN and content, weights \
                 chosen on the last three months). \
                 `clv recommend fit` saves a run; lists come from the newest one (a fit is made and saved when there is \
                 none). Fits take a few seconds on Online Retail.
@@ -33,12 +33,45 @@ enum RecommendFormat: String, ExpressibleByArgument, CaseIterable {
     case table, json
 }
 
-/// What every `clv recommend` command takes: the list length, the store and the output format.
+/// How the content model reads product texts, by the names `--content` accepts.
+enum ContentChoice: String, ExpressibleByArgument, CaseIterable {
+    case embeddings, words
+}
+
+/// The store, and how the content model reads product texts: what every `clv recommend` command opens.
+struct RecommendStoreOptions: ParsableArguments {
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(
+        help:
+            "How the content model (content, hybrid; similar products nobody bought) reads product titles and descriptions: embeddings (sentence embeddings, cached in the store) or words (TF-IDF)."
+    )
+    var content: ContentChoice = .embeddings
+
+    @OptionGroup var embedding: EmbeddingOptions
+
+    var workflow: RecommendWorkflow {
+        get async throws {
+            let store = try await database.openExisting()
+            switch content {
+            case .words: return RecommendWorkflow(store: store, content: .words)
+            case .embeddings:
+                let embedder: CachedEmbedder
+                do { embedder = try embedding.embedder(cache: store) } catch {
+                    throw UserError("\(error) (or pass --content words to read product texts without an embedding model)")
+                }
+                return RecommendWorkflow(store: store, content: .embeddings(embedder))
+            }
+        }
+    }
+}
+
+/// What every `clv recommend` list command takes: the list length, the store and the output format.
 struct RecommendListOptions: ParsableArguments {
     @Option(help: "How many products in each list.")
     var k = 10
 
-    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var store: RecommendStoreOptions
 
     @Option(help: "Output format: table or json.")
     var format: RecommendFormat = .table
@@ -47,7 +80,7 @@ struct RecommendListOptions: ParsableArguments {
         guard k >= 1 else { throw ValidationError("--k must be at least 1.") }
     }
 
-    var workflow: RecommendWorkflow { get async throws { RecommendWorkflow(store: try await database.openExisting()) } }
+    var workflow: RecommendWorkflow { get async throws { try await store.workflow } }
 }
 
 extension CLV.Recommend {
@@ -111,11 +144,10 @@ extension CLV.Recommend {
         @Option(help: "Model: als, bpr, item-knn, popularity, hybrid or content.")
         var model: RecommendWorkflow.Model = .als
 
-        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var store: RecommendStoreOptions
 
         func run() async throws {
-            let workflow = RecommendWorkflow(store: try await database.openExisting())
-            let loaded = try await workflow.fitAndSave(model)
+            let loaded = try await store.workflow.fitAndSave(model)
             var line =
                 "Saved recommender run \(loaded.run.id): \(model.rawValue) on \(loaded.run.customers) customers x \(loaded.run.products) products, orders through \(loaded.run.dataEnd)"
             if let weight = loaded.hybridWeight {

@@ -37,9 +37,12 @@ extension BackgroundBook where Value == LearnWorkflow.Scoring {
 typealias RecommenderBook = BackgroundBook<LoadedRecommender>
 
 extension BackgroundBook where Value == LoadedRecommender {
-    static func recommender(store: any ServiceStore, maxAge: TimeInterval, logger: Logger) -> RecommenderBook {
+    static func recommender(store: any ServiceStore, language: LanguageModels, maxAge: TimeInterval, logger: Logger) -> RecommenderBook {
         RecommenderBook(name: "recommender", maxAge: maxAge, logger: logger) { previous, dataChanged in
-            let workflow = RecommendWorkflow(store: store)
+            // Product texts by the server's embedding model, as `clv recommend` reads them by default; words when
+            // it is not installed (a run that ranks by embeddings then says which model it needs).
+            let content: ProductContent = (try? await language.cachedEmbedder(cache: store)).map { .embeddings($0) } ?? .words
+            let workflow = RecommendWorkflow(store: store, content: content)
             do {
                 if let previous {
                     // Loading a run reads every order line: only when `clv recommend fit` saved a newer one.
