@@ -485,7 +485,7 @@ public enum RecommendWorkflowError: Error, Sendable, Equatable, CustomStringConv
         case .nothingAfter(let day): "No order line falls on or after \(day): choose an earlier --split-date."
         case .unreadableRun(let id, let reason): "Recommender run \(id) cannot be read (\(reason)): refit with `clv recommend fit`."
         case .contentModelUnavailable(let run, let embedding, let have):
-            "Recommender run \(run) ranks with \(embedding) product embeddings, but \(have.map { "\($0) embeddings are" } ?? "product words are") in use: choose that embedding model, or refit with `clv recommend fit`."
+            "Recommender run \(run) ranks with \(embedding) product embeddings, but \(have.map { "\($0) embeddings are" } ?? "product words are") in use: read products with \(embedding) (`--content embeddings`), or refit with `clv recommend fit`."
         }
     }
 }

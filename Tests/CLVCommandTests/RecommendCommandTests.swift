@@ -115,4 +115,27 @@ import Testing
         let none = try #require(try JSONSerialization.jsonObject(with: Data(cheap.stdout.utf8)) as? [Any])
         #expect(none.isEmpty, "every product costs 1.25: \(cheap.stdout)")
     }
+
+    /// A content run fitted on embeddings is read back only with the same embeddings, and says how otherwise.
+    @Test func aContentRunOnEmbeddingsIsServedWithThem() throws {
+        let clv = try CLIRunner()
+        let folder = try TemporaryDirectory()
+        let db = folder.path("clv.sqlite")
+        let file = try Self.shop(in: folder)
+        #expect(try clv.run(["ingest", "orders", file.path, "--preset", "online-retail", "--db", db]).status == 0)
+        #expect(try clv.run(["ingest", "products", file.path, "--preset", "online-retail", "--db", db]).status == 0)
+        let fit = try clv.run(["recommend", "fit", "--model", "content", "--content", "embeddings", "--db", db])
+        #expect(fit.status == 0, "\(fit.stderr)")
+        let words = try clv.run(["recommend", "2003", "--db", db])
+        #expect(words.status != 0 && words.stdout.isEmpty)
+        #expect(
+            words.stderr.contains(
+                "ranks with all-MiniLM-L6-v2 product embeddings, but product words are in use: read products with all-MiniLM-L6-v2 (`--content embeddings`)"),
+            "\(words.stderr)")
+        let list = try clv.run(["recommend", "2003", "--k", "3", "--content", "embeddings", "--db", db, "--format", "json"])
+        #expect(list.status == 0, "\(list.stderr)")
+        let items = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
+        #expect(items.count == 3 && items.allSatisfy { ($0["score"] as? Double ?? 0) > 0 })
+        #expect(try clv.run(["recommend", "fit", "--content", "pictures", "--db", db]).stderr.contains("pictures"))
+    }
 }

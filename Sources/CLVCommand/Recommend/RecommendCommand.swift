@@ -15,7 +15,7 @@ extension CLV {
             discussion: """
                 Models are fitted on the store's order lines (customer x product, returns netted, a product counts \
                 as bought when its net quantity is positive): als (implicit ALS, conjugate gradient), bpr, item-knn \
-                (cosine, 20 neighbours), popularity, content (product texts: sentence embeddings, or words with --content words), hybrid (ALS, item-kNN and content, weights \
+                (cosine, 20 neighbours), popularity, content (product texts: words, or sentence embeddings with --content embeddings), hybrid (ALS, item-kNN and content, weights \
                 chosen on the last three months). \
                 `clv recommend fit` saves a run; lists come from the newest one (a fit is made and saved when there is \
                 none). Fits take a few seconds on Online Retail.
@@ -44,9 +44,9 @@ struct RecommendStoreOptions: ParsableArguments {
 
     @Option(
         help:
-            "How the content model (content, hybrid; similar products nobody bought) reads product titles and descriptions: embeddings (sentence embeddings, cached in the store) or words (TF-IDF)."
+            "How the content model (content, hybrid; similar products nobody bought) reads product titles and descriptions: words (TF-IDF; better on Online Retail's titles) or embeddings (sentence embeddings, cached in the store)."
     )
-    var content: ContentChoice = .embeddings
+    var content: ContentChoice = .words
 
     @OptionGroup var embedding: EmbeddingOptions
 
