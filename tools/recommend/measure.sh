@@ -28,7 +28,7 @@ header() { echo; echo "$1"; echo; echo "| model | P@10 | R@10 | NDCG@10 | MAP@10
 
 ML=(--input "$DATA/ml-100k/ml-100k.inter" --columns user_id,item_id)
 ALS_ML=(--model als --factors 64 --regularization 20 --alpha 1 --iterations 15)
-BPR_ML=(--model bpr --factors 64 --learning-rate 0.05 --regularization 0.02 --iterations 200 --threads 1)
+BPR_ML=(--model bpr --factors 64 --learning-rate 0.02 --regularization 0.02 --iterations 400 --threads 1)
 header "MovieLens-100k, random stratified split per user (seed 42), every rating an interaction, seen items filtered"
 for seed in 42 43 44; do
     row "ALS 75/25, seed $seed" "${ML[@]}" --split stratified:0.75 --seed "$seed" "${ALS_ML[@]}"
