@@ -24,6 +24,17 @@ import Testing
         return try folder.write("shop.csv", lines.joined(separator: "\n") + "\n")
     }
 
+    /// The shop's orders and products in a new store in `folder`; its path.
+    static func shopStore(_ clv: CLIRunner, in folder: TemporaryDirectory) throws -> String {
+        let db = folder.path("clv.sqlite")
+        let file = try shop(in: folder)
+        for kind in ["orders", "products"] {
+            let result = try clv.run(["ingest", kind, file.path, "--preset", "online-retail", "--db", db])
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        return db
+    }
+
     @Test func recommendsFromTheCustomersShelfWithTitlesAndReasons() throws {
         let clv = try CLIRunner()
         let folder = try TemporaryDirectory()
@@ -95,10 +106,7 @@ import Testing
     @Test func aSavedRunServesTheListsOfItsModel() throws {
         let clv = try CLIRunner()
         let folder = try TemporaryDirectory()
-        let db = folder.path("clv.sqlite")
-        let file = try Self.shop(in: folder)
-        #expect(try clv.run(["ingest", "orders", file.path, "--preset", "online-retail", "--db", db]).status == 0)
-        #expect(try clv.run(["ingest", "products", file.path, "--preset", "online-retail", "--db", db]).status == 0)
+        let db = try Self.shopStore(clv, in: folder)
 
         let fit = try clv.run(["recommend", "fit", "--model", "hybrid", "--db", db])
         #expect(fit.status == 0, "\(fit.stderr)")
@@ -120,10 +128,7 @@ import Testing
     @Test func aContentRunOnEmbeddingsIsServedWithThem() throws {
         let clv = try CLIRunner()
         let folder = try TemporaryDirectory()
-        let db = folder.path("clv.sqlite")
-        let file = try Self.shop(in: folder)
-        #expect(try clv.run(["ingest", "orders", file.path, "--preset", "online-retail", "--db", db]).status == 0)
-        #expect(try clv.run(["ingest", "products", file.path, "--preset", "online-retail", "--db", db]).status == 0)
+        let db = try Self.shopStore(clv, in: folder)
         let fit = try clv.run(["recommend", "fit", "--model", "content", "--content", "embeddings", "--db", db])
         #expect(fit.status == 0, "\(fit.stderr)")
         let words = try clv.run(["recommend", "2003", "--db", db])
