@@ -227,5 +227,12 @@ enum PostgresSchema {
                 );
                 CREATE INDEX customer_score_by_run ON customer_score (model_run_id, customer_id);
                 """),
+        Migration(
+            name: "dropOrderLineDayIndex",
+            sql: """
+                -- Maintaining it cost imports more than it saved: only retention filtered lines by day, and a purge of
+                -- old days reads most of the table anyway (the SQLite store has no such index either).
+                DROP INDEX IF EXISTS order_line_by_day;
+                """),
     ]
 }

@@ -12,41 +12,30 @@ extension PostgresStore: OrderStore {
         return Int64(try await rows.single(Int.self))
     }
 
-    /// One transaction, as the SQLite store's: find which of the batch's lines are stored already (one probe of
-    /// the key index), `COPY` the others straight into `order_line`, and add exactly those to the customer-day
-    /// aggregates and the customers, totalled here in the SQLite store's order (so a day's amounts are added in
-    /// the same order and come out equal to the last bit). A concurrent import that stores the same lines first
-    /// makes the copy fail on the unique key once it commits; the transaction is then retried and skips them, so
-    /// each line is stored and counted once.
+    /// One transaction, as the SQLite store's: `COPY` the batch's new lines straight into `order_line`, and add
+    /// exactly those to the customer-day aggregates and the customers, totalled here in the SQLite store's order
+    /// (so a day's amounts are added in the same order and come out equal to the last bit).
+    ///
+    /// Most batches hold only new lines, so the copy first takes them all (under a savepoint); only when the key
+    /// index refuses one (a re-import, an overlapping file, a retried event) does it roll back to the savepoint,
+    /// find which keys are stored (one join with the index) and copy the others. A concurrent import storing the
+    /// same lines makes the copy wait for its commit and then fail on the key; the transaction is then retried and
+    /// skips them, so each line is stored and counted once.
     public func write(_ batch: OrderBatch, importID: Int64, counts: IngestCounts, audit: [AuditEvent]) async throws -> (inserted: Int, duplicates: Int) {
         let lines = batch.totals == nil ? batch.lines.sorted { $0.key < $1.key } : batch.lines
         let titles = batch.productTitles.sorted { $0.key < $1.key }
         return try await transaction(retryingUniqueViolations: true) { connection in
-            let stored = try await Self.storedKeys(of: lines, on: connection, logger: logger)
-            // The first of each key not stored yet (a batch may repeat a line; the SQLite store keeps the first).
-            var seen = Set<StoredKey>()
-            seen.reserveCapacity(lines.count)
-            var kept: [Int] = []
-            kept.reserveCapacity(lines.count)
-            for (index, line) in lines.enumerated() {
-                let key = StoredKey(customer: line.customer?.rawValue ?? PostgresSchema.guestCustomer, line: line.key)
-                if !stored.contains(key), seen.insert(key).inserted { kept.append(index) }
+            var kept = Self.firstOfEachKey(lines, skipping: [])
+            try await connection.query("SAVEPOINT new_lines", logger: logger)
+            do {
+                try await Self.copy(kept.lazy.map { lines[$0] }, importID: importID, on: connection, logger: logger)
+                try await connection.query("RELEASE SAVEPOINT new_lines", logger: logger)
+            } catch let error as PSQLError where PostgresFailure.isUniqueViolation(error) {
+                try await connection.query("ROLLBACK TO SAVEPOINT new_lines", logger: logger)
+                kept = Self.firstOfEachKey(lines, skipping: try await Self.storedKeys(of: lines, on: connection, logger: logger))
+                try await Self.copy(kept.lazy.map { lines[$0] }, importID: importID, on: connection, logger: logger)
             }
             let totals = kept.count == lines.count ? (batch.totals ?? BatchTotals(lines)) : BatchTotals(kept.lazy.map { lines[$0] })
-            if !kept.isEmpty {
-                try await connection.copyFrom(table: "order_line", columns: CopyText.orderLineColumns, logger: logger) { writer in
-                    var buffer = ByteBuffer()
-                    buffer.reserveCapacity(1 << 20)
-                    for index in kept {
-                        CopyText.append(lines[index], importID: importID, to: &buffer)
-                        if buffer.readableBytes >= 1 << 20 {
-                            try await writer.write(buffer)
-                            buffer.clear()
-                        }
-                    }
-                    if buffer.readableBytes > 0 { try await writer.write(buffer) }
-                }
-            }
             if !titles.isEmpty {
                 try await connection.query(
                     """
@@ -62,6 +51,39 @@ extension PostgresStore: OrderStore {
             try await Self.updateCounts(running, importID: importID, on: connection, logger: logger)
             try await Self.insertAudit(audit, on: connection, logger: logger)
             return (kept.count, batch.lines.count - kept.count)
+        }
+    }
+
+    /// The indices of the first line of each key not in `stored` (a batch may repeat a line; the SQLite store
+    /// keeps the first).
+    static func firstOfEachKey(_ lines: [OrderLine], skipping stored: Set<StoredKey>) -> [Int] {
+        var seen = Set<StoredKey>()
+        seen.reserveCapacity(lines.count)
+        var kept: [Int] = []
+        kept.reserveCapacity(lines.count)
+        for (index, line) in lines.enumerated() {
+            let key = StoredKey(customer: line.customer?.rawValue ?? PostgresSchema.guestCustomer, line: line.key)
+            if !stored.contains(key), seen.insert(key).inserted { kept.append(index) }
+        }
+        return kept
+    }
+
+    /// Streams lines into `order_line` with `COPY`, a megabyte at a time.
+    static func copy(_ lines: some Sequence<OrderLine>, importID: Int64, on connection: PostgresConnection, logger: Logger) async throws {
+        var iterator = lines.makeIterator()
+        guard let first = iterator.next() else { return }
+        try await connection.copyFrom(table: "order_line", columns: CopyText.orderLineColumns, logger: logger) { writer in
+            var buffer = ByteBuffer()
+            buffer.reserveCapacity(1 << 20)
+            CopyText.append(first, importID: importID, to: &buffer)
+            while let line = iterator.next() {
+                CopyText.append(line, importID: importID, to: &buffer)
+                if buffer.readableBytes >= 1 << 20 {
+                    try await writer.write(buffer)
+                    buffer.clear()
+                }
+            }
+            if buffer.readableBytes > 0 { try await writer.write(buffer) }
         }
     }
 
