@@ -228,11 +228,13 @@ enum PostgresSchema {
                 CREATE INDEX customer_score_by_run ON customer_score (model_run_id, customer_id);
                 """),
         Migration(
-            name: "dropOrderLineDayIndex",
+            name: "dropDayIndexes",
             sql: """
-                -- Maintaining it cost imports more than it saved: only retention filtered lines by day, and a purge of
-                -- old days reads most of the table anyway (the SQLite store has no such index either).
+                -- Maintaining them cost imports more than they saved: only retention filtered lines and days by day
+                -- alone, and a purge of old days reads most of a table anyway; summaries and the timeline read every
+                -- day up to a window's end (the SQLite store has neither index).
                 DROP INDEX IF EXISTS order_line_by_day;
+                DROP INDEX IF EXISTS customer_day_by_day;
                 """),
     ]
 }

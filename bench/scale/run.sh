@@ -35,13 +35,14 @@ START=2010-01-01; END=2011-07-01
     > "$WORK/by-customer.csv"
 { head -1 "$WORK/by-customer.csv"; tail -n +2 "$WORK/by-customer.csv" | sort -t, -k2,2 -s; } > "$WORK/by-time.csv"
 LINES=$(($(wc -l < "$WORK/by-customer.csv") - 1))
+echo "bench/scale: $LINES lines simulated; each step is printed here as it ends, the table at the end" >&2
 
 # timed NAME COMMAND…: runs it under /usr/bin/time, appends "NAME seconds peak-MB" to the table.
 timed() {
     local name=$1; shift
     /usr/bin/time -f "%e %M" -o "$WORK/time" "$@" > "$WORK/out" 2> "$WORK/err" || { echo "bench/scale: $name failed: $(tail -2 "$WORK/err")" >&2; exit 1; }
     read -r seconds kb < "$WORK/time"
-    printf "%-44s %9.2f %8.0f\n" "$name" "$seconds" "$((kb / 1024))" >> "$WORK/table"
+    printf "%-44s %9.2f %8.0f\n" "$name" "$seconds" "$((kb / 1024))" | tee -a "$WORK/table" >&2
     LAST=$seconds
 }
 rate() { printf "%.0f" "$(echo "$LINES / $1" | bc -l)"; }
@@ -79,7 +80,7 @@ for db in "$WORK/by-customer.sqlite" "$pg_by_customer"; do
     ready=$(echo "$(date +%s.%N) - $started" | bc -l)
     rss=$(awk '/VmRSS/ { print int($2 / 1024) }' "/proc/$SERVE_PID/status")
     kill "$SERVE_PID"; wait "$SERVE_PID" 2>/dev/null || true; SERVE_PID=""
-    printf "%-44s %9.2f %8s\n" "clv serve until /readyz is 200, $kind" "$ready" "$rss" >> "$WORK/table"
+    printf "%-44s %9.2f %8s\n" "clv serve until /readyz is 200, $kind" "$ready" "$rss" | tee -a "$WORK/table" >&2
 done
 
 customers=$("$PG_BIN/psql" -XAtq -d "${pg_by_customer##*/}" -c "SELECT count(*) FROM customer")
