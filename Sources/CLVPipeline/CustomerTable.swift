@@ -43,6 +43,15 @@ public struct CustomerTable: Sendable, Equatable {
 
     public var count: Int { summaries.count }
 
+    /// The customers of one shard (by id; a table without ids has none in any shard), every column kept in order.
+    public func customers(in shard: CustomerShard) -> CustomerTable {
+        let kept = ids.indices.filter { shard.contains(ids[$0]) }
+        func pick<T>(_ column: [T]?) -> [T]? { column.map { values in kept.map { values[$0] } } }
+        return CustomerTable(
+            ids: kept.map { ids[$0] }, summaries: kept.map { summaries[$0] }, monetary: pick(monetary), weights: pick(weights),
+            holdoutPurchases: pick(holdoutPurchases), holdoutLength: pick(holdoutLength))
+    }
+
     /// Each customer's summary row (monetary value 0 where unknown), for scoring a population.
     public var rows: [CustomerSummaryRow] {
         summaries.indices.map { i in

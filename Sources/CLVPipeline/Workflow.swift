@@ -114,6 +114,20 @@ public struct Workflow: Sendable {
         return (scores, intervals)
     }
 
+    /// Writes the scores of a table's customers back to the store under the purchase-model run that made them, in
+    /// one transaction per 100,000 customers (several processes may write disjoint shards at once).
+    public func saveScores(_ table: CustomerTable, _ scores: [CustomerScore], run: Int64, horizon: Double) async throws {
+        precondition(table.ids.count == scores.count, "one score per customer of the table")
+        for start in stride(from: 0, to: scores.count, by: 100_000) {
+            let rows = (start..<min(scores.count, start + 100_000)).map { i in
+                StoredScore(
+                    customer: table.ids[i], run: run, horizon: horizon, expectedPurchases: scores[i].expectedPurchases,
+                    probabilityAlive: scores[i].probabilityAlive, expectedSpend: scores[i].expectedSpend, clv: scores[i].clv)
+            }
+            try await store.saveScores(rows)
+        }
+    }
+
     // MARK: - Evaluation
 
     /// Fits `kind` on the calibration window and compares its predictions with the holdout purchases.

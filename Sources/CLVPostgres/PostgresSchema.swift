@@ -209,5 +209,32 @@ enum PostgresSchema {
                 );
                 CREATE INDEX recommender_run_by_model ON recommender_run (model, id);
                 """),
+        Migration(
+            name: "createCustomerScores",
+            sql: """
+                -- Scores written back by `clv predict --save`, per customer and purchase-model run (shards of the
+                -- customers write at once). Keyed by customer first, so that it distributes with the other
+                -- customer tables; erasure and retention delete the scores with their customer.
+                CREATE TABLE customer_score (
+                    customer_id text COLLATE "C" NOT NULL,
+                    model_run_id bigint NOT NULL,
+                    horizon double precision NOT NULL,
+                    expected_purchases double precision NOT NULL,
+                    p_alive double precision NOT NULL,
+                    expected_spend double precision,
+                    clv double precision,
+                    PRIMARY KEY (customer_id, model_run_id)
+                );
+                CREATE INDEX customer_score_by_run ON customer_score (model_run_id, customer_id);
+                """),
+        Migration(
+            name: "dropDayIndexes",
+            sql: """
+                -- Maintaining them cost imports more than they saved: only retention filtered lines and days by day
+                -- alone, and a purge of old days reads most of a table anyway; summaries and the timeline read every
+                -- day up to a window's end (the SQLite store has neither index).
+                DROP INDEX IF EXISTS order_line_by_day;
+                DROP INDEX IF EXISTS customer_day_by_day;
+                """),
     ]
 }

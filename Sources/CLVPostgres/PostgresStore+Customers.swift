@@ -117,6 +117,7 @@ extension PostgresStore: CustomerDirectory {
             report.customerDays = try await Self.count(connection, logger, "DELETE FROM customer_day WHERE customer_id = \(customer) RETURNING 1")
             (report.interactions, report.embeddings) = try await Self.deleteInteractions(
                 where: "customer_id = $1", binding: customer, on: connection, logger: logger)
+            try await connection.query("DELETE FROM customer_score WHERE customer_id = \(customer)", logger: logger)
             report.customers = try await Self.count(connection, logger, "DELETE FROM customer WHERE customer_id = \(customer) RETURNING 1")
             guard !report.isEmpty else { return report }
             try await Self.insertAudit(
@@ -140,6 +141,8 @@ extension PostgresStore: CustomerDirectory {
                   AND NOT EXISTS (SELECT 1 FROM interaction i WHERE i.customer_id = c.customer_id)
                 RETURNING 1
                 """)
+            try await connection.query(
+                "DELETE FROM customer_score s WHERE NOT EXISTS (SELECT 1 FROM customer c WHERE c.customer_id = s.customer_id)", logger: logger)
             try await connection.query(
                 """
                 UPDATE customer c SET first_seen_day = least(

@@ -12,36 +12,30 @@ extension PostgresStore: OrderStore {
         return Int64(try await rows.single(Int.self))
     }
 
-    /// One transaction: the lines go to a per-connection staging table through `COPY`, then one statement inserts
-    /// those not stored yet and adds exactly those to the customer-day aggregates and the customers. A concurrent
-    /// import of the same lines waits on their keys and then skips them, so each line is stored and counted once.
+    /// One transaction, as the SQLite store's: `COPY` the batch's new lines straight into `order_line`, and add
+    /// exactly those to the customer-day aggregates and the customers, totalled here in the SQLite store's order
+    /// (so a day's amounts are added in the same order and come out equal to the last bit).
+    ///
+    /// Most batches hold only new lines, so the copy first takes them all (under a savepoint); only when the key
+    /// index refuses one (a re-import, an overlapping file, a retried event) does it roll back to the savepoint,
+    /// find which keys are stored (one join with the index) and copy the others. A concurrent import storing the
+    /// same lines makes the copy wait for its commit and then fail on the key; the transaction is then retried and
+    /// skips them, so each line is stored and counted once.
     public func write(_ batch: OrderBatch, importID: Int64, counts: IngestCounts, audit: [AuditEvent]) async throws -> (inserted: Int, duplicates: Int) {
-        // The order the SQLite store totals a batch in, so that a day's amounts are added in the same order and
-        // come out equal to the last bit.
         let lines = batch.totals == nil ? batch.lines.sorted { $0.key < $1.key } : batch.lines
         let titles = batch.productTitles.sorted { $0.key < $1.key }
-        let countries = batch.customerCountries.sorted { $0.key.rawValue < $1.key.rawValue }
-        return try await transaction { connection in
-            try await connection.query(
-                """
-                CREATE TEMP TABLE IF NOT EXISTS staging_line (
-                    ordinal integer NOT NULL, customer_id text COLLATE "C" NOT NULL, line_key bigint NOT NULL, order_id text,
-                    product_id text COLLATE "C", day integer NOT NULL, second_of_day integer, quantity double precision,
-                    unit_price double precision, amount double precision NOT NULL, is_return boolean NOT NULL
-                ) ON COMMIT DELETE ROWS
-                """, logger: logger)
-            try await connection.copyFrom(table: "staging_line", logger: logger) { writer in
-                var buffer = ByteBuffer()
-                buffer.reserveCapacity(1 << 20)
-                for (ordinal, line) in lines.enumerated() {
-                    CopyText.append(line, ordinal: ordinal, to: &buffer)
-                    if buffer.readableBytes >= 1 << 20 {
-                        try await writer.write(buffer)
-                        buffer.clear()
-                    }
-                }
-                if buffer.readableBytes > 0 { try await writer.write(buffer) }
+        return try await transaction(retryingUniqueViolations: true) { connection in
+            var kept = Self.firstOfEachKey(lines, skipping: [])
+            try await connection.query("SAVEPOINT new_lines", logger: logger)
+            do {
+                try await Self.copy(kept.lazy.map { lines[$0] }, importID: importID, on: connection, logger: logger)
+                try await connection.query("RELEASE SAVEPOINT new_lines", logger: logger)
+            } catch let error as PSQLError where PostgresFailure.isUniqueViolation(error) {
+                try await connection.query("ROLLBACK TO SAVEPOINT new_lines", logger: logger)
+                kept = Self.firstOfEachKey(lines, skipping: try await Self.storedKeys(of: lines, on: connection, logger: logger))
+                try await Self.copy(kept.lazy.map { lines[$0] }, importID: importID, on: connection, logger: logger)
             }
+            let totals = kept.count == lines.count ? (batch.totals ?? BatchTotals(lines)) : BatchTotals(kept.lazy.map { lines[$0] })
             if !titles.isEmpty {
                 try await connection.query(
                     """
@@ -50,50 +44,102 @@ extension PostgresStore: OrderStore {
                     ON CONFLICT (product_id) DO UPDATE SET title = coalesce(product.title, excluded.title)
                     """, logger: logger)
             }
-            let rows = try await connection.query(
-                """
-                WITH src AS MATERIALIZED (
-                    SELECT DISTINCT ON (customer_id, line_key) * FROM staging_line ORDER BY customer_id, line_key, ordinal
-                ), inserted AS (
-                    INSERT INTO order_line
-                        (customer_id, line_key, order_id, product_id, day, second_of_day, quantity, unit_price, amount, is_return, ingest_run_id)
-                    SELECT customer_id, line_key, order_id, product_id, day, second_of_day, quantity, unit_price, amount, is_return, \(importID)
-                    FROM src ORDER BY customer_id, line_key
-                    ON CONFLICT (customer_id, line_key) DO NOTHING
-                    RETURNING customer_id, line_key
-                ), new_lines AS MATERIALIZED (
-                    SELECT s.* FROM src s JOIN inserted i ON i.customer_id = s.customer_id AND i.line_key = s.line_key
-                ), days AS (
-                    INSERT INTO customer_day (customer_id, day, purchase_amount, purchase_lines, return_amount, return_lines)
-                    SELECT customer_id, day,
-                        coalesce(sum(amount ORDER BY ordinal) FILTER (WHERE NOT is_return), 0), count(*) FILTER (WHERE NOT is_return),
-                        coalesce(sum(amount ORDER BY ordinal) FILTER (WHERE is_return), 0), count(*) FILTER (WHERE is_return)
-                    FROM new_lines WHERE customer_id <> '' GROUP BY customer_id, day ORDER BY customer_id, day
-                    ON CONFLICT (customer_id, day) DO UPDATE SET
-                        purchase_amount = customer_day.purchase_amount + excluded.purchase_amount,
-                        purchase_lines = customer_day.purchase_lines + excluded.purchase_lines,
-                        return_amount = customer_day.return_amount + excluded.return_amount,
-                        return_lines = customer_day.return_lines + excluded.return_lines
-                ), customers AS (
-                    INSERT INTO customer (customer_id, country, first_seen_day)
-                    SELECT n.customer_id, min(c.country), min(n.day)
-                    FROM new_lines n LEFT JOIN unnest(\(countries.map(\.key.rawValue))::text[], \(countries.map(\.value))::text[]) AS c(customer_id, country)
-                        ON c.customer_id = n.customer_id
-                    WHERE n.customer_id <> '' GROUP BY n.customer_id ORDER BY n.customer_id
-                    ON CONFLICT (customer_id) DO UPDATE SET
-                        country = coalesce(excluded.country, customer.country),
-                        first_seen_day = least(customer.first_seen_day, excluded.first_seen_day)
-                )
-                SELECT count(*) FROM new_lines
-                """, logger: logger)
-            let inserted = try await rows.single(Int.self)
+            try await Self.addTotals(totals, countries: batch.customerCountries, on: connection, logger: logger)
             var running = counts
-            running.imported += inserted
-            running.duplicates += batch.lines.count - inserted
+            running.imported += kept.count
+            running.duplicates += batch.lines.count - kept.count
             try await Self.updateCounts(running, importID: importID, on: connection, logger: logger)
             try await Self.insertAudit(audit, on: connection, logger: logger)
-            return (inserted, batch.lines.count - inserted)
+            return (kept.count, batch.lines.count - kept.count)
         }
+    }
+
+    /// The indices of the first line of each key not in `stored` (a batch may repeat a line; the SQLite store
+    /// keeps the first).
+    static func firstOfEachKey(_ lines: [OrderLine], skipping stored: Set<StoredKey>) -> [Int] {
+        var seen = Set<StoredKey>()
+        seen.reserveCapacity(lines.count)
+        var kept: [Int] = []
+        kept.reserveCapacity(lines.count)
+        for (index, line) in lines.enumerated() {
+            let key = StoredKey(customer: line.customer?.rawValue ?? PostgresSchema.guestCustomer, line: line.key)
+            if !stored.contains(key), seen.insert(key).inserted { kept.append(index) }
+        }
+        return kept
+    }
+
+    /// Streams lines into `order_line` with `COPY`, a megabyte at a time.
+    static func copy(_ lines: some Sequence<OrderLine>, importID: Int64, on connection: PostgresConnection, logger: Logger) async throws {
+        var iterator = lines.makeIterator()
+        guard let first = iterator.next() else { return }
+        try await connection.copyFrom(table: "order_line", columns: CopyText.orderLineColumns, logger: logger) { writer in
+            var buffer = ByteBuffer()
+            buffer.reserveCapacity(1 << 20)
+            CopyText.append(first, importID: importID, to: &buffer)
+            while let line = iterator.next() {
+                CopyText.append(line, importID: importID, to: &buffer)
+                if buffer.readableBytes >= 1 << 20 {
+                    try await writer.write(buffer)
+                    buffer.clear()
+                }
+            }
+            if buffer.readableBytes > 0 { try await writer.write(buffer) }
+        }
+    }
+
+    /// A line's key in `order_line`.
+    struct StoredKey: Hashable {
+        let customer: String
+        let line: Int64
+    }
+
+    /// The keys of `lines` that `order_line` holds already: one join of the batch's keys with the key index.
+    static func storedKeys(of lines: [OrderLine], on connection: PostgresConnection, logger: Logger) async throws -> Set<StoredKey> {
+        guard !lines.isEmpty else { return [] }
+        let rows = try await connection.query(
+            """
+            SELECT o.customer_id, o.line_key FROM unnest(\(lines.map { $0.customer?.rawValue ?? PostgresSchema.guestCustomer })::text[],
+                \(lines.map(\.key))::bigint[]) AS b(customer_id, line_key)
+            JOIN order_line o ON o.customer_id = b.customer_id AND o.line_key = b.line_key
+            """, logger: logger)
+        var stored = Set<StoredKey>()
+        for try await (customer, key) in rows.decode((String, Int64).self) { stored.insert(StoredKey(customer: customer, line: key)) }
+        return stored
+    }
+
+    /// Adds a batch's new lines to the customer-day aggregates and the customers (first day, country), in key
+    /// order, so that concurrent imports lock the rows they share in the same order.
+    static func addTotals(
+        _ totals: BatchTotals, countries: [CustomerID: String], on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        let days = totals.days.sorted { ($0.key.customer.rawValue, $0.key.day) < ($1.key.customer.rawValue, $1.key.day) }
+        if !days.isEmpty {
+            try await connection.query(
+                """
+                INSERT INTO customer_day (customer_id, day, purchase_amount, purchase_lines, return_amount, return_lines)
+                SELECT * FROM unnest(\(days.map(\.key.customer.rawValue))::text[], \(days.map(\.key.day.daysSinceEpoch))::integer[],
+                    \(days.map(\.value.purchaseAmount))::float8[], \(days.map(\.value.purchaseLines))::integer[],
+                    \(days.map(\.value.returnAmount))::float8[], \(days.map(\.value.returnLines))::integer[])
+                ON CONFLICT (customer_id, day) DO UPDATE SET
+                    purchase_amount = customer_day.purchase_amount + excluded.purchase_amount,
+                    purchase_lines = customer_day.purchase_lines + excluded.purchase_lines,
+                    return_amount = customer_day.return_amount + excluded.return_amount,
+                    return_lines = customer_day.return_lines + excluded.return_lines
+                """, logger: logger)
+        }
+        let customers = totals.firstDays.sorted { $0.key.rawValue < $1.key.rawValue }
+        guard !customers.isEmpty else { return }
+        // Arrays cannot hold NULL through PostgresNIO's encoders: a flag says which countries are known.
+        try await connection.query(
+            """
+            INSERT INTO customer (customer_id, country, first_seen_day)
+            SELECT c, CASE WHEN known THEN country END, day
+            FROM unnest(\(customers.map(\.key.rawValue))::text[], \(customers.map { countries[$0.key] != nil })::bool[],
+                \(customers.map { countries[$0.key] ?? "" })::text[], \(customers.map(\.value.daysSinceEpoch))::integer[]) AS t(c, known, country, day)
+            ON CONFLICT (customer_id) DO UPDATE SET
+                country = coalesce(excluded.country, customer.country),
+                first_seen_day = least(customer.first_seen_day, excluded.first_seen_day)
+            """, logger: logger)
     }
 
     public func finishImport(_ importID: Int64, counts: IngestCounts) async throws {
@@ -208,11 +254,14 @@ extension PostgresStore: OrderStore {
 
 /// Rows in the text format of `COPY … FROM STDIN`: tab-separated, `\N` for NULL, backslash escapes.
 enum CopyText {
-    /// One staging row: ordinal, customer (empty for a guest), key, order, product, day, second, quantity, unit
-    /// price, amount, return.
-    static func append(_ line: OrderLine, ordinal: Int, to buffer: inout ByteBuffer) {
-        buffer.writeString(String(ordinal))
-        buffer.writeInteger(UInt8(ascii: "\t"))
+    /// The columns of ``append(_:importID:to:)``'s rows, in order.
+    static let orderLineColumns = [
+        "customer_id", "line_key", "order_id", "product_id", "day", "second_of_day", "quantity", "unit_price", "amount", "is_return", "ingest_run_id",
+    ]
+
+    /// One `order_line` row: customer (empty for a guest), key, order, product, day, second, quantity, unit
+    /// price, amount, return, import.
+    static func append(_ line: OrderLine, importID: Int64, to buffer: inout ByteBuffer) {
         text(line.customer?.rawValue ?? PostgresSchema.guestCustomer, to: &buffer)
         buffer.writeInteger(UInt8(ascii: "\t"))
         buffer.writeString(String(line.key))
@@ -225,7 +274,9 @@ enum CopyText {
         field(line.unitPrice.map(number), to: &buffer)
         buffer.writeInteger(UInt8(ascii: "\t"))
         buffer.writeString(number(line.amount))
-        buffer.writeString(line.isReturn ? "\tt\n" : "\tf\n")
+        buffer.writeString(line.isReturn ? "\tt\t" : "\tf\t")
+        buffer.writeString(String(importID))
+        buffer.writeInteger(UInt8(ascii: "\n"))
     }
 
     /// A tab, then the value or `\N`.

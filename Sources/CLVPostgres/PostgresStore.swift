@@ -34,6 +34,7 @@ public struct PostgresStore: Sendable {
                 configuration: try location.connectionConfiguration(), id: 1, logger: logger)
             do {
                 auditKey = try await PostgresMigrator.migrate(connection, logger: logger)
+                _ = try await CitusDistribution.apply(connection, logger: logger)
                 try await connection.close()
             } catch {
                 try? await connection.close()
@@ -60,8 +61,9 @@ public struct PostgresStore: Sendable {
     // MARK: - Running statements
 
     /// Runs `body` in one transaction on one pooled connection, retrying the whole transaction when the server
-    /// aborted it for a deadlock or a serialization failure (two imports writing the same keys at once).
-    func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+    /// aborted it for a deadlock or a serialization failure, or, when `retryingUniqueViolations`, for a key that
+    /// another transaction stored first (two imports writing the same lines at once: the retry sees them).
+    func transaction<T: Sendable>(retryingUniqueViolations: Bool = false, _ body: (PostgresConnection) async throws -> T) async throws -> T {
         var attempt = 0
         while true {
             attempt += 1
@@ -77,7 +79,10 @@ public struct PostgresStore: Sendable {
                         throw error
                     }
                 }
-            } catch let error as PSQLError where attempt < 5 && PostgresFailure.isRetryable(error) {
+            } catch let error as PSQLError
+                where attempt < (retryingUniqueViolations ? 10 : 5)
+                && (PostgresFailure.isRetryable(error) || (retryingUniqueViolations && PostgresFailure.isUniqueViolation(error)))
+            {
                 try await Task.sleep(for: .milliseconds(20 * attempt))
             }
         }
@@ -136,6 +141,8 @@ enum PostgresFailure {
         guard let state = error.serverInfo?[.sqlState] else { return false }
         return state == "40P01" || state == "40001"
     }
+
+    static func isUniqueViolation(_ error: PSQLError) -> Bool { error.serverInfo?[.sqlState] == "23505" }
 
     static func reason(_ error: any Error, location: PostgresLocation) -> String {
         guard let error = error as? PSQLError else { return "\(error)" }

@@ -136,6 +136,7 @@ extension SQLiteStore: CustomerDirectory {
             try db.execute(sql: "DELETE FROM customer_day WHERE customer_id = ?", arguments: [id.rawValue])
             report.customerDays = db.changesCount
             (report.interactions, report.embeddings) = try Self.deleteInteractions(where: "customer_id = ?", arguments: [id.rawValue], in: db)
+            try db.execute(sql: "DELETE FROM customer_score WHERE customer_id = ?", arguments: [id.rawValue])
             try db.execute(sql: "DELETE FROM customer WHERE id = ?", arguments: [id.rawValue])
             report.customers = db.changesCount
             guard !report.isEmpty else { return report }
@@ -157,6 +158,7 @@ extension SQLiteStore: CustomerDirectory {
                     DELETE FROM customer WHERE id NOT IN (SELECT customer_id FROM customer_day UNION SELECT customer_id FROM interaction)
                     """)
             report.customers = db.changesCount
+            try db.execute(sql: "DELETE FROM customer_score WHERE customer_id NOT IN (SELECT id FROM customer)")
             try db.execute(
                 sql: """
                     UPDATE customer SET first_seen_day = min(

@@ -224,6 +224,24 @@ enum Schema {
                     ALTER TABLE assist_turn ADD COLUMN suggested_answer TEXT;
                     """)
         }
+        migrator.registerMigration("createCustomerScores") { db in
+            // Scores written back by `clv predict --save`, per customer and purchase-model run (shards of the
+            // customers write at once). Personal data: erasure and retention delete them with their customer.
+            try db.execute(
+                sql: """
+                    CREATE TABLE customer_score (
+                        customer_id TEXT NOT NULL,
+                        model_run_id INTEGER NOT NULL,
+                        horizon REAL NOT NULL,
+                        expected_purchases REAL NOT NULL,
+                        p_alive REAL NOT NULL,
+                        expected_spend REAL,
+                        clv REAL,
+                        PRIMARY KEY (customer_id, model_run_id)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX customer_score_by_run ON customer_score (model_run_id, customer_id);
+                    """)
+        }
         return migrator
     }
 }

@@ -44,6 +44,7 @@ func freshStore() async throws -> PostgresStore {
         #expect(
             names.split(separator: "\n") == [
                 "createOrders", "createServiceTables", "createInsightTables", "createKnowledgeTables", "assistTurnDetails", "createRecommenderRuns",
+                "createCustomerScores", "dropDayIndexes",
             ])
     }
 

@@ -26,33 +26,8 @@ import Testing
         let listening = server.port
 
         let acknowledged = Acknowledged()
-        // Eight streams of orders; the server is killed while they are still sending. A request that fails or times
-        // out (a starved server under the full suite) does not end its stream: only the kill does.
         let killed = KillSignal()
-        let streams = Task {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for stream in 0..<8 {
-                    group.addTask {
-                        for n in 0..<100_000 where !killed.isSet {
-                            let order = "s\(stream)-\(n)"
-                            var request = HTTPClientRequest(url: "http://127.0.0.1:\(listening)/v1/events")
-                            request.method = .POST
-                            request.headers.add(name: "Authorization", value: "Bearer \(secret)")
-                            request.headers.add(name: "Content-Type", value: "application/json")
-                            request.body = .bytes(
-                                ByteBuffer(string: #"{"order_id": "\#(order)", "customer_id": "c\#(n % 50)", "timestamp": "2024-03-01", "amount": 12.5}"#))
-                            guard let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(60)) else {
-                                try? await Task.sleep(for: .milliseconds(50))
-                                continue
-                            }
-                            _ = try? await response.body.collect(upTo: 1 << 20)
-                            if response.status == .created { acknowledged.add(order) }
-                        }
-                    }
-                }
-                try await group.waitForAll()
-            }
-        }
+        let streams = OrderStreams.start(port: listening, secret: secret, acknowledged: acknowledged, until: killed)
         let deadline = ContinuousClock.now + .seconds(300)
         while acknowledged.count < 300, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         server.kill9()
@@ -99,6 +74,45 @@ import Testing
         #expect(ready.status == .serviceUnavailable && readiness.contains("no model is fitted"), "\(readiness)")
         let stored = try await DatabaseQueue(path: path).read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM order_line") }
         #expect(stored == 1)
+    }
+}
+
+/// Eight concurrent streams of order events posted to a `clv serve` process until it is killed.
+enum OrderStreams {
+    /// Starts the streams; each order the server answers 201 for goes to `acknowledged`. A request that fails or
+    /// times out (a starved server under the full suite: the cooperative pool of this process is busy with other
+    /// tests) does not end its stream: only `killed` does.
+    static func start(port: Int, secret: String, acknowledged: Acknowledged, until killed: KillSignal) -> Task<Void, any Error> {
+        Task {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for stream in 0..<8 {
+                    group.addTask {
+                        for n in 0..<100_000 where !killed.isSet {
+                            let order = "s\(stream)-\(n)"
+                            guard let status = try? await post(order: order, customer: "c\(n % 50)", port: port, secret: secret) else {
+                                try? await Task.sleep(for: .milliseconds(50))
+                                continue
+                            }
+                            if status == .created { acknowledged.add(order) }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+    }
+
+    /// Posts one order event of 12.5 and returns the server's status.
+    static func post(order: String, customer: String, port: Int, secret: String) async throws -> HTTPResponseStatus {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/events")
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(secret)")
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(
+            ByteBuffer(string: #"{"order_id": "\#(order)", "customer_id": "\#(customer)", "timestamp": "2024-03-01", "amount": 12.5}"#))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        _ = try await response.body.collect(upTo: 1 << 20)
+        return response.status
     }
 }
 

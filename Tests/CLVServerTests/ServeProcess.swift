@@ -8,9 +8,14 @@ struct ServeProcess {
     let port: Int
     let log: URL
 
-    /// Starts the server on `database` (with `configuration` JSON, if any) and waits until it listens.
-    static func start(database: String, configuration: String? = nil, in folder: TemporaryDirectory) async throws -> ServeProcess {
-        let log = folder.url.appendingPathComponent("serve.log")
+    /// Starts the server on `database` (with `configuration` JSON, if any) and waits until it listens; `environment`
+    /// adds to the process's (e.g. `PGPASSWORD` for a PostgreSQL URL), and `log` names the file its standard
+    /// error goes to in `folder`.
+    static func start(
+        database: String, configuration: String? = nil, environment: [String: String] = [:], log name: String = "serve.log",
+        in folder: TemporaryDirectory
+    ) async throws -> ServeProcess {
+        let log = folder.url.appendingPathComponent(name)
         try Data().write(to: log)
         let handle = try FileHandle(forWritingTo: log)
         var arguments = ["serve", "--db", database, "--port", "0"]
@@ -19,7 +24,7 @@ struct ServeProcess {
             try Data(configuration.utf8).write(to: file)
             arguments += ["--config", file.path]
         }
-        let process = try CLIRunner().start(arguments, stderr: handle)
+        let process = try CLIRunner().start(arguments, environment: environment, stderr: handle)
         for _ in 0..<1_200 {
             try await Task.sleep(for: .milliseconds(50))
             let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""

@@ -44,7 +44,34 @@ public enum StoreConformance {
         StoreCheck(name: "erasure and retention delete interactions and the vectors only they held", body: interactionPrivacy),
         StoreCheck(name: "knowledge chunks are replaced per article and stored again unchanged", body: knowledgeBase),
         StoreCheck(name: "assistant turns come back by session and go with their interaction", body: assistTurns),
+        StoreCheck(name: "scores are replaced per customer and run, bit for bit, and go with their customer", body: scores),
     ]
+
+    // MARK: - Scores
+
+    static func scores(_ store: any ServiceStore) async throws {
+        _ = try await stored(store)
+        func score(_ customer: CustomerID, run: Int64, _ purchases: Double, spend: Double?) -> StoredScore {
+            StoredScore(
+                customer: customer, run: run, horizon: 52, expectedPurchases: purchases, probabilityAlive: 0.1 + purchases / 10, expectedSpend: spend,
+                clv: spend.map { $0 * purchases })
+        }
+        // Two writers (shards) of the same run, and another run: a later write replaces a customer's row of its run.
+        try await store.saveScores([score(carol, run: 1, 0.25, spend: 12.5), score(alice, run: 1, 1.0 / 3, spend: nil)])
+        try await store.saveScores([score(bob, run: 1, 2, spend: 7), score(alice, run: 2, 9, spend: 1)])
+        try await store.saveScores([score(carol, run: 1, 0.75, spend: nil)])
+        try await store.saveScores([])
+        let first = try await store.scores(run: 1)
+        let expected = [score(alice, run: 1, 1.0 / 3, spend: nil), score(bob, run: 1, 2, spend: 7), score(carol, run: 1, 0.75, spend: nil)]
+        try expect(first == expected, "run 1 by customer: \(first)")
+        try expect(try await store.scores(run: 2) == [score(alice, run: 2, 9, spend: 1)], "run 2")
+        try expect(try await store.scores(run: 3).isEmpty, "no scores of another run")
+        _ = try await store.erase(alice, actor: "test")
+        try expect(try await store.scores(run: 1).map(\.customer) == [bob, carol], "erasure deletes the customer's scores")
+        try expect(try await store.scores(run: 2).isEmpty, "of every run")
+        _ = try await store.purge(before: start.adding(days: 45), actor: "test")
+        try expect(try await store.scores(run: 1).map(\.customer) == [carol], "retention deletes the scores of the customers it removes")
+    }
 
     // MARK: - Knowledge base and assistant sessions
 

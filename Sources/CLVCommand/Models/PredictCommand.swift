@@ -53,6 +53,10 @@ extension CLV {
                 --model learned scores with the newest `clv learn fit` run instead (as `clv learn predict`): P(buys
                 again), the expected value of the run's label over the period it learned, after --end (default:
                 the last order day), and its 90% interval.
+                --shard i/n scores the i-th of n disjoint parts of the customers (by a hash of the customer id that
+                is the same on every machine), so that n processes together score everyone once; --save writes
+                the scores to the database under the saved purchase-model run (customer_score), which shards may
+                do at the same time.
                 """)
 
         @Option(help: "Purchase model: bgnbd, pnbd, mbgnbd or bgbb; or learned (the newest `clv learn fit` run).")
@@ -79,6 +83,12 @@ extension CLV {
         @Option(help: "L2 penalizer when the model is fitted here.")
         var penalizer: Double = 0
 
+        @Option(help: ArgumentHelp("Score only the i-th of n parts of the customers, e.g. 2/3 (by a hash of the customer id).", valueName: "i/n"))
+        var shard: String?
+
+        @Flag(help: "Write the scores to the database under the saved purchase-model run (fit it first with clv fit).")
+        var save = false
+
         @OptionGroup var data: DataOptions
         @OptionGroup var embedding: EmbeddingOptions
 
@@ -87,7 +97,12 @@ extension CLV {
 
         func validate() throws {
             guard format != .table else { throw ValidationError("clv predict prints --format csv or json.") }
+            if let shard {
+                do { _ = try CustomerShard(parsing: shard) } catch { throw ValidationError("--shard: \(error).") }
+            }
+            if save, !data.usesDatabase { throw ValidationError("--save writes the scores to the database: give --db instead of --summary.") }
             guard case let .purchase(kind) = model else {
+                if shard != nil || save { throw ValidationError("--shard and --save are for purchase models; a learned model scores with clv learn predict.") }
                 if horizon != nil { throw ValidationError("A learned model predicts the period it learned: omit --horizon.") }
                 if spendModel != nil || interval != nil {
                     throw ValidationError("--spend-model and --interval are for purchase models; a learned model has its own 90% interval.")
@@ -109,12 +124,26 @@ extension CLV {
                 let store = try await data.database.openExisting()
                 return emit(try await LearnPredict.predictions(store: store, asOf: data.end, embedding: embedding).render(format))
             }
-            let table = try await data.source().load()
+            let everyone = try await data.source().load()
             // With the database, use the latest saved run of each model (same time unit) and fit only when there is none.
             let workflow = data.usesDatabase ? Workflow(store: try await data.database.openExisting()) : nil
             func model(_ kind: ModelKind) async throws -> FittedModel {
                 if let saved = try await workflow?.latest(kind, unit: data.unit) { return saved.fitted }
-                return try Workflow.fit(kind, table, options: EstimatorOptions(penalizer: penalizer), unit: data.unit, calibrationEnd: data.end)
+                return try Workflow.fit(kind, everyone, options: EstimatorOptions(penalizer: penalizer), unit: data.unit, calibrationEnd: data.end)
+            }
+            if shard != nil, everyone.ids.count != everyone.count {
+                throw UserError("--shard splits the customers by id: give the summary file a customer_id column.")
+            }
+            // A shard is scored with the model of everyone (the saved run, or a fit on every customer: the same in each process).
+            let table = try shard.map { everyone.customers(in: try CustomerShard(parsing: $0)) } ?? everyone
+            var savedRun: Int64?
+            if save {
+                guard let run = try await workflow?.latest(purchaseKind, unit: data.unit) else {
+                    throw UserError(
+                        "--save stores scores under a saved run and there is no \(purchaseKind.rawValue) run in \(data.unit.rawValue)s: run `clv fit --model \(purchaseKind.rawValue) --end \(data.end.map(\.description) ?? "YYYY-MM-DD") --unit \(data.unit.rawValue)` on this database first."
+                    )
+                }
+                savedRun = run.record.id
             }
             guard let fitted = try await model(purchaseKind).purchase else { throw WorkflowError.wrongKind(purchaseKind, expected: "a purchase model") }
             var spend: GammaGamma?
@@ -133,6 +162,7 @@ extension CLV {
                 drawn = (interval, models)
             }
             let (scores, intervals) = Workflow.predict(table, purchase: fitted, spend: spend, policy: policy, interval: drawn)
+            if let savedRun, let workflow { try await workflow.saveScores(table, scores, run: savedRun, horizon: horizon) }
             switch format {
             case .json:
                 let rows = table.summaries.indices.map { i in
