@@ -22,8 +22,7 @@ import Testing
         let acknowledged = Acknowledged()
         let killed = KillSignal()
         let streams = OrderStreams.start(port: server.port, secret: secret, acknowledged: acknowledged, until: killed)
-        let deadline = ContinuousClock.now + .seconds(300)
-        while acknowledged.count < 300, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        try await acknowledged.waitForKillPoint()
         server.kill9()
         killed.set()
         _ = await streams.result
@@ -45,7 +44,7 @@ import Testing
         let audited = Set(
             try cluster.psql("SELECT DISTINCT substr(detail, 7) FROM audit_event WHERE action = 'post order'", database: database)
                 .split(separator: "\n").map(String.init))
-        #expect(acknowledged.count >= 300, "only \(acknowledged.count) orders were acknowledged before the kill")
+        #expect(acknowledged.count >= Acknowledged.enoughToKill, "only \(acknowledged.count) orders were acknowledged before the kill")
         #expect(counts.count == 2 && counts[0] == counts[1], "order lines and distinct orders: \(counts) (a duplicated event)")
         #expect(acknowledged.orders.isSubset(of: stored), "\(acknowledged.orders.subtracting(stored).count) acknowledged orders were lost")
         #expect(
