@@ -61,7 +61,8 @@ import Testing
         #expect(skipped.status == 0)
         #expect(skipped.stdout == "customer_id,frequency,recency,T,monetary_value\na,1,7,9,7\n")
         #expect(
-            skipped.stderr == "Skipped 1 of 3 lines (unparseable date: 1); the first: \(shop.path):3: unparseable date; expected ISO 8601 (YYYY-MM-DD[ HH:MM:SS])\n")
+            skipped.stderr
+                == "Skipped 1 of 3 lines (unparseable date: 1); the first: \(shop.path):3: unparseable date; expected ISO 8601 (YYYY-MM-DD[ HH:MM:SS])\n")
 
         let wrongColumn = try clv.run(["summary", "--orders", shop.path, "--customer-col", "email", "--date-col", "day", "--amount-col", "total"])
         #expect(wrongColumn.status == 1)

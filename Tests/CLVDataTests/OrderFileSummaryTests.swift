@@ -28,7 +28,7 @@ import Testing
             let window = SummaryWindow(calibrationEnd: end ?? storedLastDay, holdoutEnd: holdoutEnd, unit: unit)
             #expect(inMemory.window == window)
             let stored = try await store.summaries(for: window)
-            #expect(stored.count > 3_000)
+            #expect(stored.count > 2_500)
             try #require(inMemory.rows.count == stored.count, "\(window)")
             for (mine, theirs) in zip(inMemory.rows, stored) {
                 #expect(mine.customer == theirs.customer)

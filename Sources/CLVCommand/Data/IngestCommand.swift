@@ -69,7 +69,9 @@ extension CLV.Ingest {
                 if layout.preset == .amazonReviews {
                     report = try await AmazonReviewOrderIngester(batchSize: batchSize).ingest(file: url, into: store, quarantineFile: quarantine)
                 } else {
-                    report = try await OrderIngester(format: layout.format(for: file)!, batchSize: batchSize).ingest(file: url, into: store, quarantineFile: quarantine) { p in
+                    report = try await OrderIngester(format: layout.format(for: file)!, batchSize: batchSize).ingest(
+                        file: url, into: store, quarantineFile: quarantine
+                    ) { p in
                         progressLine.update(fraction: p.totalBytes > 0 ? Double(p.bytesRead) / Double(p.totalBytes) : 0, detail: "\(p.counts.read) lines")
                     }
                 }

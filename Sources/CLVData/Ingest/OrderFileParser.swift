@@ -12,10 +12,11 @@ struct OrderFileParser: ~Copyable {
     private let signature: UInt64
     private let collectsSideFacts: Bool
     private var occurrences = OccurrenceCounter()
+    private var customers = CustomerCache()
 
     /// Opens `file` and reads its header (when the format has one) to find the columns.
-    /// - Parameter collectsSideFacts: whether ``next(into:)`` records product titles and customers' countries (a
-    ///   store keeps them; a summary does not need them).
+    /// - Parameter collectsSideFacts: whether ``next(into:)`` records product titles and customers' countries and
+    ///   lines carry their product (a store keeps them; a summary does not need them).
     /// - Throws: ``IngestError`` when the file cannot be read, is empty, or lacks a column.
     init(file: URL, format: OrderFileFormat, collectsSideFacts: Bool = true) throws(IngestError) {
         self.format = format
@@ -116,8 +117,12 @@ struct OrderFileParser: ~Copyable {
         guard fieldCount >= layout.minimumColumns else { return .failure(.wrongColumnCount(expected: layout.minimumColumns, found: fieldCount)) }
         guard FieldParsing.isValidUTF8(reader.record) else { return .failure(.invalidEncoding) }
 
-        let customerText = reader.withField(layout.customer, FieldParsing.string)
-        guard customerText != nil || format.keepsGuestOrders else { return .failure(.missingCustomer) }
+        // Consecutive lines mostly share a customer (an order's lines): the previous line's id is reused.
+        var cache = CustomerCache()
+        swap(&cache, &customers)
+        let customer = reader.withField(layout.customer) { cache.customer(for: $0, canonicalisingNumbers: format.canonicalisesNumericIDs) }
+        swap(&cache, &customers)
+        guard customer != nil || format.keepsGuestOrders else { return .failure(.missingCustomer) }
         guard let date = reader.withField(layout.date, format.dateFormat.parse) else { return .failure(.badDate(format.dateFormat)) }
 
         var quantity: Double?
@@ -139,11 +144,7 @@ struct OrderFileParser: ~Copyable {
         let order = layout.order.flatMap { reader.withField($0, FieldParsing.string) }
         let cancelled = format.cancellationPrefix.map { prefix in order?.hasPrefix(prefix) ?? false } ?? false
 
-        var customer: CustomerID?
-        if let customerText {
-            customer = CustomerID(format.canonicalisesNumericIDs ? FieldParsing.canonicalNumericID(customerText) : customerText)
-        }
-        let product = layout.product.flatMap { reader.withField($0, FieldParsing.string) }
+        let product = collectsSideFacts ? layout.product.flatMap { reader.withField($0, FieldParsing.string) } : nil
         if collectsSideFacts {
             if let product, batch.productTitles[product] == nil, let t = layout.productTitle, let title = reader.withField(t, FieldParsing.string) {
                 batch.productTitles[product] = title
@@ -171,6 +172,23 @@ struct OrderFileParser: ~Copyable {
                 key: key.value(day: date.day), customer: customer, order: order, product: product, day: date.day, secondOfDay: date.second,
                 quantity: quantity, unitPrice: unitPrice, sourceAmount: amount, cancelled: cancelled
             ))
+    }
+}
+
+/// The customer id of the last customer field read, by its raw bytes.
+struct CustomerCache {
+    private var bytes: [UInt8] = []
+    private var id: CustomerID?
+    private var isEmpty = true
+
+    /// The id a customer field holds (nil when blank), as ``FieldParsing/string(_:)`` reads it.
+    mutating func customer(for raw: UnsafeBufferPointer<UInt8>, canonicalisingNumbers: Bool) -> CustomerID? {
+        if !isEmpty, raw.elementsEqual(bytes) { return id }
+        bytes.removeAll(keepingCapacity: true)
+        bytes.append(contentsOf: raw)
+        isEmpty = false
+        id = FieldParsing.string(raw).map { CustomerID(canonicalisingNumbers ? FieldParsing.canonicalNumericID($0) : $0) }
+        return id
     }
 }
 
