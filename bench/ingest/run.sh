@@ -53,7 +53,16 @@ print(time.perf_counter() - t)")
 done
 /usr/bin/time -f "%M" -o "$WORK/rss-orders" "$CLV" summary --orders "$DATA" --preset online-retail --end 2011-12-09 --format csv --output /dev/null 2> /dev/null
 peak_orders=$(cat "$WORK/rss-orders")
-same=$(cmp -s "$WORK/summary.csv" "$WORK/orders-summary.csv" && echo "identical to the store's CSV" || echo "DIFFERS from the store's CSV")
+# Row for row against the store's CSV: the same text but for the last digit of a mean spend (the same day totals
+# added in another order).
+same=$(python3 - "$WORK/summary.csv" "$WORK/orders-summary.csv" <<'PY'
+import csv, math, sys
+a, b = (list(csv.reader(open(f))) for f in sys.argv[1:3])
+ok = len(a) == len(b) and all(
+    len(x) == len(y) and all(p == q or math.isclose(float(p), float(q), rel_tol=1e-12) for p, q in zip(x, y)) for x, y in zip(a, b))
+print(f"equal to the store's CSV row for row ({len(a) - 1} customers)" if ok else "DIFFERS from the store's CSV")
+PY
+)
 # The pandas path as a whole process too (interpreter start and imports included), as the clv side is timed.
 best_pandas_process=999
 for _ in $(seq "$RUNS"); do
