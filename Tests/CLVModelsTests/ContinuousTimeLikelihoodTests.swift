@@ -122,22 +122,4 @@ import Testing
             perCustomer.diagnostics.logLikelihood.isApproximatelyEqual(
                 to: continuous.map { perCustomer.logLikelihood(of: $0) }.reduce(0, +), relativeTolerance: 1e-10))
     }
-
-    /// 60,000 continuous-time customers: the Pareto/NBD fit that starts from a subsample's optimum ends where the
-    /// fit from θ = 1 ends (BFGS to a gradient of 1e-9), in fewer iterations over the full rows.
-    @Test func paretoWarmStartEndsWhereTheColdStartEnds() throws {
-        var rng = SplitMix64(seed: 55)
-        let customers = PurchaseSimulator(observationEnd: 52, cohortLength: 26)
-            .simulate(ParetoNBD.Parameters(r: 0.55, alpha: 10.6, s: 0.6, beta: 11.7), customers: 60_000, using: &rng)
-        let rows = try CustomerRows(customers.map(\.summary))
-        #expect(rows.count >= MaximumLikelihood<ParetoNBD.Kernel>.warmStartRows)
-        let warm = try ParetoNBD.Estimator().fit(rows: rows)
-        let cold = try MaximumLikelihood<ParetoNBD.Kernel>(penalizer: 0, options: EstimatorOptions().bfgs, initialLogParameters: [0, 0, 0, 0]).fit(rows)
-        for (w, c) in zip(warm.parameters.values, cold.parameters) {
-            #expect(w.isApproximatelyEqual(to: c, relativeTolerance: 1e-6), "\(warm.parameters.values) vs \(cold.parameters)")
-        }
-        let warmDiagnostics = warm.diagnostics
-        #expect(warmDiagnostics.logLikelihood.isApproximatelyEqual(to: cold.diagnostics.logLikelihood, relativeTolerance: 1e-12))
-        #expect(warmDiagnostics.iterations < cold.diagnostics.iterations)
-    }
 }

@@ -33,14 +33,9 @@ protocol LikelihoodKernel: Sendable {
     /// Σ wᵢ log Lᵢ(θ) with its gradient over θ on fixed rows. The default sums ``logLikelihood(_:x:recency:age:)``
     /// over dual numbers; a model may supply a faster specialised evaluator with the same value.
     static func makeEvaluator(_ rows: CustomerRows) -> ([Double]) -> (value: Double, gradient: [Double])
-    /// Whether a fit of many rows first fits a subsample and starts from its optimum (see
-    /// ``MaximumLikelihood/warmStart(_:scale:)``).
-    static var warmStartsOnLargeData: Bool { get }
 }
 
 extension LikelihoodKernel {
-    static var warmStartsOnLargeData: Bool { false }
-
     static func makeEvaluator(_ rows: CustomerRows) -> ([Double]) -> (value: Double, gradient: [Double]) {
         { θ in MaximumLikelihood<Self>.weightedLogLikelihood(θ, rows: rows, gradient: true) }
     }
@@ -91,34 +86,6 @@ struct MaximumLikelihood<Kernel: LikelihoodKernel> {
         return (value, (0..<θ.count).map { grad[$0] })
     }
 
-    /// Rows from which a kernel that ``LikelihoodKernel/warmStartsOnLargeData`` starts its fit from a subsample's.
-    static var warmStartRows: Int { 50_000 }
-    /// Rows of that subsample (about).
-    static var subsampleRows: Int { 8_192 }
-
-    /// Log-parameters, in the time of the rows scaled by `scale`, of a fit on every m-th row: from there the full
-    /// fit needs fewer evaluations of its likelihood than from θ = 1, while the subsample's own fit costs about
-    /// `subsampleRows / rows.count` of one per evaluation. Nil below ``warmStartRows`` rows (so small data sets,
-    /// the published figures among them, fit exactly as before) and when the subsample's fit fails (no repeat
-    /// buyer among them, no convergence): the full fit then starts from θ = 1, as before.
-    func warmStart(_ rows: CustomerRows, scale: Double) -> [Double]? {
-        guard Kernel.warmStartsOnLargeData, initialLogParameters == nil, rows.count >= Self.warmStartRows else { return nil }
-        let picked = Array(stride(from: 0, to: rows.count, by: rows.count / Self.subsampleRows))
-        let sample = CustomerRows(
-            frequency: picked.map { rows.frequency[$0] }, recency: picked.map { rows.recency[$0] }, age: picked.map { rows.age[$0] },
-            weight: picked.map { rows.weight[$0] })
-        guard sample.frequency.contains(where: { $0 > 0 }) else { return nil }
-        let θ: [Double]
-        do {
-            θ = try fit(sample).parameters
-        } catch {
-            // Only a starting point: the full fit decides, and reports its own errors.
-            return nil
-        }
-        let timeScaled = Set(Kernel.timeScaledParameters)
-        return θ.indices.map { i in Double.log(timeScaled.contains(i) ? θ[i] * scale : θ[i]) }
-    }
-
     /// Fits the kernel's parameters to `rows` (in the data's time unit).
     /// - Returns: parameters (data's time unit) and diagnostics.
     func fit(_ rows: CustomerRows) throws(FitError) -> (parameters: [Double], diagnostics: FitDiagnostics) {
@@ -149,7 +116,7 @@ struct MaximumLikelihood<Kernel: LikelihoodKernel> {
             }
             return (value.isFinite ? value : .infinity, grad)
         }
-        let start = initialLogParameters ?? warmStart(rows, scale: scale) ?? [Double](repeating: 0, count: k)
+        let start = initialLogParameters ?? [Double](repeating: 0, count: k)
         let result = BFGS(options: options).minimize(from: start, objective)
         guard result.converged else { throw .didNotConverge(iterations: result.iterations, gradientNorm: result.gradientNorm) }
         var θ = result.x.map { Double.exp($0) }

@@ -200,8 +200,6 @@ extension ParetoNBD {
         static let timeScaledParameters = [1, 3]
         static let penaltyNormalisation = PenaltyNormalisation.perMeanWeight
         static let rescalesTime = true
-        // Its likelihood costs the most per row, and its fits from θ = 1 take the most iterations.
-        static let warmStartsOnLargeData = true
         static func logLikelihood<S: DifferentiableScalar>(_ θ: ParameterVector<S>, x: Double, recency: Double, age: Double) -> S {
             ParetoNBD.logLikelihood(θ, x: x, recency: recency, age: age)
         }
