@@ -11,7 +11,8 @@
 # alone), peak RSS of both processes, the largest relative difference of the parameters (target 1e-4), and the
 # load average (the machine is shared: other builds slow both sides).
 # Usage: bench/fit/run.sh [N_BGNBD] [N_PNBD]; RUNS (3), BENCH_VENV (bench/.venv, made with lifetimes 0.11.3 when
-# missing), FIT_DATA (.cache/bench-fit: the generated CSVs, kept between runs), SCRATCH (the build folder).
+# missing), FIT_DATA (.cache/bench-fit: the generated CSVs, kept between runs), SCRATCH (the build folder),
+# CLV_BIN (time this release build of clv instead of building one), FITBENCH=0 (skip the optimiser's share).
 set -euo pipefail
 # Built as `make` builds: language-model kernels for this machine's CPU (see Package.swift).
 export CLVKIT_TARGET_CPU="${CLVKIT_TARGET_CPU-native}"
@@ -34,9 +35,12 @@ fi
 echo "building release..." >&2
 # SCRATCH (default .build): another build folder keeps a test build (-enable-testing) from being rebuilt.
 SCRATCH=${SCRATCH:-$ROOT/.build}
-(cd "$ROOT" && swift build -c release --product clv --scratch-path "$SCRATCH" 2>&1 | grep -E "error|warning:" >&2) || true
-swift build -c release 2>&1 | grep -E "error|warning:" >&2 || true
-CLV=$SCRATCH/release/clv
+if [ -z "${CLV_BIN:-}" ]; then
+    (cd "$ROOT" && swift build -c release --product clv --scratch-path "$SCRATCH" 2>&1 | grep -E "error|warning:" >&2) || true
+fi
+FITBENCH=${FITBENCH:-1}
+if [ "$FITBENCH" != 0 ]; then swift build -c release 2>&1 | grep -E "error|warning:" >&2 || true; fi
+CLV=${CLV_BIN:-$SCRATCH/release/clv}
 BENCH=.build/release/FitBench
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
@@ -72,6 +76,7 @@ PY
 
 # The optimiser alone (FitBench), the fastest of RUNS runs, like the wall times it is a share of.
 fitbench_best() {
+    if [ "$FITBENCH" = 0 ]; then echo '{}'; return; fi
     for _ in $(seq "$RUNS"); do "$BENCH" fit "$@"; done | "$PYTHON" -c '
 import json, sys
 print(json.dumps(min((json.loads(l) for l in sys.stdin), key=lambda r: r["fit_seconds"])))'
@@ -87,7 +92,8 @@ if fb:
     fb = json.loads(fb)
     ours = [c["params"][k] for k in (["r", "alpha", "s", "beta"] if "s" in c["params"] else ["r", "alpha", "a", "b"])]
     rel = max(abs(a - b) / abs(b) for a, b in zip(ours, p["params"]))
-    line += f" | optimiser {100 * fb['fit_seconds'] / wall:3.0f}% ({fb['distinct_rows']} distinct rows) | params rel diff {rel:.1e}"
+    share = f"optimiser {100 * fb['fit_seconds'] / wall:3.0f}% ({fb['distinct_rows']} distinct rows)" if "fit_seconds" in fb else "optimiser n/a"
+    line += f" | {share} | params rel diff {rel:.1e}"
 else:
     diff = {k: abs(c[k] - p[k]) / abs(p[k]) for k in ["sum_expected", "sum_p_alive", "sum_clv"]}
     line += f" | rel diff of sums: E[X] {diff['sum_expected']:.1e}, P(alive) {diff['sum_p_alive']:.1e}, CLV {diff['sum_clv']:.1e}"

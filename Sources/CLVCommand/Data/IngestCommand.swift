@@ -31,27 +31,6 @@ extension CLV.Ingest {
                 """
         )
 
-        enum Preset: String, ExpressibleByArgument, CaseIterable {
-            case cdnowSample = "cdnow-sample"
-            case cdnow
-            case onlineRetail = "online-retail"
-            case amazonReviews = "amazon-reviews"
-
-            /// The delimited layout, or nil for a JSON Lines preset.
-            var format: OrderFileFormat? {
-                switch self {
-                case .cdnowSample: .cdnowSample
-                case .cdnow: .cdnow
-                case .onlineRetail: .onlineRetail
-                case .amazonReviews: nil
-                }
-            }
-        }
-
-        enum Delimiter: String, ExpressibleByArgument, CaseIterable {
-            case comma, tab, semicolon, whitespace
-        }
-
         enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
             case table, json
         }
@@ -61,44 +40,7 @@ extension CLV.Ingest {
 
         @OptionGroup var database: DatabaseOptions
 
-        @Option(help: "A known file layout.")
-        var preset: Preset?
-
-        @Option(name: .customLong("customer-col"), help: ArgumentHelp("Customer id column (header name or 1-based number).", valueName: "column"))
-        var customerColumn: String?
-
-        @Option(name: .customLong("date-col"), help: ArgumentHelp("Order date column.", valueName: "column"))
-        var dateColumn: String?
-
-        @Option(name: .customLong("amount-col"), help: ArgumentHelp("Line amount column (or give --quantity-col and --price-col).", valueName: "column"))
-        var amountColumn: String?
-
-        @Option(name: .customLong("quantity-col"), help: ArgumentHelp("Quantity column; amount = quantity × price.", valueName: "column"))
-        var quantityColumn: String?
-
-        @Option(name: .customLong("price-col"), help: ArgumentHelp("Unit price column; amount = quantity × price.", valueName: "column"))
-        var priceColumn: String?
-
-        @Option(name: .customLong("order-col"), help: ArgumentHelp("Order id column (optional).", valueName: "column"))
-        var orderColumn: String?
-
-        @Option(name: .customLong("product-col"), help: ArgumentHelp("Product id column (optional).", valueName: "column"))
-        var productColumn: String?
-
-        @Option(
-            name: .customLong("date-format"),
-            help: ArgumentHelp("iso8601 (default), yyyymmdd, or a pattern of %Y %m %d %H %M %S such as '%d/%m/%Y %H:%M'.", valueName: "format")
-        )
-        var dateFormat: String?
-
-        @Option(help: "Field separator; default from the extension (.tsv: tab, else comma).")
-        var delimiter: Delimiter?
-
-        @Flag(name: .customLong("no-header"), help: "The file has no header line; name columns by number.")
-        var noHeader = false
-
-        @Flag(name: .customLong("keep-guest-orders"), help: "Store lines without a customer id as guest orders instead of quarantining them.")
-        var keepGuestOrders = false
+        @OptionGroup var layout: OrderFileOptions
 
         @Option(name: .customLong("batch-size"), help: "Lines per database transaction.")
         var batchSize = 50_000
@@ -107,57 +49,8 @@ extension CLV.Ingest {
         var format: ReportFormat = .table
 
         func validate() throws {
-            if preset != nil {
-                let custom = [customerColumn, dateColumn, amountColumn, quantityColumn, priceColumn, orderColumn, productColumn, dateFormat]
-                if custom.contains(where: { $0 != nil }) || delimiter != nil || noHeader {
-                    throw ValidationError("--preset sets the columns itself: drop the column, --delimiter and --no-header options, or drop --preset.")
-                }
-            } else {
-                guard customerColumn != nil, dateColumn != nil else {
-                    throw ValidationError(
-                        "Name the columns with --customer-col and --date-col (and --amount-col), or pick --preset \(Preset.allCases.map(\.rawValue).joined(separator: "|"))."
-                    )
-                }
-                let hasPair = quantityColumn != nil && priceColumn != nil
-                guard amountColumn != nil || hasPair else {
-                    throw ValidationError("Give --amount-col, or both --quantity-col and --price-col.")
-                }
-                if amountColumn != nil, priceColumn != nil {
-                    throw ValidationError("Give either --amount-col or --price-col (with --quantity-col), not both.")
-                }
-                if let dateFormat, DateFormat(argument: dateFormat) == nil {
-                    throw ValidationError("--date-format '\(dateFormat)' is not iso8601, yyyymmdd, or a pattern with %Y, %m and %d.")
-                }
-            }
+            try layout.validateLayout()
             guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1.") }
-        }
-
-        var fileFormat: OrderFileFormat {
-            if let format = preset?.format { return format }
-            func column(_ text: String) -> OrderFileFormat.Column { .init(argument: text) }
-            let amount: OrderFileFormat.Amount =
-                if let amountColumn {
-                    .column(column(amountColumn))
-                } else {
-                    .quantityTimesPrice(quantity: column(quantityColumn!), price: column(priceColumn!))
-                }
-            let separator: OrderFileFormat.Separator =
-                switch delimiter {
-                case .comma: .comma
-                case .tab: .tab
-                case .semicolon: .semicolon
-                case .whitespace: .whitespace
-                case nil: file.lowercased().hasSuffix(".tsv") || file.lowercased().hasSuffix(".tab") ? .tab : .comma
-                }
-            return .custom(
-                separator: separator, hasHeader: !noHeader,
-                columns: .init(
-                    customer: column(customerColumn!), date: column(dateColumn!), amount: amount,
-                    order: orderColumn.map(column), product: productColumn.map(column), quantity: quantityColumn.map(column)
-                ),
-                dateFormat: dateFormat.flatMap(DateFormat.init(argument:)) ?? .iso8601,
-                keepsGuestOrders: keepGuestOrders
-            )
         }
 
         func run() async throws {
@@ -173,10 +66,12 @@ extension CLV.Ingest {
             let progressLine = ProgressLine(label: "ingest \(url.lastPathComponent)")
             let report: OrderIngester.Report
             do {
-                if preset == .amazonReviews {
+                if layout.preset == .amazonReviews {
                     report = try await AmazonReviewOrderIngester(batchSize: batchSize).ingest(file: url, into: store, quarantineFile: quarantine)
                 } else {
-                    report = try await OrderIngester(format: fileFormat, batchSize: batchSize).ingest(file: url, into: store, quarantineFile: quarantine) { p in
+                    report = try await OrderIngester(format: layout.format(for: file)!, batchSize: batchSize).ingest(
+                        file: url, into: store, quarantineFile: quarantine
+                    ) { p in
                         progressLine.update(fraction: p.totalBytes > 0 ? Double(p.bytesRead) / Double(p.totalBytes) : 0, detail: "\(p.counts.read) lines")
                     }
                 }

@@ -19,10 +19,19 @@ extension CLV {
                 purchases on one day count once, frequency counts repeat purchase days, recency and T are measured \
                 from the first purchase in the unit (week = days / 7, month = days / 30.4375), monetary value is \
                 the mean of the repeat purchase days. Cancellations never count as purchases.
+
+                --orders FILE summarises an order file in memory instead of the database (nothing is imported), with \
+                the layout options of clv ingest orders; it equals the summary of a new database that imported the \
+                file. Example: clv summary --orders online_retail.csv --preset online-retail --end 2011-12-09
                 """
         )
 
         @OptionGroup var database: DatabaseOptions
+
+        @Option(help: ArgumentHelp("Summarise this order file in memory instead of the database.", valueName: "file"))
+        var orders: String?
+
+        @OptionGroup var layout: OrderFileOptions
 
         @Option(help: ArgumentHelp("Last day of the calibration window, inclusive (default: the last order day).", valueName: "YYYY-MM-DD"))
         var end: CalendarDay?
@@ -40,16 +49,32 @@ extension CLV {
         var output: String?
 
         func validate() throws {
+            try Self.validateOrderFile(orders, layout: layout, database: database)
             if let end, let holdoutEnd, holdoutEnd <= end {
                 throw ValidationError("--holdout-end (\(holdoutEnd)) must be after --end (\(end)).")
             }
         }
 
         func run() async throws {
-            let workflow = Workflow(store: try await database.openExisting())
-            let rows = try await workflow.summaries(workflow.window(end: end, holdoutEnd: holdoutEnd, unit: unit))
+            let rows: [CustomerSummaryRow]
+            if let orders {
+                rows = try OrderFileInput(path: orders, layout: layout).summarise(end: end, holdoutEnd: holdoutEnd, unit: unit).rows
+            } else {
+                let workflow = Workflow(store: try await database.openExisting())
+                rows = try await workflow.summaries(workflow.window(end: end, holdoutEnd: holdoutEnd, unit: unit))
+            }
             try Output.write(Self.tabular(rows, holdout: holdoutEnd != nil).render(format), to: output)
             if output != nil { Output.log("Wrote \(rows.count) customers to \(output!)") }
+        }
+
+        /// `--orders FILE` excludes `--db`, needs a layout, and the layout options need `--orders`.
+        static func validateOrderFile(_ orders: String?, layout: OrderFileOptions, database: DatabaseOptions) throws {
+            guard orders != nil else {
+                if layout.isGiven { throw ValidationError("--preset and the column options describe an order file: give --orders FILE too.") }
+                return
+            }
+            if database.explicitPath != nil { throw ValidationError("Give either --db PATH or --orders FILE, not both.") }
+            try layout.validateLayout()
         }
 
         static func tabular(_ rows: [CustomerSummaryRow], holdout: Bool) -> Tabular {

@@ -46,6 +46,20 @@ struct DatabaseCustomerSource: CustomerSource {
     }
 }
 
+/// `--orders FILE`: customers summarised from an order file in memory (no store), as `clv summary --orders` does.
+struct OrderFileCustomerSource: CustomerSource {
+    var input: OrderFileInput
+    var end: CalendarDay?
+    var holdoutEnd: CalendarDay?
+    var unit: TimeUnit
+
+    func load() async throws -> CustomerTable {
+        let result = try input.summarise(end: end, holdoutEnd: holdoutEnd, unit: unit)
+        guard !result.rows.isEmpty else { throw WorkflowError.noCustomers(before: result.window.calibrationEnd) }
+        return try CustomerTable(rows: result.rows)
+    }
+}
+
 /// Options shared by the model commands to pick the data.
 struct DataOptions: ParsableArguments {
     @OptionGroup var database: DatabaseOptions
@@ -59,11 +73,18 @@ struct DataOptions: ParsableArguments {
     @Option(help: ArgumentHelp("CSV with frequency,recency,T and optional customer_id,monetary_value,weight.", valueName: "file"))
     var summary: String?
 
-    /// Customers come from the database unless a summary file is given.
-    var usesDatabase: Bool { summary == nil }
+    @Option(help: ArgumentHelp("Order file to summarise in memory (no database), read with the options below.", valueName: "file"))
+    var orders: String?
+
+    @OptionGroup var layout: OrderFileOptions
+
+    /// Customers come from the database unless a summary file or an order file is given.
+    var usesDatabase: Bool { summary == nil && orders == nil }
 
     func validate() throws {
         if summary != nil, database.explicitPath != nil { throw ValidationError("Give either --db PATH or --summary FILE, not both.") }
+        if summary != nil, orders != nil { throw ValidationError("Give either --summary FILE or --orders FILE, not both.") }
+        try CLV.Summary.validateOrderFile(orders, layout: layout, database: database)
         if usesDatabase, end == nil {
             throw ValidationError("Reading the database needs --end YYYY-MM-DD (the end of the calibration window), or give --summary FILE.")
         }
@@ -71,6 +92,9 @@ struct DataOptions: ParsableArguments {
 
     func source(holdoutEnd: CalendarDay? = nil, holdoutLength: Double? = nil) -> any CustomerSource {
         if let summary { return SummaryFileSource(path: summary, holdoutLength: holdoutLength) }
+        if let orders {
+            return OrderFileCustomerSource(input: OrderFileInput(path: orders, layout: layout), end: end, holdoutEnd: holdoutEnd, unit: unit)
+        }
         return DatabaseCustomerSource(database: database, end: end!, holdoutEnd: holdoutEnd, unit: unit)
     }
 }

@@ -33,7 +33,7 @@ extension CLV {
 
         func validate() throws {
             guard model != .gg else { throw ValidationError("--model must be a purchase model (bgnbd, pnbd, mbgnbd, bgbb).") }
-            if data.usesDatabase, holdoutEnd == nil { throw ValidationError("Evaluating on the database needs --holdout-end YYYY-MM-DD.") }
+            if data.summary == nil, holdoutEnd == nil { throw ValidationError("Evaluating on the database or --orders needs --holdout-end YYYY-MM-DD.") }
             if let end = data.end, let holdoutEnd, holdoutEnd <= end { throw ValidationError("--holdout-end (\(holdoutEnd)) must be after --end (\(end)).") }
             if data.summary != nil, holdoutLength == nil { throw ValidationError("--summary needs --holdout-length (in --unit).") }
             guard format != .csv else { throw ValidationError("clv evaluate prints --format table or json.") }

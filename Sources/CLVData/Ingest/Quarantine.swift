@@ -84,6 +84,8 @@ public enum IngestError: Error, Sendable, CustomStringConvertible {
     case empty(path: String)
     case missingColumn(String, available: [String], path: String)
     case nothingValid(report: OrderIngester.Report)
+    /// Reading without a store (a summary of the file) found no usable line.
+    case noUsableLine(path: String, rejected: Int, first: String?)
 
     public var description: String {
         switch self {
@@ -99,6 +101,8 @@ public enum IngestError: Error, Sendable, CustomStringConvertible {
             "No line of \(report.source) could be imported (\(report.counts.quarantined) rejected"
                 + (report.quarantineReasons.max { $0.value < $1.value }.map { ", mostly \($0.key)" } ?? "")
                 + "): check --preset or the column options; rejected lines are in \(report.quarantineFile ?? "the quarantine file")."
+        case let .noUsableLine(path, rejected, first):
+            "No line of \(path) could be used (\(rejected) rejected\(first.map { ", the first at \($0)" } ?? "")): check --preset or the column options."
         }
     }
 }
