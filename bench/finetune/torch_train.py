@@ -5,9 +5,10 @@ Two modes, both on 2 threads (torch.set_num_threads(2)), CPU, float32:
 
   train       fine-tune on the whole training set with a fixed recipe, then print the test accuracy, the number of
               epochs, the wall time and the training throughput. One JSON line on stdout.
-  throughput  time only the training steps (forward, backward, AdamW) of --steps batches of the training set in file
-              order after a warm-up: the same model, batch size and sequence lengths `clv finetune` sees. One JSON
-              line on stdout with examples/s and the peak resident memory.
+  throughput  time only the training steps (forward, backward, AdamW) of --steps batches of the training set (or of
+              every row of --data FILE) in file order after --warmup untimed batches: the same model, batch size
+              and sequence lengths `clv finetune` sees. One JSON line on stdout with examples/s and the peak
+              resident memory.
 
 Recipe (train): AdamW (torch defaults β = (0.9, 0.999), ε 1e-8) with weight decay 0.01 on the matrices and
 embeddings (not on biases and LayerNorm, the usual BERT practice), one learning rate for the encoder and the
@@ -45,7 +46,7 @@ BANKING77 = Path(os.environ.get("BANKING77") or ROOT.parent / "shared" / "data" 
 def read(path: Path) -> tuple[list[str], list[str]]:
     with open(path, encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
-    return [r["text"] for r in rows], [r["category"] for r in rows]
+    return [r["text"] for r in rows], [r["category"] if "category" in r else r["label"] for r in rows]
 
 
 class Classifier(torch.nn.Module):
@@ -141,16 +142,19 @@ def train(arguments) -> dict:
 
 
 def throughput(arguments) -> dict:
-    texts, names = read(BANKING77 / "train.csv")
-    categories = sorted(set(names))
+    texts, names = read(Path(arguments.data) if arguments.data else BANKING77 / "train.csv")
+    categories = sorted(set(read(BANKING77 / "train.csv")[1]) | set(names))
     index = {c: i for i, c in enumerate(categories)}
     labels = [index[n] for n in names]
     tokenizer = BertTokenizerFast.from_pretrained(str(MODEL_DIR))
     model = Classifier(len(categories))
     model.train()
     optimizer = optimizer_for(model, arguments.learning_rate, arguments.weight_decay)
-    # File order (rows are grouped by intent): the first warm-up + steps batches, the same ones in every run.
-    order = list(range((arguments.warmup + arguments.steps) * arguments.batch_size))
+    # File order: the first warm-up + steps batches (with --data: every row, warm-up included), the same ones
+    # in every run.
+    if arguments.data:
+        arguments.steps = (len(texts) + arguments.batch_size - 1) // arguments.batch_size - arguments.warmup
+    order = list(range(min(len(texts), (arguments.warmup + arguments.steps) * arguments.batch_size)))
     prepared = list(batches(tokenizer, texts, labels, order, arguments.batch_size, arguments.max_length))
     tokens = 0
     for step, (ids, mask, target) in enumerate(prepared):
@@ -163,7 +167,7 @@ def throughput(arguments) -> dict:
         loss.backward()
         optimizer.step()
     seconds = time.perf_counter() - started
-    examples = arguments.steps * arguments.batch_size
+    examples = len(order) - arguments.warmup * arguments.batch_size
     return {
         "mode": "throughput", "model": "all-MiniLM-L6-v2", "steps": arguments.steps, "batch_size": arguments.batch_size,
         "examples": examples, "tokens": tokens, "seconds": round(seconds, 3),
@@ -183,6 +187,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--report-each-epoch", action="store_true", help="train: print test accuracy after each epoch")
     parser.add_argument("--steps", type=int, default=20, help="throughput: timed steps")
+    parser.add_argument("--data", help="throughput: a text,category CSV to step through in file order (every row)")
     parser.add_argument("--warmup", type=int, default=2, help="throughput: untimed steps first")
     arguments = parser.parse_args()
     if not (MODEL_DIR / "model.safetensors").exists():
