@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Fine-tuning throughput: `clv finetune` against PyTorch (CPU torch + transformers), same run, same examples.
 #   bench/finetune/run.sh                 (from anywhere; VENV=path overrides the Python virtualenv)
-# The texts are written as a text,label CSV (the columns `clv finetune` reads). Both sides fine-tune all-MiniLM-L6-v2 + mean pooling + a 77-way softmax head for one epoch over the same 640
-# BANKING77 training texts (every 15th row, file order), batch 32, 2 threads, sequences padded to the longest in
-# their batch. The whole processes are timed (loading the model included), best of RUNS, and so are the
+# Both sides fine-tune all-MiniLM-L6-v2 + mean pooling + a 77-way softmax head for one epoch over the same 640
+# BANKING77 training texts (every 15th row, file order, written as the text,label CSV `clv finetune` reads),
+# batch 32, 2 threads, sequences padded to the longest in their batch. The whole processes are timed (loading the model included), best of RUNS, and so are the
 # training steps alone where each side reports them; peak resident memory comes from /usr/bin/time.
 # Needs `make setup` (the model), ../shared/data/banking77 (or BANKING77=DIR), and a virtualenv with the CPU torch:
 #   python3 -m venv ~/.cache/clvkit/venv-finetune && ~/.cache/clvkit/venv-finetune/bin/pip install /opt/wheels/torch-*.whl transformers
