@@ -102,7 +102,8 @@ public struct ServerConfiguration: Sendable, Equatable, Decodable {
             let folder = SentenceTransformersDirectory(url: URL(fileURLWithPath: path))
             if let problem = folder.problem() {
                 throw DecodingError.dataCorruptedError(
-                    forKey: .encoder, in: c, debugDescription: "encoder \(path) is not a fine-tuned encoder folder (\(problem)): give the --out folder of `clv finetune`")
+                    forKey: .encoder, in: c,
+                    debugDescription: "encoder \(path) is not a fine-tuned encoder folder (\(problem)): give the --out folder of `clv finetune`")
             }
             guard embeddingModel == .minilm else {
                 throw DecodingError.dataCorruptedError(
