@@ -71,7 +71,8 @@ import Testing
     @Test func aBaseWithoutAVocabularyIsRefused() throws {
         let folder = try TemporaryDirectory("encoder-folder")
         let error = #expect(throws: ModelExportError.self) {
-            try SentenceTransformersDirectory(url: folder.url.appendingPathComponent("out")).write(try FineTuneFixture.tinyWeights(), base: folder.url)
+            try SentenceTransformersDirectory(url: folder.url.appendingPathComponent("out")).write(
+                try FineTuneFixture.tinyWeights(), base: folder.url, maximumSequenceLength: 16)
         }
         #expect(error == .baseFileMissing(path: folder.url.appendingPathComponent("vocab.txt").path))
     }
