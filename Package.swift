@@ -229,7 +229,7 @@ let package = Package(
         .testTarget(
             name: "CLVServerTests",
             dependencies: [
-                "CLVServer", "CLVData", "CLVSQLite", "CLVModels", "CLVPipeline", "CLVInsight", "CLVLearn", "CLVCore", "CLVTestSupport",
+                "CLVServer", "CLVData", "CLVSQLite", "CLVModels", "CLVPipeline", "CLVInsight", "CLVLearn", "CLVCore", "CLVText", "CLVTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

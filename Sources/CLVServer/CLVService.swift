@@ -28,7 +28,7 @@ public enum CLVService {
         }
         let audit = AuditTrail(store: store, logger: logger)
         let limiter = RateLimiter(rate: configuration.rateLimit, burst: configuration.rateBurst)
-        let language = LanguageModels(directory: modelDirectory, embeddingModel: configuration.embeddingModel)
+        let language = LanguageModels(directory: modelDirectory, embeddingModel: configuration.embeddingModel, encoderFolder: configuration.encoder)
         let services = Services(
             store: store, workflow: workflow, scores: scores, audit: audit, metrics: Metrics(), fits: FitJobs(), language: language,
             learned: .learned(store: store, language: language, maxAge: configuration.snapshotMaxAgeSeconds, logger: logger),

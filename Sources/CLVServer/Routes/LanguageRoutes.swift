@@ -13,12 +13,15 @@ actor LanguageModels {
     private let directory: ModelDirectory
     /// The installation's model for customers' texts.
     let embeddingModel: EmbeddingModelChoice
+    /// A fine-tuned encoder folder that replaces the stock MiniLM (configuration key `encoder`).
+    private let encoderFolder: URL?
     private var encoder: SentenceEncoder?
     private var generator: TextGenerator?
 
-    init(directory: ModelDirectory, embeddingModel: EmbeddingModelChoice) {
+    init(directory: ModelDirectory, embeddingModel: EmbeddingModelChoice, encoderFolder: URL? = nil) {
         self.directory = directory
         self.embeddingModel = embeddingModel
+        self.encoderFolder = encoderFolder
     }
 
     func textGenerator() throws -> TextGenerator {
@@ -30,7 +33,8 @@ actor LanguageModels {
 
     func sentenceEncoder() throws -> SentenceEncoder {
         if let encoder { return encoder }
-        let loaded = try SentenceEncoder(directory: directory)
+        let loaded =
+            try encoderFolder.map { folder throws(EncoderError) in try SentenceEncoder(encoderFolder: folder) } ?? SentenceEncoder(directory: directory)
         encoder = loaded
         return loaded
     }
