@@ -2,6 +2,7 @@ import ArgumentParser
 import CLVCore
 import CLVData
 import CLVFineTune
+import CLVNumerics
 import CLVText
 import Foundation
 

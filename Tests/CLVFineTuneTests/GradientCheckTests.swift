@@ -71,7 +71,9 @@ import Testing
                 numerator = max(numerator, abs(numeric - analytic[k]))
                 denominator = max(denominator, abs(numeric), abs(analytic[k]))
             }
-            return (tensor.name, denominator > 0 ? numerator / denominator : 0)
+            // The key bias adds q·b to a whole row of scores, which the softmax ignores: its true gradient is 0 and
+            // both sides are rounding noise, so relative errors are taken against a floor of 1e-4 (the difference quotients carry ~1e-11 of rounding).
+            return (tensor.name, numerator / max(denominator, 1e-4))
         }
     }
 
@@ -137,8 +139,12 @@ import Testing
                 difference += pow(Double(single.gradient[k]) - exact.gradient[k], 2)
                 norm += exact.gradient[k] * exact.gradient[k]
             }
-            guard norm > 0 else { continue }
-            #expect((difference / norm).squareRoot() < 1e-3, "\(tensor.name)")
+            if tensor.name.hasSuffix("attention.self.key.bias") {
+                // Zero in exact arithmetic (see worstErrors): Float's rounding noise must stay tiny.
+                #expect(difference.squareRoot() < 1e-6, "\(tensor.name)")
+                continue
+            }
+            #expect(norm > 0 && (difference / norm).squareRoot() < 1e-3, "\(tensor.name)")
         }
     }
 }
