@@ -251,7 +251,8 @@ let package = Package(
         // Runs the built `clv` executable as a subprocess.
         .testTarget(
             name: "CLVCommandTests",
-            dependencies: ["CLVTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            // CLVText only to write encoder folders for `--encoder` (SentenceTransformersDirectory).
+            dependencies: ["CLVTestSupport", "CLVText", .product(name: "GRDB", package: "GRDB.swift")],
             resources: [.copy("Golden")],
             swiftSettings: settings
         ),

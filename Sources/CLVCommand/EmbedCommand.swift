@@ -73,7 +73,9 @@ struct Embed: ParsableCommand {
         case .minilm:
             var settings = SentenceEncoder.Settings(batchSize: batchSize)
             if let threads { settings.threads = threads }
-            encoder = try SentenceEncoder(settings: settings)
+            encoder =
+                try embedding.encoderFolder.map { try SentenceEncoder(encoderFolder: URL(fileURLWithPath: $0), settings: settings) }
+                ?? SentenceEncoder(settings: settings)
         case .e5Small:
             var settings = E5SentenceEncoder.Settings()
             if let threads { settings.threads = threads }

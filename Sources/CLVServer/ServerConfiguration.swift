@@ -26,6 +26,10 @@ public struct ServerConfiguration: Sendable, Equatable, Decodable {
     /// The model that embeds customers' texts for profiles, topics and sentiment (`minilm` or `e5-small`), and that
     /// `/v1/embeddings` uses when a request names none.
     public var embeddingModel = EmbeddingModelChoice.minilm
+    /// A fine-tuned encoder folder (`clv finetune --out DIR`) that replaces the stock MiniLM wherever the server
+    /// embeds with it, so classifiers trained with `--encoder DIR` are served on the vectors they were trained on.
+    /// Checked when the configuration is read; only with `embedding_model` minilm.
+    public var encoder: URL?
     /// The assistant's answer model: an OpenAI-compatible endpoint instead of the local SmolLM2. It only ever
     /// receives redacted text.
     public var assistLLM: AssistLLM?
@@ -63,6 +67,7 @@ public struct ServerConfiguration: Sendable, Equatable, Decodable {
         case snapshotMaxAgeSeconds = "snapshot_max_age_seconds"
         case chatQueueLimit = "chat_queue_limit"
         case embeddingModel = "embedding_model"
+        case encoder
         case assistLLM = "assist_llm"
     }
 
@@ -92,6 +97,18 @@ public struct ServerConfiguration: Sendable, Equatable, Decodable {
                     forKey: .embeddingModel, in: c, debugDescription: "embedding_model must be minilm or e5-small, not \(name)")
             }
             embeddingModel = choice
+        }
+        if let path = try c.decodeIfPresent(String.self, forKey: .encoder) {
+            let folder = SentenceTransformersDirectory(url: URL(fileURLWithPath: path))
+            if let problem = folder.problem() {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .encoder, in: c, debugDescription: "encoder \(path) is not a fine-tuned encoder folder (\(problem)): give the --out folder of `clv finetune`")
+            }
+            guard embeddingModel == .minilm else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .encoder, in: c, debugDescription: "encoder replaces minilm: set embedding_model to minilm, or drop encoder")
+            }
+            encoder = folder.url
         }
         assistLLM = try c.decodeIfPresent(AssistLLM.self, forKey: .assistLLM)
         if let llm = assistLLM, !["http", "https"].contains(llm.url.scheme ?? "") || llm.model.isEmpty {

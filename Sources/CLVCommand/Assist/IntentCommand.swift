@@ -40,7 +40,7 @@ extension CLV {
             }
 
             func run() async throws {
-                let encoder = try embedding.choice.load()
+                let encoder = try embedding.load()
                 let train = try CLV.Sentiment.Train.embedded(data, encoder: encoder, labelColumn: labelColumn) { examples in
                     perLabel.map { Self.draw(examples, perLabel: $0, seed: seed) } ?? examples
                 }
@@ -86,6 +86,10 @@ extension CLV {
             @Option(help: ArgumentHelp("CSV with text and label columns.", valueName: "FILE")) var data: String
             @Option(help: "Name of the label column.") var labelColumn = "label"
             @Option(help: "Output format: table or json.") var format: OutputFormat = .table
+            @Option(
+                name: .customLong("encoder"),
+                help: ArgumentHelp("The fine-tuned encoder folder the model was trained with (`clv intent train --encoder DIR`).", valueName: "DIR"))
+            var encoderFolder: String?
 
             func validate() throws {
                 guard format != .csv else { throw ValidationError("clv intent evaluate prints --format table or json.") }
@@ -93,7 +97,7 @@ extension CLV {
 
             func run() async throws {
                 let classifier = try IntentModels.load(model)
-                let encoder = try IntentModels.encoder(for: classifier)
+                let encoder = try IntentModels.encoder(for: classifier, folder: encoderFolder)
                 let test = try CLV.Sentiment.Train.embedded(data, encoder: encoder, labelColumn: labelColumn)
                 let predictions = try classifier.predict(batch: test.map(\.1))
                 let result = try IntentEvaluation(truth: test.map(\.0), predictions: predictions, known: classifier.labels)
@@ -116,8 +120,21 @@ enum IntentModels {
         return try IntentClassifier(jsonData: data)
     }
 
-    /// The embedding model the classifier was trained on.
-    static func encoder(for classifier: IntentClassifier) throws -> any TextEmbeddingModel {
+    /// The embedding model the classifier was trained on: the fine-tuned encoder in `folder` when given (it must be
+    /// the one the classifier was trained with), else the stock model it names.
+    static func encoder(for classifier: IntentClassifier, folder: String? = nil) throws -> any TextEmbeddingModel {
+        if let folder {
+            let encoder = try SentenceEncoder(encoderFolder: URL(fileURLWithPath: folder))
+            guard encoder.modelName == classifier.embeddingModel else {
+                throw UserError(
+                    "The intent model reads \(classifier.embeddingModel) vectors but --encoder \(folder) is \(encoder.modelName): pass the encoder it was trained with."
+                )
+            }
+            return encoder
+        }
+        if classifier.embeddingModel.hasPrefix("finetuned-") {
+            throw UserError("The intent model was trained on the fine-tuned encoder \(classifier.embeddingModel): pass its folder with --encoder DIR.")
+        }
         guard let choice = EmbeddingModelChoice.allCases.first(where: { $0.knownModel.rawValue == classifier.embeddingModel }) else {
             throw UserError("The intent model reads \(classifier.embeddingModel) vectors, which this CLVKit does not have.")
         }

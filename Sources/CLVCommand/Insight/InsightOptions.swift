@@ -12,21 +12,38 @@ struct EmbeddingOptions: ParsableArguments {
         help: "Embedding model: minilm (English) or e5-small (multilingual, Chinese included); default $CLV_EMBEDDING_MODEL, else minilm.")
     var explicitModel: Embed.Model?
 
+    @Option(
+        name: .customLong("encoder"),
+        help: ArgumentHelp(
+            "A fine-tuned encoder folder (the --out of `clv finetune`) to embed with instead of the stock model.", valueName: "DIR"))
+    var encoderFolder: String?
+
+    /// The stock model; `minilm` with `--encoder` (a fine-tuned BERT reads what MiniLM reads, English).
     var choice: EmbeddingModelChoice {
-        explicitModel.flatMap { EmbeddingModelChoice(rawValue: $0.rawValue) } ?? (try? EmbeddingModelChoice.installationDefault()) ?? .minilm
+        if encoderFolder != nil { return .minilm }
+        return explicitModel.flatMap { EmbeddingModelChoice(rawValue: $0.rawValue) } ?? (try? EmbeddingModelChoice.installationDefault()) ?? .minilm
     }
 
     var embeddingModel: Embed.Model { Embed.Model(rawValue: choice.rawValue)! }
 
     func validate() throws {
-        if explicitModel == nil {
+        if encoderFolder != nil, explicitModel != nil {
+            throw ValidationError("Give --embedding-model or --encoder, not both: the fine-tuned encoder replaces the embedding model.")
+        }
+        if explicitModel == nil, encoderFolder == nil {
             do { _ = try EmbeddingModelChoice.installationDefault() } catch { throw ValidationError("\(error)") }
         }
     }
 
+    /// The embedding model: the fine-tuned encoder of `--encoder`, else the chosen stock model.
+    func load() throws -> any TextEmbeddingModel {
+        if let encoderFolder { return try SentenceEncoder(encoderFolder: URL(fileURLWithPath: encoderFolder)) }
+        return try choice.load()
+    }
+
     /// The model behind the store's embedding cache, with a progress line while it embeds.
     func embedder(cache: any EmbeddingCache) throws -> CachedEmbedder {
-        CachedEmbedder(model: try choice.load(), cache: cache)
+        CachedEmbedder(model: try load(), cache: cache)
     }
 }
 
@@ -60,7 +77,9 @@ enum SentimentModels {
         }
         let model = try EmbeddingClassifier(jsonData: data)
         guard model.embeddingModel == modelName else {
-            throw UserError("The sentiment model \(url.path) was trained on \(model.embeddingModel) vectors; use --embedding-model to match it.")
+            throw UserError(
+                "The sentiment model \(url.path) was trained on \(model.embeddingModel) vectors, not \(modelName): use the --embedding-model or --encoder it was trained with."
+            )
         }
         return model
     }

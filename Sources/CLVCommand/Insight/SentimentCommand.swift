@@ -33,7 +33,7 @@ extension CLV {
             func run() async throws {
                 let redactor = Redactor()
                 let texts = try (input.map(Embed.readLines) ?? self.texts).map(redactor.redacted)
-                let encoder = try embedding.choice.load()
+                let encoder = try embedding.load()
                 let classifier = try SentimentModels.load(model, choice: embedding.choice, modelName: encoder.modelName)
                 let predictions = try classifier.predict(batch: try encoder.embed(texts, role: .query))
                 let rows = zip(texts, predictions).map { text, p in Row(text: text, label: p.label, score: classifier.sentimentScore(p) ?? 0) }
@@ -67,7 +67,7 @@ extension CLV {
             @Option(help: "Random seed (shuffling, split, initial weights).") var seed: UInt64 = 0
 
             func run() async throws {
-                let encoder = try embedding.choice.load()
+                let encoder = try embedding.load()
                 let train = try Self.embedded(data, encoder: encoder)
                 var trainer = EmbeddingClassifierTrainer(kind: kind, hiddenUnits: hiddenUnits, maxEpochs: epochs)
                 trainer.seed = seed
@@ -124,7 +124,7 @@ extension CLV {
                     emit(try Self.metrics(truth: examples.map(\.label), predicted: examples.map { scorer.score($0.text).label.rawValue }))
                     return
                 }
-                let encoder = try embedding.choice.load()
+                let encoder = try embedding.load()
                 emit(
                     try Self.report(data, classifier: try SentimentModels.load(model, choice: embedding.choice, modelName: encoder.modelName), encoder: encoder)
                 )

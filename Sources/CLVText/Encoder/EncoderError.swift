@@ -16,6 +16,8 @@ public enum EncoderError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidTokenSequence(index: Int, reason: String)
     /// The surrounding task was cancelled between batches.
     case cancelled
+    /// A fine-tuned encoder folder (`--encoder DIR`) is missing or is not a sentence-transformers BERT folder.
+    case encoderFolder(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -28,6 +30,8 @@ public enum EncoderError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .invalidTokenSequence(index, reason):
             "Token sequence \(index) cannot be embedded: \(reason). Use the model's tokenizer (WordPieceTokenizer.encode, SentencePieceTokenizer.windows) to make the ids."
         case .cancelled: "Embedding was cancelled before it finished; no partial results are returned."
+        case let .encoderFolder(path, reason):
+            "\(path) is not a fine-tuned encoder folder (\(reason)): pass the --out folder of `clv finetune`, or a sentence-transformers BERT folder."
         }
     }
 }

@@ -15,6 +15,8 @@ public enum WeightsError: Error, Sendable, Equatable, CustomStringConvertible {
     case shapeMismatch(name: String, expected: [Int], found: [Int])
     /// A tensor's element type cannot be converted to `Float`.
     case unsupportedDType(String)
+    /// A weights file could not be written.
+    case unwritable(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -30,6 +32,8 @@ public enum WeightsError: Error, Sendable, Equatable, CustomStringConvertible {
             "Tensor '\(name)' has shape \(found), expected \(expected): the weights do not match the model configuration."
         case let .unsupportedDType(dtype):
             "Tensor element type \(dtype) is not supported (supported: F32, F16, BF16): convert the weights first."
+        case let .unwritable(path, reason):
+            "Cannot write weights file \(path): \(reason). Check that the folder exists, is writable and has space."
         }
     }
 }
