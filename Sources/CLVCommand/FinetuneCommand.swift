@@ -18,8 +18,9 @@ struct Finetune: ParsableCommand {
             when it has not improved for --patience epochs and keeps the best epoch. --test FILE reports the \
             final accuracy (or mean squared error) on another file. Texts are redacted before tokenising.
 
-            --out DIR receives model.safetensors (the encoder, BertModel tensor names), the base model's \
-            config.json and tokenizer files, and head.json (labels, head weights, settings, per-epoch metrics).
+            --out DIR is a sentence-transformers folder (model.safetensors under BertModel's names, the base's \
+            config and tokenizer files, mean pooling) that --encoder DIR and Python read, plus head.safetensors \
+            and head.json (labels, head weights, settings, per-epoch metrics).
             """
     )
 
@@ -102,7 +103,8 @@ struct Finetune: ParsableCommand {
         let reports = try FineTuner.train(&model, training: training, validation: validation, settings: settings) { p in
             line.update(
                 fraction: Double((p.epoch - 1) * p.stepsPerEpoch + p.step) / Double(p.epochs * p.stepsPerEpoch),
-                detail: String(format: "epoch %d/%d step %d/%d loss %.4f %.1f examples/s", p.epoch, p.epochs, p.step, p.stepsPerEpoch, p.loss, p.examplesPerSecond)
+                detail: String(
+                    format: "epoch %d/%d step %d/%d loss %.4f %.1f examples/s", p.epoch, p.epochs, p.step, p.stepsPerEpoch, p.loss, p.examplesPerSecond)
             )
         }
         line.finish()
@@ -123,7 +125,7 @@ struct Finetune: ParsableCommand {
                 head: FineTunedHeadFile(
                     task: task.rawValue, head: head, labels: labels, base: base, settings: settings, epochs: reports, weight: model.headWeight,
                     bias: model.headBias),
-                base: baseDirectory, to: URL(fileURLWithPath: out))
+                base: baseDirectory, maximumSequenceLength: min(maxLength, configuration.maximumPositions), to: URL(fileURLWithPath: out))
         } catch {
             throw UserError("Cannot write the model into \(out): \((error as NSError).localizedDescription). Check the folder is writable.")
         }

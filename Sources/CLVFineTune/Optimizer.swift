@@ -13,7 +13,9 @@ struct AdamW<S: TrainingScalar>: Sendable {
     /// Parameter ranges of at most ~1M entries, each with whether it decays: the unit of parallel work.
     private let chunks: [(range: Range<Int>, decays: Bool)]
 
-    init(layout: ParameterLayout, weightDecay: S) {
+    /// - Parameter decayingEveryTensor: decay biases and LayerNorm parameters too (one parameter group, as a
+    ///   bare `torch.optim.AdamW(model.parameters())` does); by default only ``ParameterLayout/Tensor/decays``.
+    init(layout: ParameterLayout, weightDecay: S, decayingEveryTensor: Bool = false) {
         self.weightDecay = weightDecay
         first = [S](repeating: 0, count: layout.count)
         second = [S](repeating: 0, count: layout.count)
@@ -23,7 +25,7 @@ struct AdamW<S: TrainingScalar>: Sendable {
             var start = tensor.offset
             while start < tensor.offset + tensor.count {
                 let end = min(start + size, tensor.offset + tensor.count)
-                chunks.append((start..<end, tensor.decays))
+                chunks.append((start..<end, decayingEveryTensor || tensor.decays))
                 start = end
             }
         }

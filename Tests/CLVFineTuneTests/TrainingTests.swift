@@ -130,12 +130,13 @@ import Testing
         let directory = try TemporaryDirectory("finetune")
         let base = try TemporaryDirectory("finetune-base")
         _ = try base.write("vocab.txt", "[PAD]\n[UNK]\n")
+        _ = try base.write("config.json", #"{"model_type": "bert"}"#)
         try FineTunedDirectory.write(
             model,
             head: FineTunedHeadFile(
                 task: "intent", head: model.head, labels: ["a", "b", "c"], base: "tiny", settings: FineTuneSettings(), epochs: [],
                 weight: model.headWeight, bias: model.headBias),
-            base: base.url, to: directory.url)
+            base: base.url, maximumSequenceLength: 12, to: directory.url)
         let file = try SafetensorsFile(contentsOf: directory.url.appendingPathComponent("model.safetensors"))
         let read = try BertWeights(file: file, configuration: Self.tiny)
         #expect(read == model.encoderWeights)

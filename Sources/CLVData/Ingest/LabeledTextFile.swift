@@ -7,13 +7,16 @@ public enum LabeledTextFile {
     ///   - labelColumn: the name of the label column (BANKING77 calls it `category`).
     ///   - textColumn: the name of the text column.
     /// - Throws: ``IngestError`` when the file cannot be read or lacks the text or label column.
-    public static func read(_ url: URL, labelColumn: String = "label", textColumn: String = "text") throws(IngestError) -> (examples: [(text: String, label: String)], rejected: [Int]) {
+    public static func read(
+        _ url: URL, labelColumn: String = "label", textColumn: String = "text"
+    ) throws(IngestError) -> (examples: [(text: String, label: String)], rejected: [Int]) {
         do {
             var reader = try DelimitedReader(url: url, separator: .byte(UInt8(ascii: ",")))
             guard try reader.next() else { throw IngestError.empty(path: url.path) }
             let columns = reader.columnPositions(lowercased: true)
             guard let text = columns[textColumn.lowercased()], let label = columns[labelColumn.lowercased()] else {
-                throw IngestError.missingColumn("'\(textColumn)' and '\(labelColumn)'", available: columns.sorted { $0.value < $1.value }.map(\.key), path: url.path)
+                throw IngestError.missingColumn(
+                    "'\(textColumn)' and '\(labelColumn)'", available: columns.sorted { $0.value < $1.value }.map(\.key), path: url.path)
             }
             var examples: [(String, String)] = []
             var rejected: [Int] = []
