@@ -138,6 +138,7 @@ public enum FineTuner {
             totalSteps: totalSteps
         )
         var optimizer = AdamW<Float>(layout: model.layout, weightDecay: Float(settings.weightDecay))
+        let buffers = GradientBuffers<Float>(count: model.layout.count)
         var reports: [FineTuneEpoch] = []
         var best: (score: Double, parameters: [Float])?
         var epochsWithoutGain = 0
@@ -149,13 +150,14 @@ public enum FineTuner {
             var lossTotal = 0.0, seen = 0
             for (b, batch) in batches.enumerated() {
                 let step = optimizer.steps
-                var (loss, gradient) = BatchGradient.compute(
+                let loss = BatchGradient.compute(
                     parameters: model.parameters, layout: model.layout, head: model.head, examples: training, batch: batch,
                     shards: settings.shards, dropout: Float(settings.dropout), seed: settings.seed ^ (UInt64(step) &* 0xA076_1D64_78BD_642F),
-                    threads: threads
+                    threads: threads, buffers: buffers
                 )
-                _ = clipGradientNorm(&gradient, maximum: settings.maximumGradientNorm)
-                optimizer.step(&model.parameters, gradient: gradient, learningRate: schedule.rate(afterSteps: step), threads: threads)
+                let gradient = UnsafeMutableBufferPointer(start: buffers.total, count: buffers.count)
+                _ = clipGradientNorm(gradient, maximum: settings.maximumGradientNorm)
+                optimizer.step(&model.parameters, gradient: UnsafeBufferPointer(gradient), learningRate: schedule.rate(afterSteps: step), threads: threads)
                 lossTotal += loss
                 seen += batch.count
                 let elapsed = (clock.now - start).seconds

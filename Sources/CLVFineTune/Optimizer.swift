@@ -34,6 +34,11 @@ struct AdamW<S: TrainingScalar>: Sendable {
 
     /// One step at learning rate `learningRate` (the schedule's value for this step).
     mutating func step(_ parameters: inout [S], gradient: [S], learningRate: Double, threads: ParallelFor) {
+        gradient.withUnsafeBufferPointer { step(&parameters, gradient: $0, learningRate: learningRate, threads: threads) }
+    }
+
+    /// ``step(_:gradient:learningRate:threads:)`` with the gradient in a buffer.
+    mutating func step(_ parameters: inout [S], gradient: UnsafeBufferPointer<S>, learningRate: Double, threads: ParallelFor) {
         steps += 1
         let lr = S(learningRate)
         let correction1 = 1 - Foundation.pow(Double(beta1), Double(steps))
@@ -46,8 +51,8 @@ struct AdamW<S: TrainingScalar>: Sendable {
         parameters.withUnsafeMutableBufferPointer { p in
             first.withUnsafeMutableBufferPointer { m in
                 second.withUnsafeMutableBufferPointer { v in
-                    gradient.withUnsafeBufferPointer { g in
-                        let (p, m, v, g) = (p.baseAddress!, m.baseAddress!, v.baseAddress!, g.baseAddress!)
+                    do {
+                        let (p, m, v, g) = (p.baseAddress!, m.baseAddress!, v.baseAddress!, gradient.baseAddress!)
                         // Each chunk touches only its own entries.
                         threads.run(count: chunks.count) { c in
                             let (range, decays) = chunks[c]
@@ -82,17 +87,18 @@ struct LinearSchedule: Sendable, Equatable {
 /// Scales the gradient so that its global L2 norm is at most `maximum` (`torch.nn.utils.clip_grad_norm_`:
 /// factor maximum / (norm + 1e-6) when below 1); returns the norm before clipping.
 func clipGradientNorm<S: TrainingScalar>(_ gradient: inout [S], maximum: Double) -> Double {
+    gradient.withUnsafeMutableBufferPointer { clipGradientNorm($0, maximum: maximum) }
+}
+
+/// ``clipGradientNorm(_:maximum:)`` on a buffer.
+func clipGradientNorm<S: TrainingScalar>(_ g: UnsafeMutableBufferPointer<S>, maximum: Double) -> Double {
     var squares = 0.0
-    gradient.withUnsafeBufferPointer { g in
-        for k in g.indices { squares += Double(g[k]) * Double(g[k]) }
-    }
+    for k in g.indices { squares += Double(g[k]) * Double(g[k]) }
     let norm = squares.squareRoot()
     let factor = maximum / (norm + 1e-6)
     if factor < 1 {
         let f = S(factor)
-        gradient.withUnsafeMutableBufferPointer { g in
-            for k in g.indices { g[k] *= f }
-        }
+        for k in g.indices { g[k] *= f }
     }
     return norm
 }
