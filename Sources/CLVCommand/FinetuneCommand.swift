@@ -38,6 +38,7 @@ struct Finetune: ParsableCommand {
     @Option(help: "Most epochs.") var epochs = 3
     @Option(help: "Examples per optimiser step.") var batchSize = 32
     @Option(help: "Peak learning rate.") var learningRate = 5e-5
+    @Option(help: "Peak learning rate of the new head (default: --learning-rate).") var headLearningRate: Double?
     @Option(help: "AdamW weight decay (dense and embedding weights).") var weightDecay = 0.01
     @Option(help: "Share of the steps spent warming up the learning rate.") var warmup = 0.1
     @Option(help: "Dropout probability.") var dropout = 0.1
@@ -55,6 +56,7 @@ struct Finetune: ParsableCommand {
         if epochs < 1 { throw ValidationError("--epochs must be at least 1.") }
         if batchSize < 1 { throw ValidationError("--batch-size must be at least 1.") }
         if !(learningRate > 0) { throw ValidationError("--learning-rate must be positive.") }
+        if let headLearningRate, !(headLearningRate > 0) { throw ValidationError("--head-learning-rate must be positive.") }
         if !(validationFraction >= 0 && validationFraction < 1) { throw ValidationError("--validation-fraction must be in [0, 1).") }
         if let perLabel, perLabel < 1 { throw ValidationError("--per-label must be at least 1.") }
         if perLabel != nil && task == .regression { throw ValidationError("--per-label draws per class: use it with --task intent or sentiment.") }
@@ -91,7 +93,7 @@ struct Finetune: ParsableCommand {
 
         let settings = FineTuneSettings(
             epochs: epochs, batchSize: batchSize, learningRate: learningRate, weightDecay: weightDecay, warmupFraction: warmup,
-            dropout: dropout, seed: seed, patience: patience, shards: threads
+            dropout: dropout, seed: seed, patience: patience, shards: threads, headLearningRate: headLearningRate
         )
         var model = FineTunedModel(base: weights, head: head, seed: seed)
         progress(

@@ -11,6 +11,9 @@ public struct FineTuneSettings: Sendable, Equatable, Codable {
     public var batchSize: Int
     /// The peak learning rate of the linear warm-up and decay.
     public var learningRate: Double
+    /// The head's peak learning rate (`nil`: ``learningRate``): a new head starts from random weights and, at an
+    /// encoder's rate, moves too little in a few hundred steps (SetFit trains its head at 1e-2).
+    public var headLearningRate: Double?
     /// AdamW's decoupled weight decay λ, on dense and embedding weights only.
     public var weightDecay: Double
     /// The share of all steps spent warming up.
@@ -32,8 +35,9 @@ public struct FineTuneSettings: Sendable, Equatable, Codable {
     public init(
         epochs: Int = 3, batchSize: Int = 32, learningRate: Double = 2e-5, weightDecay: Double = 0.01,
         warmupFraction: Double = 0.1, maximumGradientNorm: Double = 1, dropout: Double = 0.1, seed: UInt64 = 42,
-        patience: Int = 2, shards: Int = 2
+        patience: Int = 2, shards: Int = 2, headLearningRate: Double? = nil
     ) {
+        self.headLearningRate = headLearningRate
         self.epochs = epochs
         self.batchSize = batchSize
         self.learningRate = learningRate
@@ -51,6 +55,7 @@ public struct FineTuneSettings: Sendable, Equatable, Codable {
         if epochs < 1 { return "epochs must be at least 1" }
         if batchSize < 1 { return "the batch size must be at least 1" }
         if !(learningRate > 0) { return "the learning rate must be positive" }
+        if let headLearningRate, !(headLearningRate > 0) { return "the head's learning rate must be positive" }
         if !(weightDecay >= 0) { return "the weight decay must be ≥ 0" }
         if !(warmupFraction >= 0 && warmupFraction < 1) { return "the warm-up fraction must be in [0, 1)" }
         if !(maximumGradientNorm > 0) { return "the gradient norm limit must be positive" }
@@ -137,7 +142,9 @@ public enum FineTuner {
             peak: settings.learningRate, warmupSteps: Int((settings.warmupFraction * Double(totalSteps)).rounded(.up)),
             totalSteps: totalSteps
         )
-        var optimizer = AdamW<Float>(layout: model.layout, weightDecay: Float(settings.weightDecay))
+        var optimizer = AdamW<Float>(
+            layout: model.layout, weightDecay: Float(settings.weightDecay),
+            headRateFactor: (settings.headLearningRate ?? settings.learningRate) / settings.learningRate)
         let buffers = GradientBuffers<Float>(count: model.layout.count)
         var reports: [FineTuneEpoch] = []
         var best: (score: Double, parameters: [Float])?

@@ -10,22 +10,28 @@ struct AdamW<S: TrainingScalar>: Sendable {
     private(set) var steps = 0
     private var first: [S]
     private var second: [S]
-    /// Parameter ranges of at most ~1M entries, each with whether it decays: the unit of parallel work.
-    private let chunks: [(range: Range<Int>, decays: Bool)]
+    /// The head's learning rate as a multiple of the encoder's (a second parameter group).
+    let headRateFactor: Double
+    /// Parameter ranges of at most ~1M entries, each with whether it decays and belongs to the head: the unit of
+    /// parallel work.
+    private let chunks: [(range: Range<Int>, decays: Bool, head: Bool)]
 
-    /// - Parameter decayingEveryTensor: decay biases and LayerNorm parameters too (one parameter group, as a
-    ///   bare `torch.optim.AdamW(model.parameters())` does); by default only ``ParameterLayout/Tensor/decays``.
-    init(layout: ParameterLayout, weightDecay: S, decayingEveryTensor: Bool = false) {
+    /// - Parameters:
+    ///   - decayingEveryTensor: decay biases and LayerNorm parameters too (one parameter group, as a bare
+    ///     `torch.optim.AdamW(model.parameters())` does); by default only ``ParameterLayout/Tensor/decays``.
+    ///   - headRateFactor: the head's rate over the encoder's (1: one rate for all).
+    init(layout: ParameterLayout, weightDecay: S, decayingEveryTensor: Bool = false, headRateFactor: Double = 1) {
         self.weightDecay = weightDecay
+        self.headRateFactor = headRateFactor
         first = [S](repeating: 0, count: layout.count)
         second = [S](repeating: 0, count: layout.count)
-        var chunks: [(range: Range<Int>, decays: Bool)] = []
+        var chunks: [(range: Range<Int>, decays: Bool, head: Bool)] = []
         let size = 1 << 20
         for tensor in layout.tensors {
             var start = tensor.offset
             while start < tensor.offset + tensor.count {
                 let end = min(start + size, tensor.offset + tensor.count)
-                chunks.append((start..<end, decayingEveryTensor || tensor.decays))
+                chunks.append((start..<end, decayingEveryTensor || tensor.decays, tensor.name.hasPrefix("head.")))
                 start = end
             }
         }
@@ -40,12 +46,12 @@ struct AdamW<S: TrainingScalar>: Sendable {
     /// ``step(_:gradient:learningRate:threads:)`` with the gradient in a buffer.
     mutating func step(_ parameters: inout [S], gradient: UnsafeBufferPointer<S>, learningRate: Double, threads: ParallelFor) {
         steps += 1
-        let lr = S(learningRate)
         let correction1 = 1 - Foundation.pow(Double(beta1), Double(steps))
         let correction2 = 1 - Foundation.pow(Double(beta2), Double(steps))
-        let stepSize = S(learningRate / correction1)
         let correction2Root = S(correction2.squareRoot())
-        let decayFactor = 1 - lr * weightDecay
+        let headRate = learningRate * headRateFactor
+        let (encoderStep, headStep) = (S(learningRate / correction1), S(headRate / correction1))
+        let (encoderDecay, headDecay) = (1 - S(learningRate) * weightDecay, 1 - S(headRate) * weightDecay)
         let (beta1, beta2, epsilon) = (self.beta1, self.beta2, self.epsilon)
         let chunks = self.chunks
         parameters.withUnsafeMutableBufferPointer { p in
@@ -55,7 +61,8 @@ struct AdamW<S: TrainingScalar>: Sendable {
                         let (p, m, v, g) = (p.baseAddress!, m.baseAddress!, v.baseAddress!, gradient.baseAddress!)
                         // Each chunk touches only its own entries.
                         threads.run(count: chunks.count) { c in
-                            let (range, decays) = chunks[c]
+                            let (range, decays, head) = chunks[c]
+                            let (stepSize, decayFactor) = head ? (headStep, headDecay) : (encoderStep, encoderDecay)
                             for k in range {
                                 if decays { p[k] *= decayFactor }
                                 m[k] = beta1 * m[k] + (1 - beta1) * g[k]

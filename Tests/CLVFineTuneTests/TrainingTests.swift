@@ -105,6 +105,16 @@ import Testing
         #expect(abs(parameters[bias] - expectedBias) < 1e-15)
     }
 
+    @Test func theHeadCanHaveItsOwnRate() {
+        // With a factor of 10 the head's first Adam step is ten times the encoder's (|Δθ| ≈ lr for any gradient).
+        let layout = ParameterLayout(configuration: Self.tiny, headOutputs: 1)
+        var optimizer = AdamW<Double>(layout: layout, weightDecay: 0, headRateFactor: 10)
+        var parameters = [Double](repeating: 0, count: layout.count)
+        optimizer.step(&parameters, gradient: [Double](repeating: 0.5, count: layout.count), learningRate: 1e-3, threads: ParallelFor(threads: 1))
+        #expect(abs(parameters[layout.headWeight] + 1e-2) < 1e-9)
+        #expect(abs(parameters[layout.layers[0].qkvWeight] + 1e-3) < 1e-9)
+    }
+
     @Test func clippingScalesToTheLimit() {
         var gradient: [Double] = [3, 4]
         let norm = clipGradientNorm(&gradient, maximum: 1)
