@@ -107,6 +107,8 @@ let package = Package(
         ),
         // Language models: tokenizers, BERT encoder, Llama decoder, on OpenBLAS.
         .target(name: "CLVText", dependencies: ["CLVCore", "CLVNumerics", "CBLAS"], swiftSettings: textSettings),
+        // Fine-tuning the BERT encoder: backward pass, heads (softmax, regression, ZILN), AdamW; on OpenBLAS.
+        .target(name: "CLVFineTune", dependencies: ["CLVCore", "CLVNumerics", "CLVText", "CLVLearn"], swiftSettings: cpuSettings),
         // What customers' own words say: classifiers on sentence embeddings, k-means, topics, profiles, cohorts. Pure.
         .target(
             name: "CLVInsight",
@@ -145,7 +147,7 @@ let package = Package(
             name: "CLVCommand",
             dependencies: [
                 "CLVCore", "CLVData", "CLVSQLite", "CLVPostgres", "CLVModels", "CLVNumerics", "CLVPipeline", "CLVText", "CLVServer", "CLVLearn", "CLVRecommend",
-                "CLVAssist",
+                "CLVAssist", "CLVFineTune",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -211,6 +213,11 @@ let package = Package(
             name: "CLVTextTests",
             dependencies: ["CLVText", "CLVNumerics", "CLVTestSupport"],
             resources: [.copy("Resources")],
+            swiftSettings: settings
+        ),
+        .testTarget(
+            name: "CLVFineTuneTests",
+            dependencies: ["CLVFineTune", "CLVText", "CLVCore", "CLVNumerics", "CLVTestSupport"],
             swiftSettings: settings
         ),
         .testTarget(

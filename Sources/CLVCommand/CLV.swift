@@ -18,7 +18,7 @@ struct CLV: AsyncParsableCommand {
         subcommands: [
             Ingest.self, Summary.self, Fit.self, Predict.self, Evaluate.self, Segments.self, Simulate.self, Serve.self, Keys.self, Privacy.self, Embed.self,
             Generate.self, Cohorts.self, Topics.self, Profile.self, Sentiment.self, Plot.self, Learn.self, Explain.self, Recommend.self, KB.self, Intent.self,
-            Assist.self,
+            Assist.self, Finetune.self,
         ]
     )
 

@@ -3,15 +3,20 @@ import Foundation
 /// A CSV of labelled texts (`text,label`, a header line first) for training and evaluating classifiers.
 public enum LabeledTextFile {
     /// The file's (text, label) pairs, and the lines rejected (empty text or label).
-    /// - Parameter labelColumn: the name of the label column (BANKING77 calls it `category`).
-    /// - Throws: ``IngestError`` when the file cannot be read or lacks a `text` or label column.
-    public static func read(_ url: URL, labelColumn: String = "label") throws(IngestError) -> (examples: [(text: String, label: String)], rejected: [Int]) {
+    /// - Parameters:
+    ///   - labelColumn: the name of the label column (BANKING77 calls it `category`).
+    ///   - textColumn: the name of the text column.
+    /// - Throws: ``IngestError`` when the file cannot be read or lacks the text or label column.
+    public static func read(
+        _ url: URL, labelColumn: String = "label", textColumn: String = "text"
+    ) throws(IngestError) -> (examples: [(text: String, label: String)], rejected: [Int]) {
         do {
             var reader = try DelimitedReader(url: url, separator: .byte(UInt8(ascii: ",")))
             guard try reader.next() else { throw IngestError.empty(path: url.path) }
             let columns = reader.columnPositions(lowercased: true)
-            guard let text = columns["text"], let label = columns[labelColumn.lowercased()] else {
-                throw IngestError.missingColumn("'text' and '\(labelColumn)'", available: columns.sorted { $0.value < $1.value }.map(\.key), path: url.path)
+            guard let text = columns[textColumn.lowercased()], let label = columns[labelColumn.lowercased()] else {
+                throw IngestError.missingColumn(
+                    "'\(textColumn)' and '\(labelColumn)'", available: columns.sorted { $0.value < $1.value }.map(\.key), path: url.path)
             }
             var examples: [(String, String)] = []
             var rejected: [Int] = []

@@ -9,8 +9,8 @@ extension EncoderKernels {
     /// Cody–Waite range reduction x = n·ln 2 + r, |r| ≤ ln 2 / 2, the degree-7 Taylor polynomial of eʳ
     /// (truncation error r⁸/8! < 6e-9), and 2ⁿ built in the exponent bits. Cody & Waite (1980), *Software
     /// Manual for the Elementary Functions*, ch. 6.
-    @inline(__always)
-    static func fastExp(_ x: Float) -> Float {
+    @inlinable @inline(__always)
+    package static func fastExp(_ x: Float) -> Float {
         let x = Swift.min(Swift.max(x, -87.3), 88.3)
         // Adding 1.5·2²³ rounds x·log₂e to the nearest integer and leaves it in the low mantissa bits.
         let magic: Float = 12_582_912
@@ -35,8 +35,8 @@ extension EncoderKernels {
     /// erf(z) ≈ 1 − t·(a₁ + t·(a₂ + t·(a₃ + t·(a₄ + t·a₅))))·e^(−z²), t = 1/(1 + p·z), for z = |x|, odd in x.
     /// PyTorch's vectorised CPU `erf`, which its exact GELU uses, is the same approximation, so this also keeps
     /// the encoder's rounding close to the reference's.
-    @inline(__always)
-    static func fastErf(_ x: Float) -> Float {
+    @inlinable @inline(__always)
+    package static func fastErf(_ x: Float) -> Float {
         let z = Swift.abs(x)
         let t = 1 / (1 + 0.327_591_1 * z)
         var p: Float = 1.061_405_429

@@ -3,7 +3,7 @@ import Foundation
 /// The element-wise and row-wise kernels of the BERT forward pass (everything that is not a matrix product).
 ///
 /// All work on row-major `Float` buffers in place; the reductions run in 16-lane SIMD.
-enum EncoderKernels {
+package enum EncoderKernels {
     typealias Vector = SIMD16<Float>
 
     /// Copies `bias` (length `n`) into each of `rows` rows of `c` (row stride `n`), ready for `sgemm` with β = 1.

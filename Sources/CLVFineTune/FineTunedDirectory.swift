@@ -1,0 +1,55 @@
+import CLVText
+import Foundation
+
+/// What `clv finetune` writes besides the encoder: the head, its labels, and how it was trained.
+public struct FineTunedHeadFile: Sendable, Equatable, Codable {
+    public static let currentSchemaVersion = 1
+    public var schemaVersion: Int
+    /// `intent`, `sentiment` or `regression`.
+    public var task: String
+    public var head: FineTuneHead
+    /// Class names by index (classification), empty otherwise.
+    public var labels: [String]
+    /// The base model the encoder was fine-tuned from (a known model name or a directory).
+    public var base: String
+    public var settings: FineTuneSettings
+    public var epochs: [FineTuneEpoch]
+    /// `[outputs, d]` row-major and `[outputs]`.
+    public var weight: [Float]
+    public var bias: [Float]
+
+    public init(
+        task: String, head: FineTuneHead, labels: [String], base: String, settings: FineTuneSettings, epochs: [FineTuneEpoch],
+        weight: [Float], bias: [Float]
+    ) {
+        schemaVersion = Self.currentSchemaVersion
+        self.task = task
+        self.head = head
+        self.labels = labels
+        self.base = base
+        self.settings = settings
+        self.epochs = epochs
+        self.weight = weight
+        self.bias = bias
+    }
+}
+
+/// Writing a fine-tuned model: the encoder as a sentence-transformers folder (``SentenceTransformersDirectory``:
+/// `model.safetensors` under `BertModel`'s names, the base's config and tokenizer files, mean pooling), the head's
+/// tensors as `head.safetensors`, and `head.json` with its labels and how it was trained.
+public enum FineTunedDirectory {
+    /// Writes `model` into `directory` (created if needed; files of the same names are replaced).
+    /// - Throws: ``ModelExportError``, or the file system's error for `head.json`.
+    public static func write(
+        _ model: FineTunedModel, head: FineTunedHeadFile, base: URL, maximumSequenceLength: Int, to directory: URL
+    ) throws {
+        var headTensors = SafetensorsWriter()
+        headTensors.add("head.weight", shape: [model.head.outputs, model.configuration.hiddenSize], values: model.headWeight)
+        headTensors.add("head.bias", shape: [model.head.outputs], values: model.headBias)
+        try SentenceTransformersDirectory(url: directory).write(
+            model.encoderWeights, base: base, maximumSequenceLength: maximumSequenceLength, head: headTensors)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(head).write(to: directory.appendingPathComponent("head.json"), options: .atomic)
+    }
+}

@@ -1,0 +1,59 @@
+import CLVTestSupport
+import Foundation
+import Testing
+
+/// `clv finetune` end to end on the tiny BERT of the PyTorch fixtures: a run writes a folder the encoder reader
+/// accepts, and bad input is one line.
+@Suite struct FinetuneCommandTests {
+    static let tinyBERT = TestData.projectRoot.appendingPathComponent("Tests/CLVTextTests/Resources/finetune/tiny-bert").path
+
+    /// Card problems against transfer problems, in the tiny vocabulary's words.
+    static func data(in folder: TemporaryDirectory) throws -> String {
+        let card = ["my card is not working", "my card was declined", "lost card", "my new card is still not here", "card pin"]
+        let transfer = ["my transfer failed", "transfer pending", "why was my transfer declined", "money transfer", "transfer fee"]
+        var rows = ["text,category"]
+        for _ in 0..<4 {
+            rows += card.map { "\($0),card" }
+            rows += transfer.map { "\($0),transfer" }
+        }
+        return try folder.write("train.csv", rows.joined(separator: "\n") + "\n").path
+    }
+
+    @Test func trainsAndWritesAnEncoderFolder() throws {
+        let folder = try TemporaryDirectory()
+        let data = try Self.data(in: folder)
+        let out = folder.url.appendingPathComponent("tuned").path
+        let result = try CLIRunner().run([
+            "finetune", "--task", "intent", "--data", data, "--label-column", "category", "--base", Self.tinyBERT, "--epochs", "3",
+            "--batch-size", "8", "--learning-rate", "1e-3", "--validation-fraction", "0.2", "--test", data, "--format", "json", "--out", out,
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+        #expect(!rows.isEmpty && rows.count <= 3)
+        #expect((rows.last?["test_accuracy"] as? Double).map { (0...1).contains($0) } == true)
+        for file in ["model.safetensors", "config.json", "vocab.txt", "modules.json", "head.safetensors", "head.json"] {
+            #expect(FileManager.default.fileExists(atPath: out + "/" + file), "\(file)")
+        }
+        let embedded = try CLIRunner().run(["embed", "--encoder", out, "card pin"])
+        #expect(embedded.status == 0, "\(embedded.stderr)")
+    }
+
+    @Test func badInputIsOneLine() throws {
+        let folder = try TemporaryDirectory()
+        let data = try Self.data(in: folder)
+        let clv = try CLIRunner()
+        let unknownTask = try clv.run(["finetune", "--task", "topics", "--data", data, "--out", folder.path("x")])
+        #expect(unknownTask.status == 2)
+        let missingBase = try clv.run([
+            "finetune", "--task", "intent", "--data", data, "--label-column", "category", "--base", "/nonexistent", "--out", folder.path("x"),
+        ])
+        #expect(missingBase.status == 1)
+        #expect(missingBase.stderr.contains("--base /nonexistent is neither"))
+        let wrongColumn = try clv.run(["finetune", "--task", "intent", "--data", data, "--base", Self.tinyBERT, "--out", folder.path("x")])
+        #expect(wrongColumn.status == 1 && wrongColumn.stderr.split(separator: "\n").count == 1, "\(wrongColumn.stderr)")
+        let regression = try clv.run([
+            "finetune", "--task", "regression", "--data", data, "--label-column", "category", "--base", Self.tinyBERT, "--out", folder.path("x"),
+        ])
+        #expect(regression.status == 1 && regression.stderr.contains("is not a number"), "\(regression.stderr)")
+    }
+}
