@@ -10,21 +10,14 @@ RUNS="${1:-3}"
 RETAIL="${ONLINE_RETAIL:-../shared/data/online-retail/online_retail.csv}"
 [ -f "$RETAIL" ] || { echo "bench/postgres: $RETAIL not found: set ONLINE_RETAIL to the UCI Online Retail CSV" >&2; exit 1; }
 RETAIL="$(cd "$(dirname "$RETAIL")" && pwd)/$(basename "$RETAIL")"
-PG_BIN="${CLV_PG_BIN:-/usr/lib/postgresql/15/bin}"
-[ -x "$PG_BIN/initdb" ] || { echo "bench/postgres: no PostgreSQL server in $PG_BIN: run scripts/setup.sh --postgres" >&2; exit 1; }
+source bench/lib/postgres_cluster.sh
+pg_cluster_check postgres
 export CLVKIT_TARGET_CPU=native
 swift build -c release -Xswiftc -enable-testing --product clv >&2
 CLV="$PWD/.build/release/clv"
 
-# The cluster: as the `postgres` account under root (PostgreSQL refuses root), stopped and removed on exit.
-WORK="$(mktemp -d /tmp/clv-bench-postgres-XXXXXX)"
-AS=(); [ "$(id -u)" -eq 0 ] && { chown postgres "$WORK"; AS=(runuser -u postgres --); }
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-export PGPASSWORD="bench-$RANDOM$RANDOM" PGHOST=127.0.0.1 PGPORT=$PORT PGUSER=clv
-echo "$PGPASSWORD" > "$WORK/password"; [ ${#AS[@]} -gt 0 ] && chown postgres "$WORK/password"
-"${AS[@]}" "$PG_BIN/initdb" -D "$WORK/data" -U clv --pwfile "$WORK/password" --auth-local=trust --auth-host=scram-sha-256 -E UTF8 >/dev/null
-"${AS[@]}" "$PG_BIN/pg_ctl" -D "$WORK/data" -l "$WORK/server.log" -w -o "-p $PORT -k $WORK -c listen_addresses=127.0.0.1" start >/dev/null
-trap '"${AS[@]}" "$PG_BIN/pg_ctl" -D "$WORK/data" -m immediate -w stop >/dev/null; rm -rf "$WORK"' EXIT
+pg_cluster_start postgres
+trap pg_cluster_stop EXIT
 
 now() { date +%s.%N; }
 n=0

@@ -9,22 +9,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 CUSTOMERS="${1:-1000000}"
-PG_BIN="${CLV_PG_BIN:-/usr/lib/postgresql/15/bin}"
-[ -x "$PG_BIN/initdb" ] || { echo "bench/scale: no PostgreSQL server in $PG_BIN: run scripts/setup.sh --postgres" >&2; exit 1; }
+source bench/lib/postgres_cluster.sh
+pg_cluster_check scale
 [ -x /usr/bin/time ] || { echo "bench/scale: /usr/bin/time is missing: apt-get install time" >&2; exit 1; }
 export CLVKIT_TARGET_CPU=native
 swift build -c release -Xswiftc -enable-testing --product clv >&2
 CLV="$PWD/.build/release/clv"
 
-WORK="$(mktemp -d /tmp/clv-bench-scale-XXXXXX)"
-AS=(); [ "$(id -u)" -eq 0 ] && { chown postgres "$WORK"; AS=(runuser -u postgres --); }
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-export PGPASSWORD="bench-$RANDOM$RANDOM" PGHOST=127.0.0.1 PGPORT=$PORT PGUSER=clv
-echo "$PGPASSWORD" > "$WORK/password"; [ ${#AS[@]} -gt 0 ] && chown postgres "$WORK/password"
-"${AS[@]}" "$PG_BIN/initdb" -D "$WORK/data" -U clv --pwfile "$WORK/password" --auth-local=trust --auth-host=scram-sha-256 -E UTF8 >/dev/null
-"${AS[@]}" "$PG_BIN/pg_ctl" -D "$WORK/data" -l "$WORK/server.log" -w -o "-p $PORT -k $WORK -c listen_addresses=127.0.0.1" start >/dev/null
+pg_cluster_start scale
 SERVE_PID=""
-trap '[ -n "$SERVE_PID" ] && kill "$SERVE_PID" 2>/dev/null; "${AS[@]}" "$PG_BIN/pg_ctl" -D "$WORK/data" -m immediate -w stop >/dev/null; rm -rf "$WORK"' EXIT
+trap '[ -n "$SERVE_PID" ] && kill "$SERVE_PID" 2>/dev/null; pg_cluster_stop' EXIT
 
 # The order files: 78 weeks from 2010-01-01, first purchases over the first 12; amounts lognormal (median 20).
 START=2010-01-01; END=2011-07-01
