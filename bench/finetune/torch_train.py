@@ -14,7 +14,7 @@ Recipe (train): AdamW (torch defaults β = (0.9, 0.999), ε 1e-8) with weight de
 embeddings (not on biases and LayerNorm, the usual BERT practice), one learning rate for the encoder and the
 head, linear warm-up over the first 10% of the steps then linear decay to 0, batch 32, seeded shuffling every
 epoch, dropout as in the model's config.json (0.1), texts truncated at 128 tokens and padded to the longest in their
-batch, no gradient clipping, no early stopping, no validation split: the last epoch's model is tested.
+batch, gradients clipped to global norm 1 (as `clv finetune` does), no early stopping, no validation split: the last epoch's model is tested.
 
     ~/.cache/clvkit/venv-finetune/bin/python bench/finetune/torch_train.py train [--epochs 5] [--learning-rate 1e-4]
     ~/.cache/clvkit/venv-finetune/bin/python bench/finetune/torch_train.py throughput [--steps 20]
@@ -35,6 +35,9 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 import torch
 import transformers
 from transformers import BertModel, BertTokenizerFast, get_linear_schedule_with_warmup
+
+# The global gradient norm `clv finetune` clips to: both sides do the same work per step.
+CLIP_NORM = 1.0
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = Path(os.environ.get("CLV_MODELS") or Path(os.environ.get("CLV_CACHE") or
@@ -118,6 +121,7 @@ def train(arguments) -> dict:
             loss = torch.nn.functional.cross_entropy(model(ids, mask), target)
             optimizer.zero_grad()
             loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), CLIP_NORM)
             optimizer.step()
             schedule.step()
             loss_sum += loss.item() * len(target)
@@ -165,6 +169,7 @@ def throughput(arguments) -> dict:
         loss = torch.nn.functional.cross_entropy(model(ids, mask), target)
         optimizer.zero_grad()
         loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), CLIP_NORM)
         optimizer.step()
     seconds = time.perf_counter() - started
     examples = len(order) - arguments.warmup * arguments.batch_size
