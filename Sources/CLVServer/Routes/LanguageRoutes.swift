@@ -33,8 +33,7 @@ actor LanguageModels {
 
     func sentenceEncoder() throws -> SentenceEncoder {
         if let encoder { return encoder }
-        let loaded =
-            try encoderFolder.map { folder throws(EncoderError) in try SentenceEncoder(encoderFolder: folder) } ?? SentenceEncoder(directory: directory)
+        let loaded = try encoderFolder.map { try SentenceEncoder(encoderFolder: $0) } ?? SentenceEncoder(directory: directory)
         encoder = loaded
         return loaded
     }
