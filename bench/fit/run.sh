@@ -12,7 +12,8 @@
 # load average (the machine is shared: other builds slow both sides).
 # Usage: bench/fit/run.sh [N_BGNBD] [N_PNBD]; RUNS (3), BENCH_VENV (bench/.venv, made with lifetimes 0.11.3 when
 # missing), FIT_DATA (.cache/bench-fit: the generated CSVs, kept between runs), SCRATCH (the build folder),
-# CLV_BIN (time this release build of clv instead of building one), FITBENCH=0 (skip the optimiser's share).
+# CLV_BIN (time this release build of clv instead of building one), FITBENCH=0 (skip the optimiser's share),
+# PNBD_OPTIMUM=0 (skip the check of whose Pareto/NBD parameters are the maximum likelihood).
 set -euo pipefail
 # Built as `make` builds: language-model kernels for this machine's CPU (see Package.swift).
 export CLVKIT_TARGET_CPU="${CLVKIT_TARGET_CPU-native}"
@@ -126,4 +127,14 @@ PY
 )
 p_json=$(lifetimes_best predict "$file" 39 "$WORK/lifetimes_predictions.csv")
 report "bgnbd+gg predict to CSV, $N_BG customers" 5 "$clv_json" "$wall" "$rss" "" "$p_json"
+# Whose Pareto/NBD parameters are the maximum: lifetimes stops Nelder-Mead at tol 1e-4, so refit it at 1e-10 and
+# compare both with clv's at lifetimes' own likelihood (pnbd_optimum.py). PNBD_OPTIMUM=0 skips it.
+if [ "${PNBD_OPTIMUM:-1}" != 0 ]; then
+    for resolution in continuous daily weekly; do
+        file=$DATA/pnbd_${resolution}.csv
+        "$CLV" fit --model pnbd --summary "$file" --format json > "$WORK/pnbd.json"
+        echo "pnbd optimum, $resolution:"
+        "$PYTHON" pnbd_optimum.py "$file" "$WORK/pnbd.json" | sed 's/^/  /'
+    done
+fi
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
