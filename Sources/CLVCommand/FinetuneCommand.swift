@@ -156,7 +156,9 @@ struct Finetune: ParsableCommand {
 
     /// The rows of a labelled CSV, with skipped lines reported.
     private func read(_ path: String) throws -> [(text: String, label: String)] {
-        let (rows, rejected) = try LabeledTextFile.read(URL(fileURLWithPath: path), labelColumn: labelColumn, textColumn: textColumn)
+        let (rows, rejected) = try LabeledTextFile.read(
+            URL(fileURLWithPath: path), labelColumn: labelColumn, textColumn: textColumn,
+            columnRemedy: "Name existing columns with --text-column and --label-column")
         if !rejected.isEmpty { progress("\(path): skipped \(rejected.count) lines without text or label (first: line \(rejected[0])).") }
         guard !rows.isEmpty else { throw UserError("\(path) holds no labelled text: it needs '\(textColumn)' and '\(labelColumn)' columns.") }
         return rows

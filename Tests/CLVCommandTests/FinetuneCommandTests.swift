@@ -51,6 +51,8 @@ import Testing
         #expect(missingBase.stderr.contains("--base /nonexistent is neither"))
         let wrongColumn = try clv.run(["finetune", "--task", "intent", "--data", data, "--base", Self.tinyBERT, "--out", folder.path("x")])
         #expect(wrongColumn.status == 1 && wrongColumn.stderr.split(separator: "\n").count == 1, "\(wrongColumn.stderr)")
+        // The fix names this command's own column options, not another command's.
+        #expect(wrongColumn.stderr.contains("--text-column and --label-column") && !wrongColumn.stderr.contains("--customer-col"))
         let regression = try clv.run([
             "finetune", "--task", "regression", "--data", data, "--label-column", "category", "--base", Self.tinyBERT, "--out", folder.path("x"),
         ])

@@ -128,6 +128,10 @@ import Testing
             dropout: 0, seed: 0, threads: ParallelFor(threads: 2)
         )
         #expect(abs(loss - fixture.loss) <= 1e-4 * fixture.loss)
+        // CLV_MINILM_STEP_OUT=DIR writes the whole tensors for tools/finetune/check_minilm_step.sh to compare with
+        // PyTorch by hand (too large to commit, and torch is not part of `make test`).
+        let out = ProcessInfo.processInfo.environment["CLV_MINILM_STEP_OUT"].map { URL(fileURLWithPath: $0) }
+        if let out { try Self.write(gradient, of: model, to: out.appendingPathComponent("gradients.safetensors")) }
         func norm(_ values: some Sequence<Float>) -> Double { values.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot() }
         for tensor in model.layout.tensors where !tensor.name.hasSuffix("attention.self.key.bias") {
             let reference = try #require(fixture.gradientNorms[tensor.name], "\(tensor.name) missing from the fixture")
@@ -141,5 +145,15 @@ import Testing
             let swift = norm(zip(model.parameters[range], initial[range]).map { $0 - $1 })
             #expect(abs(swift - reference) <= 1e-3 * reference, "update norm of \(tensor.name): \(swift) vs \(reference)")
         }
+        if let out { try Self.write(model.parameters, of: model, to: out.appendingPathComponent("after.safetensors")) }
+    }
+
+    /// `values` laid out as `model`'s parameters, written under Hugging Face's tensor names.
+    static func write(_ values: [Float], of model: FineTunedModel, to url: URL) throws {
+        var writer = SafetensorsWriter()
+        for tensor in model.layout.tensors {
+            writer.add(tensor.name, shape: tensor.shape, values: Array(values[tensor.offset..<(tensor.offset + tensor.count)]))
+        }
+        try writer.write(to: url)
     }
 }

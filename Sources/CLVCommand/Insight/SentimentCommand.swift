@@ -119,7 +119,7 @@ extension CLV {
 
             func run() async throws {
                 if lexicon {
-                    let (examples, _) = try LabeledTextFile.read(URL(fileURLWithPath: data))
+                    let (examples, _) = try LabeledTextFile.read(URL(fileURLWithPath: data), columnRemedy: "The file needs text and label columns")
                     let scorer = LexiconSentiment()
                     emit(try Self.metrics(truth: examples.map(\.label), predicted: examples.map { scorer.score($0.text).label.rawValue }))
                     return

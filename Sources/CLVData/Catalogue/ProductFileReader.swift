@@ -21,7 +21,9 @@ public enum ProductFileReader {
             guard try reader.next() else { throw IngestError.empty(path: url.path) }
             let columns = reader.columnPositions(lowercased: true)
             guard let idColumn = columns["id"] ?? columns["product_id"] else {
-                throw IngestError.missingColumn("'id'", available: columns.sorted { $0.value < $1.value }.map(\.key), path: url.path)
+                throw IngestError.missingColumn(
+                    "'id'", available: columns.sorted { $0.value < $1.value }.map(\.key), path: url.path,
+                    remedy: "A product file needs an id (or product_id) column")
             }
             var catalogue = Catalogue(products: [], rejected: [], linesRead: 0)
             var seen: [String: Int] = [:]
@@ -75,7 +77,9 @@ public enum ProductFileReader {
             let columns = reader.columnPositions(lowercased: false)
             let names = ["StockCode", "Description", "UnitPrice", "Quantity", "InvoiceNo"]
             for name in names where columns[name] == nil {
-                throw IngestError.missingColumn("'\(name)'", available: columns.sorted { $0.value < $1.value }.map(\.key), path: url.path)
+                throw IngestError.missingColumn(
+                    "'\(name)'", available: columns.sorted { $0.value < $1.value }.map(\.key), path: url.path,
+                    remedy: "Give the Online Retail file with its original header")
             }
             let (code, description, price, quantity, invoice) = (
                 columns["StockCode"]!, columns["Description"]!, columns["UnitPrice"]!, columns["Quantity"]!, columns["InvoiceNo"]!

@@ -8,7 +8,8 @@ public enum LabeledTextFile {
     ///   - textColumn: the name of the text column.
     /// - Throws: ``IngestError`` when the file cannot be read or lacks the text or label column.
     public static func read(
-        _ url: URL, labelColumn: String = "label", textColumn: String = "text"
+        _ url: URL, labelColumn: String = "label", textColumn: String = "text",
+        columnRemedy: String = "Name the label column with --label-column; the text column must be called text"
     ) throws(IngestError) -> (examples: [(text: String, label: String)], rejected: [Int]) {
         do {
             var reader = try DelimitedReader(url: url, separator: .byte(UInt8(ascii: ",")))
@@ -16,7 +17,8 @@ public enum LabeledTextFile {
             let columns = reader.columnPositions(lowercased: true)
             guard let text = columns[textColumn.lowercased()], let label = columns[labelColumn.lowercased()] else {
                 throw IngestError.missingColumn(
-                    "'\(textColumn)' and '\(labelColumn)'", available: columns.sorted { $0.value < $1.value }.map(\.key), path: url.path)
+                    "'\(textColumn)' and '\(labelColumn)'", available: columns.sorted { $0.value < $1.value }.map(\.key), path: url.path,
+                    remedy: columnRemedy)
             }
             var examples: [(String, String)] = []
             var rejected: [Int] = []

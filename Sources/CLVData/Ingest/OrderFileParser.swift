@@ -12,6 +12,7 @@ struct OrderFileParser: ~Copyable {
     private let signature: UInt64
     private let collectsSideFacts: Bool
     private var occurrences = OccurrenceCounter()
+    private static let columnRemedy = "Name existing columns with --customer-col, --date-col, --amount-col"
     private var customers = CustomerCache()
 
     /// Opens `file` and reads its header (when the format has one) to find the columns.
@@ -78,11 +79,13 @@ struct OrderFileParser: ~Copyable {
         func index(_ column: OrderFileFormat.Column) throws -> Int {
             switch column {
             case let .position(n):
-                if format.hasHeader, n > header.count { throw IngestError.missingColumn(column.description, available: header, path: path) }
+                if format.hasHeader, n > header.count {
+                    throw IngestError.missingColumn(column.description, available: header, path: path, remedy: Self.columnRemedy)
+                }
                 return n - 1
             case let .named(name):
                 if let i = header.firstIndex(of: name) ?? header.firstIndex(where: { $0.caseInsensitiveCompare(name) == .orderedSame }) { return i }
-                throw IngestError.missingColumn(column.description, available: header, path: path)
+                throw IngestError.missingColumn(column.description, available: header, path: path, remedy: Self.columnRemedy)
             }
         }
         let c = format.columns

@@ -82,7 +82,8 @@ struct QuarantineWriter {
 public enum IngestError: Error, Sendable, CustomStringConvertible {
     case unreadable(path: String, reason: String)
     case empty(path: String)
-    case missingColumn(String, available: [String], path: String)
+    /// `remedy` is the fix in the words of the command that read the file (its column options, or the header it needs).
+    case missingColumn(String, available: [String], path: String, remedy: String)
     case nothingValid(report: OrderIngester.Report)
     /// Reading without a store (a summary of the file) found no usable line.
     case noUsableLine(path: String, rejected: Int, first: String?)
@@ -93,10 +94,10 @@ public enum IngestError: Error, Sendable, CustomStringConvertible {
             "Cannot read \(path): \(reason)."
         case let .empty(path):
             "\(path) is empty: nothing to import."
-        case let .missingColumn(column, available, path):
+        case let .missingColumn(column, available, path, remedy):
             available.isEmpty
-                ? "\(path) has no \(column): pick existing columns with --customer-col, --date-col, --amount-col."
-                : "\(path) has no column \(column); it has \(available.joined(separator: ", ")). Name existing columns with --customer-col, --date-col, --amount-col."
+                ? "\(path) has no \(column): \(remedy)."
+                : "\(path) has no column \(column); it has \(available.joined(separator: ", ")). \(remedy)."
         case let .nothingValid(report):
             "No line of \(report.source) could be imported (\(report.counts.quarantined) rejected"
                 + (report.quarantineReasons.max { $0.value < $1.value }.map { ", mostly \($0.key)" } ?? "")

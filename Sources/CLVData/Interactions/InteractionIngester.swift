@@ -149,7 +149,8 @@ struct DelimitedInteractionRecords: InteractionRecords, ~Copyable {
         let columns = reader.columnPositions(lowercased: true)
         let header = columns.sorted { $0.value < $1.value }.map(\.key)
         for required in ["customer_id", "kind", "text"] where columns[required] == nil {
-            throw IngestError.missingColumn("'\(required)'", available: header, path: url.path)
+            throw IngestError.missingColumn(
+                "'\(required)'", available: header, path: url.path, remedy: "An interactions file needs the columns customer_id, kind and text")
         }
         self.columns = columns
         self.reader = reader

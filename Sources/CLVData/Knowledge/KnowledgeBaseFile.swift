@@ -77,7 +77,9 @@ public enum KnowledgeBaseFile {
 
     private static func article(fields: [String: String], body: String, path: String) throws(IngestError) -> KnowledgeArticle {
         func required(_ key: String) throws(IngestError) -> String {
-            guard let value = fields[key].map(unquoted), !value.isEmpty else { throw .missingColumn("'\(key)'", available: fields.keys.sorted(), path: path) }
+            guard let value = fields[key].map(unquoted), !value.isEmpty else {
+                throw .missingColumn("'\(key)'", available: fields.keys.sorted(), path: path, remedy: "Add it to the article's front matter")
+            }
             return value
         }
         let id = try required("id")
@@ -104,7 +106,8 @@ public enum KnowledgeBaseFile {
             let names = ["id", "title", "body", "language"]
             guard names.allSatisfy({ columns[$0] != nil }) else {
                 throw IngestError.missingColumn(
-                    "'id', 'title', 'body' and 'language'", available: columns.sorted { $0.value < $1.value }.map(\.key), path: url.path)
+                    "'id', 'title', 'body' and 'language'", available: columns.sorted { $0.value < $1.value }.map(\.key), path: url.path,
+                    remedy: "A knowledge-base CSV needs the header id,title,body,tags,language")
             }
             var articles: [KnowledgeArticle] = []
             while try reader.next() {
