@@ -37,8 +37,15 @@ for order in by-customer by-time; do
     done
     read -r seconds cpu kb <<< "$best"
     printf "%-26s %9.2f %11.0f %9.2f %8.0f\n" "$order (best of 2)" "$seconds" "$(echo "$LINES / $seconds" | bc -l)" "$cpu" "$((kb / 1024))"
+    printf -v "cpu_${order//-/_}" %s "$cpu"
     rm -f "$WORK/$order.sqlite" "$WORK/$order.sqlite"-wal "$WORK/$order.sqlite"-shm
 done
-for order in by-customer by-time; do bench/ingest-scale/floor.sh "$WORK/$order-$CUSTOMERS.csv" "$WORK/floor.sqlite"; done
+for order in by-customer by-time; do
+    floor=$(bench/ingest-scale/floor.sh "$WORK/$order-$CUSTOMERS.csv" "$WORK/floor.sqlite")
+    echo "$floor"
+    floor_cpu=$(echo "$floor" | sed -E 's/.*\(([0-9.]+) CPU s\).*/\1/')
+    clv_cpu="cpu_${order//-/_}"
+    printf "clv ingest / sqlite3 floor, %s: %.2fx the CPU seconds\n" "$order" "$(echo "${!clv_cpu} / $floor_cpu" | bc -l)"
+done
 rm -f "$WORK/floor.sqlite" "$WORK/floor.sqlite"-wal "$WORK/floor.sqlite"-shm "$WORK/time"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
