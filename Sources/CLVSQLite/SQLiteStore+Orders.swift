@@ -86,11 +86,18 @@ extension SQLiteStore: OrderStore {
                     return_amount = return_amount + excluded.return_amount,
                     return_lines = return_lines + excluded.return_lines
                 """)
-        for (key, day) in totals.days {
-            upsertDay.setUncheckedArguments([
-                key.customer.rawValue, key.day.daysSinceEpoch, day.purchaseAmount, day.purchaseLines, day.returnAmount, day.returnLines,
-            ])
-            try upsertDay.execute()
+        // In key order, like the lines: a batch then walks each aggregate B-tree once instead of seeking at random
+        // (by SQLite's byte order of the ids, not CustomerID's numeric-first order).
+        let rawDay = RawStatement(upsertDay.sqliteStatement)
+        for (key, day) in totals.days.sorted(by: { ($0.key.customer.rawValue, $0.key.day) < ($1.key.customer.rawValue, $1.key.day) }) {
+            rawDay.reset()
+            rawDay.bind(1, key.customer.rawValue)
+            rawDay.bind(2, Int64(key.day.daysSinceEpoch))
+            rawDay.bind(3, day.purchaseAmount)
+            rawDay.bind(4, Int64(day.purchaseLines))
+            rawDay.bind(5, day.returnAmount)
+            rawDay.bind(6, Int64(day.returnLines))
+            _ = try rawDay.step(db)
         }
         let upsertCustomer = try db.cachedStatement(
             sql: """
@@ -99,9 +106,13 @@ extension SQLiteStore: OrderStore {
                     country = coalesce(excluded.country, country),
                     first_seen_day = min(first_seen_day, excluded.first_seen_day)
                 """)
-        for (customer, day) in totals.firstDays {
-            upsertCustomer.setUncheckedArguments([customer.rawValue, batch.customerCountries[customer], day.daysSinceEpoch])
-            try upsertCustomer.execute()
+        let rawCustomer = RawStatement(upsertCustomer.sqliteStatement)
+        for (customer, day) in totals.firstDays.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            rawCustomer.reset()
+            rawCustomer.bind(1, customer.rawValue)
+            rawCustomer.bind(2, batch.customerCountries[customer])
+            rawCustomer.bind(3, Int64(day.daysSinceEpoch))
+            _ = try rawCustomer.step(db)
         }
         let upsertProduct = try db.cachedStatement(
             sql: """
