@@ -33,7 +33,9 @@ import Testing
         let store = try await Self.cdnowStore(folder)
         let rows = try await store.summaries(for: SummaryWindow(calibrationEnd: CalendarDay(iso: "1997-09-30")!, unit: .week))
         // Integer ids, ids with leading zeros (equal as numbers) and non-integer ids, in no particular order.
-        let extra = ["007", "7", "A12", "a12", "B", "-3", "12x"].map { CustomerSummaryRow(customer: CustomerID($0), frequency: 0, recency: 0, age: 1, monetaryValue: 0) }
+        let extra = ["007", "7", "A12", "a12", "B", "-3", "12x"].map {
+            CustomerSummaryRow(customer: CustomerID($0), frequency: 0, recency: 0, age: 1, monetaryValue: 0)
+        }
         let mixed = Array((rows + extra).enumerated().sorted { ($0.offset * 7_919) % 2_371 < ($1.offset * 7_919) % 2_371 }.map(\.element))
         let ordered = CustomerSummarizer.orderedByCustomer(mixed)
         #expect(ordered == mixed.sorted { $0.customer < $1.customer })
