@@ -254,8 +254,7 @@ extension PostgresStore: OrderStore {
             }
             result.append(row)
         }
-        result.sort { $0.customer < $1.customer }
-        return result
+        return CustomerSummarizer.orderedByCustomer(result)
     }
 
     public func purchaseTimeline(through end: CalendarDay, cohortEnd: CalendarDay) async throws -> [PurchaseTimelineDay] {
@@ -286,6 +285,14 @@ extension PostgresStore: OrderStore {
                     customer: CustomerID(id), day: CalendarDay(daysSinceEpoch: day), purchaseAmount: purchase, returnAmount: returned, purchaseLines: lines))
         }
         return days
+    }
+
+    /// From the index on `order_line (day)`.
+    public func lastOrderDay() async throws -> CalendarDay? {
+        for try await last in try await query("SELECT max(day) FROM order_line").decode(Int?.self) {
+            return last.map(CalendarDay.init(daysSinceEpoch:))
+        }
+        return nil
     }
 
     public func statistics() async throws -> StoreStatistics {

@@ -143,31 +143,41 @@ extension SQLiteStore: OrderStore {
     // MARK: - Aggregates
 
     /// Summaries in Swift over the daily aggregates: one ordered scan of `customer_day` through the window's last
-    /// day, then ``CustomerSummarizer`` (faster here than SQLite's GROUP BY with window functions).
+    /// day, summarised while it is read (faster here than SQLite's GROUP BY with window functions, and only one
+    /// customer's days in memory at a time, so peak memory follows the customers, not the order lines).
     public func summaries(for window: SummaryWindow) async throws -> [CustomerSummaryRow] {
-        CustomerSummarizer.summarise(try await purchaseDays(through: window.lastDay), window: window)
+        try await writer.read { db in
+            var stream = CustomerSummarizer.Stream(window: window)
+            try Self.forEachPurchaseDay(through: window.lastDay, in: db) { stream.add($0) }
+            return stream.finish()
+        }
     }
 
-    /// Every customer-day with at least one purchase on or before `lastDay`, ordered by customer id then day (a day
-    /// with returns only is not a purchase day).
+    /// Calls `body` with every customer-day with at least one purchase on or before `lastDay`, ordered by customer id
+    /// then day (a day with returns only is not a purchase day).
+    static func forEachPurchaseDay(through lastDay: CalendarDay, in db: Database, _ body: (CustomerDay) -> Void) throws {
+        let rows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT customer_id, day, purchase_amount, return_amount FROM customer_day
+                WHERE purchase_lines > 0 AND day <= ? ORDER BY customer_id, day
+                """,
+            arguments: [lastDay.daysSinceEpoch]
+        )
+        var customer = CustomerID("")
+        while let row = try rows.next() {
+            // The rows come customer by customer: one String per customer, not one per day.
+            let id: String = row[0]
+            if id != customer.rawValue { customer = CustomerID(id) }
+            body(CustomerDay(customer: customer, day: CalendarDay(daysSinceEpoch: row[1]), purchaseAmount: row[2], returnAmount: row[3]))
+        }
+    }
+
+    /// Every customer-day with at least one purchase on or before `lastDay`, ordered by customer id then day.
     func purchaseDays(through lastDay: CalendarDay) async throws -> [CustomerDay] {
         try await writer.read { db in
             var result: [CustomerDay] = []
-            let rows = try Row.fetchCursor(
-                db,
-                sql: """
-                    SELECT customer_id, day, purchase_amount, return_amount FROM customer_day
-                    WHERE purchase_lines > 0 AND day <= ? ORDER BY customer_id, day
-                    """,
-                arguments: [lastDay.daysSinceEpoch]
-            )
-            while let row = try rows.next() {
-                result.append(
-                    CustomerDay(
-                        customer: CustomerID(row[0] as String), day: CalendarDay(daysSinceEpoch: row[1]),
-                        purchaseAmount: row[2], returnAmount: row[3]
-                    ))
-            }
+            try Self.forEachPurchaseDay(through: lastDay, in: db) { result.append($0) }
             return result
         }
     }
@@ -189,6 +199,13 @@ extension SQLiteStore: OrderStore {
             ).map { row in
                 PurchaseTimelineDay(day: CalendarDay(daysSinceEpoch: row[0]), firstPurchases: row[1], repeatPurchases: row[2])
             }
+        }
+    }
+
+    /// From the daily aggregates: a few rows per customer instead of every line.
+    public func lastOrderDay() async throws -> CalendarDay? {
+        try await writer.read { db in
+            try Int.fetchOne(db, sql: "SELECT max(day) FROM customer_day").map(CalendarDay.init(daysSinceEpoch:))
         }
     }
 

@@ -63,7 +63,12 @@ extension CLV {
                 let workflow = Workflow(store: try await database.openExisting())
                 rows = try await workflow.summaries(workflow.window(end: end, holdoutEnd: holdoutEnd, unit: unit))
             }
-            try Output.write(Self.tabular(rows, holdout: holdoutEnd != nil).render(format), to: output)
+            let holdout = holdoutEnd != nil
+            if format == .csv {
+                try Output.writeCSV(columns: Self.columns(holdout: holdout), rows: rows.lazy.map { Self.values($0, holdout: holdout) }, to: output)
+            } else {
+                try Output.write(Self.tabular(rows, holdout: holdout).render(format), to: output)
+            }
             if output != nil { Output.log("Wrote \(rows.count) customers to \(output!)") }
         }
 
@@ -78,20 +83,23 @@ extension CLV {
         }
 
         static func tabular(_ rows: [CustomerSummaryRow], holdout: Bool) -> Tabular {
-            var columns = ["customer_id", "frequency", "recency", "T", "monetary_value"]
-            if holdout { columns += ["frequency_holdout", "monetary_value_holdout", "duration_holdout"] }
-            return Tabular(
-                columns: columns,
-                rows: rows.map { r in
-                    var values: [Tabular.Value] = [
-                        .text(r.customer.rawValue), .integer(r.frequency), .number(r.recency, decimals: 2),
-                        .number(r.age, decimals: 2), .number(r.monetaryValue, decimals: 2),
-                    ]
-                    if holdout, let h = r.holdout {
-                        values += [.integer(h.frequency), .number(h.monetaryValue, decimals: 2), .number(h.duration, decimals: 2)]
-                    }
-                    return values
-                })
+            Tabular(columns: columns(holdout: holdout), rows: rows.map { values($0, holdout: holdout) })
+        }
+
+        static func columns(holdout: Bool) -> [String] {
+            ["customer_id", "frequency", "recency", "T", "monetary_value"]
+                + (holdout ? ["frequency_holdout", "monetary_value_holdout", "duration_holdout"] : [])
+        }
+
+        static func values(_ r: CustomerSummaryRow, holdout: Bool) -> [Tabular.Value] {
+            var values: [Tabular.Value] = [
+                .text(r.customer.rawValue), .integer(r.frequency), .number(r.recency, decimals: 2),
+                .number(r.age, decimals: 2), .number(r.monetaryValue, decimals: 2),
+            ]
+            if holdout, let h = r.holdout {
+                values += [.integer(h.frequency), .number(h.monetaryValue, decimals: 2), .number(h.duration, decimals: 2)]
+            }
+            return values
         }
     }
 }

@@ -114,6 +114,29 @@ enum Output {
         }
     }
 
+    /// CSV written a megabyte at a time, so a million rows never exist as one table of cells or one string.
+    static func writeCSV(columns: [String], rows: some Sequence<[Tabular.Value]>, to path: String?) throws {
+        let handle: FileHandle
+        if let path {
+            guard FileManager.default.createFile(atPath: path, contents: nil), let file = FileHandle(forWritingAtPath: path) else {
+                throw UserError("Cannot write \(path): it cannot be created. Check the folder exists and is writable.")
+            }
+            handle = file
+        } else {
+            handle = FileHandle.standardOutput
+        }
+        defer { if path != nil { try? handle.close() } }
+        var chunk = columns.joined(separator: ",") + "\n"
+        for row in rows {
+            chunk += row.map(\.csv).joined(separator: ",") + "\n"
+            if chunk.utf8.count >= 1 << 20 {
+                handle.write(Data(chunk.utf8))
+                chunk.removeAll(keepingCapacity: true)
+            }
+        }
+        handle.write(Data(chunk.utf8))
+    }
+
     static func log(_ text: String) {
         FileHandle.standardError.write(Data((text + "\n").utf8))
     }

@@ -32,6 +32,10 @@ public protocol OrderStore: Sendable {
     /// Totals over everything stored.
     func statistics() async throws -> StoreStatistics
 
+    /// The day of the latest stored line (``StoreStatistics/lastDay``) without the totals, which scan every line:
+    /// what the server reads at start-up.
+    func lastOrderDay() async throws -> CalendarDay?
+
     /// A warning to show before importing into this store (e.g. lines it holds cannot be recognised on re-import),
     /// or nil.
     func importWarning() async throws -> String?

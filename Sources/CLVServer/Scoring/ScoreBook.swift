@@ -18,8 +18,8 @@ struct Snapshot: Sendable {
 /// The service's scoring state: the models in use, the population snapshot, and the model analysis, each produced
 /// by the workflow outside requests; one customer is re-scored in real time against the snapshot.
 ///
-/// Reads never wait on a rebuild: the state is swapped atomically under a lock, and a rebuild runs at most once at
-/// a time.
+/// Reads never wait on a rebuild (except on the first scoring after start-up, which runs in the background): the
+/// state is swapped atomically under a lock, and a rebuild runs at most once at a time.
 final class ScoreBook: Sendable {
     private struct State {
         var models: ActiveModels?
@@ -29,6 +29,9 @@ final class ScoreBook: Sendable {
         var asOf: CalendarDay?
         var stale = true
         var lastProblem: String?
+        /// Scoring the population and starting the analysis after start-up, so that the server is ready once the
+        /// models are loaded: the routes that need the population wait for it (the first time only).
+        var startup: Task<Void, Never>?
     }
 
     let workflow: Workflow
@@ -51,7 +54,13 @@ final class ScoreBook: Sendable {
     var problem: String? { state.withLock { $0.lastProblem } }
     /// The model analysis of the models in use, waiting for its job when it is still running; nil when there is
     /// no history to split or the job failed (logged).
-    func analysis() async -> ModelAnalysis? { await state.withLock { $0.analysis }?.value }
+    func analysis() async -> ModelAnalysis? {
+        await startupScoring()
+        return await state.withLock { $0.analysis }?.value
+    }
+
+    /// Waits for the population scoring that start-up left running (at once when it is done or never started).
+    private func startupScoring() async { await state.withLock { $0.startup }?.value }
 
     /// The policy for models fitted in `unit`.
     func policy(for unit: TimeUnit) -> ScoringPolicy {
@@ -61,15 +70,26 @@ final class ScoreBook: Sendable {
     /// The tier names, best first (whatever the unit).
     var tierNames: [String] { policy(for: .week).tiers.tiers.map(\.name) }
 
-    /// At start-up, before serving: loads the latest saved runs, fitting (and saving) them when there are none; their
-    /// analysis runs in the background.
+    /// At start-up, before serving: loads the latest saved runs, fitting (and saving) them when there are none. The
+    /// population is scored and the models analysed in the background: with a million customers that takes seconds,
+    /// and ``snapshot(maxAge:)`` and ``analysis()`` wait for it.
     func start() async throws {
-        guard let last = try await workflow.store.statistics().lastDay else {
+        guard let last = try await workflow.store.lastOrderDay() else {
             state.withLock { $0.lastProblem = "no orders yet: ingest with `clv ingest orders` or POST /v1/events" }
             return
         }
         state.withLock { $0.asOf = max($0.asOf ?? last, last) }
-        try await loadModels(fitIfMissing: true)
+        try await loadModels(fitIfMissing: true, analysing: false)
+        guard let models else { return }
+        let logger = logger
+        let job = Task {
+            do {
+                try await self.analyse(models)
+            } catch {
+                logger.error("scoring the population failed", metadata: ["error": .string("\(error)")])
+            }
+        }
+        state.withLock { $0.startup = job }
     }
 
     /// Reloads the newest runs (after a fit job), rebuilds the population and re-runs the model analysis (three fits:
@@ -83,7 +103,13 @@ final class ScoreBook: Sendable {
             $0.stale = true
             $0.lastProblem = nil
         }
-        guard analysing, let snapshot = try await snapshot(maxAge: 0) else { return }
+        guard analysing else { return }
+        try await analyse(models)
+    }
+
+    /// Scores the population with `models` and starts their analysis.
+    private func analyse(_ models: ActiveModels) async throws {
+        guard let snapshot = try await rebuildSnapshot(maxAge: 0) else { return }
         // Three model fits: a job of its own, so that neither start-up nor a fit job's caller waits for it.
         let workflow = workflow, logger = logger, horizon = policy(for: models.unit).horizon
         let job = Task<ModelAnalysis?, Never> {
@@ -108,6 +134,11 @@ final class ScoreBook: Sendable {
 
     /// The snapshot, rebuilt when stale and older than `maxAge` seconds (0: whenever stale).
     func snapshot(maxAge: TimeInterval) async throws -> Snapshot? {
+        await startupScoring()
+        return try await rebuildSnapshot(maxAge: maxAge)
+    }
+
+    private func rebuildSnapshot(maxAge: TimeInterval) async throws -> Snapshot? {
         let (current, stale) = state.withLock { ($0.snapshot, $0.stale) }
         if let current, !stale || Date().timeIntervalSince(current.builtAt) < maxAge { return current }
         guard
