@@ -24,6 +24,10 @@ struct Finetune: ParsableCommand {
             """
     )
 
+    /// A new softmax head's rate unless given: at the encoder's rate a random 77-way head hardly moves in an epoch
+    /// (BANKING77 10-shot, draw 1: 0.749 at 1e-4 against 0.834 with the head at 1e-2; README, "Fine-tuning").
+    static let classifierHeadLearningRate = 1e-2
+
     /// What the head predicts.
     enum Task: String, ExpressibleByArgument, CaseIterable {
         case intent, sentiment, regression
@@ -38,7 +42,8 @@ struct Finetune: ParsableCommand {
     @Option(help: "Most epochs.") var epochs = 3
     @Option(help: "Examples per optimiser step.") var batchSize = 32
     @Option(help: "Peak learning rate.") var learningRate = 5e-5
-    @Option(help: "Peak learning rate of the new head (default: --learning-rate).") var headLearningRate: Double?
+    @Option(help: "Peak learning rate of the new head (default: 1e-2 for intent and sentiment, --learning-rate for regression).")
+    var headLearningRate: Double?
     @Option(help: "AdamW weight decay (dense and embedding weights).") var weightDecay = 0.01
     @Option(help: "Share of the steps spent warming up the learning rate.") var warmup = 0.1
     @Option(help: "Dropout probability.") var dropout = 0.1
@@ -93,7 +98,8 @@ struct Finetune: ParsableCommand {
 
         let settings = FineTuneSettings(
             epochs: epochs, batchSize: batchSize, learningRate: learningRate, weightDecay: weightDecay, warmupFraction: warmup,
-            dropout: dropout, seed: seed, patience: patience, shards: threads, headLearningRate: headLearningRate
+            dropout: dropout, seed: seed, patience: patience, shards: threads,
+            headLearningRate: headLearningRate ?? (task == .regression ? nil : Self.classifierHeadLearningRate)
         )
         var model = FineTunedModel(base: weights, head: head, seed: seed)
         progress(
@@ -103,6 +109,10 @@ struct Finetune: ParsableCommand {
         let clock = ContinuousClock()
         let start = clock.now
         let reports = try FineTuner.train(&model, training: training, validation: validation, settings: settings) { p in
+            // A log (stderr not a terminal) gets one line per epoch instead of the redrawn line.
+            if !Output.stderrIsTerminal, p.step == p.stepsPerEpoch {
+                progress(String(format: "finetune: epoch %d/%d done, training loss %.4f, %.1f examples/s", p.epoch, p.epochs, p.loss, p.examplesPerSecond))
+            }
             line.update(
                 fraction: Double((p.epoch - 1) * p.stepsPerEpoch + p.step) / Double(p.epochs * p.stepsPerEpoch),
                 detail: String(

@@ -31,6 +31,11 @@ import Testing
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
         #expect(!rows.isEmpty && rows.count <= 3)
         #expect((rows.last?["test_accuracy"] as? Double).map { (0...1).contains($0) } == true)
+        // stderr is a pipe here: one line per epoch run, and the classifier head trained at its own default rate.
+        #expect(result.stderr.components(separatedBy: "\n").filter { $0.hasPrefix("finetune: epoch ") }.count == rows.count, "\(result.stderr)")
+        let head = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/head.json"))) as? [String: Any])
+        #expect((head["settings"] as? [String: Any])?["headLearningRate"] as? Double == 1e-2)  // the documented default
         for file in ["model.safetensors", "config.json", "vocab.txt", "modules.json", "head.safetensors", "head.json"] {
             #expect(FileManager.default.fileExists(atPath: out + "/" + file), "\(file)")
         }
