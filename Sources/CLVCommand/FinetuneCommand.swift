@@ -109,9 +109,9 @@ struct Finetune: ParsableCommand {
         let clock = ContinuousClock()
         let start = clock.now
         let reports = try FineTuner.train(&model, training: training, validation: validation, settings: settings) { p in
-            // A log (stderr not a terminal) gets one line per epoch instead of the redrawn line.
-            if !Output.stderrIsTerminal, p.step == p.stepsPerEpoch {
-                progress(String(format: "finetune: epoch %d/%d done, training loss %.4f, %.1f examples/s", p.epoch, p.epochs, p.loss, p.examplesPerSecond))
+            if p.step == p.stepsPerEpoch {
+                line.milestone(
+                    String(format: "finetune: epoch %d/%d done, training loss %.4f, %.1f examples/s", p.epoch, p.epochs, p.loss, p.examplesPerSecond))
             }
             line.update(
                 fraction: Double((p.epoch - 1) * p.stepsPerEpoch + p.step) / Double(p.epochs * p.stepsPerEpoch),

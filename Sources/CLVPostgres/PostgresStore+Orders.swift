@@ -254,7 +254,7 @@ extension PostgresStore: OrderStore {
             }
             result.append(row)
         }
-        return CustomerSummarizer.orderedByCustomer(result)
+        return CustomerID.sorted(result, by: \.customer)
     }
 
     public func purchaseTimeline(through end: CalendarDay, cohortEnd: CalendarDay) async throws -> [PurchaseTimelineDay] {

@@ -28,7 +28,7 @@ import Testing
         #expect(streamed.contains { ($0.holdout?.frequency ?? 0) > 0 })
     }
 
-    @Test func orderedByCustomerMatchesCustomerIDOrder() async throws {
+    @Test func sortedByCustomerIDMatchesCustomerIDOrder() async throws {
         let folder = try TemporaryDirectory()
         let store = try await Self.cdnowStore(folder)
         let rows = try await store.summaries(for: SummaryWindow(calibrationEnd: CalendarDay(iso: "1997-09-30")!, unit: .week))
@@ -37,7 +37,7 @@ import Testing
             CustomerSummaryRow(customer: CustomerID($0), frequency: 0, recency: 0, age: 1, monetaryValue: 0)
         }
         let mixed = Array((rows + extra).enumerated().sorted { ($0.offset * 7_919) % 2_371 < ($1.offset * 7_919) % 2_371 }.map(\.element))
-        let ordered = CustomerSummarizer.orderedByCustomer(mixed)
+        let ordered = CustomerID.sorted(mixed, by: \.customer)
         #expect(ordered == mixed.sorted { $0.customer < $1.customer })
         #expect(ordered.first?.customer == CustomerID("-3"))
         #expect(ordered.last?.customer == CustomerID("a12"))

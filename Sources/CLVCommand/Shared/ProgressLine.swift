@@ -19,6 +19,13 @@ final class ProgressLine: Sendable {
         FileHandle.standardError.write(Data("\r\(label): \(percent)% \(detail)\u{1B}[K".utf8))
     }
 
+    /// A milestone (an epoch done, a phase ended) that a log keeps: on a terminal the redrawn line already shows
+    /// it, so only a file or a pipe gets the line.
+    func milestone(_ text: String) {
+        guard !enabled else { return }
+        FileHandle.standardError.write(Data("\(text)\n".utf8))
+    }
+
     func finish() {
         guard enabled, shown.withLock({ $0 }) else { return }
         FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))

@@ -76,21 +76,6 @@ public enum CustomerSummarizer {
         return stream.finish()
     }
 
-    /// `rows` ordered by customer id as ``CustomerID``'s `<` orders them. That operator parses both ids at every
-    /// comparison (tens of millions of parses for a million customers); this parses each id once.
-    public static func orderedByCustomer(_ rows: [CustomerSummaryRow]) -> [CustomerSummaryRow] {
-        let numeric = rows.map { Int($0.customer.rawValue) }
-        let order = rows.indices.sorted { i, j in
-            switch (numeric[i], numeric[j]) {
-            case let (l?, r?): l < r || (l == r && rows[i].customer.rawValue < rows[j].customer.rawValue)
-            case (.some, nil): true
-            case (nil, .some): false
-            case (nil, nil): rows[i].customer.rawValue < rows[j].customer.rawValue
-            }
-        }
-        return order.map { rows[$0] }
-    }
-
     /// The same summaries from customer-days fed one at a time (ordered by customer, then day), so that a store can
     /// summarise while it reads: only one customer's days are held, never every day of every customer.
     public struct Stream: Sendable {
@@ -108,7 +93,7 @@ public enum CustomerSummarizer {
         /// Every customer's row, ordered by customer id.
         public mutating func finish() -> [CustomerSummaryRow] {
             flush()
-            return CustomerSummarizer.orderedByCustomer(rows)
+            return CustomerID.sorted(rows, by: \.customer)
         }
 
         private mutating func flush() {
