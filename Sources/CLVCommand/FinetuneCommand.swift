@@ -50,6 +50,9 @@ struct Finetune: ParsableCommand {
     @Option(help: "Random seed (draw, split, shuffling, dropout, head initialisation).") var seed: UInt64 = 42
     @Option(help: "Train on this many examples per label, drawn with --seed (few-shot; classification only).") var perLabel: Int?
     @Option(help: "Share of the training rows held out for validation and early stopping (0: none).") var validationFraction = 0.1
+    @Option(help: "Rounds of SetFit pairs (one same-label and one other-label pair per text each) to train the encoder on first (0: no contrastive stage).")
+    var contrastiveIterations = 0
+    @Option(help: "Peak learning rate of the contrastive stage.") var contrastiveLearningRate = 2e-5
     @Option(help: "Epochs without a better validation score before stopping.") var patience = 2
     @Option(help: ArgumentHelp("A CSV with the same columns to report the final model on.", valueName: "FILE")) var test: String?
     @Option(help: "Longest token sequence; longer texts are truncated.") var maxLength = 128
@@ -68,6 +71,11 @@ struct Finetune: ParsableCommand {
         if maxLength < 2 { throw ValidationError("--max-length must be at least 2.") }
         if threads < 1 { throw ValidationError("--threads must be at least 1.") }
         if patience < 1 { throw ValidationError("--patience must be at least 1.") }
+        if contrastiveIterations < 0 { throw ValidationError("--contrastive-iterations must be 0 or more.") }
+        if contrastiveIterations > 0 && task == .regression {
+            throw ValidationError("--contrastive-iterations pairs texts by label: use it with --task intent or sentiment.")
+        }
+        if !(contrastiveLearningRate > 0) { throw ValidationError("--contrastive-learning-rate must be positive.") }
     }
 
     func run() throws {
@@ -102,22 +110,29 @@ struct Finetune: ParsableCommand {
             headLearningRate: headLearningRate ?? (task == .regression ? nil : Self.classifierHeadLearningRate)
         )
         var model = FineTunedModel(base: weights, head: head, seed: seed)
+        let clock = ContinuousClock()
+        let start = clock.now
+        var contrastive: FineTunedHeadFile.ContrastiveStage?
+        if contrastiveIterations > 0 {
+            let pairs = ContrastivePair.sampled(labels: training.map(\.label), iterations: contrastiveIterations, seed: seed)
+            progress(
+                "clv finetune: contrastive stage, \(pairs.count) pairs of the \(training.count) training texts, \((pairs.count + batchSize / 2 - 1) / max(1, batchSize / 2)) steps."
+            )
+            var pairSettings = settings
+            (pairSettings.epochs, pairSettings.learningRate, pairSettings.headLearningRate) = (1, contrastiveLearningRate, nil)
+            let line = ProgressLine(label: "contrastive")
+            let reports = try FineTuner.trainContrastive(&model, examples: training, pairs: pairs, settings: pairSettings) { p in
+                Self.show(p, on: line)
+            }
+            line.finish()
+            contrastive = .init(iterations: contrastiveIterations, pairs: pairs.count, learningRate: contrastiveLearningRate, epochs: reports)
+        }
         progress(
             "clv finetune: \(training.count) training and \(validation.count) validation examples, \(head.outputs) outputs, "
                 + "\(epochs) epochs of \((training.count + batchSize - 1) / batchSize) steps on \(threads) threads.")
         let line = ProgressLine(label: "finetune")
-        let clock = ContinuousClock()
-        let start = clock.now
         let reports = try FineTuner.train(&model, training: training, validation: validation, settings: settings) { p in
-            if p.step == p.stepsPerEpoch {
-                line.milestone(
-                    String(format: "finetune: epoch %d/%d done, training loss %.4f, %.1f examples/s", p.epoch, p.epochs, p.loss, p.examplesPerSecond))
-            }
-            line.update(
-                fraction: Double((p.epoch - 1) * p.stepsPerEpoch + p.step) / Double(p.epochs * p.stepsPerEpoch),
-                detail: String(
-                    format: "epoch %d/%d step %d/%d loss %.4f %.1f examples/s", p.epoch, p.epochs, p.step, p.stepsPerEpoch, p.loss, p.examplesPerSecond)
-            )
+            Self.show(p, on: line)
         }
         line.finish()
         let wall = (clock.now - start)
@@ -136,7 +151,7 @@ struct Finetune: ParsableCommand {
                 model,
                 head: FineTunedHeadFile(
                     task: task.rawValue, head: head, labels: labels, base: base, settings: settings, epochs: reports, weight: model.headWeight,
-                    bias: model.headBias),
+                    bias: model.headBias, contrastive: contrastive),
                 base: baseDirectory, maximumSequenceLength: min(maxLength, configuration.maximumPositions), to: URL(fileURLWithPath: out))
         } catch {
             throw UserError("Cannot write the model into \(out): \((error as NSError).localizedDescription). Check the folder is writable.")
@@ -162,6 +177,20 @@ struct Finetune: ParsableCommand {
         }
         emit(table.render(format))
         progress(String(format: "Wrote %@ (%d epochs, %.0f s of training).", out, reports.count, wallSeconds))
+    }
+
+    /// A training step on the progress line, and one line per epoch for logs.
+    private static func show(_ p: FineTuneProgress, on line: ProgressLine) {
+        if p.step == p.stepsPerEpoch {
+            line.milestone(
+                "\(line.label): "
+                    + String(format: "epoch %d/%d done, training loss %.4f, %.1f examples/s", p.epoch, p.epochs, p.loss, p.examplesPerSecond))
+        }
+        line.update(
+            fraction: Double((p.epoch - 1) * p.stepsPerEpoch + p.step) / Double(p.epochs * p.stepsPerEpoch),
+            detail: String(
+                format: "epoch %d/%d step %d/%d loss %.4f %.1f examples/s", p.epoch, p.epochs, p.step, p.stepsPerEpoch, p.loss, p.examplesPerSecond)
+        )
     }
 
     /// The rows of a labelled CSV, with skipped lines reported.

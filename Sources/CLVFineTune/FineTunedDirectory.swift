@@ -17,11 +17,29 @@ public struct FineTunedHeadFile: Sendable, Equatable, Codable {
     /// `[outputs, d]` row-major and `[outputs]`.
     public var weight: [Float]
     public var bias: [Float]
+    /// The contrastive stage the encoder was trained with before the head, if any.
+    public var contrastive: ContrastiveStage?
+
+    /// How a SetFit contrastive stage ran (``FineTuner/trainContrastive(_:examples:pairs:settings:progress:)``).
+    public struct ContrastiveStage: Sendable, Equatable, Codable {
+        public var iterations: Int
+        public var pairs: Int
+        public var learningRate: Double
+        public var epochs: [FineTuneEpoch]
+
+        public init(iterations: Int, pairs: Int, learningRate: Double, epochs: [FineTuneEpoch]) {
+            self.iterations = iterations
+            self.pairs = pairs
+            self.learningRate = learningRate
+            self.epochs = epochs
+        }
+    }
 
     public init(
         task: String, head: FineTuneHead, labels: [String], base: String, settings: FineTuneSettings, epochs: [FineTuneEpoch],
-        weight: [Float], bias: [Float]
+        weight: [Float], bias: [Float], contrastive: ContrastiveStage? = nil
     ) {
+        self.contrastive = contrastive
         schemaVersion = Self.currentSchemaVersion
         self.task = task
         self.head = head

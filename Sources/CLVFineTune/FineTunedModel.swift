@@ -108,35 +108,65 @@ enum BatchGradient {
         parameters: [S], layout: ParameterLayout, head: FineTuneHead, examples: [FineTuneExample], batch: [Int],
         shards shardCount: Int, dropout: S, seed: UInt64, threads: ParallelFor, buffers: GradientBuffers<S>
     ) -> Double {
-        let lengths = examples.map(\.tokens.count)
-        let shards = Batches.shards(batch, lengths: lengths, count: shardCount)
+        let shards = Batches.shards(batch, lengths: examples.map(\.tokens.count), count: shardCount)
         let weight = 1 / S(batch.count)
-        buffers.reserve(shards.count)
-        var losses = [Double](repeating: 0, count: shards.count)
+        return sum(parameters: parameters, layout: layout, shards: shards.count, seed: seed, threads: threads, buffers: buffers) {
+            index, w, gradient, random in
+            let members = shards[index]
+            let pass = TrainingPass<S>(
+                parameters: w, layout: layout, sequences: members.map { examples[$0].tokens }, dropout: dropout, random: &random
+            )
+            return pass.lossAndGradient(parameters: w, head: head, labels: members.map { examples[$0].label }, weight: weight, gradient: gradient)
+        }
+    }
+
+    /// The mean contrastive loss of a batch of `pairs` (indices into `pairs`) and its gradient in `buffers`
+    /// (``TrainingPass/pairLossAndGradient(parameters:targets:weight:gradient:)``); both texts of a pair always run
+    /// in the same shard, and shards balance the pairs' tokens.
+    static func compute<S: TrainingScalar>(
+        parameters: [S], layout: ParameterLayout, examples: [FineTuneExample], pairs: [ContrastivePair], batch: [Int],
+        shards shardCount: Int, dropout: S, seed: UInt64, threads: ParallelFor, buffers: GradientBuffers<S>
+    ) -> Double {
+        let pairLengths = pairs.map { examples[$0.first].tokens.count + examples[$0.second].tokens.count }
+        let shards = Batches.shards(batch, lengths: pairLengths, count: shardCount)
+        let weight = 1 / S(batch.count)
+        return sum(parameters: parameters, layout: layout, shards: shards.count, seed: seed, threads: threads, buffers: buffers) {
+            index, w, gradient, random in
+            let members = shards[index].map { pairs[$0] }
+            let pass = TrainingPass<S>(
+                parameters: w, layout: layout, sequences: members.flatMap { [examples[$0.first].tokens, examples[$0.second].tokens] },
+                dropout: dropout, random: &random
+            )
+            return pass.pairLossAndGradient(parameters: w, targets: members.map { $0.similar ? 1 : 0 }, weight: weight, gradient: gradient)
+        }
+    }
+
+    /// Runs `shard(index, parameters, gradient, random)` for every shard at once, each into its own zeroed buffer with
+    /// its own generator seeded from `seed` and its index, then adds the buffers into the first in shard order;
+    /// returns the sum of the shards' losses.
+    private static func sum<S: TrainingScalar>(
+        parameters: [S], layout: ParameterLayout, shards: Int, seed: UInt64, threads: ParallelFor, buffers: GradientBuffers<S>,
+        shard: (Int, UnsafePointer<S>, UnsafeMutablePointer<S>, inout SplitMix64) -> Double
+    ) -> Double {
+        buffers.reserve(shards)
+        var losses = [Double](repeating: 0, count: shards)
         parameters.withUnsafeBufferPointer { w in
             let w = w.baseAddress!
             let gradients = buffers.shards
             losses.withUnsafeMutableBufferPointer { losses in
-                threads.run(count: shards.count) { s in
+                threads.run(count: shards) { s in
                     var random = SplitMix64(seed: seed &+ UInt64(s) &* 0x9E37_79B9_7F4A_7C15)
-                    let members = shards[s]
-                    let pass = TrainingPass<S>(
-                        parameters: w, layout: layout, sequences: members.map { examples[$0].tokens }, dropout: dropout,
-                        random: &random
-                    )
                     gradients[s].update(repeating: 0, count: layout.count)
-                    losses[s] = pass.lossAndGradient(
-                        parameters: w, head: head, labels: members.map { examples[$0].label }, weight: weight, gradient: gradients[s]
-                    )
+                    losses[s] = shard(s, w, gradients[s], &random)
                 }
             }
-            if shards.count > 1 {
+            if shards > 1 {
                 let chunk = 1 << 18
                 let chunks = (layout.count + chunk - 1) / chunk
                 let out = gradients[0]
                 threads.run(count: chunks) { c in
-                    for shard in 1..<shards.count {
-                        let g = gradients[shard]
+                    for s in 1..<shards {
+                        let g = gradients[s]
                         for k in (c * chunk)..<min(layout.count, (c + 1) * chunk) { out[k] += g[k] }
                     }
                 }

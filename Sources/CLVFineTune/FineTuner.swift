@@ -135,51 +135,20 @@ public enum FineTuner {
         guard !training.isEmpty else { throw .noTrainingData }
         try check(training + validation, model: model)
         let threads = ParallelFor(threads: settings.shards)
-        let lengths = training.map(\.tokens.count)
-        let stepsPerEpoch = (training.count + settings.batchSize - 1) / settings.batchSize
-        let totalSteps = stepsPerEpoch * settings.epochs
-        let schedule = LinearSchedule(
-            peak: settings.learningRate, warmupSteps: Int((settings.warmupFraction * Double(totalSteps)).rounded(.up)),
-            totalSteps: totalSteps
-        )
-        var optimizer = AdamW<Float>(
-            layout: model.layout, weightDecay: Float(settings.weightDecay),
-            headRateFactor: (settings.headLearningRate ?? settings.learningRate) / settings.learningRate)
-        let buffers = GradientBuffers<Float>(count: model.layout.count)
-        var reports: [FineTuneEpoch] = []
         var best: (score: Double, parameters: [Float])?
         var epochsWithoutGain = 0
-        let clock = ContinuousClock()
-        for epoch in 1...settings.epochs {
-            var random = SplitMix64(seed: settings.seed &+ UInt64(epoch) &* 0xD1B5_4A32_D192_ED03)
-            let batches = Batches.bucketed(lengths: lengths, batchSize: settings.batchSize, random: &random)
-            let start = clock.now
-            var lossTotal = 0.0, seen = 0
-            for (b, batch) in batches.enumerated() {
-                let step = optimizer.steps
-                let loss = BatchGradient.compute(
-                    parameters: model.parameters, layout: model.layout, head: model.head, examples: training, batch: batch,
-                    shards: settings.shards, dropout: Float(settings.dropout), seed: settings.seed ^ (UInt64(step) &* 0xA076_1D64_78BD_642F),
-                    threads: threads, buffers: buffers
-                )
-                let gradient = UnsafeMutableBufferPointer(start: buffers.total, count: buffers.count)
-                _ = clipGradientNorm(gradient, maximum: settings.maximumGradientNorm)
-                optimizer.step(&model.parameters, gradient: UnsafeBufferPointer(gradient), learningRate: schedule.rate(afterSteps: step), threads: threads)
-                lossTotal += loss
-                seen += batch.count
-                let elapsed = (clock.now - start).seconds
-                progress(
-                    FineTuneProgress(
-                        epoch: epoch, epochs: settings.epochs, step: b + 1, stepsPerEpoch: batches.count,
-                        loss: lossTotal / Double(b + 1), examplesPerSecond: Double(seen) / max(elapsed, 1e-9)
-                    ))
-            }
-            let seconds = (clock.now - start).seconds
-            var report = FineTuneEpoch(
-                epoch: epoch, trainingLoss: lossTotal / Double(max(1, batches.count)), validationLoss: nil, validationAccuracy: nil,
-                examplesPerSecond: Double(training.count) / max(seconds, 1e-9), seconds: seconds
-            )
-            if !validation.isEmpty {
+        let (layout, head) = (model.layout, model.head)
+        let reports = optimize(
+            &model, units: training.map(\.tokens.count), settings: settings,
+            headRateFactor: (settings.headLearningRate ?? settings.learningRate) / settings.learningRate, threads: threads,
+            progress: progress,
+            batchLoss: { parameters, batch, seed, buffers in
+                BatchGradient.compute(
+                    parameters: parameters, layout: layout, head: head, examples: training, batch: batch, shards: settings.shards,
+                    dropout: Float(settings.dropout), seed: seed, threads: threads, buffers: buffers)
+            },
+            endOfEpoch: { model, report in
+                guard !validation.isEmpty else { return false }
                 let evaluation = evaluate(model, on: validation, threads: threads)
                 report.validationLoss = evaluation.loss
                 report.validationAccuracy = evaluation.accuracy
@@ -191,11 +160,92 @@ public enum FineTuner {
                 } else {
                     epochsWithoutGain += 1
                 }
-            }
-            reports.append(report)
-            if epochsWithoutGain >= settings.patience { break }
-        }
+                return epochsWithoutGain >= settings.patience
+            })
         if let best { model.parameters = best.parameters }
+        return reports
+    }
+
+    /// SetFit's contrastive stage: trains the encoder (not the head) so that the cosine of each pair's mean-pooled
+    /// embeddings approaches 1 for texts of one label and 0 otherwise (``ContrastivePair``), with the same
+    /// optimiser, schedule, clipping and dropout as ``train(_:training:validation:settings:progress:)``. A batch
+    /// holds `settings.batchSize / 2` pairs, so as many texts as a batch of ``train(_:training:validation:settings:progress:)``;
+    /// epochs run to the end (there is no validation score to stop on). Progress and reports count texts.
+    ///
+    /// - Throws: ``FineTuneError``.
+    public static func trainContrastive(
+        _ model: inout FineTunedModel, examples: [FineTuneExample], pairs: [ContrastivePair], settings: FineTuneSettings,
+        progress: (FineTuneProgress) -> Void = { _ in }
+    ) throws(FineTuneError) -> [FineTuneEpoch] {
+        if let problem = settings.problem { throw .invalidSettings(problem) }
+        guard !pairs.isEmpty else { throw .noTrainingData }
+        try check(examples, model: model)
+        if let bad = pairs.firstIndex(where: { !examples.indices.contains($0.first) || !examples.indices.contains($0.second) }) {
+            throw .invalidSettings("pair \(bad + 1) refers to an example that does not exist")
+        }
+        let threads = ParallelFor(threads: settings.shards)
+        var pairSettings = settings
+        pairSettings.batchSize = max(1, settings.batchSize / 2)
+        let layout = model.layout
+        return optimize(
+            &model, units: pairs.map { examples[$0.first].tokens.count + examples[$0.second].tokens.count }, settings: pairSettings,
+            headRateFactor: 0, textsPerUnit: 2, threads: threads, progress: progress,
+            batchLoss: { parameters, batch, seed, buffers in
+                BatchGradient.compute(
+                    parameters: parameters, layout: layout, examples: examples, pairs: pairs, batch: batch, shards: settings.shards,
+                    dropout: Float(settings.dropout), seed: seed, threads: threads, buffers: buffers)
+            },
+            endOfEpoch: { _, _ in false })
+    }
+
+    /// The training loop both stages share: seeded length-bucketed batches of units (an example or a pair, of
+    /// `units[i]` tokens), AdamW on the warm-up-and-decay schedule with clipping, one report per epoch;
+    /// `endOfEpoch` completes the report and says whether to stop.
+    private static func optimize(
+        _ model: inout FineTunedModel, units: [Int], settings: FineTuneSettings, headRateFactor: Double, textsPerUnit: Int = 1,
+        threads: ParallelFor, progress: (FineTuneProgress) -> Void,
+        batchLoss: (_ parameters: [Float], _ batch: [Int], _ seed: UInt64, _ buffers: GradientBuffers<Float>) -> Double,
+        endOfEpoch: (FineTunedModel, inout FineTuneEpoch) -> Bool
+    ) -> [FineTuneEpoch] {
+        let stepsPerEpoch = (units.count + settings.batchSize - 1) / settings.batchSize
+        let totalSteps = stepsPerEpoch * settings.epochs
+        let schedule = LinearSchedule(
+            peak: settings.learningRate, warmupSteps: Int((settings.warmupFraction * Double(totalSteps)).rounded(.up)),
+            totalSteps: totalSteps
+        )
+        var optimizer = AdamW<Float>(layout: model.layout, weightDecay: Float(settings.weightDecay), headRateFactor: headRateFactor)
+        let buffers = GradientBuffers<Float>(count: model.layout.count)
+        var reports: [FineTuneEpoch] = []
+        let clock = ContinuousClock()
+        for epoch in 1...settings.epochs {
+            var random = SplitMix64(seed: settings.seed &+ UInt64(epoch) &* 0xD1B5_4A32_D192_ED03)
+            let batches = Batches.bucketed(lengths: units, batchSize: settings.batchSize, random: &random)
+            let start = clock.now
+            var lossTotal = 0.0, seen = 0
+            for (b, batch) in batches.enumerated() {
+                let step = optimizer.steps
+                let loss = batchLoss(model.parameters, batch, settings.seed ^ (UInt64(step) &* 0xA076_1D64_78BD_642F), buffers)
+                let gradient = UnsafeMutableBufferPointer(start: buffers.total, count: buffers.count)
+                _ = clipGradientNorm(gradient, maximum: settings.maximumGradientNorm)
+                optimizer.step(&model.parameters, gradient: UnsafeBufferPointer(gradient), learningRate: schedule.rate(afterSteps: step), threads: threads)
+                lossTotal += loss
+                seen += batch.count * textsPerUnit
+                let elapsed = (clock.now - start).seconds
+                progress(
+                    FineTuneProgress(
+                        epoch: epoch, epochs: settings.epochs, step: b + 1, stepsPerEpoch: batches.count,
+                        loss: lossTotal / Double(b + 1), examplesPerSecond: Double(seen) / max(elapsed, 1e-9)
+                    ))
+            }
+            let seconds = (clock.now - start).seconds
+            var report = FineTuneEpoch(
+                epoch: epoch, trainingLoss: lossTotal / Double(max(1, batches.count)), validationLoss: nil, validationAccuracy: nil,
+                examplesPerSecond: Double(units.count * textsPerUnit) / max(seconds, 1e-9), seconds: seconds
+            )
+            let stop = endOfEpoch(model, &report)
+            reports.append(report)
+            if stop { break }
+        }
         return reports
     }
 

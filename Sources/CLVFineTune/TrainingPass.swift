@@ -304,12 +304,55 @@ final class TrainingPass<S: TrainingScalar> {
         for s in 0..<batch {
             loss += Double(weight) * head.loss(outputs: outputs + s * outputsWidth, label: labels[s], weight: weight, gradient: dOutputs + s * outputsWidth)
         }
-        backward(w, dOutputs: dOutputs, into: gradient)
+        let dPooled = UnsafeMutablePointer<S>.allocate(capacity: batch * d)
+        defer { dPooled.deallocate() }
+        // Head: outputs = z·Whᵀ + bh, z = drop(pooled).
+        linearBackward(
+            dOutputs, rows: batch, inputs: d, outputs: outputsWidth, input: headInput, weight: w + layout.headWeight,
+            dWeight: gradient + layout.headWeight, dBias: gradient + layout.headBias, dInput: dPooled, accumulate: false
+        )
+        if let headMask { for k in 0..<(batch * d) { dPooled[k] *= headMask[k] } }
+        backward(w, dPooled: dPooled, into: gradient)
         return loss
     }
 
-    private func backward(_ w: UnsafePointer<S>, dOutputs: UnsafePointer<S>, into g: UnsafeMutablePointer<S>) {
-        let batch = lengths.count, n = layout.headOutputs
+    /// SetFit's contrastive objective on the pooled embeddings (Tunstall et al. 2022, arXiv:2209.11055;
+    /// sentence-transformers' `CosineSimilarityLoss`): sequences 2i and 2i + 1 are a pair with target yᵢ (1 for
+    /// the same label, 0 for different ones), and the loss is `weight · Σ (cos(uᵢ, vᵢ) − yᵢ)²`, its gradient
+    /// added into `gradient`. The head takes no part (no dropout after pooling, as sentence-transformers has none).
+    ///
+    /// With c = u·v/(|u||v|): ∂c/∂u = v/(|u||v|) − c·u/|u|², and symmetrically for v.
+    func pairLossAndGradient(parameters w: UnsafePointer<S>, targets: [Double], weight: S, gradient: UnsafeMutablePointer<S>) -> Double {
+        precondition(lengths.count == 2 * targets.count, "a pair pass holds two sequences per target")
+        let dPooled = UnsafeMutablePointer<S>.allocate(capacity: lengths.count * d)
+        defer { dPooled.deallocate() }
+        var loss = 0.0
+        for (i, target) in targets.enumerated() {
+            let u = pooled + 2 * i * d, v = u + d
+            let du = dPooled + 2 * i * d, dv = du + d
+            var uv: S = 0, uu: S = 0, vv: S = 0
+            for j in 0..<d {
+                uv += u[j] * v[j]
+                uu += u[j] * u[j]
+                vv += v[j] * v[j]
+            }
+            let inverseNorms = 1 / (uu * vv).squareRoot()
+            let cosine = uv * inverseNorms
+            let residual = cosine - S(target)
+            loss += Double(weight) * Double(residual * residual)
+            let scale = weight * 2 * residual
+            for j in 0..<d {
+                du[j] = scale * (v[j] * inverseNorms - cosine * u[j] / uu)
+                dv[j] = scale * (u[j] * inverseNorms - cosine * v[j] / vv)
+            }
+        }
+        backward(w, dPooled: dPooled, into: gradient)
+        return loss
+    }
+
+    /// The encoder's backward pass from the gradient by each sequence's pooled embedding.
+    private func backward(_ w: UnsafePointer<S>, dPooled: UnsafePointer<S>, into g: UnsafeMutablePointer<S>) {
+        let batch = lengths.count
         var buffers: [UnsafeMutablePointer<S>] = []
         func allocate(_ count: Int) -> UnsafeMutablePointer<S> {
             let pointer = UnsafeMutablePointer<S>.allocate(capacity: max(1, count))
@@ -317,13 +360,6 @@ final class TrainingPass<S: TrainingScalar> {
             return pointer
         }
         defer { for pointer in buffers { pointer.deallocate() } }
-        let dPooled = allocate(batch * d)
-        // Head: outputs = z·Whᵀ + bh, z = drop(pooled).
-        linearBackward(
-            dOutputs, rows: batch, inputs: d, outputs: n, input: headInput, weight: w + layout.headWeight,
-            dWeight: g + layout.headWeight, dBias: g + layout.headBias, dInput: dPooled, accumulate: false
-        )
-        if let headMask { for k in 0..<(batch * d) { dPooled[k] *= headMask[k] } }
         // Mean pooling: each token of sequence s gets dPooled[s] / Lₛ.
         var dx = allocate(tokens * d)
         for s in 0..<batch {

@@ -43,6 +43,31 @@ import Testing
         #expect(embedded.status == 0, "\(embedded.stderr)")
     }
 
+    @Test func aContrastiveStageRunsFirstAndIsRecorded() throws {
+        let folder = try TemporaryDirectory()
+        let data = try Self.data(in: folder)
+        let out = folder.url.appendingPathComponent("setfit").path
+        let result = try CLIRunner().run([
+            "finetune", "--task", "intent", "--data", data, "--label-column", "category", "--base", Self.tinyBERT, "--epochs", "1",
+            "--batch-size", "8", "--validation-fraction", "0", "--contrastive-iterations", "2", "--contrastive-learning-rate", "1e-3",
+            "--out", out,
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        // 40 texts of two labels, two rounds: 80 same-label and 80 other-label pairs, 4 pairs (8 texts) a step.
+        #expect(result.stderr.contains("contrastive stage, 160 pairs of the 40 training texts, 40 steps"), "\(result.stderr)")
+        #expect(result.stderr.contains("contrastive: epoch 1/1 done"), "\(result.stderr)")
+        let head = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/head.json"))) as? [String: Any])
+        let stage = try #require(head["contrastive"] as? [String: Any])
+        #expect(stage["iterations"] as? Int == 2 && stage["pairs"] as? Int == 160 && stage["learningRate"] as? Double == 1e-3)
+        #expect((stage["epochs"] as? [[String: Any]])?.count == 1)
+
+        let regression = try CLIRunner().run([
+            "finetune", "--task", "regression", "--data", data, "--label-column", "category", "--contrastive-iterations", "2", "--out", out,
+        ])
+        #expect(regression.status == 2 && regression.stderr.contains("use it with --task intent or sentiment"), "\(regression.stderr)")
+    }
+
     @Test func badInputIsOneLine() throws {
         let folder = try TemporaryDirectory()
         let data = try Self.data(in: folder)

@@ -49,15 +49,18 @@ import Testing
     /// The largest relative error of the analytic gradient over each tensor's probes.
     static func worstErrors(head: FineTuneHead, labels: [Double], dropout: Double, shards: Int = 1) -> [(String, Double)] {
         let layout = ParameterLayout(configuration: tiny, headOutputs: head.outputs)
-        let parameters = randomParameters(layout, seed: 7)
         let examples = zip(sequences, labels).map { FineTuneExample(tokens: $0, label: $1) }
-        let batch = Array(examples.indices)
-        func loss(_ p: [Double]) -> (Double, [Double]) {
+        return worstErrors(layout: layout) { p in
             BatchGradient.compute(
-                parameters: p, layout: layout, head: head, examples: examples, batch: batch, shards: shards, dropout: dropout,
-                seed: 99, threads: ParallelFor(threads: 1)
+                parameters: p, layout: layout, head: head, examples: examples, batch: Array(examples.indices), shards: shards,
+                dropout: dropout, seed: 99, threads: ParallelFor(threads: 1)
             )
         }
+    }
+
+    /// The largest relative error of the analytic gradient of `loss` over each tensor's probes.
+    static func worstErrors(layout: ParameterLayout, loss: ([Double]) -> (Double, [Double])) -> [(String, Double)] {
+        let parameters = randomParameters(layout, seed: 7)
         let analytic = loss(parameters).1
         var random = SplitMix64(seed: 3)
         let h = 1e-5
@@ -97,6 +100,26 @@ import Testing
 
     @Test func ziln() {
         Self.expectSmall(Self.worstErrors(head: .ziln, labels: [0, 12.5, 3], dropout: 0))
+    }
+
+    /// SetFit's cosine loss on pairs, through every tensor; the head takes no part, so its gradient is exactly 0.
+    @Test(arguments: [1, 2]) func contrastivePairsWithSeededDropout(shards: Int) {
+        let layout = ParameterLayout(configuration: Self.tiny, headOutputs: 2)
+        let examples = Self.sequences.map { FineTuneExample(tokens: $0, label: 0) }
+        let pairs = [
+            ContrastivePair(first: 0, second: 1, similar: true), ContrastivePair(first: 2, second: 0, similar: false),
+            ContrastivePair(first: 1, second: 2, similar: true),
+        ]
+        func loss(_ p: [Double]) -> (Double, [Double]) {
+            let buffers = GradientBuffers<Double>(count: layout.count)
+            let loss = BatchGradient.compute(
+                parameters: p, layout: layout, examples: examples, pairs: pairs, batch: [0, 1, 2], shards: shards, dropout: 0.1, seed: 5,
+                threads: ParallelFor(threads: shards), buffers: buffers)
+            return (loss, Array(UnsafeBufferPointer(start: buffers.total, count: layout.count)))
+        }
+        Self.expectSmall(Self.worstErrors(layout: layout, loss: loss))
+        let gradient = loss(Self.randomParameters(layout, seed: 7)).1
+        #expect(gradient[layout.headWeight..<(layout.headBias + 2)].allSatisfy { $0 == 0 })
     }
 
     @Test func twoShardsGiveTheGradientOfTheWholeBatch() {

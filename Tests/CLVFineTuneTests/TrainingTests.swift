@@ -52,6 +52,37 @@ import Testing
         #expect(reports.last!.trainingLoss < reports.first!.trainingLoss)
     }
 
+    @Test func pairsGiveEveryTextOneSameAndOneOtherLabelPartnerPerRound() {
+        let labels: [Double] = [0, 1, 2, 0, 1, 0, 2, 3]  // label 3 has a single text: no positive pair for it
+        let pairs = ContrastivePair.sampled(labels: labels, iterations: 4, seed: 7)
+        #expect(pairs == ContrastivePair.sampled(labels: labels, iterations: 4, seed: 7))
+        #expect(pairs != ContrastivePair.sampled(labels: labels, iterations: 4, seed: 8))
+        for index in labels.indices {
+            let own = pairs.filter { $0.first == index }
+            #expect(own.filter(\.similar).count == (index == 7 ? 0 : 4))
+            #expect(own.filter { !$0.similar }.count == 4)
+        }
+        #expect(pairs.allSatisfy { $0.first != $0.second && (labels[$0.first] == labels[$0.second]) == $0.similar })
+    }
+
+    @Test func theContrastiveStageSeparatesTheLabelsAndLeavesTheHead() throws {
+        var model = FineTunedModel(base: Self.randomBase(seed: 1), head: .classification(classes: 2), seed: 3)
+        let training = Self.examples(count: 128, seed: 30), held = Self.examples(count: 64, seed: 31)
+        let heldPairs = ContrastivePair.sampled(labels: held.map(\.label), iterations: 2, seed: 1)
+        func heldLoss(_ model: FineTunedModel) -> Double {
+            BatchGradient.compute(
+                parameters: model.parameters, layout: model.layout, examples: held, pairs: heldPairs, batch: Array(heldPairs.indices),
+                shards: 1, dropout: 0, seed: 0, threads: ParallelFor(threads: 1), buffers: GradientBuffers(count: model.layout.count))
+        }
+        let before = heldLoss(model), head = model.headWeight
+        let pairs = ContrastivePair.sampled(labels: training.map(\.label), iterations: 8, seed: 2)
+        let settings = FineTuneSettings(epochs: 2, batchSize: 32, learningRate: 3e-3, seed: 5, shards: 2, headLearningRate: 1e-2)
+        let reports = try FineTuner.trainContrastive(&model, examples: training, pairs: pairs, settings: settings)
+        #expect(reports.count == 2)
+        #expect(heldLoss(model) < 0.5 * before, "held-out pair loss \(before) → \(heldLoss(model))")
+        #expect(model.headWeight == head)
+    }
+
     @Test func aSeedReproducesARunBitForBit() throws {
         let training = Self.examples(count: 64, seed: 20)
         let settings = FineTuneSettings(epochs: 2, batchSize: 8, learningRate: 1e-3, dropout: 0.1, seed: 9, shards: 2)

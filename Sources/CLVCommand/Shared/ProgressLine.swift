@@ -3,7 +3,7 @@ import Synchronization
 
 /// Progress of long work on stderr: a redrawn line on a terminal, nothing when stderr is a file or a pipe.
 final class ProgressLine: Sendable {
-    private let label: String
+    let label: String
     private let enabled: Bool
     private let shown = Mutex(false)
 
