@@ -19,22 +19,32 @@ import Testing
         return try folder.write("train.csv", rows.joined(separator: "\n") + "\n").path
     }
 
+    /// `clv finetune` of the tiny BERT on `data` (an intent task, batches of 8) with the `options` of the test.
+    static func finetuneTinyBERT(data: String, out: String, _ options: [String]) throws -> CLIRunner.Result {
+        try CLIRunner().run(
+            ["finetune", "--task", "intent", "--data", data, "--label-column", "category", "--base", tinyBERT, "--batch-size", "8", "--out", out]
+                + options)
+    }
+
+    /// The `head.json` a run wrote into its `--out` folder.
+    static func headFile(in out: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/head.json"))) as? [String: Any])
+    }
+
     @Test func trainsAndWritesAnEncoderFolder() throws {
         let folder = try TemporaryDirectory()
         let data = try Self.data(in: folder)
         let out = folder.url.appendingPathComponent("tuned").path
-        let result = try CLIRunner().run([
-            "finetune", "--task", "intent", "--data", data, "--label-column", "category", "--base", Self.tinyBERT, "--epochs", "3",
-            "--batch-size", "8", "--learning-rate", "1e-3", "--validation-fraction", "0.2", "--test", data, "--format", "json", "--out", out,
-        ])
+        let result = try Self.finetuneTinyBERT(
+            data: data, out: out,
+            ["--epochs", "3", "--learning-rate", "1e-3", "--validation-fraction", "0.2", "--test", data, "--format", "json"])
         #expect(result.status == 0, "\(result.stderr)")
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
         #expect(!rows.isEmpty && rows.count <= 3)
         #expect((rows.last?["test_accuracy"] as? Double).map { (0...1).contains($0) } == true)
         // stderr is a pipe here: one line per epoch run, and the classifier head trained at its own default rate.
         #expect(result.stderr.components(separatedBy: "\n").filter { $0.hasPrefix("finetune: epoch ") }.count == rows.count, "\(result.stderr)")
-        let head = try #require(
-            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/head.json"))) as? [String: Any])
+        let head = try Self.headFile(in: out)
         #expect((head["settings"] as? [String: Any])?["headLearningRate"] as? Double == 1e-2)  // the documented default
         for file in ["model.safetensors", "config.json", "vocab.txt", "modules.json", "head.safetensors", "head.json"] {
             #expect(FileManager.default.fileExists(atPath: out + "/" + file), "\(file)")
@@ -47,17 +57,14 @@ import Testing
         let folder = try TemporaryDirectory()
         let data = try Self.data(in: folder)
         let out = folder.url.appendingPathComponent("setfit").path
-        let result = try CLIRunner().run([
-            "finetune", "--task", "intent", "--data", data, "--label-column", "category", "--base", Self.tinyBERT, "--epochs", "1",
-            "--batch-size", "8", "--validation-fraction", "0", "--contrastive-iterations", "2", "--contrastive-learning-rate", "1e-3",
-            "--out", out,
-        ])
+        let result = try Self.finetuneTinyBERT(
+            data: data, out: out,
+            ["--epochs", "1", "--validation-fraction", "0", "--contrastive-iterations", "2", "--contrastive-learning-rate", "1e-3"])
         #expect(result.status == 0, "\(result.stderr)")
         // 40 texts of two labels, two rounds: 80 same-label and 80 other-label pairs, 4 pairs (8 texts) a step.
         #expect(result.stderr.contains("contrastive stage, 160 pairs of the 40 training texts, 40 steps"), "\(result.stderr)")
         #expect(result.stderr.contains("contrastive: epoch 1/1 done"), "\(result.stderr)")
-        let head = try #require(
-            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/head.json"))) as? [String: Any])
+        let head = try Self.headFile(in: out)
         let stage = try #require(head["contrastive"] as? [String: Any])
         #expect(stage["iterations"] as? Int == 2 && stage["pairs"] as? Int == 160 && stage["learningRate"] as? Double == 1e-3)
         #expect((stage["epochs"] as? [[String: Any]])?.count == 1)
