@@ -116,7 +116,7 @@ struct Finetune: ParsableCommand {
         if contrastiveIterations > 0 {
             let pairs = ContrastivePair.sampled(labels: training.map(\.label), iterations: contrastiveIterations, seed: seed)
             progress(
-                "clv finetune: contrastive stage, \(pairs.count) pairs of the \(training.count) training texts, \((pairs.count + batchSize / 2 - 1) / max(1, batchSize / 2)) steps."
+                "clv finetune: contrastive stage, \(pairs.count) pairs of the \(training.count) training texts, \((pairs.count + settings.pairsPerBatch - 1) / settings.pairsPerBatch) steps."
             )
             var pairSettings = settings
             (pairSettings.epochs, pairSettings.learningRate, pairSettings.headLearningRate) = (1, contrastiveLearningRate, nil)

@@ -50,6 +50,9 @@ public struct FineTuneSettings: Sendable, Equatable, Codable {
         self.shards = shards
     }
 
+    /// Pairs in a batch of the contrastive stage: as many texts as a batch of the head stage.
+    public var pairsPerBatch: Int { max(1, batchSize / 2) }
+
     /// What is wrong with the settings, or `nil`.
     public var problem: String? {
         if epochs < 1 { return "epochs must be at least 1" }
@@ -185,7 +188,7 @@ public enum FineTuner {
         }
         let threads = ParallelFor(threads: settings.shards)
         var pairSettings = settings
-        pairSettings.batchSize = max(1, settings.batchSize / 2)
+        pairSettings.batchSize = settings.pairsPerBatch
         let layout = model.layout
         return optimize(
             &model, units: pairs.map { examples[$0.first].tokens.count + examples[$0.second].tokens.count }, settings: pairSettings,
