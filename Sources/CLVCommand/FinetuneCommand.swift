@@ -47,6 +47,8 @@ struct Finetune: ParsableCommand {
     @Option(help: "AdamW weight decay (dense and embedding weights).") var weightDecay = 0.01
     @Option(help: "Share of the steps spent warming up the learning rate.") var warmup = 0.1
     @Option(help: "Dropout probability.") var dropout = 0.1
+    @Option(help: "Label smoothing ε of the classification loss (0: plain cross-entropy).") var labelSmoothing = 0.0
+    @Flag(help: "Feed the head the mean-pooled embedding scaled to unit length (a cosine classifier).") var normalizeEmbedding = false
     @Option(help: "Random seed (draw, split, shuffling, dropout, head initialisation).") var seed: UInt64 = 42
     @Option(help: "Train on this many examples per label, drawn with --seed (few-shot; classification only).") var perLabel: Int?
     @Option(help: "Share of the training rows held out for validation and early stopping (0: none).") var validationFraction = 0.1
@@ -76,6 +78,10 @@ struct Finetune: ParsableCommand {
             throw ValidationError("--contrastive-iterations pairs texts by label: use it with --task intent or sentiment.")
         }
         if !(contrastiveLearningRate > 0) { throw ValidationError("--contrastive-learning-rate must be positive.") }
+        if !(labelSmoothing >= 0 && labelSmoothing < 1) { throw ValidationError("--label-smoothing must be in [0, 1).") }
+        if labelSmoothing > 0 && task == .regression {
+            throw ValidationError("--label-smoothing spreads class targets: use it with --task intent or sentiment.")
+        }
     }
 
     func run() throws {
@@ -107,9 +113,9 @@ struct Finetune: ParsableCommand {
         let settings = FineTuneSettings(
             epochs: epochs, batchSize: batchSize, learningRate: learningRate, weightDecay: weightDecay, warmupFraction: warmup,
             dropout: dropout, seed: seed, patience: patience, shards: threads,
-            headLearningRate: headLearningRate ?? (task == .regression ? nil : Self.classifierHeadLearningRate)
+            headLearningRate: headLearningRate ?? (task == .regression ? nil : Self.classifierHeadLearningRate), labelSmoothing: labelSmoothing
         )
-        var model = FineTunedModel(base: weights, head: head, seed: seed)
+        var model = FineTunedModel(base: weights, head: head, seed: seed, normalizesEmbedding: normalizeEmbedding)
         let clock = ContinuousClock()
         let start = clock.now
         var contrastive: FineTunedHeadFile.ContrastiveStage?
@@ -151,7 +157,7 @@ struct Finetune: ParsableCommand {
                 model,
                 head: FineTunedHeadFile(
                     task: task.rawValue, head: head, labels: labels, base: base, settings: settings, epochs: reports, weight: model.headWeight,
-                    bias: model.headBias, contrastive: contrastive),
+                    bias: model.headBias, normalizesEmbedding: normalizeEmbedding, contrastive: contrastive),
                 base: baseDirectory, maximumSequenceLength: min(maxLength, configuration.maximumPositions), to: URL(fileURLWithPath: out))
         } catch {
             throw UserError("Cannot write the model into \(out): \((error as NSError).localizedDescription). Check the folder is writable.")

@@ -29,7 +29,13 @@ public enum FineTuneHead: Sendable, Equatable, Codable {
     }
 
     /// The loss of one example and, into `gradient`, `weight` times its derivative by each output.
-    func loss<S: TrainingScalar>(outputs o: UnsafePointer<S>, label: Double, weight: S, gradient g: UnsafeMutablePointer<S>) -> Double {
+    ///
+    /// - Parameter labelSmoothing: ε of label smoothing for classification (Szegedy et al. 2016, as PyTorch's
+    ///   `CrossEntropyLoss(label_smoothing:)`): the target puts 1 − ε + ε/K on the label and ε/K on every other
+    ///   class, so the loss is −Σ q_c log p_c and its gradient p − q. Ignored by the other heads.
+    func loss<S: TrainingScalar>(
+        outputs o: UnsafePointer<S>, label: Double, weight: S, gradient g: UnsafeMutablePointer<S>, labelSmoothing: S = 0
+    ) -> Double {
         switch self {
         case let .classification(classes):
             let y = Int(label)
@@ -37,8 +43,14 @@ public enum FineTuneHead: Sendable, Equatable, Codable {
             for c in 1..<classes { maximum = max(maximum, o[c]) }
             var total: S = 0
             for c in 0..<classes { total += S.exponential(o[c] - maximum) }
-            for c in 0..<classes { g[c] = weight * (S.exponential(o[c] - maximum) / total - (c == y ? 1 : 0)) }
-            return Double(S.logarithm(total) + maximum - o[y])
+            let spread = labelSmoothing / S(classes)
+            var expected: S = 0
+            for c in 0..<classes {
+                let target = spread + (c == y ? 1 - labelSmoothing : 0)
+                expected += target * o[c]
+                g[c] = weight * (S.exponential(o[c] - maximum) / total - target)
+            }
+            return Double(S.logarithm(total) + maximum - expected)
         case .regression:
             let difference = o[0] - S(label)
             g[0] = weight * 2 * difference

@@ -13,6 +13,8 @@ public struct FineTunedHeadFile: Sendable, Equatable, Codable {
     /// The base model the encoder was fine-tuned from (a known model name or a directory).
     public var base: String
     public var settings: FineTuneSettings
+    /// Whether the head reads the unit-length pooled embedding (``FineTunedModel/normalizesEmbedding``).
+    public var normalizesEmbedding: Bool
     public var epochs: [FineTuneEpoch]
     /// `[outputs, d]` row-major and `[outputs]`.
     public var weight: [Float]
@@ -37,9 +39,10 @@ public struct FineTunedHeadFile: Sendable, Equatable, Codable {
 
     public init(
         task: String, head: FineTuneHead, labels: [String], base: String, settings: FineTuneSettings, epochs: [FineTuneEpoch],
-        weight: [Float], bias: [Float], contrastive: ContrastiveStage? = nil
+        weight: [Float], bias: [Float], normalizesEmbedding: Bool = false, contrastive: ContrastiveStage? = nil
     ) {
         self.contrastive = contrastive
+        self.normalizesEmbedding = normalizesEmbedding
         schemaVersion = Self.currentSchemaVersion
         self.task = task
         self.head = head

@@ -9,15 +9,20 @@ public struct FineTunedModel: Sendable {
     public var configuration: BertConfiguration { layout.configuration }
     /// What the head predicts.
     public let head: FineTuneHead
+    /// Whether the head reads the pooled embedding scaled to unit length (a cosine classifier) instead of the raw mean.
+    public let normalizesEmbedding: Bool
     let layout: ParameterLayout
     var parameters: [Float]
 
     /// A pretrained encoder with a new head, initialised as Hugging Face initialises a linear layer of a BERT
     /// model: weights from N(0, 0.02²) (`initializer_range`), biases 0.
     ///
-    /// - Parameter seed: seeds the head's initial weights.
-    public init(base: BertWeights, head: FineTuneHead, seed: UInt64) {
+    /// - Parameters:
+    ///   - seed: seeds the head's initial weights.
+    ///   - normalizesEmbedding: see ``normalizesEmbedding``.
+    public init(base: BertWeights, head: FineTuneHead, seed: UInt64, normalizesEmbedding: Bool = false) {
         self.head = head
+        self.normalizesEmbedding = normalizesEmbedding
         layout = ParameterLayout(configuration: base.configuration, headOutputs: head.outputs)
         parameters = layout.flatten(base)
         var random = SplitMix64(seed: seed ^ 0x4845_4144)  // "HEAD"
@@ -26,9 +31,10 @@ public struct FineTunedModel: Sendable {
         }
     }
 
-    init(layout: ParameterLayout, head: FineTuneHead, parameters: [Float]) {
+    init(layout: ParameterLayout, head: FineTuneHead, parameters: [Float], normalizesEmbedding: Bool = false) {
         self.layout = layout
         self.head = head
+        self.normalizesEmbedding = normalizesEmbedding
         self.parameters = parameters
     }
 
@@ -62,7 +68,8 @@ public struct FineTunedModel: Sendable {
                 threads.run(count: batches.count) { b in
                     var random = SplitMix64(seed: 0)
                     let pass = TrainingPass<Float>(
-                        parameters: w, layout: layout, sequences: batches[b].map { sequences[$0] }, dropout: 0, random: &random
+                        parameters: w, layout: layout, sequences: batches[b].map { sequences[$0] }, dropout: 0,
+                        normalizesPooled: normalizesEmbedding, random: &random
                     )
                     out[b] = (0..<batches[b].count).map { s in Array(UnsafeBufferPointer(start: pass.outputs + s * n, count: n)) }
                 }
@@ -84,29 +91,31 @@ public struct FineTunedModel: Sendable {
 
 /// The loss of a batch and its gradient, the batch split into shards that run in parallel.
 enum BatchGradient {
-    /// `(mean loss over the batch, gradient of that mean)` at `parameters`.
+    /// `(mean loss over the batch, gradient of that mean)` at `parameters`; `normalizesEmbedding` and
+    /// `labelSmoothing` as ``FineTunedModel/normalizesEmbedding`` and ``FineTuneSettings/labelSmoothing``.
     ///
     /// Each shard draws its dropout masks from its own generator, seeded from `seed` and the shard's index, and
     /// the shards' gradients are added in shard order: the result depends on the seed and the number of shards,
     /// never on which thread ran which shard.
     static func compute<S: TrainingScalar>(
-        parameters: [S], layout: ParameterLayout, head: FineTuneHead, examples: [FineTuneExample], batch: [Int],
-        shards shardCount: Int, dropout: S, seed: UInt64, threads: ParallelFor
+        parameters: [S], layout: ParameterLayout, head: FineTuneHead, normalizesEmbedding: Bool = false, labelSmoothing: S = 0,
+        examples: [FineTuneExample], batch: [Int], shards shardCount: Int, dropout: S, seed: UInt64, threads: ParallelFor
     ) -> (loss: Double, gradient: [S]) {
         let buffers = GradientBuffers<S>(count: layout.count)
         let loss = compute(
-            parameters: parameters, layout: layout, head: head, examples: examples, batch: batch, shards: shardCount, dropout: dropout,
-            seed: seed, threads: threads, buffers: buffers
+            parameters: parameters, layout: layout, head: head, normalizesEmbedding: normalizesEmbedding, labelSmoothing: labelSmoothing,
+            examples: examples, batch: batch, shards: shardCount, dropout: dropout, seed: seed, threads: threads, buffers: buffers
         )
         return (loss, Array(UnsafeBufferPointer(start: buffers.total, count: layout.count)))
     }
 
-    /// ``compute(parameters:layout:head:examples:batch:shards:dropout:seed:threads:)`` into reused buffers (one per
+    /// ``compute(parameters:layout:head:normalizesEmbedding:labelSmoothing:examples:batch:shards:dropout:seed:threads:)`` into reused buffers (one per
     /// shard; ``GradientBuffers/total`` holds the batch's gradient afterwards): a training run allocates them once, instead of
     /// paging in fresh zeroed memory for every shard of every step (a quarter of the run's time in the kernel).
     static func compute<S: TrainingScalar>(
-        parameters: [S], layout: ParameterLayout, head: FineTuneHead, examples: [FineTuneExample], batch: [Int],
-        shards shardCount: Int, dropout: S, seed: UInt64, threads: ParallelFor, buffers: GradientBuffers<S>
+        parameters: [S], layout: ParameterLayout, head: FineTuneHead, normalizesEmbedding: Bool = false, labelSmoothing: S = 0,
+        examples: [FineTuneExample], batch: [Int], shards shardCount: Int, dropout: S, seed: UInt64, threads: ParallelFor,
+        buffers: GradientBuffers<S>
     ) -> Double {
         let shards = Batches.shards(batch, lengths: examples.map(\.tokens.count), count: shardCount)
         let weight = 1 / S(batch.count)
@@ -114,9 +123,12 @@ enum BatchGradient {
             index, w, gradient, random in
             let members = shards[index]
             let pass = TrainingPass<S>(
-                parameters: w, layout: layout, sequences: members.map { examples[$0].tokens }, dropout: dropout, random: &random
+                parameters: w, layout: layout, sequences: members.map { examples[$0].tokens }, dropout: dropout,
+                normalizesPooled: normalizesEmbedding, random: &random
             )
-            return pass.lossAndGradient(parameters: w, head: head, labels: members.map { examples[$0].label }, weight: weight, gradient: gradient)
+            return pass.lossAndGradient(
+                parameters: w, head: head, labels: members.map { examples[$0].label }, weight: weight, labelSmoothing: labelSmoothing,
+                gradient: gradient)
         }
     }
 

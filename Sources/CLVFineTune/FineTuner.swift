@@ -26,6 +26,9 @@ public struct FineTuneSettings: Sendable, Equatable, Codable {
     public var seed: UInt64
     /// Epochs without a better validation score before stopping.
     public var patience: Int
+    /// ε of label smoothing for a classification head (0: plain cross-entropy); evaluation always uses plain
+    /// cross-entropy.
+    public var labelSmoothing: Double
     /// Shards each batch is cut into, one per thread; the result depends on this number (not on the machine's
     /// cores), so a seed reproduces a run bit for bit with the same value.
     public var shards: Int
@@ -35,9 +38,10 @@ public struct FineTuneSettings: Sendable, Equatable, Codable {
     public init(
         epochs: Int = 3, batchSize: Int = 32, learningRate: Double = 2e-5, weightDecay: Double = 0.01,
         warmupFraction: Double = 0.1, maximumGradientNorm: Double = 1, dropout: Double = 0.1, seed: UInt64 = 42,
-        patience: Int = 2, shards: Int = 2, headLearningRate: Double? = nil
+        patience: Int = 2, shards: Int = 2, headLearningRate: Double? = nil, labelSmoothing: Double = 0
     ) {
         self.headLearningRate = headLearningRate
+        self.labelSmoothing = labelSmoothing
         self.epochs = epochs
         self.batchSize = batchSize
         self.learningRate = learningRate
@@ -65,6 +69,7 @@ public struct FineTuneSettings: Sendable, Equatable, Codable {
         if !(dropout >= 0 && dropout < 1) { return "dropout must be in [0, 1)" }
         if patience < 1 { return "patience must be at least 1" }
         if shards < 1 { return "shards must be at least 1" }
+        if !(labelSmoothing >= 0 && labelSmoothing < 1) { return "label smoothing must be in [0, 1)" }
         return nil
     }
 }
@@ -140,14 +145,15 @@ public enum FineTuner {
         let threads = ParallelFor(threads: settings.shards)
         var best: (score: Double, parameters: [Float])?
         var epochsWithoutGain = 0
-        let (layout, head) = (model.layout, model.head)
+        let (layout, head, normalizesEmbedding) = (model.layout, model.head, model.normalizesEmbedding)
         let reports = optimize(
             &model, units: training.map(\.tokens.count), settings: settings,
             headRateFactor: (settings.headLearningRate ?? settings.learningRate) / settings.learningRate, threads: threads,
             progress: progress,
             batchLoss: { parameters, batch, seed, buffers in
                 BatchGradient.compute(
-                    parameters: parameters, layout: layout, head: head, examples: training, batch: batch, shards: settings.shards,
+                    parameters: parameters, layout: layout, head: head, normalizesEmbedding: normalizesEmbedding,
+                    labelSmoothing: Float(settings.labelSmoothing), examples: training, batch: batch, shards: settings.shards,
                     dropout: Float(settings.dropout), seed: seed, threads: threads, buffers: buffers)
             },
             endOfEpoch: { model, report in

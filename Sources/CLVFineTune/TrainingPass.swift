@@ -13,7 +13,8 @@ import CLVText
 ///
 /// with dropout where Hugging Face's `BertModel` has it (after the embedding LayerNorm, on the attention
 /// probabilities, on both sub-layers' outputs), and on the pooled embedding before the head as
-/// `BertForSequenceClassification` has it. The gradients are the chain rule through each of these, written
+/// `BertForSequenceClassification` has it. The head reads the mean-pooled embedding, or that embedding scaled to
+/// unit length (the space sentence-transformers' cosine-trained models are made for). The gradients are the chain rule through each of these, written
 /// out by hand (each step's formula is at its code); matrix products forward and backward run on `gemm`.
 ///
 /// Activations are kept rather than recomputed: for MiniLM and 32 short texts (~700 tokens) that is about
@@ -49,7 +50,9 @@ final class TrainingPass<S: TrainingScalar> {
     private var embeddingInverseDeviation: UnsafeMutablePointer<S>
     private var embeddingMask: UnsafeMutablePointer<S>?
     private let probabilityStarts: [Int]
-    private let pooled: UnsafeMutablePointer<S>  // B × d
+    private let pooled: UnsafeMutablePointer<S>  // B × d, of unit length when `normalizesPooled`
+    private let normalizesPooled: Bool
+    private let pooledNorms: UnsafeMutablePointer<S>  // B, the mean-pooled rows' lengths
     private let headMask: UnsafeMutablePointer<S>?
     private let headInput: UnsafeMutablePointer<S>  // B × d, pooled after dropout
     /// The head's outputs, `B × outputs` row-major.
@@ -61,9 +64,10 @@ final class TrainingPass<S: TrainingScalar> {
     ///   - parameters: the flat parameters (``ParameterLayout``).
     ///   - sequences: token ids, each non-empty and within the position table (checked by the caller).
     ///   - dropout: the drop probability (0 turns dropout off and keeps no masks).
+    ///   - normalizesPooled: scale each pooled embedding to unit length before the head's dropout.
     ///   - random: the generator the masks are drawn from, in a fixed order (so a seed gives the same masks).
     init(
-        parameters: UnsafePointer<S>, layout: ParameterLayout, sequences: [[Int]], dropout: S,
+        parameters: UnsafePointer<S>, layout: ParameterLayout, sequences: [[Int]], dropout: S, normalizesPooled: Bool = false,
         random: inout SplitMix64
     ) {
         let c = layout.configuration
@@ -73,6 +77,7 @@ final class TrainingPass<S: TrainingScalar> {
         heads = c.headCount
         headSize = c.headSize
         self.dropout = dropout
+        self.normalizesPooled = normalizesPooled
         lengths = sequences.map(\.count)
         var starts: [Int] = []
         var probabilityStarts: [Int] = []
@@ -114,6 +119,7 @@ final class TrainingPass<S: TrainingScalar> {
             )
         }
         pooled = allocate(batch * w)
+        pooledNorms = allocate(batch)
         headMask = hasDropout ? allocate(batch * w) : nil
         headInput = allocate(batch * w)
         outputs = allocate(batch * layout.headOutputs)
@@ -157,6 +163,14 @@ final class TrainingPass<S: TrainingScalar> {
             }
             let inverse = 1 / S(lengths[s])
             for j in 0..<d { row[j] *= inverse }
+            pooledNorms[s] = 1
+            if normalizesPooled {
+                var squares: S = 0
+                for j in 0..<d { squares += row[j] * row[j] }
+                pooledNorms[s] = squares.squareRoot()
+                let scale = 1 / pooledNorms[s]
+                for j in 0..<d { row[j] *= scale }
+            }
         }
         headInput.update(from: pooled, count: batch * d)
         applyDropout(headInput, mask: headMask, count: batch * d, random: &random)
@@ -294,15 +308,21 @@ final class TrainingPass<S: TrainingScalar> {
     /// - Parameters:
     ///   - labels: one per sequence (see ``FineTuneHead``).
     ///   - weight: each example's weight in the loss (1 / the whole batch's size for a mean over shards).
+    ///   - labelSmoothing: ε of ``FineTuneHead/loss(outputs:label:weight:gradient:labelSmoothing:)``.
     func lossAndGradient(
-        parameters w: UnsafePointer<S>, head: FineTuneHead, labels: [Double], weight: S, gradient: UnsafeMutablePointer<S>
+        parameters w: UnsafePointer<S>, head: FineTuneHead, labels: [Double], weight: S, labelSmoothing: S = 0,
+        gradient: UnsafeMutablePointer<S>
     ) -> Double {
         let batch = lengths.count, outputsWidth = layout.headOutputs
         let dOutputs = UnsafeMutablePointer<S>.allocate(capacity: batch * outputsWidth)
         defer { dOutputs.deallocate() }
         var loss = 0.0
         for s in 0..<batch {
-            loss += Double(weight) * head.loss(outputs: outputs + s * outputsWidth, label: labels[s], weight: weight, gradient: dOutputs + s * outputsWidth)
+            loss +=
+                Double(weight)
+                * head.loss(
+                    outputs: outputs + s * outputsWidth, label: labels[s], weight: weight, gradient: dOutputs + s * outputsWidth,
+                    labelSmoothing: labelSmoothing)
         }
         let dPooled = UnsafeMutablePointer<S>.allocate(capacity: batch * d)
         defer { dPooled.deallocate() }
@@ -312,6 +332,16 @@ final class TrainingPass<S: TrainingScalar> {
             dWeight: gradient + layout.headWeight, dBias: gradient + layout.headBias, dInput: dPooled, accumulate: false
         )
         if let headMask { for k in 0..<(batch * d) { dPooled[k] *= headMask[k] } }
+        // x̂ = m/|m|: dm = (dx̂ − x̂·(x̂·dx̂)) / |m|.
+        if normalizesPooled {
+            for s in 0..<batch {
+                let unit = pooled + s * d, dm = dPooled + s * d
+                var along: S = 0
+                for j in 0..<d { along += unit[j] * dm[j] }
+                let inverse = 1 / pooledNorms[s]
+                for j in 0..<d { dm[j] = (dm[j] - unit[j] * along) * inverse }
+            }
+        }
         backward(w, dPooled: dPooled, into: gradient)
         return loss
     }

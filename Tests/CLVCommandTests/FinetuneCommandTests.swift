@@ -75,6 +75,21 @@ import Testing
         #expect(regression.status == 2 && regression.stderr.contains("use it with --task intent or sentiment"), "\(regression.stderr)")
     }
 
+    @Test func aCosineHeadWithLabelSmoothingIsRecorded() throws {
+        let folder = try TemporaryDirectory()
+        let data = try Self.data(in: folder)
+        let out = folder.url.appendingPathComponent("cosine").path
+        let result = try Self.finetuneTinyBERT(
+            data: data, out: out, ["--epochs", "1", "--validation-fraction", "0", "--normalize-embedding", "--label-smoothing", "0.1"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let head = try Self.headFile(in: out)
+        #expect(head["normalizesEmbedding"] as? Bool == true)
+        #expect((head["settings"] as? [String: Any])?["labelSmoothing"] as? Double == 0.1)
+
+        let tooMuch = try CLIRunner().run(["finetune", "--task", "intent", "--data", data, "--label-smoothing", "1", "--out", out])
+        #expect(tooMuch.status == 2 && tooMuch.stderr.contains("--label-smoothing must be in [0, 1)"), "\(tooMuch.stderr)")
+    }
+
     @Test func badInputIsOneLine() throws {
         let folder = try TemporaryDirectory()
         let data = try Self.data(in: folder)

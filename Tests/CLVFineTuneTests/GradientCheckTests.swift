@@ -47,13 +47,16 @@ import Testing
     }
 
     /// The largest relative error of the analytic gradient over each tensor's probes.
-    static func worstErrors(head: FineTuneHead, labels: [Double], dropout: Double, shards: Int = 1) -> [(String, Double)] {
+    static func worstErrors(
+        head: FineTuneHead, labels: [Double], dropout: Double, shards: Int = 1, normalizesEmbedding: Bool = false, labelSmoothing: Double = 0
+    ) -> [(String, Double)] {
         let layout = ParameterLayout(configuration: tiny, headOutputs: head.outputs)
         let examples = zip(sequences, labels).map { FineTuneExample(tokens: $0, label: $1) }
         return worstErrors(layout: layout) { p in
             BatchGradient.compute(
-                parameters: p, layout: layout, head: head, examples: examples, batch: Array(examples.indices), shards: shards,
-                dropout: dropout, seed: 99, threads: ParallelFor(threads: 1)
+                parameters: p, layout: layout, head: head, normalizesEmbedding: normalizesEmbedding, labelSmoothing: labelSmoothing,
+                examples: examples, batch: Array(examples.indices), shards: shards, dropout: dropout, seed: 99,
+                threads: ParallelFor(threads: 1)
             )
         }
     }
@@ -92,6 +95,11 @@ import Testing
     @Test func classificationWithSeededDropout() {
         // The masks come from a fixed seed, so the loss is a smooth function of the parameters for the check.
         Self.expectSmall(Self.worstErrors(head: .classification(classes: 4), labels: [2, 0, 3], dropout: 0.1))
+    }
+
+    @Test func classificationOnTheUnitLengthEmbeddingWithLabelSmoothing() {
+        Self.expectSmall(
+            Self.worstErrors(head: .classification(classes: 4), labels: [2, 0, 3], dropout: 0.1, normalizesEmbedding: true, labelSmoothing: 0.1))
     }
 
     @Test func regression() {

@@ -186,6 +186,39 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: directory.path("vocab.txt")))
     }
 
+    @Test func labelSmoothingIsCrossEntropyAgainstTheSmoothedTarget() {
+        // PyTorch's definition: (1 − ε)·(−log p_y) + ε·mean over classes of (−log p_c).
+        let logits: [Double] = [1.5, -0.25, 0.75, 3]
+        let (label, epsilon) = (2, 0.2)
+        let logTotal = log(logits.map { exp($0) }.reduce(0, +))
+        let negativeLogs = logits.map { logTotal - $0 }
+        let expected = (1 - epsilon) * negativeLogs[label] + epsilon * negativeLogs.reduce(0, +) / 4
+        var gradient = [Double](repeating: 0, count: 4)
+        let loss = logits.withUnsafeBufferPointer { o in
+            gradient.withUnsafeMutableBufferPointer { g in
+                FineTuneHead.classification(classes: 4).loss(
+                    outputs: o.baseAddress!, label: Double(label), weight: 1, gradient: g.baseAddress!, labelSmoothing: epsilon)
+            }
+        }
+        #expect(abs(loss - expected) < 1e-12)
+        #expect(abs(gradient.reduce(0, +)) < 1e-12)  // p − q sums to 0
+    }
+
+    @Test func theNormalizedHeadReadsTheUnitLengthEmbedding() throws {
+        let base = Self.randomBase(seed: 8)
+        var model = FineTunedModel(base: base, head: .regression, seed: 0, normalizesEmbedding: true)
+        let d = Self.tiny.hiddenSize
+        for k in 0..<d { model.parameters[model.layout.headWeight + k] = k == 5 ? 1 : 0 }
+        let sequences = GradientCheckTests.sequences
+        let outputs = model.outputs(of: sequences, threads: ParallelFor(threads: 1))
+        let pooled = try BertEncoder(weights: base).meanPooledStates(of: sequences)
+        for s in sequences.indices {
+            let row = pooled[(s * d)..<((s + 1) * d)]
+            let norm = row.map { $0 * $0 }.reduce(0, +).squareRoot()
+            #expect(abs(outputs[s][0] - pooled[s * d + 5] / norm) < 1e-5)
+        }
+    }
+
     @Test func trainingForwardEqualsTheInferenceEncoder() throws {
         // With dropout off the training pass's pooled states are BertEncoder's: compare through a regression
         // head whose weight picks one coordinate of the pooled embedding.
