@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# CLVKit end to end at scale, on SQLite and PostgreSQL: `clv simulate` writes an order file (BG/NBD purchases, a
-# seeded lognormal amount per line added here), sorted by customer (as simulate prints it and CRM exports often
+# CLVKit end to end at scale, on SQLite and PostgreSQL: `clv simulate` writes an order file (BG/NBD purchases,
+# Gamma-Gamma values, long-tail products), sorted by customer (as simulate prints it and CRM exports often
 # are) and by time; each is ingested into a new SQLite file and a new PostgreSQL database, then the customer-sorted
 # import is summarised, fitted (BG/NBD, Pareto/NBD, Gamma-Gamma), scored and served. Every step is one whole process
 # under /usr/bin/time (seconds and peak RSS). In the same run: a plain `psql \copy` of the same CSV into an unindexed
@@ -20,13 +20,12 @@ pg_cluster_start scale
 SERVE_PID=""
 trap '[ -n "$SERVE_PID" ] && kill "$SERVE_PID" 2>/dev/null; pg_cluster_stop' EXIT
 
-# The order files: 78 weeks from 2010-01-01, first purchases over the first 12; amounts lognormal (median 20).
+# The order files: 78 weeks from 2010-01-01, first purchases over the first 12, times of day to the second; each
+# purchase's value from Gamma-Gamma (the CDNOW estimates), 1.55 lines of 50,000 Zipf-popular products on average.
 START=2010-01-01; END=2011-07-01
 "$CLV" simulate --model bgnbd --params r=0.7,alpha=4.4136,a=0.7929,b=5 --customers "$CUSTOMERS" --length 78 --cohort 12 \
-    --output orders --start "$START" --seed 42 |
-    awk -F, 'BEGIN { srand(42); OFS = "," } NR == 1 { print $0, "amount"; next }
-        { u = rand(); v = rand(); z = sqrt(-2 * log(1 - u)) * cos(6.283185307 * v); printf "%s,%s,%.2f\n", $1, $2, exp(3 + 0.8 * z) }' \
-    > "$WORK/by-customer.csv"
+    --output orders --start "$START" --seed 42 --spend p=6.25,q=3.74,v=15.44 --products 50000 --lines-per-order 1.55 \
+    --timestamps > "$WORK/by-customer.csv"
 { head -1 "$WORK/by-customer.csv"; tail -n +2 "$WORK/by-customer.csv" | sort -t, -k2,2 -s; } > "$WORK/by-time.csv"
 LINES=$(($(wc -l < "$WORK/by-customer.csv") - 1))
 echo "bench/scale: $LINES lines simulated; each step is printed here as it ends, the table at the end" >&2
@@ -42,7 +41,7 @@ timed() {
 rate() { printf "%.0f" "$(echo "$LINES / $1" | bc -l)"; }
 n=0
 fresh() { n=$((n + 1)); "$PG_BIN/createdb" "scale$n"; DB="postgres://clv@127.0.0.1:$PORT/scale$n"; }
-ingest=(ingest orders --customer-col customer_id --date-col date --amount-col amount)
+ingest=(ingest orders --customer-col customer_id --date-col date --order-col order_id --product-col product_id --amount-col amount)
 : > "$WORK/table"; : > "$WORK/rates"
 for order in by-customer by-time; do
     rm -f "$WORK/$order.sqlite"*
@@ -53,7 +52,7 @@ for order in by-customer by-time; do
     echo "clv ingest, PostgreSQL, $order: $(rate "$LAST") lines/s" >> "$WORK/rates"
     [ "$order" = by-customer ] && pg_ingest=$LAST
 done
-fresh; "$PG_BIN/psql" -Xq -d "scale$n" -c "CREATE TABLE raw (customer_id text, date text, amount text)"
+fresh; "$PG_BIN/psql" -Xq -d "scale$n" -c "CREATE TABLE raw (customer_id text, date text, order_id text, product_id text, amount text)"
 timed "psql \\copy into an unindexed table" "$PG_BIN/psql" -Xq -d "scale$n" -c "\\copy raw FROM '$WORK/by-customer.csv' WITH (FORMAT csv, HEADER true)"
 copy=$LAST
 
