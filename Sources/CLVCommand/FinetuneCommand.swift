@@ -48,7 +48,10 @@ struct Finetune: ParsableCommand {
     @Option(help: "Share of the steps spent warming up the learning rate.") var warmup = 0.1
     @Option(help: "Dropout probability.") var dropout = 0.1
     @Option(help: "Label smoothing ε of the classification loss (0: plain cross-entropy).") var labelSmoothing = 0.0
-    @Flag(help: "Feed the head the mean-pooled embedding scaled to unit length (a cosine classifier).") var normalizeEmbedding = false
+    @Option(help: "Layer-wise learning-rate decay ξ in (0, 1]: layer l of L trains at ξ^(L−1−l) times the rate, the embeddings at ξ^L.")
+    var layerRateDecay = 1.0
+    @Flag(help: "Feed the head the direction of the mean-pooled embedding, scaled to length √(hidden size) (a cosine classifier).") var normalizeEmbedding =
+        false
     @Option(help: "Random seed (draw, split, shuffling, dropout, head initialisation).") var seed: UInt64 = 42
     @Option(help: "Train on this many examples per label, drawn with --seed (few-shot; classification only).") var perLabel: Int?
     @Option(help: "Share of the training rows held out for validation and early stopping (0: none).") var validationFraction = 0.1
@@ -79,6 +82,7 @@ struct Finetune: ParsableCommand {
         }
         if !(contrastiveLearningRate > 0) { throw ValidationError("--contrastive-learning-rate must be positive.") }
         if !(labelSmoothing >= 0 && labelSmoothing < 1) { throw ValidationError("--label-smoothing must be in [0, 1).") }
+        if !(layerRateDecay > 0 && layerRateDecay <= 1) { throw ValidationError("--layer-rate-decay must be in (0, 1].") }
         if labelSmoothing > 0 && task == .regression {
             throw ValidationError("--label-smoothing spreads class targets: use it with --task intent or sentiment.")
         }
@@ -113,7 +117,8 @@ struct Finetune: ParsableCommand {
         let settings = FineTuneSettings(
             epochs: epochs, batchSize: batchSize, learningRate: learningRate, weightDecay: weightDecay, warmupFraction: warmup,
             dropout: dropout, seed: seed, patience: patience, shards: threads,
-            headLearningRate: headLearningRate ?? (task == .regression ? nil : Self.classifierHeadLearningRate), labelSmoothing: labelSmoothing
+            headLearningRate: headLearningRate ?? (task == .regression ? nil : Self.classifierHeadLearningRate), labelSmoothing: labelSmoothing,
+            layerRateDecay: layerRateDecay
         )
         var model = FineTunedModel(base: weights, head: head, seed: seed, normalizesEmbedding: normalizeEmbedding)
         let clock = ContinuousClock()

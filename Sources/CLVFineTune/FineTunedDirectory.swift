@@ -13,7 +13,7 @@ public struct FineTunedHeadFile: Sendable, Equatable, Codable {
     /// The base model the encoder was fine-tuned from (a known model name or a directory).
     public var base: String
     public var settings: FineTuneSettings
-    /// Whether the head reads the unit-length pooled embedding (``FineTunedModel/normalizesEmbedding``).
+    /// Whether the head reads the direction of the pooled embedding (``FineTunedModel/normalizesEmbedding``).
     public var normalizesEmbedding: Bool
     public var epochs: [FineTuneEpoch]
     /// `[outputs, d]` row-major and `[outputs]`.

@@ -9,7 +9,10 @@ public struct FineTunedModel: Sendable {
     public var configuration: BertConfiguration { layout.configuration }
     /// What the head predicts.
     public let head: FineTuneHead
-    /// Whether the head reads the pooled embedding scaled to unit length (a cosine classifier) instead of the raw mean.
+    /// Whether the head reads the pooled embedding's direction (a cosine classifier) instead of the raw mean: scaled
+    /// to length √d, so each coordinate has unit root mean square, as the LayerNorm outputs a new head is
+    /// initialised for (at unit length the logits start near 0 and the softmax barely separates: BANKING77 10-shot
+    /// dev draw 11, 0.822 against 0.847 for the raw mean).
     public let normalizesEmbedding: Bool
     let layout: ParameterLayout
     var parameters: [Float]

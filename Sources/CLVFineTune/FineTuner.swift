@@ -29,6 +29,9 @@ public struct FineTuneSettings: Sendable, Equatable, Codable {
     /// ε of label smoothing for a classification head (0: plain cross-entropy); evaluation always uses plain
     /// cross-entropy.
     public var labelSmoothing: Double
+    /// Layer-wise learning-rate decay ξ in (0, 1]: encoder layer l of L trains at ξ^(L−1−l) times the rate, the
+    /// embeddings at ξ^L (1: every encoder weight at the rate).
+    public var layerRateDecay: Double
     /// Shards each batch is cut into, one per thread; the result depends on this number (not on the machine's
     /// cores), so a seed reproduces a run bit for bit with the same value.
     public var shards: Int
@@ -38,10 +41,11 @@ public struct FineTuneSettings: Sendable, Equatable, Codable {
     public init(
         epochs: Int = 3, batchSize: Int = 32, learningRate: Double = 2e-5, weightDecay: Double = 0.01,
         warmupFraction: Double = 0.1, maximumGradientNorm: Double = 1, dropout: Double = 0.1, seed: UInt64 = 42,
-        patience: Int = 2, shards: Int = 2, headLearningRate: Double? = nil, labelSmoothing: Double = 0
+        patience: Int = 2, shards: Int = 2, headLearningRate: Double? = nil, labelSmoothing: Double = 0, layerRateDecay: Double = 1
     ) {
         self.headLearningRate = headLearningRate
         self.labelSmoothing = labelSmoothing
+        self.layerRateDecay = layerRateDecay
         self.epochs = epochs
         self.batchSize = batchSize
         self.learningRate = learningRate
@@ -70,6 +74,7 @@ public struct FineTuneSettings: Sendable, Equatable, Codable {
         if patience < 1 { return "patience must be at least 1" }
         if shards < 1 { return "shards must be at least 1" }
         if !(labelSmoothing >= 0 && labelSmoothing < 1) { return "label smoothing must be in [0, 1)" }
+        if !(layerRateDecay > 0 && layerRateDecay <= 1) { return "the layer-wise rate decay must be in (0, 1]" }
         return nil
     }
 }
@@ -222,7 +227,8 @@ public enum FineTuner {
             peak: settings.learningRate, warmupSteps: Int((settings.warmupFraction * Double(totalSteps)).rounded(.up)),
             totalSteps: totalSteps
         )
-        var optimizer = AdamW<Float>(layout: model.layout, weightDecay: Float(settings.weightDecay), headRateFactor: headRateFactor)
+        var optimizer = AdamW<Float>(
+            layout: model.layout, weightDecay: Float(settings.weightDecay), headRateFactor: headRateFactor, layerRateDecay: settings.layerRateDecay)
         let buffers = GradientBuffers<Float>(count: model.layout.count)
         var reports: [FineTuneEpoch] = []
         let clock = ContinuousClock()

@@ -10,32 +10,46 @@ struct AdamW<S: TrainingScalar>: Sendable {
     private(set) var steps = 0
     private var first: [S]
     private var second: [S]
-    /// The head's learning rate as a multiple of the encoder's (a second parameter group).
-    let headRateFactor: Double
-    /// Parameter ranges of at most ~1M entries, each with whether it decays and belongs to the head: the unit of
-    /// parallel work.
-    private let chunks: [(range: Range<Int>, decays: Bool, head: Bool)]
+    /// Parameter ranges of at most ~1M entries, each with whether it decays and its learning rate as a multiple of
+    /// the schedule's (its parameter group): the unit of parallel work.
+    private let chunks: [(range: Range<Int>, decays: Bool, rateFactor: Double)]
 
     /// - Parameters:
     ///   - decayingEveryTensor: decay biases and LayerNorm parameters too (one parameter group, as a bare
     ///     `torch.optim.AdamW(model.parameters())` does); by default only ``ParameterLayout/Tensor/decays``.
     ///   - headRateFactor: the head's rate over the encoder's (1: one rate for all).
-    init(layout: ParameterLayout, weightDecay: S, decayingEveryTensor: Bool = false, headRateFactor: Double = 1) {
+    ///   - layerRateDecay: ``rateFactor(of:layers:headRateFactor:layerRateDecay:)``'s ξ (1: every encoder tensor at
+    ///     the schedule's rate).
+    init(layout: ParameterLayout, weightDecay: S, decayingEveryTensor: Bool = false, headRateFactor: Double = 1, layerRateDecay: Double = 1) {
         self.weightDecay = weightDecay
-        self.headRateFactor = headRateFactor
         first = [S](repeating: 0, count: layout.count)
         second = [S](repeating: 0, count: layout.count)
-        var chunks: [(range: Range<Int>, decays: Bool, head: Bool)] = []
+        var chunks: [(range: Range<Int>, decays: Bool, rateFactor: Double)] = []
         let size = 1 << 20
         for tensor in layout.tensors {
+            let rateFactor = Self.rateFactor(
+                of: tensor.name, layers: layout.layers.count, headRateFactor: headRateFactor, layerRateDecay: layerRateDecay)
             var start = tensor.offset
             while start < tensor.offset + tensor.count {
                 let end = min(start + size, tensor.offset + tensor.count)
-                chunks.append((start..<end, decayingEveryTensor || tensor.decays, tensor.name.hasPrefix("head.")))
+                chunks.append((start..<end, decayingEveryTensor || tensor.decays, rateFactor))
                 start = end
             }
         }
         self.chunks = chunks
+    }
+
+    /// A tensor's learning rate over the schedule's: `headRateFactor` for the head; with layer-wise rate decay ξ
+    /// (Howard & Ruder 2018, arXiv:1801.06146; Sun et al. 2019, arXiv:1905.05583), ξ^(L−1−l) for encoder layer l of
+    /// L and ξ^L for the embeddings, so the layers nearest the input, which hold the most general features, move least.
+    static func rateFactor(of name: String, layers: Int, headRateFactor: Double, layerRateDecay: Double) -> Double {
+        if name.hasPrefix("head.") { return headRateFactor }
+        guard layerRateDecay != 1 else { return 1 }
+        let prefix = "encoder.layer."
+        guard name.hasPrefix(prefix), let layer = Int(name.dropFirst(prefix.count).prefix { $0 != "." }) else {
+            return Foundation.pow(layerRateDecay, Double(layers))
+        }
+        return Foundation.pow(layerRateDecay, Double(layers - 1 - layer))
     }
 
     /// One step at learning rate `learningRate` (the schedule's value for this step).
@@ -49,10 +63,7 @@ struct AdamW<S: TrainingScalar>: Sendable {
         let correction1 = 1 - Foundation.pow(Double(beta1), Double(steps))
         let correction2 = 1 - Foundation.pow(Double(beta2), Double(steps))
         let correction2Root = S(correction2.squareRoot())
-        let headRate = learningRate * headRateFactor
-        let (encoderStep, headStep) = (S(learningRate / correction1), S(headRate / correction1))
-        let (encoderDecay, headDecay) = (1 - S(learningRate) * weightDecay, 1 - S(headRate) * weightDecay)
-        let (beta1, beta2, epsilon) = (self.beta1, self.beta2, self.epsilon)
+        let (beta1, beta2, epsilon, weightDecay) = (self.beta1, self.beta2, self.epsilon, self.weightDecay)
         let chunks = self.chunks
         parameters.withUnsafeMutableBufferPointer { p in
             first.withUnsafeMutableBufferPointer { m in
@@ -61,8 +72,9 @@ struct AdamW<S: TrainingScalar>: Sendable {
                         let (p, m, v, g) = (p.baseAddress!, m.baseAddress!, v.baseAddress!, gradient.baseAddress!)
                         // Each chunk touches only its own entries.
                         threads.run(count: chunks.count) { c in
-                            let (range, decays, head) = chunks[c]
-                            let (stepSize, decayFactor) = head ? (headStep, headDecay) : (encoderStep, encoderDecay)
+                            let (range, decays, rateFactor) = chunks[c]
+                            let rate = learningRate * rateFactor
+                            let (stepSize, decayFactor) = (S(rate / correction1), 1 - S(rate) * weightDecay)
                             for k in range {
                                 if decays { p[k] *= decayFactor }
                                 m[k] = beta1 * m[k] + (1 - beta1) * g[k]

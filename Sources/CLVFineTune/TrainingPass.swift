@@ -50,7 +50,7 @@ final class TrainingPass<S: TrainingScalar> {
     private var embeddingInverseDeviation: UnsafeMutablePointer<S>
     private var embeddingMask: UnsafeMutablePointer<S>?
     private let probabilityStarts: [Int]
-    private let pooled: UnsafeMutablePointer<S>  // B × d, of unit length when `normalizesPooled`
+    private let pooled: UnsafeMutablePointer<S>  // B × d, of length √d when `normalizesPooled`
     private let normalizesPooled: Bool
     private let pooledNorms: UnsafeMutablePointer<S>  // B, the mean-pooled rows' lengths
     private let headMask: UnsafeMutablePointer<S>?
@@ -64,7 +64,7 @@ final class TrainingPass<S: TrainingScalar> {
     ///   - parameters: the flat parameters (``ParameterLayout``).
     ///   - sequences: token ids, each non-empty and within the position table (checked by the caller).
     ///   - dropout: the drop probability (0 turns dropout off and keeps no masks).
-    ///   - normalizesPooled: scale each pooled embedding to unit length before the head's dropout.
+    ///   - normalizesPooled: scale each pooled embedding to length √d before the head's dropout.
     ///   - random: the generator the masks are drawn from, in a fixed order (so a seed gives the same masks).
     init(
         parameters: UnsafePointer<S>, layout: ParameterLayout, sequences: [[Int]], dropout: S, normalizesPooled: Bool = false,
@@ -167,7 +167,8 @@ final class TrainingPass<S: TrainingScalar> {
             if normalizesPooled {
                 var squares: S = 0
                 for j in 0..<d { squares += row[j] * row[j] }
-                pooledNorms[s] = squares.squareRoot()
+                // pooledNorms holds |m|/√d, the divisor that gives the row length √d.
+                pooledNorms[s] = (squares / S(d)).squareRoot()
                 let scale = 1 / pooledNorms[s]
                 for j in 0..<d { row[j] *= scale }
             }
@@ -332,14 +333,15 @@ final class TrainingPass<S: TrainingScalar> {
             dWeight: gradient + layout.headWeight, dBias: gradient + layout.headBias, dInput: dPooled, accumulate: false
         )
         if let headMask { for k in 0..<(batch * d) { dPooled[k] *= headMask[k] } }
-        // x̂ = m/|m|: dm = (dx̂ − x̂·(x̂·dx̂)) / |m|.
+        // y = √d·m/|m|: dm = (dy − y·(y·dy)/d) · √d/|m|.
         if normalizesPooled {
             for s in 0..<batch {
-                let unit = pooled + s * d, dm = dPooled + s * d
+                let y = pooled + s * d, dm = dPooled + s * d
                 var along: S = 0
-                for j in 0..<d { along += unit[j] * dm[j] }
+                for j in 0..<d { along += y[j] * dm[j] }
+                along /= S(d)
                 let inverse = 1 / pooledNorms[s]
-                for j in 0..<d { dm[j] = (dm[j] - unit[j] * along) * inverse }
+                for j in 0..<d { dm[j] = (dm[j] - y[j] * along) * inverse }
             }
         }
         backward(w, dPooled: dPooled, into: gradient)

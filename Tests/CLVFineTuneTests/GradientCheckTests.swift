@@ -97,7 +97,7 @@ import Testing
         Self.expectSmall(Self.worstErrors(head: .classification(classes: 4), labels: [2, 0, 3], dropout: 0.1))
     }
 
-    @Test func classificationOnTheUnitLengthEmbeddingWithLabelSmoothing() {
+    @Test func classificationOnTheNormalizedEmbeddingWithLabelSmoothing() {
         Self.expectSmall(
             Self.worstErrors(head: .classification(classes: 4), labels: [2, 0, 3], dropout: 0.1, normalizesEmbedding: true, labelSmoothing: 0.1))
     }

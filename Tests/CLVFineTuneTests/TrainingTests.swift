@@ -146,6 +146,24 @@ import Testing
         #expect(abs(parameters[layout.layers[0].qkvWeight] + 1e-3) < 1e-9)
     }
 
+    @Test func layerWiseRateDecayShrinksTheStepsTowardsTheInput() {
+        // ξ = 0.5 over the tiny model's L layers: the first Adam step (|Δθ| ≈ lr) is lr·ξ^(L−1−l) in layer l, lr·ξ^L
+        // in the embeddings and their LayerNorm, and the head keeps its own factor.
+        let layout = ParameterLayout(configuration: Self.tiny, headOutputs: 1)
+        let layers = layout.layers.count
+        var optimizer = AdamW<Double>(layout: layout, weightDecay: 0, headRateFactor: 10, layerRateDecay: 0.5)
+        var parameters = [Double](repeating: 0, count: layout.count)
+        optimizer.step(&parameters, gradient: [Double](repeating: 0.5, count: layout.count), learningRate: 1e-3, threads: ParallelFor(threads: 1))
+        #expect(abs(parameters[layout.headWeight] + 1e-2) < 1e-9)
+        for (l, layer) in layout.layers.enumerated() {
+            let expected = 1e-3 * Foundation.pow(0.5, Double(layers - 1 - l))
+            #expect(abs(parameters[layer.qkvWeight] + expected) < 1e-9 && abs(parameters[layer.outputNormBeta] + expected) < 1e-9)
+        }
+        let embeddings = 1e-3 * Foundation.pow(0.5, Double(layers))
+        #expect(abs(parameters[layout.wordEmbeddings] + embeddings) < 1e-9 && abs(parameters[layout.embeddingNormGamma] + embeddings) < 1e-9)
+        #expect(FineTuneSettings(layerRateDecay: 0).problem == "the layer-wise rate decay must be in (0, 1]")
+    }
+
     @Test func clippingScalesToTheLimit() {
         var gradient: [Double] = [3, 4]
         let norm = clipGradientNorm(&gradient, maximum: 1)
@@ -204,7 +222,7 @@ import Testing
         #expect(abs(gradient.reduce(0, +)) < 1e-12)  // p − q sums to 0
     }
 
-    @Test func theNormalizedHeadReadsTheUnitLengthEmbedding() throws {
+    @Test func theNormalizedHeadReadsTheEmbeddingScaledToLengthRootD() throws {
         let base = Self.randomBase(seed: 8)
         var model = FineTunedModel(base: base, head: .regression, seed: 0, normalizesEmbedding: true)
         let d = Self.tiny.hiddenSize
@@ -215,7 +233,7 @@ import Testing
         for s in sequences.indices {
             let row = pooled[(s * d)..<((s + 1) * d)]
             let norm = row.map { $0 * $0 }.reduce(0, +).squareRoot()
-            #expect(abs(outputs[s][0] - pooled[s * d + 5] / norm) < 1e-5)
+            #expect(abs(outputs[s][0] - Float(d).squareRoot() * pooled[s * d + 5] / norm) < 1e-5)
         }
     }
 
