@@ -50,6 +50,8 @@ struct Finetune: ParsableCommand {
     @Option(help: "Label smoothing ε of the classification loss (0: plain cross-entropy).") var labelSmoothing = 0.0
     @Option(help: "Layer-wise learning-rate decay ξ in (0, 1]: layer l of L trains at ξ^(L−1−l) times the rate, the embeddings at ξ^L.")
     var layerRateDecay = 1.0
+    @Option(help: "Probability that a training text's word piece is left out at a step (data augmentation; [CLS] and [SEP] stay).")
+    var tokenDropout = 0.0
     @Flag(help: "Feed the head the direction of the mean-pooled embedding, scaled to length √(hidden size) (a cosine classifier).") var normalizeEmbedding =
         false
     @Option(help: "Random seed (draw, split, shuffling, dropout, head initialisation).") var seed: UInt64 = 42
@@ -83,6 +85,7 @@ struct Finetune: ParsableCommand {
         if !(contrastiveLearningRate > 0) { throw ValidationError("--contrastive-learning-rate must be positive.") }
         if !(labelSmoothing >= 0 && labelSmoothing < 1) { throw ValidationError("--label-smoothing must be in [0, 1).") }
         if !(layerRateDecay > 0 && layerRateDecay <= 1) { throw ValidationError("--layer-rate-decay must be in (0, 1].") }
+        if !(tokenDropout >= 0 && tokenDropout < 1) { throw ValidationError("--token-dropout must be in [0, 1).") }
         if labelSmoothing > 0 && task == .regression {
             throw ValidationError("--label-smoothing spreads class targets: use it with --task intent or sentiment.")
         }
@@ -118,7 +121,7 @@ struct Finetune: ParsableCommand {
             epochs: epochs, batchSize: batchSize, learningRate: learningRate, weightDecay: weightDecay, warmupFraction: warmup,
             dropout: dropout, seed: seed, patience: patience, shards: threads,
             headLearningRate: headLearningRate ?? (task == .regression ? nil : Self.classifierHeadLearningRate), labelSmoothing: labelSmoothing,
-            layerRateDecay: layerRateDecay
+            layerRateDecay: layerRateDecay, tokenDropout: tokenDropout
         )
         var model = FineTunedModel(base: weights, head: head, seed: seed, normalizesEmbedding: normalizeEmbedding)
         let clock = ContinuousClock()

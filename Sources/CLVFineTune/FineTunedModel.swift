@@ -102,12 +102,14 @@ enum BatchGradient {
     /// never on which thread ran which shard.
     static func compute<S: TrainingScalar>(
         parameters: [S], layout: ParameterLayout, head: FineTuneHead, normalizesEmbedding: Bool = false, labelSmoothing: S = 0,
-        examples: [FineTuneExample], batch: [Int], shards shardCount: Int, dropout: S, seed: UInt64, threads: ParallelFor
+        examples: [FineTuneExample], batch: [Int], shards shardCount: Int, dropout: S, tokenDropout: Double = 0, seed: UInt64,
+        threads: ParallelFor
     ) -> (loss: Double, gradient: [S]) {
         let buffers = GradientBuffers<S>(count: layout.count)
         let loss = compute(
             parameters: parameters, layout: layout, head: head, normalizesEmbedding: normalizesEmbedding, labelSmoothing: labelSmoothing,
-            examples: examples, batch: batch, shards: shardCount, dropout: dropout, seed: seed, threads: threads, buffers: buffers
+            examples: examples, batch: batch, shards: shardCount, dropout: dropout, tokenDropout: tokenDropout, seed: seed, threads: threads,
+            buffers: buffers
         )
         return (loss, Array(UnsafeBufferPointer(start: buffers.total, count: layout.count)))
     }
@@ -117,17 +119,17 @@ enum BatchGradient {
     /// paging in fresh zeroed memory for every shard of every step (a quarter of the run's time in the kernel).
     static func compute<S: TrainingScalar>(
         parameters: [S], layout: ParameterLayout, head: FineTuneHead, normalizesEmbedding: Bool = false, labelSmoothing: S = 0,
-        examples: [FineTuneExample], batch: [Int], shards shardCount: Int, dropout: S, seed: UInt64, threads: ParallelFor,
-        buffers: GradientBuffers<S>
+        examples: [FineTuneExample], batch: [Int], shards shardCount: Int, dropout: S, tokenDropout: Double = 0, seed: UInt64,
+        threads: ParallelFor, buffers: GradientBuffers<S>
     ) -> Double {
         let shards = Batches.shards(batch, lengths: examples.map(\.tokens.count), count: shardCount)
         let weight = 1 / S(batch.count)
         return sum(parameters: parameters, layout: layout, shards: shards.count, seed: seed, threads: threads, buffers: buffers) {
             index, w, gradient, random in
             let members = shards[index]
+            let sequences = members.map { TokenDropout.kept(examples[$0].tokens, dropping: tokenDropout, random: &random) }
             let pass = TrainingPass<S>(
-                parameters: w, layout: layout, sequences: members.map { examples[$0].tokens }, dropout: dropout,
-                normalizesPooled: normalizesEmbedding, random: &random
+                parameters: w, layout: layout, sequences: sequences, dropout: dropout, normalizesPooled: normalizesEmbedding, random: &random
             )
             return pass.lossAndGradient(
                 parameters: w, head: head, labels: members.map { examples[$0].label }, weight: weight, labelSmoothing: labelSmoothing,
@@ -188,6 +190,20 @@ enum BatchGradient {
             }
         }
         return losses.reduce(0, +)
+    }
+}
+
+/// Word-piece dropout, a data augmentation for small training sets: each step sees every text with some of its
+/// tokens left out at random, as EDA's random deletion does with words (Wei & Zou 2019, arXiv:1901.11196).
+enum TokenDropout {
+    /// `tokens` without each inner token with probability `probability`; the first and last ([CLS] and [SEP]) always
+    /// stay, and so does one inner token when all would go. At probability 0 the generator is not used.
+    static func kept(_ tokens: [Int], dropping probability: Double, random: inout SplitMix64) -> [Int] {
+        guard probability > 0, tokens.count > 2 else { return tokens }
+        let inner = tokens[1..<(tokens.count - 1)]
+        var kept = inner.filter { _ in Double(random.next() >> 11) * 0x1p-53 >= probability }
+        if kept.isEmpty { kept = [inner[inner.startIndex + Int(random.next() % UInt64(inner.count))]] }
+        return [tokens[0]] + kept + [tokens[tokens.count - 1]]
     }
 }
 

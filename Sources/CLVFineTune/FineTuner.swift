@@ -32,6 +32,9 @@ public struct FineTuneSettings: Sendable, Equatable, Codable {
     /// Layer-wise learning-rate decay ξ in (0, 1]: encoder layer l of L trains at ξ^(L−1−l) times the rate, the
     /// embeddings at ξ^L (1: every encoder weight at the rate).
     public var layerRateDecay: Double
+    /// The probability that a training text's inner word piece is left out at a step (0: none): data augmentation
+    /// for few-shot training (``TokenDropout``); evaluation and inference read whole texts.
+    public var tokenDropout: Double
     /// Shards each batch is cut into, one per thread; the result depends on this number (not on the machine's
     /// cores), so a seed reproduces a run bit for bit with the same value.
     public var shards: Int
@@ -41,8 +44,10 @@ public struct FineTuneSettings: Sendable, Equatable, Codable {
     public init(
         epochs: Int = 3, batchSize: Int = 32, learningRate: Double = 2e-5, weightDecay: Double = 0.01,
         warmupFraction: Double = 0.1, maximumGradientNorm: Double = 1, dropout: Double = 0.1, seed: UInt64 = 42,
-        patience: Int = 2, shards: Int = 2, headLearningRate: Double? = nil, labelSmoothing: Double = 0, layerRateDecay: Double = 1
+        patience: Int = 2, shards: Int = 2, headLearningRate: Double? = nil, labelSmoothing: Double = 0, layerRateDecay: Double = 1,
+        tokenDropout: Double = 0
     ) {
+        self.tokenDropout = tokenDropout
         self.headLearningRate = headLearningRate
         self.labelSmoothing = labelSmoothing
         self.layerRateDecay = layerRateDecay
@@ -75,6 +80,7 @@ public struct FineTuneSettings: Sendable, Equatable, Codable {
         if shards < 1 { return "shards must be at least 1" }
         if !(labelSmoothing >= 0 && labelSmoothing < 1) { return "label smoothing must be in [0, 1)" }
         if !(layerRateDecay > 0 && layerRateDecay <= 1) { return "the layer-wise rate decay must be in (0, 1]" }
+        if !(tokenDropout >= 0 && tokenDropout < 1) { return "token dropout must be in [0, 1)" }
         return nil
     }
 }
@@ -159,7 +165,7 @@ public enum FineTuner {
                 BatchGradient.compute(
                     parameters: parameters, layout: layout, head: head, normalizesEmbedding: normalizesEmbedding,
                     labelSmoothing: Float(settings.labelSmoothing), examples: training, batch: batch, shards: settings.shards,
-                    dropout: Float(settings.dropout), seed: seed, threads: threads, buffers: buffers)
+                    dropout: Float(settings.dropout), tokenDropout: settings.tokenDropout, seed: seed, threads: threads, buffers: buffers)
             },
             endOfEpoch: { model, report in
                 guard !validation.isEmpty else { return false }

@@ -164,6 +164,24 @@ import Testing
         #expect(FineTuneSettings(layerRateDecay: 0).problem == "the layer-wise rate decay must be in (0, 1]")
     }
 
+    @Test func tokenDropoutKeepsTheEndsAndLeavesOutItsShareOfTheRest() {
+        var random = SplitMix64(seed: 3)
+        let text = [101] + Array(1000..<1200) + [102]
+        var inner = 0
+        for _ in 0..<200 {
+            let kept = TokenDropout.kept(text, dropping: 0.25, random: &random)
+            #expect(kept.first == 101 && kept.last == 102)
+            let middle = Array(kept.dropFirst().dropLast())
+            #expect(!middle.isEmpty && middle.allSatisfy { (1000..<1200).contains($0) } && middle == middle.sorted())
+            inner += middle.count
+        }
+        // 200 × 200 inner tokens, each kept with probability 0.75: 30,000 ± 4 sd of 87.
+        #expect(abs(inner - 30_000) < 350, "\(inner) inner tokens kept")
+        #expect(TokenDropout.kept([101, 7, 102], dropping: 0.99, random: &random) == [101, 7, 102])
+        var (untouched, fresh) = (SplitMix64(seed: 3), SplitMix64(seed: 3))
+        #expect(TokenDropout.kept(text, dropping: 0, random: &untouched) == text && untouched.next() == fresh.next())
+    }
+
     @Test func clippingScalesToTheLimit() {
         var gradient: [Double] = [3, 4]
         let norm = clipGradientNorm(&gradient, maximum: 1)
