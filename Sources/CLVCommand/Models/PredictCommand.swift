@@ -175,13 +175,14 @@ extension CLV {
                 }
                 emit(try jsonText(rows))
             case .csv, .table:
-                FileHandle.standardOutput.write(Data(csv(table, scores, intervals)))
+                for part in csv(table, scores, intervals) { FileHandle.standardOutput.write(Data(part)) }
             }
         }
 
-        /// The CSV as bytes, rows formatted in chunks on all cores (numbers as `%.10g` for times and `%.8g` for
-        /// predictions, by ``GeneralNumberFormat``: the text `String(format:)` gives, twenty times faster).
-        func csv(_ table: CustomerTable, _ scores: [CustomerScore], _ intervals: [PredictionInterval?]?) -> [UInt8] {
+        /// The CSV as parts of bytes, the header first, rows formatted in chunks on all cores (numbers as `%.10g` for
+        /// times and `%.8g` for predictions, by ``GeneralNumberFormat``: the text `String(format:)` gives, twenty times
+        /// faster). Written part by part, never joined: a million rows would hold the text two more times.
+        func csv(_ table: CustomerTable, _ scores: [CustomerScore], _ intervals: [PredictionInterval?]?) -> [[UInt8]] {
             var header = ["customer_id", "frequency", "recency", "T", "expected_purchases", "p_alive", "expected_spend", "clv"]
             if interval != nil { header += ["expected_purchases_lower", "expected_purchases_upper", "clv_lower", "clv_upper"] }
             let n = table.count, chunkRows = 32_768
@@ -216,10 +217,7 @@ extension CLV {
                     parts[c] = out
                 }
             }
-            var bytes = Array((header.joined(separator: ",") + "\n").utf8)
-            bytes.reserveCapacity(bytes.count + parts.reduce(0) { $0 + $1.count })
-            for part in parts { bytes += part }
-            return bytes
+            return [Array((header.joined(separator: ",") + "\n").utf8)] + parts
         }
     }
 }
