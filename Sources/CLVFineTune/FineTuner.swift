@@ -47,10 +47,10 @@ public struct FineTuneSettings: Sendable, Equatable, Codable {
         patience: Int = 2, shards: Int = 2, headLearningRate: Double? = nil, labelSmoothing: Double = 0, layerRateDecay: Double = 1,
         tokenDropout: Double = 0
     ) {
-        self.tokenDropout = tokenDropout
         self.headLearningRate = headLearningRate
         self.labelSmoothing = labelSmoothing
         self.layerRateDecay = layerRateDecay
+        self.tokenDropout = tokenDropout
         self.epochs = epochs
         self.batchSize = batchSize
         self.learningRate = learningRate

@@ -183,18 +183,3 @@ extension CLV {
         static func twoDigits(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
     }
 }
-
-/// Text for standard output, written a megabyte at a time.
-struct ChunkedOutput {
-    private var chunk = ""
-
-    mutating func append(_ text: String) {
-        chunk += text
-        if chunk.utf8.count >= 1 << 20 { flush() }
-    }
-
-    mutating func flush() {
-        FileHandle.standardOutput.write(Data(chunk.utf8))
-        chunk.removeAll(keepingCapacity: true)
-    }
-}

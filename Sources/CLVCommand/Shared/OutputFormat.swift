@@ -126,15 +126,10 @@ enum Output {
             handle = FileHandle.standardOutput
         }
         defer { if path != nil { try? handle.close() } }
-        var chunk = columns.joined(separator: ",") + "\n"
-        for row in rows {
-            chunk += row.map(\.csv).joined(separator: ",") + "\n"
-            if chunk.utf8.count >= 1 << 20 {
-                handle.write(Data(chunk.utf8))
-                chunk.removeAll(keepingCapacity: true)
-            }
-        }
-        handle.write(Data(chunk.utf8))
+        var output = ChunkedOutput(handle)
+        output.append(columns.joined(separator: ",") + "\n")
+        for row in rows { output.append(row.map(\.csv).joined(separator: ",") + "\n") }
+        output.flush()
     }
 
     static func log(_ text: String) {
@@ -143,4 +138,23 @@ enum Output {
 
     /// True when stderr is a terminal, so progress can redraw one line.
     static let stderrIsTerminal = isatty(2) == 1
+}
+
+/// Text for a file handle (standard output unless given), written a megabyte at a time, so a million rows never
+/// exist as one string; call ``flush()`` at the end.
+struct ChunkedOutput {
+    private let handle: FileHandle
+    private var chunk = ""
+
+    init(_ handle: FileHandle = .standardOutput) { self.handle = handle }
+
+    mutating func append(_ text: String) {
+        chunk += text
+        if chunk.utf8.count >= 1 << 20 { flush() }
+    }
+
+    mutating func flush() {
+        handle.write(Data(chunk.utf8))
+        chunk.removeAll(keepingCapacity: true)
+    }
 }
