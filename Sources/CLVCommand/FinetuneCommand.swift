@@ -59,6 +59,8 @@ struct Finetune: ParsableCommand {
     @Option(help: "Share of the training rows held out for validation and early stopping (0: none).") var validationFraction = 0.1
     @Option(help: "Rounds of SetFit pairs (one same-label and one other-label pair per text each) to train the encoder on first (0: no contrastive stage).")
     var contrastiveIterations = 0
+    @Option(help: "Runs to train, each with its own seed for shuffling, dropout and the head, whose weights are then averaged into one model (a model soup).")
+    var averageRuns = 1
     @Option(help: "Peak learning rate of the contrastive stage.") var contrastiveLearningRate = 2e-5
     @Option(help: "Epochs without a better validation score before stopping.") var patience = 2
     @Option(help: ArgumentHelp("A CSV with the same columns to report the final model on.", valueName: "FILE")) var test: String?
@@ -86,6 +88,7 @@ struct Finetune: ParsableCommand {
         if !(labelSmoothing >= 0 && labelSmoothing < 1) { throw ValidationError("--label-smoothing must be in [0, 1).") }
         if !(layerRateDecay > 0 && layerRateDecay <= 1) { throw ValidationError("--layer-rate-decay must be in (0, 1].") }
         if !(tokenDropout >= 0 && tokenDropout < 1) { throw ValidationError("--token-dropout must be in [0, 1).") }
+        if averageRuns < 1 { throw ValidationError("--average-runs must be at least 1.") }
         if labelSmoothing > 0 && task == .regression {
             throw ValidationError("--label-smoothing spreads class targets: use it with --task intent or sentiment.")
         }
@@ -123,12 +126,81 @@ struct Finetune: ParsableCommand {
             headLearningRate: headLearningRate ?? (task == .regression ? nil : Self.classifierHeadLearningRate), labelSmoothing: labelSmoothing,
             layerRateDecay: layerRateDecay, tokenDropout: tokenDropout
         )
-        var model = FineTunedModel(base: weights, head: head, seed: seed, normalizesEmbedding: normalizeEmbedding)
         let clock = ContinuousClock()
         let start = clock.now
+        var runs: [TrainedRun] = []
+        for run in 0..<averageRuns {
+            var runSettings = settings
+            // Run 0 is the single run's seed, so --average-runs 1 trains exactly what it always did.
+            runSettings.seed = seed &+ UInt64(run) &* 0x9E37_79B9_7F4A_7C15
+            if averageRuns > 1 { progress("clv finetune: run \(run + 1) of \(averageRuns), seed \(runSettings.seed).") }
+            runs.append(try train(base: weights, head: head, training: training, validation: validation, settings: runSettings))
+        }
+        let model = runs.count == 1 ? runs[0].model : FineTunedModel(averaging: runs.map(\.model))
+        let (reports, contrastive) = (runs[0].epochs, runs[0].contrastive)  // head.json's, as a single run records them
+        let wall = (clock.now - start)
+        let wallSeconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) * 1e-18
+
+        var testResult: FineTuneEvaluation?
+        if let test {
+            let testRows = try read(test)
+            let testExamples = try testRows.enumerated().map { index, row in
+                FineTuneExample(tokens: tokenizer.encode(redactor.redacted(row.text)), label: try label(row.label, labels: labels, line: index, file: test))
+            }
+            testResult = FineTuner.evaluate(model, on: testExamples, threads: .init(threads: threads))
+        }
+        do {
+            try FineTunedDirectory.write(
+                model,
+                head: FineTunedHeadFile(
+                    task: task.rawValue, head: head, labels: labels, base: base, settings: settings, epochs: reports, weight: model.headWeight,
+                    bias: model.headBias, normalizesEmbedding: normalizeEmbedding, contrastive: contrastive,
+                    averagedRuns: runs.count == 1 ? nil : runs.map { .init(seed: $0.seed, epochs: $0.epochs, contrastive: $0.contrastive) }),
+                base: baseDirectory, maximumSequenceLength: min(maxLength, configuration.maximumPositions), to: URL(fileURLWithPath: out))
+        } catch {
+            throw UserError("Cannot write the model into \(out): \((error as NSError).localizedDescription). Check the folder is writable.")
+        }
+        // One row per epoch of every run (the test result, of the averaged model, on the last).
+        var table = Tabular(
+            columns: ["run", "epoch", "training_loss", "validation_loss", "validation_accuracy", "examples_per_s", "seconds"],
+            rows: runs.enumerated().flatMap { run, trained in trained.epochs.map { (run + 1, $0) } }.map { run, r in
+                [
+                    .integer(run), .integer(r.epoch), .number(r.trainingLoss, decimals: 4), r.validationLoss.map { .number($0, decimals: 4) } ?? .missing,
+                    r.validationAccuracy.map { .number($0, decimals: 4) } ?? .missing, .number(r.examplesPerSecond, decimals: 1),
+                    .number(r.seconds, decimals: 1),
+                ]
+            })
+        if let testResult {
+            table.columns += ["test_loss", "test_accuracy"]
+            for i in table.rows.indices {
+                let last = i == table.rows.count - 1
+                table.rows[i] += [
+                    last ? .number(testResult.loss, decimals: 4) : .missing,
+                    last ? testResult.accuracy.map { .number($0, decimals: 4) } ?? .missing : .missing,
+                ]
+            }
+        }
+        emit(table.render(format))
+        progress(String(format: "Wrote %@ (%d epochs, %.0f s of training).", out, runs.map(\.epochs.count).reduce(0, +), wallSeconds))
+    }
+
+    /// One run's model and how it trained.
+    private struct TrainedRun {
+        var model: FineTunedModel
+        var seed: UInt64
+        var epochs: [FineTuneEpoch]
+        var contrastive: FineTunedHeadFile.ContrastiveStage?
+    }
+
+    /// One run from the base encoder and a new head seeded with `settings.seed`: the contrastive stage when asked
+    /// for, then the head stage.
+    private func train(
+        base weights: BertWeights, head: FineTuneHead, training: [FineTuneExample], validation: [FineTuneExample], settings: FineTuneSettings
+    ) throws -> TrainedRun {
+        var model = FineTunedModel(base: weights, head: head, seed: settings.seed, normalizesEmbedding: normalizeEmbedding)
         var contrastive: FineTunedHeadFile.ContrastiveStage?
         if contrastiveIterations > 0 {
-            let pairs = ContrastivePair.sampled(labels: training.map(\.label), iterations: contrastiveIterations, seed: seed)
+            let pairs = ContrastivePair.sampled(labels: training.map(\.label), iterations: contrastiveIterations, seed: settings.seed)
             progress(
                 "clv finetune: contrastive stage, \(pairs.count) pairs of the \(training.count) training texts, \((pairs.count + settings.pairsPerBatch - 1) / settings.pairsPerBatch) steps."
             )
@@ -149,48 +221,7 @@ struct Finetune: ParsableCommand {
             Self.show(p, on: line)
         }
         line.finish()
-        let wall = (clock.now - start)
-        let wallSeconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) * 1e-18
-
-        var testResult: FineTuneEvaluation?
-        if let test {
-            let testRows = try read(test)
-            let testExamples = try testRows.enumerated().map { index, row in
-                FineTuneExample(tokens: tokenizer.encode(redactor.redacted(row.text)), label: try label(row.label, labels: labels, line: index, file: test))
-            }
-            testResult = FineTuner.evaluate(model, on: testExamples, threads: .init(threads: threads))
-        }
-        do {
-            try FineTunedDirectory.write(
-                model,
-                head: FineTunedHeadFile(
-                    task: task.rawValue, head: head, labels: labels, base: base, settings: settings, epochs: reports, weight: model.headWeight,
-                    bias: model.headBias, normalizesEmbedding: normalizeEmbedding, contrastive: contrastive),
-                base: baseDirectory, maximumSequenceLength: min(maxLength, configuration.maximumPositions), to: URL(fileURLWithPath: out))
-        } catch {
-            throw UserError("Cannot write the model into \(out): \((error as NSError).localizedDescription). Check the folder is writable.")
-        }
-        var table = Tabular(
-            columns: ["epoch", "training_loss", "validation_loss", "validation_accuracy", "examples_per_s", "seconds"],
-            rows: reports.map { r in
-                [
-                    .integer(r.epoch), .number(r.trainingLoss, decimals: 4), r.validationLoss.map { .number($0, decimals: 4) } ?? .missing,
-                    r.validationAccuracy.map { .number($0, decimals: 4) } ?? .missing, .number(r.examplesPerSecond, decimals: 1),
-                    .number(r.seconds, decimals: 1),
-                ]
-            })
-        if let testResult {
-            table.columns += ["test_loss", "test_accuracy"]
-            for i in table.rows.indices {
-                let last = i == table.rows.count - 1
-                table.rows[i] += [
-                    last ? .number(testResult.loss, decimals: 4) : .missing,
-                    last ? testResult.accuracy.map { .number($0, decimals: 4) } ?? .missing : .missing,
-                ]
-            }
-        }
-        emit(table.render(format))
-        progress(String(format: "Wrote %@ (%d epochs, %.0f s of training).", out, reports.count, wallSeconds))
+        return TrainedRun(model: model, seed: settings.seed, epochs: reports, contrastive: contrastive)
     }
 
     /// A training step on the progress line, and one line per epoch for logs.

@@ -21,6 +21,22 @@ public struct FineTunedHeadFile: Sendable, Equatable, Codable {
     public var bias: [Float]
     /// The contrastive stage the encoder was trained with before the head, if any.
     public var contrastive: ContrastiveStage?
+    /// The runs whose weights were averaged into this model (``FineTunedModel/init(averaging:)``), when there were
+    /// several; ``epochs`` and ``contrastive`` are then the first run's.
+    public var averagedRuns: [AveragedRun]?
+
+    /// One of the runs of an averaged model.
+    public struct AveragedRun: Sendable, Equatable, Codable {
+        public var seed: UInt64
+        public var epochs: [FineTuneEpoch]
+        public var contrastive: ContrastiveStage?
+
+        public init(seed: UInt64, epochs: [FineTuneEpoch], contrastive: ContrastiveStage?) {
+            self.seed = seed
+            self.epochs = epochs
+            self.contrastive = contrastive
+        }
+    }
 
     /// How a SetFit contrastive stage ran (``FineTuner/trainContrastive(_:examples:pairs:settings:progress:)``).
     public struct ContrastiveStage: Sendable, Equatable, Codable {
@@ -39,9 +55,11 @@ public struct FineTunedHeadFile: Sendable, Equatable, Codable {
 
     public init(
         task: String, head: FineTuneHead, labels: [String], base: String, settings: FineTuneSettings, epochs: [FineTuneEpoch],
-        weight: [Float], bias: [Float], normalizesEmbedding: Bool = false, contrastive: ContrastiveStage? = nil
+        weight: [Float], bias: [Float], normalizesEmbedding: Bool = false, contrastive: ContrastiveStage? = nil,
+        averagedRuns: [AveragedRun]? = nil
     ) {
         self.contrastive = contrastive
+        self.averagedRuns = averagedRuns
         self.normalizesEmbedding = normalizesEmbedding
         schemaVersion = Self.currentSchemaVersion
         self.task = task

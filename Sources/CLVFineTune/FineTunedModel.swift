@@ -41,6 +41,25 @@ public struct FineTunedModel: Sendable {
         self.parameters = parameters
     }
 
+    /// The uniform average of the parameters of `models`, fine-tuned from one pretrained encoder with the same head
+    /// and differing only in their runs' seeds: a model soup (Wortsman et al. 2022, "Model soups: averaging weights of
+    /// multiple fine-tuned models improves accuracy without increasing inference time", arXiv:2203.05482). Runs from
+    /// the same start stay in one basin of the loss, so their mean is one model of the same size that keeps most of
+    /// an ensemble's gain.
+    public init(averaging models: [FineTunedModel]) {
+        precondition(!models.isEmpty, "FineTunedModel(averaging:) needs a model")
+        let first = models[0]
+        precondition(
+            models.allSatisfy { $0.layout.count == first.layout.count && $0.head == first.head && $0.normalizesEmbedding == first.normalizesEmbedding },
+            "FineTunedModel(averaging:): models of different shapes")
+        var sum = [Double](repeating: 0, count: first.parameters.count)
+        for model in models {
+            for (k, value) in model.parameters.enumerated() { sum[k] += Double(value) }
+        }
+        let share = 1 / Double(models.count)
+        self.init(layout: first.layout, head: first.head, parameters: sum.map { Float($0 * share) }, normalizesEmbedding: first.normalizesEmbedding)
+    }
+
     /// The encoder's weights, for ``BertEncoder`` / ``SentenceEncoder`` and for saving.
     public var encoderWeights: BertWeights { layout.encoderWeights(parameters) }
 

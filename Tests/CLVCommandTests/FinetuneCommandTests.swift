@@ -53,6 +53,28 @@ import Testing
         #expect(embedded.status == 0, "\(embedded.stderr)")
     }
 
+    @Test func averagedRunsAreReportedAndRecorded() throws {
+        let folder = try TemporaryDirectory()
+        let data = try Self.data(in: folder)
+        let out = folder.url.appendingPathComponent("soup").path
+        let result = try Self.finetuneTinyBERT(
+            data: data, out: out, ["--epochs", "2", "--validation-fraction", "0", "--average-runs", "2", "--seed", "7", "--format", "json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+        #expect(rows.compactMap { $0["run"] as? Int } == [1, 1, 2, 2] && rows.compactMap { $0["epoch"] as? Int } == [1, 2, 1, 2])
+        #expect(result.stderr.contains("run 2 of 2"), "\(result.stderr)")
+        let runs = try #require(try Self.headFile(in: out)["averagedRuns"] as? [[String: Any]])
+        let seeds = runs.compactMap { ($0["seed"] as? NSNumber)?.uint64Value }
+        #expect(seeds.count == 2 && seeds[0] == 7 && seeds[1] != 7)
+        #expect(runs.allSatisfy { ($0["epochs"] as? [[String: Any]])?.count == 2 })
+
+        let single = folder.url.appendingPathComponent("single").path
+        #expect(try Self.finetuneTinyBERT(data: data, out: single, ["--epochs", "1", "--validation-fraction", "0"]).status == 0)
+        #expect(try Self.headFile(in: single)["averagedRuns"] == nil)
+        let refused = try Self.finetuneTinyBERT(data: data, out: single, ["--average-runs", "0"])
+        #expect(refused.status == 2 && refused.stderr.contains("--average-runs must be at least 1"), "\(refused.stderr)")
+    }
+
     @Test func aContrastiveStageRunsFirstAndIsRecorded() throws {
         let folder = try TemporaryDirectory()
         let data = try Self.data(in: folder)

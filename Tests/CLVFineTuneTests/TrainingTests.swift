@@ -52,6 +52,21 @@ import Testing
         #expect(reports.last!.trainingLoss < reports.first!.trainingLoss)
     }
 
+    @Test func averagingIsTheMeanOfEveryParameter() throws {
+        let training = Self.examples(count: 32, seed: 22)
+        var first = FineTunedModel(base: Self.randomBase(seed: 2), head: .classification(classes: 2), seed: 4), second = first
+        _ = try FineTuner.train(&first, training: training, settings: FineTuneSettings(epochs: 1, batchSize: 8, learningRate: 1e-3, seed: 1, shards: 2))
+        _ = try FineTuner.train(&second, training: training, settings: FineTuneSettings(epochs: 1, batchSize: 8, learningRate: 1e-3, seed: 2, shards: 2))
+        let soup = FineTunedModel(averaging: [first, second])
+        #expect(first.parameters != second.parameters)
+        #expect(
+            soup.parameters.indices.allSatisfy {
+                abs(soup.parameters[$0] - (first.parameters[$0] + second.parameters[$0]) / 2) <= 1e-7 * max(1, abs(soup.parameters[$0]))
+            })
+        #expect(FineTunedModel(averaging: [first]).parameters == first.parameters)
+        #expect(soup.head == first.head && soup.layout.count == first.layout.count)
+    }
+
     @Test func pairsGiveEveryTextOneSameAndOneOtherLabelPartnerPerRound() {
         let labels: [Double] = [0, 1, 2, 0, 1, 0, 2, 3]  // label 3 has a single text: no positive pair for it
         let pairs = ContrastivePair.sampled(labels: labels, iterations: 4, seed: 7)
